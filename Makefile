@@ -1,0 +1,45 @@
+# The whole developer interface of vftops. `make run` and `make test` work on a
+# fresh machine: they create .venv and install everything Python needs.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 5000
+export FLASK_APP := vftops
+
+.PHONY: run test lint format translations compile-translations bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+compile-translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d vftops/translations
+
+run: compile-translations
+	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask vftops init
+	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask vftops demo --if-empty
+	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: compile-translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Extract every string from Python and Jinja, merge into the catalogues, compile.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o vftops/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -q -i vftops/translations/messages.pot -d vftops/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -q -d vftops/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

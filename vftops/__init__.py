@@ -1,0 +1,82 @@
+"""vftops: the operations service for municipal welfare technology.
+
+`create_app()` builds the application: configuration, then each extension in
+a fixed order, then blueprints from one explicit list, then the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from vftops.config import CONFIGS, PROJECT_ROOT, normalise_database_url
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    name = config_name or os.environ.get("VFTOPS_CONFIG", "production")
+    if name not in CONFIGS:
+        raise RuntimeError(f"Unknown VFTOPS_CONFIG {name!r}; use one of {sorted(CONFIGS)}")
+    config_cls = CONFIGS[name]
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=False,
+    )
+    app.config.from_object(config_cls)
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("DATABASE_URL") and name != "testing":
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    app.config.update(overrides)
+    config_cls.check(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from vftops.core import web
+
+    web.init_app(app)
+
+    from vftops import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    # Order matters: the database first (everything reads it), then login and
+    # CSRF (every request), then language, rate limits, assets and the API.
+    from vftops import models  # noqa: F401  (registers every model with the metadata)
+    from vftops.auth.session import init_login
+    from vftops.core.i18n import init_babel
+    from vftops.extensions import bootstrap, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    init_login(app)
+    csrf.init_app(app)
+    init_babel(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from vftops.audit import api as audit_api
+    from vftops.audit import views as audit_views
+    from vftops.auth import api as auth_api
+    from vftops.auth import views as auth_views
+    from vftops.core import views as core_views
+    from vftops.extensions import api
+    from vftops.org import api as org_api
+    from vftops.org import views as org_views
+
+    # HTML pages
+    for module in (core_views, auth_views, org_views, audit_views):
+        app.register_blueprint(module.bp)
+    # JSON API under /api/v1, documented in /api/v1/openapi.json
+    api.init_app(app)
+    for blueprint in (auth_api.blp, *org_api.blueprints, audit_api.blp):
+        api.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""Reading the audit log: evidence for the service owner, auditors and Normen's access logging."""

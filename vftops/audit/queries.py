@@ -1,0 +1,54 @@
+"""Filtered, scoped reads of the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from vftops.core.audit import AuditEvent
+from vftops.core.scope import municipality_ids
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def oslo_day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=OSLO).astimezone(UTC)
+
+
+def audit_events_for(
+    user,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor_id: int | None = None,
+    action: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+):
+    """Events in the user's municipalities, plus those that belong to none (users, logins)."""
+    mine = municipality_ids(user)
+    stmt = (
+        select(AuditEvent)
+        .where(or_(AuditEvent.municipality_id.in_(mine), AuditEvent.municipality_id.is_(None)))
+        .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.municipality))
+    )
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEvent.object_id == str(object_id))
+    if actor_id:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    if action:
+        # "user" matches user.create, user.update …; "user.create" matches itself.
+        if "." in action:
+            stmt = stmt.where(AuditEvent.action == action)
+        else:
+            stmt = stmt.where(AuditEvent.action.like(f"{action}.%"))
+    if date_from:
+        stmt = stmt.where(AuditEvent.created_at >= oslo_day_start(date_from))
+    if date_to:
+        stmt = stmt.where(AuditEvent.created_at < oslo_day_start(date_to + timedelta(days=1)))
+    return stmt

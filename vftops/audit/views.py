@@ -1,0 +1,64 @@
+"""The audit log page: filter by object, actor, action and period."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Optional
+
+from vftops.audit.queries import audit_events_for
+from vftops.auth.models import User
+from vftops.auth.queries import visible_users
+from vftops.core.audit import AuditEvent
+from vftops.core.pagination import cursor_page
+from vftops.core.permissions import Permission, require
+from vftops.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    object_type = SelectField(_l("Object"), choices=[], validators=[Optional()])
+    object_id = StringField(_l("Object id"), validators=[Optional()])
+    actor_id = SelectField(
+        _l("Done by"), coerce=lambda v: int(v) if v else None, choices=[], validators=[Optional()]
+    )
+    action = StringField(
+        _l("Action"), validators=[Optional()], description=_l("e.g. user.create or just user")
+    )
+    date_from = DateField(_l("From date"), validators=[Optional()])
+    date_to = DateField(_l("To date"), validators=[Optional()])
+
+
+@bp.get("")
+@require(Permission.AUDIT_VIEW)
+def events():
+    form = AuditFilterForm(request.args)
+    form.object_type.choices = [("", _("All objects"))] + [
+        (t, t) for t in db.session.scalars(select(AuditEvent.object_type).distinct()).all()
+    ]
+    users = db.session.scalars(visible_users(current_user).order_by(User.full_name)).all()
+    form.actor_id.choices = [("", _("Anyone"))] + [(u.id, str(u)) for u in users]
+    valid = form.validate()
+    stmt = audit_events_for(
+        current_user,
+        object_type=form.object_type.data or None,
+        object_id=(form.object_id.data or "").strip() or None,
+        actor_id=form.actor_id.data if valid else None,
+        action=(form.action.data or "").strip() or None,
+        date_from=form.date_from.data if valid else None,
+        date_to=form.date_to.data if valid else None,
+    )
+    page = cursor_page(
+        stmt, AuditEvent.id, limit=50, cursor=request.args.get("cursor"), descending=True
+    )
+    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+    return render_template("audit/events.html", form=form, page=page, args=args)

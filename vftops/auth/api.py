@@ -1,0 +1,101 @@
+"""`/api/v1/users`: the people who log in, their roles and memberships."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user
+from sqlalchemy import exists
+
+from vftops.auth import operations as ops
+from vftops.auth.models import User
+from vftops.auth.queries import filter_users, get_visible_user_or_404, visible_users
+from vftops.auth.schemas import (
+    UserCreateSchema,
+    UserPageSchema,
+    UserQuerySchema,
+    UserSchema,
+    UserUpdateSchema,
+)
+from vftops.core.api import ApiBlueprint
+from vftops.core.db import check_version
+from vftops.core.pagination import cursor_page
+from vftops.core.permissions import Permission, login_required, require
+from vftops.org.models import Membership
+
+blp = ApiBlueprint(
+    "users", __name__, url_prefix="/api/v1/users", description="Users, roles and memberships"
+)
+
+
+@blp.route("")
+class Users(MethodView):
+    @require(Permission.USERS_VIEW)
+    @blp.arguments(UserQuerySchema, location="query")
+    @blp.response(200, UserPageSchema)
+    def get(self, args):
+        """List users who share a municipality with you (or have none yet)."""
+        stmt = filter_users(
+            visible_users(current_user), q=args["q"], role=args["role"], status=args["status"]
+        )
+        if args["municipality_id"]:
+            stmt = stmt.where(
+                exists().where(
+                    Membership.user_id == User.id,
+                    Membership.municipality_id == args["municipality_id"],
+                )
+            )
+        return cursor_page(stmt, User.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(Permission.USERS_MANAGE)
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    def post(self, data):
+        """Create a user (administrators)."""
+        return ops.create_user(current_user._get_current_object(), **data)
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @login_required
+    @blp.response(200, UserSchema)
+    def get(self):
+        """The user behind this session or token."""
+        return current_user._get_current_object()
+
+
+@blp.route("/<int:user_id>")
+class UserById(MethodView):
+    @require(Permission.USERS_VIEW)
+    @blp.response(200, UserSchema)
+    def get(self, user_id):
+        """One user."""
+        return get_visible_user_or_404(current_user, user_id)
+
+    @require(Permission.USERS_MANAGE)
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data, user_id):
+        """Change name, e-mail, language, roles, memberships, or deactivate/reactivate."""
+        actor = current_user._get_current_object()
+        user = get_visible_user_or_404(actor, user_id)
+        expected = data.pop("version", None)
+        active = data.pop("is_active", None)
+        if data:
+            mids, uids = ops.editable_memberships(actor, user)
+            ops.update_user(
+                actor,
+                user,
+                full_name=data.get("full_name", user.full_name),
+                email=data.get("email", user.email),
+                locale=data.get("locale", user.locale),
+                roles=data.get("roles", [r.role for r in user.role_rows]),
+                municipality_ids=data.get("municipality_ids", mids),
+                unit_ids=data.get("unit_ids", uids),
+                expected_version=expected,
+            )
+            expected = None
+        if active is not None:
+            if expected is not None:
+                check_version(user, expected)
+            ops.set_user_active(actor, user, active)
+        return user

@@ -1,0 +1,394 @@
+"""The only code that changes users, roles, memberships and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from vftops.auth.models import ApiToken, User, UserRole, new_session_nonce
+from vftops.auth.passwords import check_password_rules, hash_password, verify_password
+from vftops.core import audit
+from vftops.core.db import check_version, operation
+from vftops.core.errors import ConflictError, PermissionDeniedError, ValidationError
+from vftops.core.models import utcnow
+from vftops.core.permissions import Role
+from vftops.core.scope import forget_scope, municipality_ids
+from vftops.extensions import db
+from vftops.org.models import Membership, Unit, UnitMembership
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+AUDITED_USER_FIELDS = ("username", "full_name", "email", "locale", "is_active_user")
+TOKEN_PREFIX = "vft_"  # noqa: S105 - a public marker, not a secret
+
+
+def normalise_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def _user_state(user: User) -> dict:
+    state = audit.snapshot(user, AUDITED_USER_FIELDS)
+    state["roles"] = sorted(r.role for r in user.role_rows)
+    state["municipality_ids"] = sorted(m.municipality_id for m in user.memberships)
+    state["unit_ids"] = sorted(m.unit_id for m in user.unit_memberships)
+    return state
+
+
+def _validated_roles(roles) -> list[str]:
+    try:
+        return sorted({Role(r).value for r in roles})
+    except ValueError as exc:
+        raise ValidationError(_l("Unknown role."), fields={"roles": [_l("Unknown role.")]}) from exc
+
+
+def _validated_memberships(actor: User, municipality_ids_wanted, unit_ids_wanted):
+    wanted = {int(m) for m in municipality_ids_wanted}
+    allowed = municipality_ids(actor)
+    if not wanted <= allowed:
+        message = _l("You can only give access to municipalities you are a member of yourself.")
+        raise ValidationError(message, fields={"municipality_ids": [message]})
+    unit_ids = {int(u) for u in unit_ids_wanted}
+    if unit_ids:
+        units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids))).all()
+        if len(units) != len(unit_ids) or any(u.municipality_id not in wanted for u in units):
+            message = _l("A unit must belong to one of the user's municipalities.")
+            raise ValidationError(message, fields={"unit_ids": [message]})
+    return wanted, unit_ids
+
+
+def _validate_username(username: str) -> str:
+    username = normalise_username(username)
+    if not USERNAME_RE.match(username):
+        message = _l(
+            "Use 2–64 characters: lower-case letters a–z, digits, dot, hyphen or underscore."
+        )
+        raise ValidationError(message, fields={"username": [message]})
+    return username
+
+
+def _sync_roles(user: User, roles: list[str]) -> None:
+    current = {r.role: r for r in user.role_rows}
+    for role, row in current.items():
+        if role not in roles:
+            user.role_rows.remove(row)
+    for role in roles:
+        if role not in current:
+            user.role_rows.append(UserRole(role=role))
+
+
+def _sync_memberships(user: User, municipality_ids_: set[int], unit_ids: set[int], actor: User):
+    """Replace the memberships the actor can see; leave other municipalities alone."""
+    visible = municipality_ids(actor)
+    for m in list(user.memberships):
+        if m.municipality_id in visible and m.municipality_id not in municipality_ids_:
+            user.memberships.remove(m)
+    have = {m.municipality_id for m in user.memberships}
+    for mid in sorted(municipality_ids_ - have):
+        user.memberships.append(Membership(municipality_id=mid))
+    visible_units = set(
+        db.session.scalars(select(Unit.id).where(Unit.municipality_id.in_(visible)))
+    )
+    for um in list(user.unit_memberships):
+        if um.unit_id in visible_units and um.unit_id not in unit_ids:
+            user.unit_memberships.remove(um)
+    have_units = {um.unit_id for um in user.unit_memberships}
+    for uid in sorted(unit_ids - have_units):
+        user.unit_memberships.append(UnitMembership(unit_id=uid))
+    forget_scope()
+
+
+def _active_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count(User.id))
+        .join(UserRole)
+        .where(UserRole.role == Role.ADMIN.value, User.is_active_user.is_(True))
+    )
+
+
+@operation
+def create_user(
+    actor: User | None,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    email: str | None = None,
+    roles=(),
+    municipality_ids=(),
+    unit_ids=(),
+    locale: str = "nb",
+) -> User:
+    """Create a login. `actor` None means the command line (create-admin, demo)."""
+    username = _validate_username(username)
+    full_name = (full_name or "").strip()
+    if not full_name:
+        message = _l("Enter the person's full name.")
+        raise ValidationError(message, fields={"full_name": [message]})
+    check_password_rules(password, username=username)
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        message = _l("The username %(username)s is already taken.", username=username)
+        raise ConflictError(message, fields={"username": [message]})
+    role_values = _validated_roles(roles)
+    if actor is not None:
+        mids, uids = _validated_memberships(actor, municipality_ids, unit_ids)
+    else:
+        mids, uids = {int(m) for m in municipality_ids}, {int(u) for u in unit_ids}
+    user = User(
+        username=username,
+        full_name=full_name,
+        email=(email or "").strip() or None,
+        password_hash=hash_password(password),
+        locale=locale if locale in current_app.config["LANGUAGES"] else "nb",
+        password_changed_at=utcnow(),
+    )
+    db.session.add(user)
+    _sync_roles(user, role_values)
+    for mid in sorted(mids):
+        user.memberships.append(Membership(municipality_id=mid))
+    for uid in sorted(uids):
+        user.unit_memberships.append(UnitMembership(unit_id=uid))
+    db.session.flush()
+    audit.record(
+        actor,
+        "user.create",
+        user,
+        f"Bruker {user.username} opprettet",
+        changes=audit.diff({}, _user_state(user)),
+    )
+    return user
+
+
+@operation
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    full_name: str,
+    email: str | None,
+    roles,
+    municipality_ids,
+    unit_ids,
+    locale: str | None = None,
+    expected_version: int | None = None,
+) -> User:
+    check_version(user, expected_version)
+    before = _user_state(user)
+    full_name = (full_name or "").strip()
+    if not full_name:
+        message = _l("Enter the person's full name.")
+        raise ValidationError(message, fields={"full_name": [message]})
+    role_values = _validated_roles(roles)
+    if (
+        Role.ADMIN.value in before["roles"]
+        and Role.ADMIN.value not in role_values
+        and user.is_active_user
+        and _active_admin_count() <= 1
+    ):
+        message = _l("This is the last active administrator; the role cannot be removed.")
+        raise ConflictError(message, fields={"roles": [message]})
+    mids, uids = _validated_memberships(actor, municipality_ids, unit_ids)
+    user.full_name = full_name
+    user.email = (email or "").strip() or None
+    if locale in current_app.config["LANGUAGES"]:
+        user.locale = locale
+    _sync_roles(user, role_values)
+    _sync_memberships(user, mids, uids, actor)
+    db.session.flush()
+    changes = audit.diff(before, _user_state(user))
+    if changes:
+        # Roles and memberships live in other tables; touching the user row bumps
+        # its version so two admins editing the same user cannot interleave.
+        user.updated_at = utcnow()
+        audit.record(actor, "user.update", user, f"Bruker {user.username} endret", changes=changes)
+    return user
+
+
+@operation
+def set_user_active(actor: User, user: User, active: bool) -> User:
+    if user.is_active_user == active:
+        return user
+    if not active:
+        if user.id == actor.id:
+            raise ConflictError(_l("You cannot deactivate yourself."))
+        if user.has_role(Role.ADMIN) and _active_admin_count() <= 1:
+            raise ConflictError(
+                _l("This is the last active administrator and cannot be deactivated.")
+            )
+    before = audit.snapshot(user, ("is_active_user",))
+    user.is_active_user = active
+    user.session_nonce = new_session_nonce()  # ends any open session
+    audit.record(
+        actor,
+        "user.activate" if active else "user.deactivate",
+        user,
+        f"Bruker {user.username} {'aktivert' if active else 'deaktivert'}",
+        changes=audit.diff(before, audit.snapshot(user, ("is_active_user",))),
+    )
+    return user
+
+
+@operation
+def reset_password(actor: User, user: User, new_password: str) -> User:
+    check_password_rules(new_password, username=user.username, field="new_password")
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.session_nonce = new_session_nonce()
+    audit.record(
+        actor,
+        "user.password_reset",
+        user,
+        f"Passord for {user.username} satt av administrator",
+        changes={"password": {"before": "***", "after": "***"}},
+    )
+    return user
+
+
+@operation
+def change_own_password(user: User, current_password: str, new_password: str) -> User:
+    if not verify_password(user.password_hash, current_password):
+        message = _l("The current password is wrong.")
+        raise ValidationError(message, fields={"current_password": [message]})
+    check_password_rules(new_password, username=user.username, field="new_password")
+    if verify_password(user.password_hash, new_password):
+        message = _l("Choose a password that differs from the current one.")
+        raise ValidationError(message, fields={"new_password": [message]})
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.session_nonce = new_session_nonce()  # other sessions end; the view logs in again
+    audit.record(
+        user,
+        "user.password_change",
+        user,
+        f"{user.username} endret sitt passord",
+        changes={"password": {"before": "***", "after": "***"}},
+    )
+    return user
+
+
+@operation
+def update_profile(user: User, *, full_name: str, email: str | None, locale: str) -> User:
+    before = audit.snapshot(user, ("full_name", "email", "locale"))
+    full_name = (full_name or "").strip()
+    if not full_name:
+        message = _l("Enter the person's full name.")
+        raise ValidationError(message, fields={"full_name": [message]})
+    if locale not in current_app.config["LANGUAGES"]:
+        message = _l("Unknown language.")
+        raise ValidationError(message, fields={"locale": [message]})
+    user.full_name = full_name
+    user.email = (email or "").strip() or None
+    user.locale = locale
+    changes = audit.diff(before, audit.snapshot(user, ("full_name", "email", "locale")))
+    if changes:
+        audit.record(
+            user, "user.profile", user, f"{user.username} endret profilen", changes=changes
+        )
+    return user
+
+
+def find_user_for_login(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+@operation
+def authenticate(username: str, password: str) -> User | None:
+    """The user if username and password match an active account, else None.
+
+    An unknown user, a wrong password and a deactivated account look the same
+    from outside and take about the same time.
+    """
+    user = find_user_for_login(username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None:
+        return None
+    if not ok or not user.is_active_user:
+        audit.record(user, "auth.login_failed", user, f"Mislykket innlogging for {user.username}")
+        return None
+    user.last_login_at = utcnow()
+    audit.record(user, "auth.login", user, f"{user.username} logget inn")
+    return user
+
+
+@operation
+def record_logout(user: User) -> None:
+    audit.record(user, "auth.logout", user, f"{user.username} logget ut")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@operation
+def create_api_token(
+    actor: User | None, user: User, *, name: str, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal token; the plain token is returned once and never stored."""
+    if actor is not None and actor.id != user.id:
+        raise PermissionDeniedError(_l("You can only create tokens for yourself."))
+    name = (name or "").strip()
+    if not name:
+        message = _l("Give the token a name, e.g. what it is used for.")
+        raise ValidationError(message, fields={"name": [message]})
+    max_days = current_app.config["API_TOKEN_MAX_DAYS"]
+    days = days if days is not None else current_app.config["API_TOKEN_DEFAULT_DAYS"]
+    if not 1 <= days <= max_days:
+        message = _l("The token must expire within 1 to %(n)d days.", n=max_days)
+        raise ValidationError(message, fields={"days": [message]})
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name,
+        token_hash=hash_token(plain),
+        prefix=plain[:12],
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    db.session.add(token)
+    audit.record(
+        actor or user,
+        "api_token.create",
+        token,
+        f"API-nøkkel «{name}» opprettet for {user.username}",
+        changes={
+            "name": {"before": None, "after": name},
+            "expires_at": {"before": None, "after": token.expires_at.isoformat()},
+        },
+    )
+    return token, plain
+
+
+@operation
+def revoke_api_token(actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.id:
+        raise PermissionDeniedError(_l("You can only revoke your own tokens."))
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = utcnow()
+    audit.record(actor, "api_token.revoke", token, f"API-nøkkel «{token.name}» trukket tilbake")
+    return token
+
+
+def user_for_token(plain: str) -> User | None:
+    """The active user behind a usable token, or None."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    if token is None or not token.is_usable or not token.user.is_active_user:
+        return None
+    now = utcnow()
+    # Writing on every call would turn each API read into a write; a minute is enough.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return token.user
+
+
+def editable_memberships(actor: User, user: User) -> tuple[list[int], list[int]]:
+    """The user's memberships that the actor can see and therefore edit."""
+    visible = municipality_ids(actor)
+    mids = sorted(m.municipality_id for m in user.memberships if m.municipality_id in visible)
+    uids = sorted(um.unit_id for um in user.unit_memberships if um.unit.municipality_id in visible)
+    return mids, uids

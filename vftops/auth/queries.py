@@ -1,0 +1,48 @@
+"""Which users an administrator or IT may see, with what they need eager-loaded."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from vftops.auth.models import User, UserRole
+from vftops.core.scope import municipality_ids
+from vftops.extensions import db
+from vftops.org.models import Membership, UnitMembership
+
+
+def visible_users(actor) -> object:
+    """Users who share a municipality with the actor, or who have none yet."""
+    mine = municipality_ids(actor)
+    shares = exists().where(Membership.user_id == User.id, Membership.municipality_id.in_(mine))
+    has_none = ~exists().where(Membership.user_id == User.id)
+    return (
+        select(User)
+        .where(or_(shares, has_none))
+        .options(
+            selectinload(User.role_rows),
+            selectinload(User.memberships).selectinload(Membership.municipality),
+            selectinload(User.unit_memberships).selectinload(UnitMembership.unit),
+        )
+    )
+
+
+def filter_users(stmt, *, q: str | None = None, role: str | None = None, status: str = "active"):
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(User.username.like(like), db.func.lower(User.full_name).like(like)))
+    if role:
+        stmt = stmt.where(exists().where(UserRole.user_id == User.id, UserRole.role == role))
+    if status == "active":
+        stmt = stmt.where(User.is_active_user.is_(True))
+    elif status == "inactive":
+        stmt = stmt.where(User.is_active_user.is_(False))
+    return stmt
+
+
+def get_visible_user_or_404(actor, user_id: int) -> User:
+    user = db.session.scalars(visible_users(actor).where(User.id == user_id)).first()
+    if user is None:
+        abort(404)
+    return user

@@ -1,0 +1,143 @@
+"""`flask vftops …`: the commands an operator runs.
+
+Each command commits once at the end, like a request; a DomainError aborts
+with its message and nothing written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from vftops.core.errors import DomainError
+from vftops.extensions import db
+
+vftops_cli = AppGroup("vftops", help="vftops administration.")
+
+
+def _fail(error: DomainError) -> None:
+    db.session.rollback()
+    messages = [str(error.message)]
+    for field, problems in error.fields.items():
+        messages += [f"  {field}: {p}" for p in problems]
+    raise click.ClickException("\n".join(messages))
+
+
+@vftops_cli.command("init")
+def init_command() -> None:
+    """Create or migrate the database to the newest schema."""
+    upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
+    click.echo("Database is at the newest schema.")
+
+
+@vftops_cli.command("create-admin")
+@click.option("--username", prompt=True, help="Login name (lower case).")
+@click.option("--full-name", prompt=True, help="The person's full name.")
+@click.option("--email", default="", help="E-mail address.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="VFTOPS_ADMIN_PASSWORD",
+    help="At least 12 characters (or set VFTOPS_ADMIN_PASSWORD).",
+)
+@click.option(
+    "--municipality",
+    "municipalities",
+    multiple=True,
+    help="Kommunenummer the admin belongs to (repeat for several).",
+)
+def create_admin_command(username, full_name, email, password, municipalities) -> None:
+    """Create an administrator."""
+    from sqlalchemy import select
+
+    from vftops.auth.operations import create_user
+    from vftops.org.models import Municipality
+
+    mids = []
+    for number in municipalities:
+        m = db.session.scalar(select(Municipality).where(Municipality.number == number))
+        if m is None:
+            raise click.ClickException(f"No municipality with number {number}.")
+        mids.append(m.id)
+    try:
+        user = create_user(
+            None,
+            username=username,
+            full_name=full_name,
+            email=email or None,
+            password=password,
+            roles=["admin"],
+            municipality_ids=mids,
+        )
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Administrator {user.username} created.")
+
+
+@vftops_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")
+def demo_command(if_empty: bool) -> None:
+    """Load demo municipalities, units and one user per role."""
+    from vftops.demo import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
+
+    if not database_is_empty():
+        if if_empty:
+            click.echo("The database already has data; demo data not loaded.")
+            return
+        raise click.ClickException(
+            "The database already has data. Demo data is only loaded into an empty database."
+        )
+    try:
+        load_demo()
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo("Demo data loaded. Log in at the start page with one of these users:")
+    for username, full_name, roles, _m, _u in DEMO_USERS:
+        click.echo(f"  {username:<12} {', '.join(r.value for r in roles):<12} {full_name}")
+    click.echo(f"Password for all: {DEMO_PASSWORD}")
+
+
+token_cli = AppGroup("token", help="Personal API tokens.")
+
+
+@token_cli.command("create")
+@click.argument("username")
+@click.option("--name", default="Command line", help="What the token is for.")
+@click.option("--days", default=None, type=int, help="Days until it expires (default 90).")
+def token_create_command(username: str, name: str, days: int | None) -> None:
+    """Create an API token for USERNAME and print it once."""
+    from vftops.auth.operations import create_api_token, find_user_for_login
+
+    user = find_user_for_login(username)
+    if user is None or not user.is_active_user:
+        raise click.ClickException(f"No active user {username}.")
+    try:
+        token, plain = create_api_token(None, user, name=name, days=days)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(plain)
+    click.echo(
+        f"Expires {token.expires_at:%Y-%m-%d}. It is not stored and cannot be shown again.",
+        err=True,
+    )
+
+
+vftops_cli.add_command(token_cli)
+
+
+def init_app(app) -> None:
+    app.cli.add_command(vftops_cli)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("Run as: flask --app vftops vftops …")

@@ -1,0 +1,159 @@
+"""Configuration classes, read from the environment.
+
+`VFTOPS_CONFIG` picks one of `production` (the default), `development` or
+`testing`. Production refuses to start without `SECRET_KEY` and `DATABASE_URL`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("VFTOPS_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write the usual `postgres://` URLs; we speak psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    NAME = "base"
+    # SECRET_KEY and DATABASE_URL are read by create_app(), not at import.
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+
+    # Sessions: an idle session ends after this many hours (the cookie is
+    # re-signed on every request, so the limit counts from the last request).
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_IDLE_HOURS", 8))
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_NAME = "vftops_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+
+    # Passwords: scrypt from Werkzeug; the parameters are Werkzeug's defaults.
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - an algorithm name
+    PASSWORD_MIN_LENGTH = 12
+
+    # Failed logins per account and per network address. A municipality's
+    # staff often share one outgoing address, so that limit is higher.
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per minute")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
+
+    BABEL_DEFAULT_LOCALE = "nb"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
+    LANGUAGES = {"nb": "Norsk bokmål", "en": "English"}
+
+    BOOTSTRAP_SERVE_LOCAL = True
+
+    API_TITLE = "vftops API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_MAX_BODY_BYTES = 2 * 1024 * 1024
+    API_TOKEN_DEFAULT_DAYS = _env_int("API_TOKEN_DEFAULT_DAYS", 90)
+    API_TOKEN_MAX_DAYS = 365
+
+    # Uploads in later modules are checked on their own; this is the ceiling.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    PAGE_SIZE = 50
+    API_MAX_LIMIT = 500
+
+    PROPAGATE_EXCEPTIONS = False
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        """Refuse to start with settings that are unsafe for this environment."""
+
+
+class ProductionConfig(Config):
+    NAME = "production"
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        missing = [k for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not config.get(k)]
+        if missing:
+            names = ", ".join("DATABASE_URL" if k.startswith("SQLALCHEMY") else k for k in missing)
+            raise RuntimeError(
+                f"vftops refuses to start in production without {names}. "
+                "Set VFTOPS_CONFIG=development for a local installation."
+            )
+
+
+def _development_secret() -> str:
+    """A per-installation key kept under instance/, so sessions survive restarts."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class DevelopmentConfig(Config):
+    """`make run`: embedded SQLite under instance/, plain HTTP on 127.0.0.1."""
+
+    NAME = "development"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        if not config.get("SECRET_KEY"):
+            config["SECRET_KEY"] = _development_secret()
+        if not config.get("SQLALCHEMY_DATABASE_URI"):
+            INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+            config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{INSTANCE_DIR / 'vftops.sqlite'}"
+
+
+class TestingConfig(Config):
+    NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"  # noqa: S105
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    # Cheap hashes keep the suite fast; the method is still a real KDF.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - an algorithm name
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        if not config.get("SQLALCHEMY_DATABASE_URI"):
+            raise RuntimeError("TestingConfig needs SQLALCHEMY_DATABASE_URI")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}

@@ -1,0 +1,1 @@
+"""What every domain uses: model base, errors, permissions, audit, scope, pagination."""

@@ -1,0 +1,158 @@
+"""The JSON API's shared parts: error body, request checks, list envelope."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "Machine-readable error code"})
+    message = ma.fields.String(metadata={"description": "Human-readable message, translated"})
+    fields = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Problems per input field"},
+    )
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorBodySchema)
+
+
+class VftopsApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        # vftops.core.web registers one handler for pages and API alike.
+        pass
+
+
+class ApiBlueprint(SmorestBlueprint):
+    """A flask-smorest blueprint whose writes are CSRF-checked only for cookie sessions."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from vftops.extensions import csrf
+
+        csrf.exempt(self)
+
+
+class StrictSchema(ma.Schema):
+    """Input schemas reject unknown fields (422) instead of ignoring them."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class CursorQuerySchema(StrictSchema):
+    limit = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=1, max=500),
+        metadata={"description": "Page size (default 50, max 500)"},
+    )
+    cursor = ma.fields.String(
+        load_default=None, metadata={"description": "`next_cursor` from the previous page"}
+    )
+
+
+def list_envelope(item_schema_cls):
+    """A schema for `{"items": [...], "next_cursor": ...}` around `item_schema_cls`."""
+
+    class Envelope(ma.Schema):
+        items = ma.fields.List(ma.fields.Nested(item_schema_cls))
+        next_cursor = ma.fields.String(allow_none=True)
+        limit = ma.fields.Integer()
+
+    Envelope.__name__ = item_schema_cls.__name__.replace("Schema", "") + "PageSchema"
+    return Envelope
+
+
+def json_error(status: int, message: str, fields: dict | None = None, headers=None):
+    body = {"error": {"code": ERROR_CODES.get(status, "error"), "message": str(message)}}
+    if fields:
+        body["error"]["fields"] = {
+            str(k): [str(m) for m in (v if isinstance(v, list | tuple) else [v])]
+            for k, v in fields.items()
+        }
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def flatten_webargs_messages(messages) -> dict[str, list[str]]:
+    """webargs nests errors by location ({"json": {"name": [...]}}); clients want fields."""
+    fields: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            fields.setdefault(prefix or "_schema", []).extend(value)
+        else:
+            fields.setdefault(prefix or "_schema", []).append(str(value))
+
+    for location_messages in (messages or {}).values():
+        walk("", location_messages)
+    return fields
+
+
+def translate_field_message(message: str) -> str:
+    """marshmallow's built-in messages, in the reader's language."""
+    known = {
+        "Unknown field.": _("Unknown field."),
+        "Missing data for required field.": _("This field is required."),
+        "Not a valid integer.": _("Not a whole number."),
+        "Not a valid string.": _("Not text."),
+        "Not a valid boolean.": _("Not true or false."),
+        "Not a valid list.": _("Not a list."),
+        "Not a valid email address.": _("Not a valid e-mail address."),
+        "Not a valid datetime.": _("Not a valid date and time."),
+        "Not a valid date.": _("Not a valid date."),
+        "Field may not be null.": _("This field cannot be empty."),
+        "Invalid input type.": _("Wrong type of value."),
+        "Invalid JSON body.": _("The body is not valid JSON."),
+    }
+    return known.get(message, message)
+
+
+def check_api_request():
+    """Runs before every /api/ request: body size, content type, CSRF for cookies."""
+    if not request.path.startswith("/api/"):
+        return None
+    limit = current_app.config["API_MAX_BODY_BYTES"]
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        return json_error(413, _("The request body is larger than 2 MB."))
+    if request.method in {"POST", "PUT", "PATCH"}:
+        has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
+        if has_body and not request.is_json:
+            return json_error(415, _("Send the request body as application/json."))
+        from flask_login import current_user
+
+        if current_user.is_authenticated and g.get("auth_via") == "session":
+            from vftops.extensions import csrf
+
+            csrf.protect()
+    return None

@@ -1,0 +1,162 @@
+"""The append-only audit log: who changed what, when, from what to what.
+
+Operations call `record()` in the same transaction as the change. Nothing in
+vftops updates or deletes an audit row: the ORM refuses it before flush, and
+database triggers refuse it for any other client (see the first migration).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from vftops.core.models import UTCDateTime, utcnow
+from vftops.extensions import db
+
+if TYPE_CHECKING:
+    from vftops.auth.models import User
+    from vftops.org.models import Municipality
+
+
+class AuditEvent(db.Model):
+    """One change (or one sensitive read) recorded for ever."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        Index("ix_audit_events_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    object_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    object_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id"), nullable=True, index=True
+    )
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    # {"field": {"before": ..., "after": ...}}
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, flush_context, instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditLogIsAppendOnly("audit events are never changed or deleted")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly form of a column value."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Only the fields whose value changed, as before → after."""
+    keys = list(before) + [k for k in after if k not in before]
+    return {
+        k: {"before": before.get(k), "after": after.get(k)}
+        for k in keys
+        if before.get(k) != after.get(k)
+    }
+
+
+def record(
+    actor: User | None,
+    action: str,
+    obj: Any,
+    summary: str,
+    *,
+    changes: dict[str, Any] | None = None,
+    municipality_id: int | None = None,
+    object_type: str | None = None,
+) -> AuditEvent:
+    """Append an audit event in the current transaction (the caller commits)."""
+    if object_type is None:
+        object_type = getattr(obj, "__tablename__", type(obj).__name__.lower())
+    object_id = getattr(obj, "id", None)
+    db.session.flush()  # the object needs its id before it can be named
+    object_id = getattr(obj, "id", object_id)
+    event_row = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        municipality_id=municipality_id,
+        summary=summary,
+        changes=changes or {},
+    )
+    db.session.add(event_row)
+    return event_row
+
+
+# Triggers that make the table append-only for every client, not only vftops.
+APPEND_ONLY_SQL = {
+    "postgresql": [
+        """
+        CREATE FUNCTION audit_events_append_only() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit_events is append-only';
+        END
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
+        FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()
+        """,
+        """
+        CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()
+        """,
+    ],
+    "sqlite": [
+        """
+        CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
+        """,
+        """
+        CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
+        """,
+    ],
+}
+
+DROP_APPEND_ONLY_SQL = {
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events",
+        "DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events",
+        "DROP FUNCTION IF EXISTS audit_events_append_only()",
+    ],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS audit_events_no_update",
+        "DROP TRIGGER IF EXISTS audit_events_no_delete",
+    ],
+}

@@ -1,0 +1,27 @@
+"""Form pieces shared by every domain."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField, widgets
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form: carries the CSRF token for a POST action."""
+
+
+class VersionedForm(FlaskForm):
+    """Edit forms carry the row version they were opened on (optimistic locking)."""
+
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

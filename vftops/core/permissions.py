@@ -1,0 +1,115 @@
+"""Roles, permissions and the one check that pages and the API share.
+
+A role is a set of permissions; a user may hold several roles. A view or API
+endpoint names the permission it needs with `@require(...)`; the object it then
+loads goes through the municipality scope (`vftops.core.scope`).
+"""
+
+from __future__ import annotations
+
+import enum
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    IT = "it"
+    SERVICEDESK = "servicedesk"
+    TECHNICIAN = "technician"
+    PROCUREMENT = "procurement"
+    MANAGER = "manager"
+    AUDITOR = "auditor"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.IT: _l("IT operations"),
+    Role.SERVICEDESK: _l("Service desk"),
+    Role.TECHNICIAN: _l("Technician"),
+    Role.PROCUREMENT: _l("Procurement"),
+    Role.MANAGER: _l("Unit manager"),
+    Role.AUDITOR: _l("Auditor (read only)"),
+}
+
+
+class Permission(enum.StrEnum):
+    ORG_VIEW = "org.view"
+    ORG_MANAGE = "org.manage"
+    USERS_VIEW = "users.view"
+    USERS_MANAGE = "users.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+PERMISSION_LABELS = {
+    Permission.ORG_VIEW: _l("See municipalities and units"),
+    Permission.ORG_MANAGE: _l("Create and change municipalities and units"),
+    Permission.USERS_VIEW: _l("See users, their roles and memberships"),
+    Permission.USERS_MANAGE: _l("Create, change and deactivate users"),
+    Permission.AUDIT_VIEW: _l("Read the audit log"),
+}
+
+_EVERYONE = {Permission.ORG_VIEW}
+
+# The role matrix. README.md shows the same table; tests walk it against
+# every endpoint. The auditor holds every *view* permission and nothing else.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(
+        _EVERYONE
+        | {
+            Permission.ORG_MANAGE,
+            Permission.USERS_VIEW,
+            Permission.USERS_MANAGE,
+            Permission.AUDIT_VIEW,
+        }
+    ),
+    Role.IT: frozenset(_EVERYONE | {Permission.USERS_VIEW}),
+    Role.SERVICEDESK: frozenset(_EVERYONE),
+    Role.TECHNICIAN: frozenset(_EVERYONE),
+    Role.PROCUREMENT: frozenset(_EVERYONE),
+    Role.MANAGER: frozenset(_EVERYONE),
+    Role.AUDITOR: frozenset(p for p in Permission if p.value.endswith(".view")),
+}
+
+
+def permissions_for(roles) -> frozenset[Permission]:
+    result: set[Permission] = set()
+    for role in roles:
+        result |= ROLE_PERMISSIONS.get(Role(role), frozenset())
+    return frozenset(result)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def require(*permissions: Permission):
+    """Allow the view only to a logged-in user holding every named permission.
+
+    Anonymous: pages redirect to the login page, the API answers 401.
+    Logged in without the permission: 403 for both.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if is_api_request():
+                    abort(401)
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if not all(current_user.can(p) for p in permissions):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permissions = permissions  # read by the permission-matrix test
+        return wrapped
+
+    return decorator
+
+
+def login_required(view):
+    """Any logged-in user (own account pages, start page)."""
+    return require()(view)

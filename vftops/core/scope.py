@@ -1,0 +1,65 @@
+"""Tenancy: one place decides which municipalities a user may see.
+
+Every query for municipality-owned rows goes through `scoped()`; every single
+object is loaded with `get_scoped_or_404()`. Another municipality's object
+answers 404, never 403, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, g
+from sqlalchemy import Select, select
+
+from vftops.extensions import db
+
+
+def municipality_ids(user) -> frozenset[int]:
+    """The municipalities this user is a member of (cached for the request)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cache = g.setdefault("_scope_cache", {})
+    if user.id not in cache:
+        from vftops.org.models import Membership
+
+        rows = db.session.scalars(
+            select(Membership.municipality_id).where(Membership.user_id == user.id)
+        )
+        cache[user.id] = frozenset(rows)
+    return cache[user.id]
+
+
+def forget_scope() -> None:
+    """Call after memberships change within a request."""
+    g.pop("_scope_cache", None)
+
+
+def _scope_column(model):
+    from vftops.org.models import Municipality
+
+    if model is Municipality:
+        return Municipality.id
+    return model.municipality_id
+
+
+def scoped(stmt: Select, model, user) -> Select:
+    """Limit a SELECT on `model` to the user's municipalities."""
+    return stmt.where(_scope_column(model).in_(municipality_ids(user)))
+
+
+def in_scope(obj: Any, user) -> bool:
+    from vftops.org.models import Municipality
+
+    mid = obj.id if isinstance(obj, Municipality) else obj.municipality_id
+    return mid in municipality_ids(user)
+
+
+def get_scoped_or_404(model, object_id: Any, user, *, options=()):
+    stmt = scoped(select(model).where(model.id == object_id), model, user)
+    for opt in options:
+        stmt = stmt.options(opt)
+    obj = db.session.scalars(stmt).first()
+    if obj is None:
+        abort(404)
+    return obj

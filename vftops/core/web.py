@@ -1,0 +1,212 @@
+"""Request lifecycle, error pages/JSON, security headers and template helpers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import flash, g, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from vftops.core.api import (
+    ERROR_CODES,
+    check_api_request,
+    flatten_webargs_messages,
+    json_error,
+    translate_field_message,
+)
+from vftops.core.errors import DomainError
+from vftops.core.permissions import ROLE_LABELS, Permission, is_api_request
+from vftops.extensions import db
+
+log = logging.getLogger(__name__)
+
+# Navigation: (label, endpoint, permission needed or None for any logged-in user).
+NAVIGATION = [
+    (_l("Start"), "core.index", None),
+    (_l("Municipalities"), "org.municipalities", Permission.ORG_VIEW),
+    (_l("Users"), "auth.users", Permission.USERS_VIEW),
+    (_l("Audit log"), "audit.events", Permission.AUDIT_VIEW),
+    (_l("API"), "core.api_docs", None),
+]
+
+STATUS_TITLES = {
+    400: _l("The request could not be understood"),
+    401: _l("You must log in"),
+    403: _l("You do not have access to this page"),
+    404: _l("We could not find the page"),
+    405: _l("That action is not possible here"),
+    409: _l("The change conflicts with the current state"),
+    413: _l("What you sent is too large"),
+    415: _l("Unsupported content type"),
+    422: _l("The input was not valid"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+    503: _l("vftops is unavailable"),
+}
+
+STATUS_MESSAGES = {
+    400: _l("The request was malformed or the form had expired. Go back and try again."),
+    401: _l("Log in and try again."),
+    403: _l("Your roles do not allow this. Ask an administrator if you need access for your work."),
+    404: _l("The address may be wrong, or what it pointed to is outside your municipalities."),
+    405: _l("Go back and use the buttons on the page."),
+    413: _l("Try a smaller file."),
+    429: _l("Too many failed attempts in a short time. Wait a minute and try again."),
+    500: _l(
+        "The error has been logged. Nothing was saved. Try again, and contact the "
+        "service desk if it happens again."
+    ),
+    503: _l("Try again in a few minutes."),
+}
+
+
+def _status_message(status: int) -> str:
+    return str(STATUS_MESSAGES.get(status, STATUS_TITLES.get(status, _l("Error"))))
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    if status >= 500 or status in (409, 422):
+        db.session.rollback()
+    if is_api_request():
+        headers = {}
+        fields = None
+        message = _status_message(status)
+        data = getattr(error, "data", None) or {}
+        if "messages" in data:
+            fields = {
+                k: [translate_field_message(m) for m in v]
+                for k, v in flatten_webargs_messages(data["messages"]).items()
+            }
+            if status == 400:
+                message = _("The request body is not valid JSON.")
+            else:
+                message = _("The input was not valid.")
+        elif isinstance(error, CSRFError):
+            message = _("The CSRF token is missing or invalid. Send it in X-CSRFToken.")
+        elif status == 400 and error.description == "cursor":
+            message = _("The cursor is not valid. Start again from the first page.")
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="vftops"'
+        if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)
+        return json_error(status, message, fields, headers)
+    if isinstance(error, CSRFError):
+        return (
+            render_template(
+                "errors/error.html",
+                status=400,
+                title=_("The form had expired"),
+                message=_("Reload the page and send the form again. Nothing was saved."),
+            ),
+            400,
+        )
+    template = f"errors/{status}.html" if status in (403, 404, 429, 500) else "errors/error.html"
+    return (
+        render_template(
+            template,
+            status=status,
+            title=STATUS_TITLES.get(status, _l("Error")),
+            message=_status_message(status),
+        ),
+        status,
+    )
+
+
+def handle_domain_error(error: DomainError):
+    """A DomainError that a view did not catch: nothing has been saved."""
+    db.session.rollback()
+    if is_api_request():
+        return json_error(error.status, error.message, error.fields)
+    return (
+        render_template(
+            "errors/error.html",
+            status=error.status,
+            title=STATUS_TITLES.get(error.status, _l("Error")),
+            message=error.message,
+        ),
+        error.status,
+    )
+
+
+def handle_unexpected(error: Exception):
+    db.session.rollback()
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def flash_domain_error(error: DomainError, form=None) -> None:
+    """Show a refused operation on a page: field errors beside the fields, else a flash.
+
+    The operation has undone its own writes; the rest of the request is rolled back too.
+    """
+    db.session.rollback()
+    placed = False
+    if form is not None:
+        for name, messages in error.fields.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*list(field.errors), *[str(m) for m in messages]]
+                placed = True
+    if not placed or error.status == 409:
+        flash(str(error.message), "danger")
+
+
+def init_app(app) -> None:
+    app.before_request(check_api_request)
+
+    @app.after_request
+    def finish_transaction(response):
+        # One transaction per request: commit unless the request failed.
+        if response.status_code >= 500:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        return response
+
+    @app.teardown_request
+    def rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if current_user.is_authenticated and response.mimetype == "text/html":
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+    @app.context_processor
+    def template_helpers():
+        nav = []
+        if current_user.is_authenticated:
+            nav = [
+                (label, endpoint)
+                for label, endpoint, perm in NAVIGATION
+                if perm is None or current_user.can(perm)
+            ]
+        return {
+            "navigation": nav,
+            "current_locale": str(get_locale() or "nb"),
+            "role_labels": ROLE_LABELS,
+            "languages": app.config["LANGUAGES"],
+            "error_codes": ERROR_CODES,
+            "g": g,
+        }

@@ -1,0 +1,1 @@
+"""Organisation and tenancy: municipalities, their units, and who belongs where."""

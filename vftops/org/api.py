@@ -1,0 +1,136 @@
+"""`/api/v1/municipalities` and `/api/v1/units`."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask.views import MethodView
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from vftops.core.api import ApiBlueprint
+from vftops.core.pagination import cursor_page
+from vftops.core.permissions import Permission, require
+from vftops.core.scope import get_scoped_or_404, in_scope, scoped
+from vftops.extensions import db
+from vftops.org import operations as ops
+from vftops.org.models import Municipality, Unit
+from vftops.org.schemas import (
+    MunicipalityCreateSchema,
+    MunicipalityPageSchema,
+    MunicipalityQuerySchema,
+    MunicipalitySchema,
+    MunicipalityUpdateSchema,
+    UnitCreateSchema,
+    UnitPageSchema,
+    UnitQuerySchema,
+    UnitSchema,
+    UnitUpdateSchema,
+)
+
+municipalities_blp = ApiBlueprint(
+    "municipalities",
+    __name__,
+    url_prefix="/api/v1/municipalities",
+    description="Municipalities (tenants) you are a member of",
+)
+units_blp = ApiBlueprint(
+    "units", __name__, url_prefix="/api/v1/units", description="Units inside municipalities"
+)
+blueprints = (municipalities_blp, units_blp)
+
+
+@municipalities_blp.route("")
+class Municipalities(MethodView):
+    @require(Permission.ORG_VIEW)
+    @municipalities_blp.arguments(MunicipalityQuerySchema, location="query")
+    @municipalities_blp.response(200, MunicipalityPageSchema)
+    def get(self, args):
+        """List your municipalities."""
+        stmt = scoped(select(Municipality), Municipality, current_user)
+        if args["q"]:
+            stmt = stmt.where(func.lower(Municipality.name).like(f"%{args['q'].lower()}%"))
+        if args["number"]:
+            stmt = stmt.where(Municipality.number == args["number"])
+        return cursor_page(stmt, Municipality.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(Permission.ORG_MANAGE)
+    @municipalities_blp.arguments(MunicipalityCreateSchema)
+    @municipalities_blp.response(201, MunicipalitySchema)
+    def post(self, data):
+        """Register a municipality; you become a member of it."""
+        return ops.create_municipality(current_user._get_current_object(), **data)
+
+
+@municipalities_blp.route("/<int:municipality_id>")
+class MunicipalityById(MethodView):
+    @require(Permission.ORG_VIEW)
+    @municipalities_blp.response(200, MunicipalitySchema)
+    def get(self, municipality_id):
+        """One municipality."""
+        return get_scoped_or_404(Municipality, municipality_id, current_user)
+
+    @require(Permission.ORG_MANAGE)
+    @municipalities_blp.arguments(MunicipalityUpdateSchema)
+    @municipalities_blp.response(200, MunicipalitySchema)
+    def patch(self, data, municipality_id):
+        """Change name, number or active flag."""
+        municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
+        return ops.update_municipality(
+            current_user._get_current_object(),
+            municipality,
+            name=data.get("name", municipality.name),
+            number=data.get("number", municipality.number),
+            is_active=data.get("is_active", municipality.is_active),
+            expected_version=data.get("version"),
+        )
+
+
+@units_blp.route("")
+class Units(MethodView):
+    @require(Permission.ORG_VIEW)
+    @units_blp.arguments(UnitQuerySchema, location="query")
+    @units_blp.response(200, UnitPageSchema)
+    def get(self, args):
+        """List units in your municipalities."""
+        stmt = scoped(select(Unit), Unit, current_user)
+        for key in ("municipality_id", "parent_id", "kind"):
+            if args[key] is not None:
+                stmt = stmt.where(getattr(Unit, key) == args[key])
+        if args["is_active"] is not None:
+            stmt = stmt.where(Unit.is_active.is_(args["is_active"]))
+        return cursor_page(stmt, Unit.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(Permission.ORG_MANAGE)
+    @units_blp.arguments(UnitCreateSchema)
+    @units_blp.response(201, UnitSchema)
+    def post(self, data):
+        """Create a unit."""
+        municipality = db.session.get(Municipality, data.pop("municipality_id"))
+        if municipality is None or not in_scope(municipality, current_user):
+            abort(404)
+        return ops.create_unit(current_user._get_current_object(), municipality, **data)
+
+
+@units_blp.route("/<int:unit_id>")
+class UnitById(MethodView):
+    @require(Permission.ORG_VIEW)
+    @units_blp.response(200, UnitSchema)
+    def get(self, unit_id):
+        """One unit."""
+        return get_scoped_or_404(Unit, unit_id, current_user)
+
+    @require(Permission.ORG_MANAGE)
+    @units_blp.arguments(UnitUpdateSchema)
+    @units_blp.response(200, UnitSchema)
+    def patch(self, data, unit_id):
+        """Rename, move in the tree, change kind or deactivate."""
+        unit = get_scoped_or_404(Unit, unit_id, current_user)
+        return ops.update_unit(
+            current_user._get_current_object(),
+            unit,
+            name=data.get("name", unit.name),
+            kind=data.get("kind", unit.kind),
+            parent_id=data.get("parent_id", unit.parent_id),
+            is_active=data.get("is_active", unit.is_active),
+            expected_version=data.get("version"),
+        )

@@ -1,0 +1,173 @@
+"""Pages for municipalities and their units."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from vftops.auth.models import User
+from vftops.core.errors import DomainError
+from vftops.core.permissions import Permission, require
+from vftops.core.scope import get_scoped_or_404
+from vftops.core.web import flash_domain_error
+from vftops.extensions import db
+from vftops.org import operations as ops
+from vftops.org.forms import UNIT_KIND_LABELS, MunicipalityForm, UnitForm
+from vftops.org.models import Membership, Municipality, Unit
+from vftops.org.queries import municipalities_for, unit_tree
+
+bp = Blueprint("org", __name__, url_prefix="/org")
+
+
+@bp.get("/municipalities")
+@require(Permission.ORG_VIEW)
+def municipalities():
+    rows = municipalities_for(current_user)
+    return render_template("org/municipalities.html", rows=rows)
+
+
+@bp.route("/municipalities/new", methods=["GET", "POST"])
+@require(Permission.ORG_MANAGE)
+def municipality_new():
+    form = MunicipalityForm()
+    del form.is_active
+    status = 200
+    if form.validate_on_submit():
+        try:
+            municipality = ops.create_municipality(
+                current_user._get_current_object(), name=form.name.data, number=form.number.data
+            )
+        except DomainError as exc:
+            flash_domain_error(exc, form)
+            status = exc.status
+        else:
+            flash(_("%(name)s is registered.", name=municipality.name), "success")
+            return redirect(url_for("org.municipality_detail", municipality_id=municipality.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("org/municipality_form.html", form=form, municipality=None), status
+
+
+@bp.get("/municipalities/<int:municipality_id>")
+@require(Permission.ORG_VIEW)
+def municipality_detail(municipality_id: int):
+    municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
+    members = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.municipality_id == municipality.id, User.is_active_user.is_(True))
+        .options(selectinload(User.role_rows))
+        .order_by(User.full_name)
+    ).all()
+    return render_template(
+        "org/municipality_detail.html",
+        municipality=municipality,
+        tree=unit_tree(municipality.id),
+        members=members,
+        kind_labels=UNIT_KIND_LABELS,
+    )
+
+
+@bp.route("/municipalities/<int:municipality_id>/edit", methods=["GET", "POST"])
+@require(Permission.ORG_MANAGE)
+def municipality_edit(municipality_id: int):
+    municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
+    form = MunicipalityForm(obj=municipality)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.update_municipality(
+                current_user._get_current_object(),
+                municipality,
+                name=form.name.data,
+                number=form.number.data,
+                is_active=form.is_active.data,
+                expected_version=form.expected_version(),
+            )
+        except DomainError as exc:
+            flash_domain_error(exc, form)
+            status = exc.status
+        else:
+            flash(_("The changes are saved."), "success")
+            return redirect(url_for("org.municipality_detail", municipality_id=municipality.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "org/municipality_form.html", form=form, municipality=municipality
+    ), status
+
+
+def _parent_choices(form: UnitForm, municipality_id: int, exclude_id: int | None = None):
+    form.parent_id.choices = [("", _("— top level —"))] + [
+        (u.id, "\u2003" * depth + u.name)
+        for depth, u in unit_tree(municipality_id)
+        if u.id != exclude_id
+    ]
+
+
+@bp.route("/municipalities/<int:municipality_id>/units/new", methods=["GET", "POST"])
+@require(Permission.ORG_MANAGE)
+def unit_new(municipality_id: int):
+    municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
+    form = UnitForm()
+    del form.is_active
+    _parent_choices(form, municipality.id)
+    if request.method == "GET" and request.args.get("parent", type=int):
+        form.parent_id.data = request.args.get("parent", type=int)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            unit = ops.create_unit(
+                current_user._get_current_object(),
+                municipality,
+                name=form.name.data,
+                kind=form.kind.data,
+                parent_id=form.parent_id.data,
+            )
+        except DomainError as exc:
+            flash_domain_error(exc, form)
+            status = exc.status
+        else:
+            flash(_("%(name)s is created.", name=unit.name), "success")
+            return redirect(url_for("org.municipality_detail", municipality_id=municipality.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "org/unit_form.html", form=form, municipality=municipality, unit=None
+    ), status
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@require(Permission.ORG_MANAGE)
+def unit_edit(unit_id: int):
+    unit = get_scoped_or_404(Unit, unit_id, current_user)
+    form = UnitForm(obj=unit)
+    _parent_choices(form, unit.municipality_id, exclude_id=unit.id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.update_unit(
+                current_user._get_current_object(),
+                unit,
+                name=form.name.data,
+                kind=form.kind.data,
+                parent_id=form.parent_id.data,
+                is_active=form.is_active.data,
+                expected_version=form.expected_version(),
+            )
+        except DomainError as exc:
+            flash_domain_error(exc, form)
+            status = exc.status
+        else:
+            flash(_("The changes are saved."), "success")
+            return redirect(
+                url_for("org.municipality_detail", municipality_id=unit.municipality_id)
+            )
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "org/unit_form.html", form=form, municipality=unit.municipality, unit=unit
+    ), status
