@@ -37,8 +37,8 @@ format: $(STAMP)
 
 # Extract every string from Python and Jinja, merge into the catalogues, compile.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o vftops/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -q -i vftops/translations/messages.pot -d vftops/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o vftops/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i vftops/translations/messages.pot -d vftops/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -q -d vftops/translations
 
 clean:

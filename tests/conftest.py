@@ -1,0 +1,306 @@
+"""Test fixtures: real SQLite and a throwaway PostgreSQL server, factory helpers.
+
+Every test that asks for `app` runs twice, once per database backend. The
+schema is built once per backend by the real Alembic migrations; after each
+test every table is emptied, so tests see committed data exactly as a user
+would (including the database's own constraints and triggers).
+
+Tests never hold an application context while they make requests through
+the test client: Flask would reuse it, and `g` and the database session would
+leak between requests. Use `with app.app_context():` around direct database
+work instead (the `factories` fixture does).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import text
+
+REQUIRE_ALL = os.environ.get("VFTOPS_REQUIRE_ALL") == "1"
+PASSWORD = "correct horse battery staple"
+
+
+# --- PostgreSQL --------------------------------------------------------------------
+
+
+def find_postgres_bin() -> Path | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
+    for directory in reversed(candidates):
+        if Path(directory, "initdb").exists() and Path(directory, "pg_ctl").exists():
+            return Path(directory)
+    pg_ctl = shutil.which("pg_ctl")
+    if pg_ctl and shutil.which("initdb"):
+        return Path(pg_ctl).resolve().parent
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThrowawayPostgres:
+    """A private PostgreSQL server in a temporary directory, on a Unix socket only."""
+
+    def __init__(self, bindir: Path):
+        self.bindir = bindir
+        self.dir = Path(tempfile.mkdtemp(prefix="vftops-pg-"))
+        self.port = _free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            # PostgreSQL refuses to run as root; use its own system account.
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.fail("running as root needs the 'postgres' system user to start PostgreSQL")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> str:
+        data = self.dir / "data"
+        self._run(
+            str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses='' -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
+            "-l", str(self.dir / "server.log"), "start",
+        )
+        return f"postgresql+psycopg://postgres@/{{db}}?host={self.dir}&port={self.port}"
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url_template():
+    bindir = find_postgres_bin()
+    if bindir is None:
+        if REQUIRE_ALL:
+            pytest.fail("PostgreSQL (initdb, pg_ctl) is not installed and VFTOPS_REQUIRE_ALL=1")
+        pytest.skip("PostgreSQL is not installed")
+    server = ThrowawayPostgres(bindir)
+    template = server.start()
+    yield template
+    server.stop()
+
+
+def create_pg_database(template: str, name: str) -> str:
+    import psycopg
+
+    base = template.format(db="postgres").replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return template.format(db=name)
+
+
+@pytest.fixture(scope="session")
+def database_factory(request, tmp_path_factory):
+    """Make an empty database of the given backend and return its URL."""
+    counter = iter(range(1_000_000))
+
+    def make(backend: str) -> str:
+        n = next(counter)
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / f'vftops-{n}.sqlite'}"
+        template = request.getfixturevalue("postgres_url_template")
+        return create_pg_database(template, f"vftops_test_{n}")
+
+    return make
+
+
+# --- the application ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _app(backend, database_factory):
+    from flask_migrate import upgrade
+
+    from vftops import create_app
+
+    from vftops.extensions import db
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_factory(backend))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_all_tables(app) -> None:
+    from vftops.core.audit import APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL
+    from vftops.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                # Superuser in a throwaway server: switch triggers off for the cleanup.
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for name in tables:
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+            else:
+                for statement in DROP_APPEND_ONLY_SQL["sqlite"]:
+                    conn.execute(text(statement))
+                for name in tables:
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+                for statement in APPEND_ONLY_SQL["sqlite"]:
+                    conn.execute(text(statement))
+        db.session.remove()
+
+
+@pytest.fixture
+def app(_app):
+    from vftops.extensions import limiter
+
+    yield _app
+    _empty_all_tables(_app)
+    with _app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories ---------------------------------------------------------------------
+
+
+class Factories:
+    """Create rows through the real operations and commit, like a request would."""
+
+    def __init__(self, app):
+        self.app = app
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def municipality(self, name: str | None = None, number: str | None = None):
+        from vftops.org.operations import create_municipality
+
+        n = self._next()
+        with self.app.app_context():
+            from vftops.extensions import db
+
+            m = create_municipality(None, name=name or f"Kommune {n}", number=number or f"{9000 + n}")
+            db.session.commit()
+            return SimpleNamespace(id=m.id, name=m.name, number=m.number)
+
+    def unit(self, municipality, name: str | None = None, kind: str = "avdeling", parent=None):
+        from vftops.extensions import db
+        from vftops.org.models import Municipality
+        from vftops.org.operations import create_unit
+
+        with self.app.app_context():
+            m = db.session.get(Municipality, municipality.id)
+            u = create_unit(
+                None, m, name=name or f"Enhet {self._next()}", kind=kind,
+                parent_id=parent.id if parent else None,
+            )
+            db.session.commit()
+            return SimpleNamespace(id=u.id, name=u.name, municipality_id=m.id)
+
+    def user(self, *roles: str, municipalities=(), units=(), username: str | None = None,
+             password: str = PASSWORD, active: bool = True, locale: str = "nb"):
+        from vftops.auth.models import User
+        from vftops.auth.operations import create_user
+        from vftops.extensions import db
+
+        username = username or f"user{self._next()}"
+        with self.app.app_context():
+            u = create_user(
+                None, username=username, full_name=f"Person {username.title()}", password=password,
+                roles=list(roles), municipality_ids=[m.id for m in municipalities],
+                unit_ids=[x.id for x in units], locale=locale, email=f"{username}@example.no",
+            )
+            if not active:
+                db.session.get(User, u.id).is_active_user = False
+            db.session.commit()
+            return SimpleNamespace(id=u.id, username=username, password=password)
+
+    def token(self, user, days: int = 30, name: str = "test"):
+        from vftops.auth.models import User
+        from vftops.auth.operations import create_api_token
+        from vftops.extensions import db
+
+        with self.app.app_context():
+            token, plain = create_api_token(None, db.session.get(User, user.id), name=name, days=days)
+            db.session.commit()
+            return plain
+
+
+@pytest.fixture
+def factories(app):
+    return Factories(app)
+
+
+def login(client, user, password: str | None = None):
+    """Log in through the real form (CSRF token and all); returns the response."""
+    page = client.get("/login")
+    token = csrf_from(page.get_data(as_text=True))
+    return client.post(
+        "/login",
+        data={"username": user.username, "password": password or user.password, "csrf_token": token},
+    )
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(client):
+    def do(user, password=None):
+        response = login(client, user, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
