@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 compile-translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d vftops/translations
+	$(BIN)/pybabel compile -q -d vftops/translations
 
 run: compile-translations
 	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask vftops init
