@@ -74,22 +74,39 @@ class ThrowawayPostgres:
     def start(self) -> str:
         data = self.dir / "data"
         self._run(
-            str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+            str(self.bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
         )
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses='' -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
         )
         self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
-            "-l", str(self.dir / "server.log"), "start",
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.dir / "server.log"),
+            "start",
         )
         return f"postgresql+psycopg://postgres@/{{db}}?host={self.dir}&port={self.port}"
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+            self._run(
+                str(self.bindir / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop"
+            )
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -145,7 +162,6 @@ def _app(backend, database_factory):
     from flask_migrate import upgrade
 
     from vftops import create_app
-
     from vftops.extensions import db
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_factory(backend))
@@ -162,18 +178,18 @@ def _empty_all_tables(app) -> None:
 
     with app.app_context():
         engine = db.engine
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        tables = list(reversed(db.metadata.sorted_tables))
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
                 # Superuser in a throwaway server: switch triggers off for the cleanup.
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
-                for name in tables:
-                    conn.execute(text(f'DELETE FROM "{name}"'))
+                for table in tables:
+                    conn.execute(table.delete())
             else:
                 for statement in DROP_APPEND_ONLY_SQL["sqlite"]:
                     conn.execute(text(statement))
-                for name in tables:
-                    conn.execute(text(f'DELETE FROM "{name}"'))
+                for table in tables:
+                    conn.execute(table.delete())
                 for statement in APPEND_ONLY_SQL["sqlite"]:
                     conn.execute(text(statement))
         db.session.remove()
@@ -215,7 +231,9 @@ class Factories:
         with self.app.app_context():
             from vftops.extensions import db
 
-            m = create_municipality(None, name=name or f"Kommune {n}", number=number or f"{9000 + n}")
+            m = create_municipality(
+                None, name=name or f"Kommune {n}", number=number or f"{9000 + n}"
+            )
             db.session.commit()
             return SimpleNamespace(id=m.id, name=m.name, number=m.number)
 
@@ -227,14 +245,25 @@ class Factories:
         with self.app.app_context():
             m = db.session.get(Municipality, municipality.id)
             u = create_unit(
-                None, m, name=name or f"Enhet {self._next()}", kind=kind,
+                None,
+                m,
+                name=name or f"Enhet {self._next()}",
+                kind=kind,
                 parent_id=parent.id if parent else None,
             )
             db.session.commit()
             return SimpleNamespace(id=u.id, name=u.name, municipality_id=m.id)
 
-    def user(self, *roles: str, municipalities=(), units=(), username: str | None = None,
-             password: str = PASSWORD, active: bool = True, locale: str = "nb"):
+    def user(
+        self,
+        *roles: str,
+        municipalities=(),
+        units=(),
+        username: str | None = None,
+        password: str = PASSWORD,
+        active: bool = True,
+        locale: str = "nb",
+    ):
         from vftops.auth.models import User
         from vftops.auth.operations import create_user
         from vftops.extensions import db
@@ -242,9 +271,15 @@ class Factories:
         username = username or f"user{self._next()}"
         with self.app.app_context():
             u = create_user(
-                None, username=username, full_name=f"Person {username.title()}", password=password,
-                roles=list(roles), municipality_ids=[m.id for m in municipalities],
-                unit_ids=[x.id for x in units], locale=locale, email=f"{username}@example.no",
+                None,
+                username=username,
+                full_name=f"Person {username.title()}",
+                password=password,
+                roles=list(roles),
+                municipality_ids=[m.id for m in municipalities],
+                unit_ids=[x.id for x in units],
+                locale=locale,
+                email=f"{username}@example.no",
             )
             if not active:
                 db.session.get(User, u.id).is_active_user = False
@@ -257,7 +292,9 @@ class Factories:
         from vftops.extensions import db
 
         with self.app.app_context():
-            token, plain = create_api_token(None, db.session.get(User, user.id), name=name, days=days)
+            _token, plain = create_api_token(
+                None, db.session.get(User, user.id), name=name, days=days
+            )
             db.session.commit()
             return plain
 
@@ -273,7 +310,11 @@ def login(client, user, password: str | None = None):
     token = csrf_from(page.get_data(as_text=True))
     return client.post(
         "/login",
-        data={"username": user.username, "password": password or user.password, "csrf_token": token},
+        data={
+            "username": user.username,
+            "password": password or user.password,
+            "csrf_token": token,
+        },
     )
 
 

@@ -15,6 +15,7 @@ from vftops.audit.queries import audit_events_for
 from vftops.auth.models import User
 from vftops.auth.queries import visible_users
 from vftops.core.audit import AuditEvent
+from vftops.core.forms import choices
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import Permission, require
 from vftops.extensions import db
@@ -42,11 +43,12 @@ class AuditFilterForm(FlaskForm):
 @require(Permission.AUDIT_VIEW)
 def events():
     form = AuditFilterForm(request.args)
-    form.object_type.choices = [("", _("All objects"))] + [
-        (t, t) for t in db.session.scalars(select(AuditEvent.object_type).distinct()).all()
-    ]
+    form.object_type.choices = choices(
+        [("", _("All objects"))]
+        + [(t, t) for t in db.session.scalars(select(AuditEvent.object_type).distinct()).all()]
+    )
     users = db.session.scalars(visible_users(current_user).order_by(User.full_name)).all()
-    form.actor_id.choices = [("", _("Anyone"))] + [(u.id, str(u)) for u in users]
+    form.actor_id.choices = choices([("", _("Anyone"))] + [(u.id, str(u)) for u in users])
     valid = form.validate()
     stmt = audit_events_for(
         current_user,

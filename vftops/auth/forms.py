@@ -8,9 +8,9 @@ from wtforms import EmailField, IntegerField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.validators import Email as EmailValidator
 
-from vftops.core.forms import MultiCheckboxField, VersionedForm
+from vftops.core.forms import MultiCheckboxField, VersionedForm, choices
 
-LOCALE_CHOICES = [("nb", "Norsk bokmål"), ("en", "English")]
+LOCALE_CHOICES = choices([("nb", "Norsk bokmål"), ("en", "English")])
 
 
 class LoginForm(FlaskForm):
@@ -107,7 +107,9 @@ class UserFilterForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[], validators=[Optional()])
     status = SelectField(
         _l("Status"),
-        choices=[("active", _l("Active")), ("inactive", _l("Deactivated")), ("all", _l("All"))],
+        choices=choices(
+            [("active", _l("Active")), ("inactive", _l("Deactivated")), ("all", _l("All"))]
+        ),
         default="active",
         validators=[Optional()],
     )

@@ -33,7 +33,7 @@ from vftops.auth.forms import (
 from vftops.auth.models import ApiToken, User
 from vftops.auth.queries import filter_users, get_visible_user_or_404, visible_users
 from vftops.core.errors import DomainError
-from vftops.core.forms import ConfirmForm
+from vftops.core.forms import ConfirmForm, choices
 from vftops.core.permissions import ROLE_LABELS, Permission, Role, login_required, require
 from vftops.core.scope import municipality_ids
 from vftops.core.web import flash_domain_error
@@ -198,19 +198,19 @@ def revoke_token(token_id: int):
 
 
 def _fill_choices(form: UserForm, actor) -> None:
-    form.roles.choices = [(r.value, str(ROLE_LABELS[r])) for r in Role]
+    form.roles.choices = choices((r.value, str(ROLE_LABELS[r])) for r in Role)
     mids = municipality_ids(actor)
     municipalities = db.session.scalars(
         select(Municipality).where(Municipality.id.in_(mids)).order_by(Municipality.name)
     ).all()
-    form.municipality_ids.choices = [(m.id, str(m)) for m in municipalities]
+    form.municipality_ids.choices = choices((m.id, str(m)) for m in municipalities)
     units = db.session.scalars(
         select(Unit)
         .where(Unit.municipality_id.in_(mids), Unit.is_active.is_(True))
         .order_by(Unit.municipality_id, Unit.name)
     ).all()
     names = {m.id: m.name for m in municipalities}
-    form.unit_ids.choices = [(u.id, f"{u.name} ({names[u.municipality_id]})") for u in units]
+    form.unit_ids.choices = choices((u.id, f"{u.name} ({names[u.municipality_id]})") for u in units)
 
 
 @bp.get("/users")
@@ -218,7 +218,9 @@ def _fill_choices(form: UserForm, actor) -> None:
 def users():
     actor = current_user._get_current_object()
     filters = UserFilterForm(request.args)
-    filters.role.choices = [("", _("All roles"))] + [(r.value, str(ROLE_LABELS[r])) for r in Role]
+    filters.role.choices = choices(
+        [("", _("All roles"))] + [(r.value, str(ROLE_LABELS[r])) for r in Role]
+    )
     stmt = filter_users(
         visible_users(actor),
         q=filters.q.data,

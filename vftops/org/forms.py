@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from vftops.core.forms import VersionedForm
+from vftops.core.forms import VersionedForm, choices
 from vftops.org.models import UnitKind
 
 UNIT_KIND_LABELS = {
@@ -33,7 +33,7 @@ class UnitForm(VersionedForm):
         _l("Name"), validators=[DataRequired(_l("Enter the unit's name.")), Length(max=120)]
     )
     kind = SelectField(
-        _l("Kind"), choices=[(k.value, label) for k, label in UNIT_KIND_LABELS.items()]
+        _l("Kind"), choices=choices((k.value, label) for k, label in UNIT_KIND_LABELS.items())
     )
     parent_id = SelectField(
         _l("Part of"), coerce=lambda v: int(v) if v else None, validators=[Optional()], choices=[]

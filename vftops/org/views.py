@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from vftops.auth.models import User
 from vftops.core.errors import DomainError
+from vftops.core.forms import choices
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import flash_domain_error
@@ -101,11 +102,14 @@ def municipality_edit(municipality_id: int):
 
 
 def _parent_choices(form: UnitForm, municipality_id: int, exclude_id: int | None = None):
-    form.parent_id.choices = [("", _("— top level —"))] + [
-        (u.id, "\u2003" * depth + u.name)
-        for depth, u in unit_tree(municipality_id)
-        if u.id != exclude_id
-    ]
+    form.parent_id.choices = choices(
+        [("", _("— top level —"))]
+        + [
+            (u.id, "\u2003" * depth + u.name)
+            for depth, u in unit_tree(municipality_id)
+            if u.id != exclude_id
+        ]
+    )
 
 
 @bp.route("/municipalities/<int:municipality_id>/units/new", methods=["GET", "POST"])

@@ -1,0 +1,346 @@
+"""The role matrix walked against every real endpoint, pages and API alike.
+
+For each endpoint: anonymous visitors are sent to login (pages) or get 401
+(API); each role either gets the page/answer or 403, exactly as
+ROLE_PERMISSIONS says; and an object in another municipality answers 404
+even for a role that may see that kind of object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import csrf_from, login
+from vftops.core.permissions import ROLE_PERMISSIONS, Permission, Role
+
+P = Permission
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    permission: Permission | None  # None: any logged-in user
+    body: dict | None = None  # form fields (pages) or JSON (API) for a valid request
+    form_page: str | None = None  # page that carries the CSRF token for a page POST
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+ENDPOINTS = [
+    Endpoint("GET", "/", None),
+    Endpoint("GET", "/account", None),
+    Endpoint(
+        "POST",
+        "/account",
+        None,
+        body={"profile-full_name": "Nytt Navn", "profile-email": "", "profile-locale": "nb"},
+        form_page="/account",
+    ),
+    Endpoint("GET", "/account/tokens", None),
+    Endpoint(
+        "POST",
+        "/account/tokens",
+        None,
+        body={"name": "Integrasjon", "days": "30"},
+        form_page="/account",
+    ),
+    Endpoint("POST", "/account/tokens/{token}/revoke", None, body={}, form_page="/account"),
+    Endpoint("POST", "/logout", None, body={}, form_page="/account"),
+    Endpoint("GET", "/users", P.USERS_VIEW),
+    Endpoint("GET", "/users/new", P.USERS_MANAGE),
+    Endpoint(
+        "POST",
+        "/users/new",
+        P.USERS_MANAGE,
+        body={
+            "username": "nyansatt",
+            "full_name": "Ny Ansatt",
+            "locale": "nb",
+            "password": "et langt nok passord",
+            "roles": "technician",
+            "municipality_ids": "{municipality}",
+        },
+        form_page="/account",
+    ),
+    Endpoint("GET", "/users/{user}", P.USERS_VIEW),
+    Endpoint(
+        "POST",
+        "/users/{user}",
+        P.USERS_MANAGE,
+        body={
+            "full_name": "Nytt Navn",
+            "locale": "nb",
+            "roles": "technician",
+            "municipality_ids": "{municipality}",
+        },
+        form_page="/account",
+    ),
+    Endpoint("GET", "/users/{user}/password", P.USERS_MANAGE),
+    Endpoint(
+        "POST",
+        "/users/{user}/password",
+        P.USERS_MANAGE,
+        body={"new_password": "et nytt langt passord", "confirm": "et nytt langt passord"},
+        form_page="/account",
+    ),
+    Endpoint("POST", "/users/{user}/deactivate", P.USERS_MANAGE, body={}, form_page="/account"),
+    Endpoint("POST", "/users/{user}/activate", P.USERS_MANAGE, body={}, form_page="/account"),
+    Endpoint("GET", "/org/municipalities", P.ORG_VIEW),
+    Endpoint("GET", "/org/municipalities/new", P.ORG_MANAGE),
+    Endpoint(
+        "POST",
+        "/org/municipalities/new",
+        P.ORG_MANAGE,
+        body={"name": "Nykommune", "number": "1234"},
+        form_page="/account",
+    ),
+    Endpoint("GET", "/org/municipalities/{municipality}", P.ORG_VIEW),
+    Endpoint("GET", "/org/municipalities/{municipality}/edit", P.ORG_MANAGE),
+    Endpoint(
+        "POST",
+        "/org/municipalities/{municipality}/edit",
+        P.ORG_MANAGE,
+        body={"name": "Nytt navn", "number": "{municipality_number}", "is_active": "y"},
+        form_page="/account",
+    ),
+    Endpoint("GET", "/org/municipalities/{municipality}/units/new", P.ORG_MANAGE),
+    Endpoint(
+        "POST",
+        "/org/municipalities/{municipality}/units/new",
+        P.ORG_MANAGE,
+        body={"name": "Ny sone", "kind": "sone", "parent_id": ""},
+        form_page="/account",
+    ),
+    Endpoint("GET", "/org/units/{unit}/edit", P.ORG_MANAGE),
+    Endpoint(
+        "POST",
+        "/org/units/{unit}/edit",
+        P.ORG_MANAGE,
+        body={"name": "Omdøpt", "kind": "avdeling", "parent_id": "", "is_active": "y"},
+        form_page="/account",
+    ),
+    Endpoint("GET", "/audit", P.AUDIT_VIEW),
+    # API
+    Endpoint("GET", "/api/v1/users/me", None),
+    Endpoint("GET", "/api/v1/users", P.USERS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/users",
+        P.USERS_MANAGE,
+        body={
+            "username": "apibruker",
+            "full_name": "Api Bruker",
+            "password": "et langt nok passord",
+            "roles": ["technician"],
+            "municipality_ids": ["{municipality}"],
+        },
+    ),
+    Endpoint("GET", "/api/v1/users/{user}", P.USERS_VIEW),
+    Endpoint("PATCH", "/api/v1/users/{user}", P.USERS_MANAGE, body={"full_name": "Endret"}),
+    Endpoint("GET", "/api/v1/municipalities", P.ORG_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/municipalities",
+        P.ORG_MANAGE,
+        body={"name": "Apikommune", "number": "4321"},
+    ),
+    Endpoint("GET", "/api/v1/municipalities/{municipality}", P.ORG_VIEW),
+    Endpoint("PATCH", "/api/v1/municipalities/{municipality}", P.ORG_MANAGE, body={"name": "Ny"}),
+    Endpoint("GET", "/api/v1/units", P.ORG_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/units",
+        P.ORG_MANAGE,
+        body={"municipality_id": "{municipality}", "name": "Apienhet"},
+    ),
+    Endpoint("GET", "/api/v1/units/{unit}", P.ORG_VIEW),
+    Endpoint("PATCH", "/api/v1/units/{unit}", P.ORG_MANAGE, body={"name": "Omdøpt"}),
+    Endpoint("GET", "/api/v1/audit-events", P.AUDIT_VIEW),
+    Endpoint("GET", "/api/v1/audit-events/{event}", P.AUDIT_VIEW),
+]
+
+# Open to everyone, logged in or not.
+PUBLIC = {
+    "/login",
+    "/language",
+    "/healthz",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/static/<path:filename>",
+    "/bootstrap/static/<path:filename>",
+}
+
+
+def _world(factories):
+    """Municipality A (the actor's) and B (someone else's), each with a user, unit, event."""
+    from vftops.core.audit import AuditEvent
+    from vftops.extensions import db
+
+    a = factories.municipality(name="Stjørdal", number="5035")
+    b = factories.municipality(name="Meråker", number="5034")
+    world = {}
+    for key, m in (("a", a), ("b", b)):
+        unit = factories.unit(m, name=f"Sone {key}")
+        target = factories.user("technician", municipalities=[m], username=f"target-{key}")
+        with factories.app.app_context():
+            event = db.session.query(AuditEvent).filter_by(municipality_id=m.id).first()
+        world[key] = SimpleNamespace(
+            municipality=m.id,
+            municipality_number=m.number,
+            unit=unit.id,
+            user=target.id,
+            event=event.id,
+            token=_token_id(factories, target),
+        )
+    return world
+
+
+def _token_id(factories, user) -> int:
+    from sqlalchemy import select
+
+    from vftops.auth.models import ApiToken
+    from vftops.extensions import db
+
+    factories.token(user, name="matrix")
+    with factories.app.app_context():
+        return db.session.scalars(
+            select(ApiToken.id).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        ).first()
+
+
+def _fill(value, ids: SimpleNamespace):
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        resolved = getattr(ids, value[1:-1])
+        return resolved
+    if isinstance(value, str):
+        return value.format(**vars(ids))
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    return value
+
+
+def _call(client, endpoint: Endpoint, ids: SimpleNamespace, token: str | None = None):
+    path = endpoint.path.format(**vars(ids))
+    if endpoint.is_api:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        body = {k: _fill(v, ids) for k, v in (endpoint.body or {}).items()}
+        if endpoint.method == "GET":
+            return client.get(path, headers=headers)
+        return client.open(path, method=endpoint.method, json=body, headers=headers)
+    if endpoint.method == "GET":
+        return client.get(path)
+    data = {k: str(_fill(v, ids)) for k, v in (endpoint.body or {}).items()}
+    if endpoint.form_page:
+        page = client.get(endpoint.form_page)
+        if page.status_code == 200:
+            data["csrf_token"] = csrf_from(page.get_data(as_text=True))
+    if "/users/" in path and "version" not in data and path.count("/") == 2:
+        data["version"] = ""
+    return client.post(path, data=data)
+
+
+def _allowed(role: Role, endpoint: Endpoint) -> bool:
+    return endpoint.permission is None or endpoint.permission in ROLE_PERMISSIONS[role]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_role_gets_exactly_what_the_matrix_says(app, client, factories, role, endpoint):
+    """Each role reaches what its permissions allow and gets 403 elsewhere."""
+    world = _world(factories)
+    actor = factories.user(role.value, municipalities=[factories_municipality(world)])
+    token = None
+    if endpoint.is_api:
+        token = factories.token(actor)
+    else:
+        login(client, actor)
+    world["a"].token = _token_id(factories, actor)  # one's own token
+    response = _call(client, endpoint, world["a"], token)
+    if _allowed(role, endpoint):
+        if endpoint.method == "GET":
+            assert response.status_code == 200, response.get_data(as_text=True)[:400]
+        else:
+            assert response.status_code in (200, 201, 302), response.get_data(as_text=True)[:600]
+    else:
+        assert response.status_code == 403
+        if endpoint.is_api:
+            assert response.get_json()["error"]["code"] == "forbidden"
+        else:
+            assert "Du har ikke tilgang til denne siden" in response.get_data(as_text=True)
+
+
+def factories_municipality(world):
+    return SimpleNamespace(id=world["a"].municipality)
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_anonymous_is_sent_to_login_or_gets_401(app, client, factories, endpoint):
+    """Nobody sees or changes anything without logging in."""
+    world = _world(factories)
+    response = _call(client, endpoint, world["a"])
+    if endpoint.is_api:
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "unauthenticated"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    elif endpoint.method == "GET":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+    else:
+        # No session means no CSRF token either: refused before anything happens.
+        assert response.status_code in (302, 400)
+
+
+SCOPED = [e for e in ENDPOINTS if "{" in e.path]
+
+
+@pytest.mark.parametrize("endpoint", SCOPED, ids=str)
+def test_other_municipalitys_objects_answer_404(app, client, factories, endpoint):
+    """Even an administrator and auditor of one municipality cannot reach another's objects."""
+    world = _world(factories)
+    actor = factories.user("admin", "auditor", "it", municipalities=[factories_municipality(world)])
+    token = None
+    if endpoint.is_api:
+        token = factories.token(actor)
+    else:
+        login(client, actor)
+    response = _call(client, endpoint, world["b"], token)
+    assert response.status_code == 404, response.get_data(as_text=True)[:400]
+    if endpoint.is_api:
+        assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    """A new page or API endpoint cannot ship without a row in the permission matrix."""
+    covered = {(e.method, e.path.replace("{", "<").replace("}", ">")) for e in ENDPOINTS}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC:
+            continue
+        normalised = rule.rule
+        for arg in rule.arguments:
+            normalised = normalised.replace(f"<int:{arg}>", "<x>").replace(f"<{arg}>", "<x>")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if not any(m == method and _norm(p) == normalised for m, p in covered):
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, f"endpoints without a row in ENDPOINTS: {missing}"
+
+
+def _norm(path: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "<x>", path)
+
+
+def test_auditor_holds_every_view_permission_and_nothing_else():
+    """The auditor reads everything and changes nothing."""
+    views = {p for p in Permission if p.value.endswith(".view")}
+    assert ROLE_PERMISSIONS[Role.AUDITOR] == views
