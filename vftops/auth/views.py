@@ -129,7 +129,7 @@ def account():
             )
         except DomainError as exc:
             flash_domain_error(exc, profile)
-            status = 422
+            status = exc.status
         else:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.account"))
@@ -140,7 +140,7 @@ def account():
             )
         except DomainError as exc:
             flash_domain_error(exc, password)
-            status = 422
+            status = exc.status
         else:
             login_user(user)  # the new nonce ended the old session; keep this one
             flash(_("Your password is changed. Other sessions have been logged out."), "success")
@@ -166,7 +166,7 @@ def tokens():
             )
         except DomainError as exc:
             flash_domain_error(exc, form)
-            status = 422
+            status = exc.status
         else:
             flash(_("The token is created. Copy it now: it will not be shown again."), "success")
             form = TokenForm(formdata=None)
@@ -255,7 +255,7 @@ def user_new():
             )
         except DomainError as exc:
             flash_domain_error(exc, form)
-            status = 422
+            status = exc.status
         else:
             flash(_("User %(username)s is created.", username=user.username), "success")
             return redirect(url_for("auth.user_detail", user_id=user.id))
@@ -348,7 +348,7 @@ def user_password(user_id: int):
             ops.reset_password(actor, user, form.new_password.data)
         except DomainError as exc:
             flash_domain_error(exc, form)
-            status = 422
+            status = exc.status
         else:
             flash(_("A new password is set for %(name)s.", name=user.full_name), "success")
             return redirect(url_for("auth.user_detail", user_id=user.id))
