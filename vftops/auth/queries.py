@@ -29,9 +29,14 @@ def visible_users(actor) -> object:
 
 
 def filter_users(stmt, *, q: str | None = None, role: str | None = None, status: str = "active"):
-    if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(User.username.like(like), db.func.lower(User.full_name).like(like)))
+    if q and q.strip():
+        needle = q.strip().lower()
+        stmt = stmt.where(
+            or_(
+                User.username.contains(needle, autoescape=True),
+                db.func.lower(User.full_name).contains(needle, autoescape=True),
+            )
+        )
     if role:
         stmt = stmt.where(exists().where(UserRole.user_id == User.id, UserRole.role == role))
     if status == "active":

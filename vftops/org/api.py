@@ -48,7 +48,8 @@ class Municipalities(MethodView):
         """List your municipalities."""
         stmt = scoped(select(Municipality), Municipality, current_user)
         if args["q"]:
-            stmt = stmt.where(func.lower(Municipality.name).like(f"%{args['q'].lower()}%"))
+            needle = args["q"].strip().lower()
+            stmt = stmt.where(func.lower(Municipality.name).contains(needle, autoescape=True))
         if args["number"]:
             stmt = stmt.where(Municipality.number == args["number"])
         return cursor_page(stmt, Municipality.id, limit=args["limit"], cursor=args["cursor"])

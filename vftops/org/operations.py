@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from vftops.core import audit
 from vftops.core.db import check_version, operation
@@ -108,6 +108,16 @@ def _clean_unit(municipality_id: int, name: str, kind: str, parent_id: int | Non
                     fields["parent_id"] = [_l("A unit cannot be placed under itself.")]
                     break
                 node = node.parent
+    if not fields:
+        sibling = select(Unit.id).where(
+            Unit.municipality_id == municipality_id,
+            Unit.parent_id.is_(None) if parent is None else Unit.parent_id == parent.id,
+            func.lower(Unit.name) == name.lower(),
+        )
+        if unit_id is not None:
+            sibling = sibling.where(Unit.id != unit_id)
+        if db.session.scalar(sibling) is not None:
+            fields["name"] = [_l("There is already a unit with this name at this place.")]
     if fields:
         raise ValidationError(next(iter(fields.values()))[0], fields=fields)
     return name, kind, parent
