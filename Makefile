@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 compile-translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d vftops/translations
+	$(BIN)/pybabel -q compile -d vftops/translations
 
 run: compile-translations
 	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask vftops init
@@ -39,7 +39,7 @@ format: $(STAMP)
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o vftops/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i vftops/translations/messages.pot -d vftops/translations --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -q -d vftops/translations
+	$(BIN)/pybabel -q compile -d vftops/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

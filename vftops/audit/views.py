@@ -49,15 +49,20 @@ def events():
     )
     users = db.session.scalars(visible_users(current_user).order_by(User.full_name)).all()
     form.actor_id.choices = choices([("", _("Anyone"))] + [(u.id, str(u)) for u in users])
-    valid = form.validate()
+    form.validate()
+
+    def clean(field):
+        # A mistyped field is shown with its error; the other filters still apply.
+        return None if field.errors else field.data
+
     stmt = audit_events_for(
         current_user,
         object_type=form.object_type.data or None,
         object_id=(form.object_id.data or "").strip() or None,
-        actor_id=form.actor_id.data if valid else None,
+        actor_id=clean(form.actor_id),
         action=(form.action.data or "").strip() or None,
-        date_from=form.date_from.data if valid else None,
-        date_to=form.date_to.data if valid else None,
+        date_from=clean(form.date_from),
+        date_to=clean(form.date_to),
     )
     page = cursor_page(
         stmt, AuditEvent.id, limit=50, cursor=request.args.get("cursor"), descending=True

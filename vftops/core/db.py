@@ -17,6 +17,10 @@ from vftops.core.errors import ConflictError
 from vftops.extensions import db
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -27,6 +31,8 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     timeout = 5000
     with contextlib.suppress(RuntimeError):  # outside an application context
         timeout = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    # SQLite's lower() only knows A-Z; Norwegian names need Æ, Ø and Å too.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute(f"PRAGMA busy_timeout = {timeout:d}")

@@ -130,6 +130,7 @@ def create_unit(
     name, kind, parent = _clean_unit(municipality.id, name, kind, parent_id)
     unit = Unit(municipality_id=municipality.id, name=name, kind=kind, parent=parent)
     db.session.add(unit)
+    db.session.flush()  # parent_id and defaults get their values
     audit.record(
         actor,
         "unit.create",
