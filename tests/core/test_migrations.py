@@ -1,0 +1,99 @@
+"""The Alembic migrations: they build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.exc import DBAPIError
+
+from vftops import create_app
+from vftops.config import PROJECT_ROOT
+from vftops.extensions import db
+
+VERSIONS = PROJECT_ROOT / "migrations" / "versions"
+FILE_NAME = re.compile(
+    r"^(?P<date>\d{8})_(?P<rev>[0-9a-f]{12})_(?P<slug>[a-z0-9]+(?:_[a-z0-9]+)*)\.py$"
+)
+
+
+def _app_on_empty_database(backend, database_factory):
+    return create_app("testing", SQLALCHEMY_DATABASE_URI=database_factory(backend))
+
+
+def _table_names() -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names())
+
+
+def test_migrations_build_exactly_the_schema_of_the_models(backend, database_factory):
+    """An operator who runs `flask vftops init` gets the schema the code expects, nothing missing."""
+    app = _app_on_empty_database(backend, database_factory)
+    with app.app_context():
+        try:
+            flask_migrate.upgrade()
+            with db.engine.connect() as connection:
+                mc = MigrationContext.configure(connection, opts={"compare_type": True})
+                differences = compare_metadata(mc, db.metadata)
+            assert differences == [], f"migrations and models differ: {differences!r}"
+            assert {t.name for t in db.metadata.sorted_tables} <= _table_names()
+        finally:
+            db.engine.dispose()
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_restores_it(backend, database_factory):
+    """Rolling back and forward again leaves a working schema with the append-only audit log."""
+    app = _app_on_empty_database(backend, database_factory)
+    with app.app_context():
+        try:
+            flask_migrate.upgrade()
+            assert {"users", "audit_events", "municipalities"} <= _table_names()
+
+            flask_migrate.downgrade(revision="base")
+            assert _table_names() <= {"alembic_version"}, (
+                f"tables left after downgrade: {_table_names() - {'alembic_version'}}"
+            )
+
+            flask_migrate.upgrade()
+            tables = _table_names()
+            for table in db.metadata.sorted_tables:
+                assert table.name in tables
+            assert {"users", "audit_events", "municipalities"} <= tables
+
+            engine = db.engine
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO audit_events (created_at, action, object_type, summary, changes)"
+                        " VALUES (CURRENT_TIMESTAMP, 'test.event', 'test', 'original', '{}')"
+                    )
+                )
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.execute(sa.text("UPDATE audit_events SET summary = 'rewritten'"))
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.execute(sa.text("DELETE FROM audit_events"))
+            with engine.connect() as conn:
+                summaries = conn.execute(sa.text("SELECT summary FROM audit_events")).scalars()
+                assert list(summaries) == ["original"]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_migration_files_are_named_date_revision_slug():
+    """Migration files sort by date and say what they do: YYYYMMDD_<rev>_<slug>.py."""
+    files = sorted(p for p in VERSIONS.glob("*.py"))
+    assert files, f"no migrations in {VERSIONS}"
+    for path in files:
+        match = FILE_NAME.match(path.name)
+        assert match, f"{path.name} is not named YYYYMMDD_<rev>_<slug>.py"
+        datetime.strptime(match["date"], "%Y%m%d")  # noqa: DTZ007 - a calendar date only
+        source = Path(path).read_text(encoding="utf-8")
+        assert re.search(rf"^revision = ['\"]{match['rev']}['\"]$", source, re.MULTILINE), (
+            f"{path.name}: the revision in the name is not the file's revision id"
+        )
