@@ -36,7 +36,7 @@ from vftops.core.errors import DomainError
 from vftops.core.forms import ConfirmForm, choices
 from vftops.core.permissions import ROLE_LABELS, Permission, Role, login_required, require
 from vftops.core.scope import municipality_ids
-from vftops.core.web import flash_domain_error
+from vftops.core.web import flash_domain_error, submit
 from vftops.extensions import db, limiter
 from vftops.org.models import Municipality, Unit
 
@@ -118,35 +118,33 @@ def account():
     user = current_user._get_current_object()
     profile = ProfileForm(obj=user, prefix="profile")
     password = ChangePasswordForm(prefix="password")
-    status = 200
-    if "profile-full_name" in request.form and profile.validate_on_submit():
-        try:
-            ops.update_profile(
+    status = 422 if request.method == "POST" else 200
+    if "profile-full_name" in request.form:
+        done = submit(
+            profile,
+            lambda: ops.update_profile(
                 user,
                 full_name=profile.full_name.data,
                 email=profile.email.data,
                 locale=profile.locale.data,
-            )
-        except DomainError as exc:
-            flash_domain_error(exc, profile)
-            status = exc.status
-        else:
+            ),
+        )
+        if done.ok:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.account"))
-    elif "password-current_password" in request.form and password.validate_on_submit():
-        try:
-            ops.change_own_password(
+        status = done.status
+    elif "password-current_password" in request.form:
+        done = submit(
+            password,
+            lambda: ops.change_own_password(
                 user, password.current_password.data, password.new_password.data
-            )
-        except DomainError as exc:
-            flash_domain_error(exc, password)
-            status = exc.status
-        else:
+            ),
+        )
+        if done.ok:
             login_user(user)  # the new nonce ended the old session; keep this one
             flash(_("Your password is changed. Other sessions have been logged out."), "success")
             return redirect(url_for("auth.account"))
-    if request.method == "POST" and status == 200:
-        status = 422
+        status = done.status
     return render_template(
         "auth/account.html", user=user, profile=profile, password=password
     ), status
@@ -158,26 +156,19 @@ def tokens():
     user = current_user._get_current_object()
     form = TokenForm()
     new_token = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            _token, new_token = ops.create_api_token(
-                user, user, name=form.name.data, days=form.days.data
-            )
-        except DomainError as exc:
-            flash_domain_error(exc, form)
-            status = exc.status
-        else:
-            flash(_("The token is created. Copy it now: it will not be shown again."), "success")
-            form = TokenForm(formdata=None)
-    elif request.method == "POST":
-        status = 422
+    done = submit(
+        form, lambda: ops.create_api_token(user, user, name=form.name.data, days=form.days.data)
+    )
+    if done.ok:
+        _token, new_token = done.result
+        flash(_("The token is created. Copy it now: it will not be shown again."), "success")
+        form = TokenForm(formdata=None)
     rows = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
     ).all()
     return render_template(
         "auth/tokens.html", form=form, tokens=rows, new_token=new_token, revoke_form=ConfirmForm()
-    ), status
+    ), done.status
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -239,29 +230,24 @@ def user_new():
     actor = current_user._get_current_object()
     form = UserForm()
     _fill_choices(form, actor)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = ops.create_user(
-                actor,
-                username=form.username.data,
-                full_name=form.full_name.data,
-                email=form.email.data,
-                password=form.password.data or "",
-                roles=form.roles.data,
-                municipality_ids=form.municipality_ids.data,
-                unit_ids=form.unit_ids.data,
-                locale=form.locale.data,
-            )
-        except DomainError as exc:
-            flash_domain_error(exc, form)
-            status = exc.status
-        else:
-            flash(_("User %(username)s is created.", username=user.username), "success")
-            return redirect(url_for("auth.user_detail", user_id=user.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/user_form.html", form=form, user=None), status
+    done = submit(
+        form,
+        lambda: ops.create_user(
+            actor,
+            username=form.username.data,
+            full_name=form.full_name.data,
+            email=form.email.data,
+            password=form.password.data or "",
+            roles=form.roles.data,
+            municipality_ids=form.municipality_ids.data,
+            unit_ids=form.unit_ids.data,
+            locale=form.locale.data,
+        ),
+    )
+    if done.ok:
+        flash(_("User %(username)s is created.", username=done.result.username), "success")
+        return redirect(url_for("auth.user_detail", user_id=done.result.id))
+    return render_template("auth/user_form.html", form=form, user=None), done.status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -269,43 +255,36 @@ def user_new():
 def user_detail(user_id: int):
     actor = current_user._get_current_object()
     user = get_visible_user_or_404(actor, user_id)
-    form = None
-    status = 200
-    if actor.can(Permission.USERS_MANAGE):
-        form = UserForm(obj=user) if request.method == "GET" else UserForm()
-        del form.password
-        _fill_choices(form, actor)
-        if request.method == "GET":
-            form.roles.data = sorted(r.role for r in user.role_rows)
-            form.municipality_ids.data, form.unit_ids.data = ops.editable_memberships(actor, user)
-            form.version.data = user.version
-        form.username.data = user.username  # the username never changes
-        if form.validate_on_submit():
-            try:
-                ops.update_user(
-                    actor,
-                    user,
-                    full_name=form.full_name.data,
-                    email=form.email.data,
-                    roles=form.roles.data,
-                    municipality_ids=form.municipality_ids.data,
-                    unit_ids=form.unit_ids.data,
-                    locale=form.locale.data,
-                    expected_version=form.expected_version(),
-                )
-            except DomainError as exc:
-                flash_domain_error(exc, form)
-                status = exc.status
-            else:
-                flash(_("The changes are saved."), "success")
-                return redirect(url_for("auth.user_detail", user_id=user.id))
-        elif request.method == "POST":
-            status = 422
-    elif request.method == "POST":
-        abort(403)
-    return render_template(
-        "auth/user_detail.html", user=user, form=form, confirm=ConfirmForm()
-    ), status
+    if not actor.can(Permission.USERS_MANAGE):
+        if request.method == "POST":
+            abort(403)
+        return render_template("auth/user_detail.html", user=user, form=None)
+    form = UserForm(obj=user) if request.method == "GET" else UserForm()
+    del form.password
+    _fill_choices(form, actor)
+    if request.method == "GET":
+        form.roles.data = sorted(r.role for r in user.role_rows)
+        form.municipality_ids.data, form.unit_ids.data = ops.editable_memberships(actor, user)
+        form.version.data = user.version
+    form.username.data = user.username  # the username never changes
+    done = submit(
+        form,
+        lambda: ops.update_user(
+            actor,
+            user,
+            full_name=form.full_name.data,
+            email=form.email.data,
+            roles=form.roles.data,
+            municipality_ids=form.municipality_ids.data,
+            unit_ids=form.unit_ids.data,
+            locale=form.locale.data,
+            expected_version=form.expected_version(),
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("auth.user_detail", user_id=user.id))
+    return render_template("auth/user_detail.html", user=user, form=form), done.status
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -342,16 +321,8 @@ def user_password(user_id: int):
     actor = current_user._get_current_object()
     user = get_visible_user_or_404(actor, user_id)
     form = ResetPasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.reset_password(actor, user, form.new_password.data)
-        except DomainError as exc:
-            flash_domain_error(exc, form)
-            status = exc.status
-        else:
-            flash(_("A new password is set for %(name)s.", name=user.full_name), "success")
-            return redirect(url_for("auth.user_detail", user_id=user.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/user_password.html", form=form, user=user), status
+    done = submit(form, lambda: ops.reset_password(actor, user, form.new_password.data))
+    if done.ok:
+        flash(_("A new password is set for %(name)s.", name=user.full_name), "success")
+        return redirect(url_for("auth.user_detail", user_id=user.id))
+    return render_template("auth/user_password.html", form=form, user=user), done.status

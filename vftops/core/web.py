@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from flask import flash, g, render_template, request
 from flask_babel import get_locale
@@ -155,6 +158,30 @@ def flash_domain_error(error: DomainError, form=None) -> None:
                 placed = True
     if not placed or error.status == 409:
         flash(str(error.message), "danger")
+
+
+@dataclass
+class Submission:
+    """What became of a posted form: `ok` with the operation's result, or the status."""
+
+    ok: bool
+    status: int
+    result: Any = None
+
+
+def submit(form, run: Callable[[], Any]) -> Submission:
+    """Validate a posted form, then run one operation with its data.
+
+    Invalid input answers 422; a refused operation is shown beside the fields
+    (or as a flash message) with the operation's status; a GET answers 200.
+    """
+    if not form.validate_on_submit():
+        return Submission(False, 422 if request.method == "POST" else 200)
+    try:
+        return Submission(True, 200, run())
+    except DomainError as exc:
+        flash_domain_error(exc, form)
+        return Submission(False, exc.status)
 
 
 def init_app(app) -> None:

@@ -9,11 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from vftops.auth.models import User
-from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404
-from vftops.core.web import flash_domain_error
+from vftops.core.web import submit
 from vftops.extensions import db
 from vftops.org import operations as ops
 from vftops.org.forms import UNIT_KIND_LABELS, MunicipalityForm, UnitForm
@@ -35,21 +34,16 @@ def municipalities():
 def municipality_new():
     form = MunicipalityForm()
     del form.is_active
-    status = 200
-    if form.validate_on_submit():
-        try:
-            municipality = ops.create_municipality(
-                current_user._get_current_object(), name=form.name.data, number=form.number.data
-            )
-        except DomainError as exc:
-            flash_domain_error(exc, form)
-            status = exc.status
-        else:
-            flash(_("%(name)s is registered.", name=municipality.name), "success")
-            return redirect(url_for("org.municipality_detail", municipality_id=municipality.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("org/municipality_form.html", form=form, municipality=None), status
+    done = submit(
+        form,
+        lambda: ops.create_municipality(
+            current_user._get_current_object(), name=form.name.data, number=form.number.data
+        ),
+    )
+    if done.ok:
+        flash(_("%(name)s is registered.", name=done.result.name), "success")
+        return redirect(url_for("org.municipality_detail", municipality_id=done.result.id))
+    return render_template("org/municipality_form.html", form=form, municipality=None), done.status
 
 
 @bp.get("/municipalities/<int:municipality_id>")
@@ -77,28 +71,23 @@ def municipality_detail(municipality_id: int):
 def municipality_edit(municipality_id: int):
     municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
     form = MunicipalityForm(obj=municipality)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.update_municipality(
-                current_user._get_current_object(),
-                municipality,
-                name=form.name.data,
-                number=form.number.data,
-                is_active=form.is_active.data,
-                expected_version=form.expected_version(),
-            )
-        except DomainError as exc:
-            flash_domain_error(exc, form)
-            status = exc.status
-        else:
-            flash(_("The changes are saved."), "success")
-            return redirect(url_for("org.municipality_detail", municipality_id=municipality.id))
-    elif request.method == "POST":
-        status = 422
+    done = submit(
+        form,
+        lambda: ops.update_municipality(
+            current_user._get_current_object(),
+            municipality,
+            name=form.name.data,
+            number=form.number.data,
+            is_active=form.is_active.data,
+            expected_version=form.expected_version(),
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("org.municipality_detail", municipality_id=municipality.id))
     return render_template(
         "org/municipality_form.html", form=form, municipality=municipality
-    ), status
+    ), done.status
 
 
 def _parent_choices(form: UnitForm, municipality_id: int, exclude_id: int | None = None):
@@ -121,27 +110,22 @@ def unit_new(municipality_id: int):
     _parent_choices(form, municipality.id)
     if request.method == "GET" and request.args.get("parent", type=int):
         form.parent_id.data = request.args.get("parent", type=int)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            unit = ops.create_unit(
-                current_user._get_current_object(),
-                municipality,
-                name=form.name.data,
-                kind=form.kind.data,
-                parent_id=form.parent_id.data,
-            )
-        except DomainError as exc:
-            flash_domain_error(exc, form)
-            status = exc.status
-        else:
-            flash(_("%(name)s is created.", name=unit.name), "success")
-            return redirect(url_for("org.municipality_detail", municipality_id=municipality.id))
-    elif request.method == "POST":
-        status = 422
+    done = submit(
+        form,
+        lambda: ops.create_unit(
+            current_user._get_current_object(),
+            municipality,
+            name=form.name.data,
+            kind=form.kind.data,
+            parent_id=form.parent_id.data,
+        ),
+    )
+    if done.ok:
+        flash(_("%(name)s is created.", name=done.result.name), "success")
+        return redirect(url_for("org.municipality_detail", municipality_id=municipality.id))
     return render_template(
         "org/unit_form.html", form=form, municipality=municipality, unit=None
-    ), status
+    ), done.status
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -150,28 +134,21 @@ def unit_edit(unit_id: int):
     unit = get_scoped_or_404(Unit, unit_id, current_user)
     form = UnitForm(obj=unit)
     _parent_choices(form, unit.municipality_id, exclude_id=unit.id)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.update_unit(
-                current_user._get_current_object(),
-                unit,
-                name=form.name.data,
-                kind=form.kind.data,
-                parent_id=form.parent_id.data,
-                is_active=form.is_active.data,
-                expected_version=form.expected_version(),
-            )
-        except DomainError as exc:
-            flash_domain_error(exc, form)
-            status = exc.status
-        else:
-            flash(_("The changes are saved."), "success")
-            return redirect(
-                url_for("org.municipality_detail", municipality_id=unit.municipality_id)
-            )
-    elif request.method == "POST":
-        status = 422
+    done = submit(
+        form,
+        lambda: ops.update_unit(
+            current_user._get_current_object(),
+            unit,
+            name=form.name.data,
+            kind=form.kind.data,
+            parent_id=form.parent_id.data,
+            is_active=form.is_active.data,
+            expected_version=form.expected_version(),
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("org.municipality_detail", municipality_id=unit.municipality_id))
     return render_template(
         "org/unit_form.html", form=form, municipality=unit.municipality, unit=unit
-    ), status
+    ), done.status
