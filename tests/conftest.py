@@ -21,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -336,6 +337,27 @@ def login_as(client):
         return client
 
     return do
+
+
+@contextmanager
+def count_statements(app):
+    """Collect the SQL statements sent to the database inside the block."""
+    from sqlalchemy import event
+
+    from vftops.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):

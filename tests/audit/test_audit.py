@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from tests.conftest import count_statements
 from vftops.core.audit import AuditEvent, AuditLogIsAppendOnly
 from vftops.extensions import db
 
@@ -76,23 +76,6 @@ def api_items(client, token: str, query: str = "") -> list[dict]:
     response = client.get(f"/api/v1/audit-events?limit=500{query}", headers=bearer(token))
     assert response.status_code == 200, response.text
     return response.get_json()["items"]
-
-
-@contextmanager
-def count_statements(app):
-    """Collect the SQL statements sent to the database inside the block."""
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 # --- every change is recorded, in the same transaction --------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.conftest import csrf_from, login
+from tests.conftest import count_statements, csrf_from, login
 from vftops.auth.models import User
 from vftops.core.audit import AuditEvent
 from vftops.extensions import db
@@ -324,19 +324,9 @@ def test_user_list_does_not_query_per_row(app, client, factories):
     login(client, _admin(factories, m))
 
     def count_queries():
-        statements = []
-        with app.app_context():
-            engine = db.engine
-
-        def before(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", before)
-        try:
+        with count_statements(app) as statements:
             response = client.get("/users?status=all")
             assert response.status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
         return len(statements), response.get_data(as_text=True)
 
     for i in range(3):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from tests.conftest import csrf_from, login
+from tests.conftest import count_statements, csrf_from, login
 from vftops.core.audit import AuditEvent
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, Unit
@@ -61,23 +60,6 @@ def municipality_count(app) -> int:
 def unit_count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(Unit.id)))
-
-
-@contextmanager
-def count_statements(app):
-    """Collect the SQL statements sent to the database inside the block."""
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def create_unit_via_form(client, municipality_id: int, name: str, kind: str, parent_id=None):
