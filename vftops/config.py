@@ -65,6 +65,10 @@ class Config:
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per minute")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Behind nginx or a load balancer, set to the number of proxies in front,
+    # so the client's own address (X-Forwarded-For) is used for rate limits.
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_PROTO = _env_int("PROXY_FIX_X_PROTO", 0)
     RATELIMIT_HEADERS_ENABLED = False
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already

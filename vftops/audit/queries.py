@@ -5,17 +5,34 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from vftops.core.audit import AuditEvent
 from vftops.core.scope import municipality_ids
+from vftops.org.models import Membership
 
 OSLO = ZoneInfo("Europe/Oslo")
 
 
 def oslo_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=OSLO).astimezone(UTC)
+
+
+def visible_events(user):
+    """The WHERE clause that limits audit events to what `user` may read."""
+    mine = municipality_ids(user)
+    shares = exists().where(
+        Membership.user_id == AuditEvent.subject_user_id, Membership.municipality_id.in_(mine)
+    )
+    belongs_nowhere = ~exists().where(Membership.user_id == AuditEvent.subject_user_id)
+    return or_(
+        AuditEvent.municipality_id.in_(mine),
+        and_(
+            AuditEvent.municipality_id.is_(None),
+            or_(AuditEvent.subject_user_id.is_(None), shares, belongs_nowhere),
+        ),
+    )
 
 
 def audit_events_for(
@@ -28,11 +45,15 @@ def audit_events_for(
     date_from: date | None = None,
     date_to: date | None = None,
 ):
-    """Events in the user's municipalities, plus those that belong to none (users, logins)."""
-    mine = municipality_ids(user)
+    """Events the user may read.
+
+    An event with a municipality is visible to its members. An event about a
+    person (user changes, logins, tokens) is visible when that person shares a
+    municipality with the reader, or belongs to none yet.
+    """
     stmt = (
         select(AuditEvent)
-        .where(or_(AuditEvent.municipality_id.in_(mine), AuditEvent.municipality_id.is_(None)))
+        .where(visible_events(user))
         .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.municipality))
     )
     if object_type:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from sqlalchemy import exists
+from sqlalchemy import exists, false
 
 from vftops.auth import operations as ops
 from vftops.auth.models import User
@@ -17,9 +17,9 @@ from vftops.auth.schemas import (
     UserUpdateSchema,
 )
 from vftops.core.api import ApiBlueprint
-from vftops.core.db import check_version
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import Permission, login_required, require
+from vftops.core.scope import municipality_ids
 from vftops.org.models import Membership
 
 blp = ApiBlueprint(
@@ -38,6 +38,8 @@ class Users(MethodView):
             visible_users(current_user), q=args["q"], role=args["role"], status=args["status"]
         )
         if args["municipality_id"]:
+            if args["municipality_id"] not in municipality_ids(current_user):
+                stmt = stmt.where(false())  # another municipality's staff are not listed
             stmt = stmt.where(
                 exists().where(
                     Membership.user_id == User.id,
@@ -82,6 +84,11 @@ class UserById(MethodView):
         active = data.pop("is_active", None)
         if data:
             mids, uids = ops.editable_memberships(actor, user)
+            new_mids = data.get("municipality_ids", mids)
+            if "unit_ids" not in data:
+                # Units follow their municipality: leaving one leaves its units.
+                units = {um.unit_id: um.unit.municipality_id for um in user.unit_memberships}
+                uids = [u for u in uids if units[u] in set(new_mids)]
             ops.update_user(
                 actor,
                 user,
@@ -89,13 +96,11 @@ class UserById(MethodView):
                 email=data.get("email", user.email),
                 locale=data.get("locale", user.locale),
                 roles=data.get("roles", [r.role for r in user.role_rows]),
-                municipality_ids=data.get("municipality_ids", mids),
+                municipality_ids=new_mids,
                 unit_ids=data.get("unit_ids", uids),
                 expected_version=expected,
             )
             expected = None
         if active is not None:
-            if expected is not None:
-                check_version(user, expected)
-            ops.set_user_active(actor, user, active)
+            ops.set_user_active(actor, user, active, expected_version=expected)
         return user

@@ -125,3 +125,21 @@ class ApiToken(TimestampMixin, db.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > utcnow()
+
+
+class LoginSession(db.Model):
+    """One browser login. Logging out ends it on the server, so a copied cookie dies too.
+
+    Only the SHA-256 of the session id is stored; the id itself lives in the
+    signed session cookie.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    user: Mapped[User] = relationship()

@@ -10,8 +10,9 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
-from vftops.auth.models import ApiToken, User, UserRole, new_session_nonce
+from vftops.auth.models import ApiToken, LoginSession, User, UserRole, new_session_nonce
 from vftops.auth.passwords import check_password_rules, hash_password, verify_password
 from vftops.core import audit
 from vftops.core.db import check_version, operation
@@ -102,6 +103,27 @@ def _sync_memberships(user: User, municipality_ids_: set[int], unit_ids: set[int
     forget_scope()
 
 
+def can_manage(actor: User | None, user: User) -> bool:
+    """An administrator manages only people who work solely in their own municipalities.
+
+    Roles, passwords and the active flag reach every municipality a person
+    belongs to; changing them needs a say in all of them.
+    """
+    if actor is None:  # the command line on the server
+        return True
+    return {m.municipality_id for m in user.memberships} <= municipality_ids(actor)
+
+
+def _check_can_manage(actor: User | None, user: User) -> None:
+    if not can_manage(actor, user):
+        raise PermissionDeniedError(
+            _l(
+                "This person also works in municipalities you do not administer. "
+                "An administrator who is a member of all of them must make this change."
+            )
+        )
+
+
 def _active_admin_count() -> int:
     return db.session.scalar(
         select(func.count(User.id))
@@ -177,6 +199,7 @@ def update_user(
     expected_version: int | None = None,
 ) -> User:
     check_version(user, expected_version)
+    _check_can_manage(actor, user)
     before = _user_state(user)
     full_name = (full_name or "").strip()
     if not full_name:
@@ -209,7 +232,11 @@ def update_user(
 
 
 @operation
-def set_user_active(actor: User, user: User, active: bool) -> User:
+def set_user_active(
+    actor: User, user: User, active: bool, *, expected_version: int | None = None
+) -> User:
+    check_version(user, expected_version)
+    _check_can_manage(actor, user)
     if user.is_active_user == active:
         return user
     if not active:
@@ -222,6 +249,8 @@ def set_user_active(actor: User, user: User, active: bool) -> User:
     before = audit.snapshot(user, ("is_active_user",))
     user.is_active_user = active
     user.session_nonce = new_session_nonce()  # ends any open session
+    if not active:
+        _end_login_sessions(user)
     audit.record(
         actor,
         "user.activate" if active else "user.deactivate",
@@ -234,10 +263,18 @@ def set_user_active(actor: User, user: User, active: bool) -> User:
 
 @operation
 def reset_password(actor: User, user: User, new_password: str) -> User:
+    _check_can_manage(actor, user)
     check_password_rules(new_password, username=user.username, field="new_password")
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     user.session_nonce = new_session_nonce()
+    _end_login_sessions(user)
+    # A reset usually means the account may be in the wrong hands: tokens go too.
+    now = utcnow()
+    for token in db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
     audit.record(
         actor,
         "user.password_reset",
@@ -249,7 +286,9 @@ def reset_password(actor: User, user: User, new_password: str) -> User:
 
 
 @operation
-def change_own_password(user: User, current_password: str, new_password: str) -> User:
+def change_own_password(
+    user: User, current_password: str, new_password: str, *, keep_sid: str | None = None
+) -> User:
     if not verify_password(user.password_hash, current_password):
         message = _l("The current password is wrong.")
         raise ValidationError(message, fields={"current_password": [message]})
@@ -260,6 +299,7 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     user.session_nonce = new_session_nonce()  # other sessions end; the view logs in again
+    _end_login_sessions(user, keep_sid=keep_sid)
     audit.record(
         user,
         "user.password_change",
@@ -314,8 +354,46 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def _sid_hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
 @operation
-def record_logout(user: User) -> None:
+def start_login_session(user: User) -> str:
+    """A new server-side session for a browser login; returns the id for the cookie."""
+    sid = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, sid_hash=_sid_hash(sid)))
+    return sid
+
+
+def find_login_session(sid: str | None) -> LoginSession | None:
+    """The open login session behind a cookie's id, with its user (one query)."""
+    if not sid:
+        return None
+    return db.session.scalar(
+        select(LoginSession)
+        .options(joinedload(LoginSession.user))
+        .where(LoginSession.sid_hash == _sid_hash(sid), LoginSession.ended_at.is_(None))
+    )
+
+
+def _end_login_sessions(user: User, *, keep_sid: str | None = None) -> None:
+    stmt = select(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.ended_at.is_(None)
+    )
+    if keep_sid:
+        stmt = stmt.where(LoginSession.sid_hash != _sid_hash(keep_sid))
+    now = utcnow()
+    for row in db.session.scalars(stmt):
+        row.ended_at = now
+
+
+@operation
+def logout(user: User, sid: str | None) -> None:
+    """End this browser's session on the server: a copy of the cookie stops working."""
+    row = find_login_session(sid)
+    if row is not None and row.user_id == user.id:
+        row.ended_at = utcnow()
     audit.record(user, "auth.logout", user, f"{user.username} logget ut")
 
 

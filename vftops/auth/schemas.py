@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_login import current_user
 
 from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope
 from vftops.core.permissions import Role
+from vftops.core.scope import municipality_ids
 
 ROLE_VALUES = [r.value for r in Role]
 
@@ -27,11 +29,15 @@ class UserSchema(ma.Schema):
     def _roles(self, user) -> list[str]:
         return sorted(r.role for r in user.role_rows)
 
+    # Only the memberships the reader can see: another municipality's
+    # organisation is not revealed through a shared colleague.
     def _municipalities(self, user) -> list[int]:
-        return sorted(m.municipality_id for m in user.memberships)
+        visible = municipality_ids(current_user)
+        return sorted(m.municipality_id for m in user.memberships if m.municipality_id in visible)
 
     def _units(self, user) -> list[int]:
-        return sorted(m.unit_id for m in user.unit_memberships)
+        visible = municipality_ids(current_user)
+        return sorted(m.unit_id for m in user.unit_memberships if m.unit.municipality_id in visible)
 
 
 UserPageSchema = list_envelope(UserSchema)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, request, session
 from flask_babel import lazy_gettext as _l
 
-from vftops.extensions import db, login_manager
+from vftops.extensions import login_manager
 
 
 def init_login(app) -> None:
@@ -20,13 +20,17 @@ def init_login(app) -> None:
 
 @login_manager.user_loader
 def load_user(user_key: str):
-    from vftops.auth.models import User
+    """The user of this browser session, if its server-side session is still open."""
+    from vftops.auth.operations import find_login_session
 
     user_id, _, nonce = user_key.partition(":")
     if not user_id.isdigit() or not nonce:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active_user or user.session_nonce != nonce:
+    row = find_login_session(session.get("sid"))
+    if row is None or row.user_id != int(user_id):
+        return None
+    user = row.user
+    if not user.is_active_user or user.session_nonce != nonce:
         return None
     g.auth_via = "session"
     return user

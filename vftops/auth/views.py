@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -18,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from vftops.auth import operations as ops
 from vftops.auth.forms import (
@@ -36,7 +34,7 @@ from vftops.core.errors import DomainError
 from vftops.core.forms import ConfirmForm, choices
 from vftops.core.permissions import ROLE_LABELS, Permission, Role, login_required, require
 from vftops.core.scope import municipality_ids
-from vftops.core.web import flash_domain_error, submit
+from vftops.core.web import flash_domain_error, safe_next, submit
 from vftops.extensions import db, limiter
 from vftops.org.models import Municipality, Unit
 
@@ -44,12 +42,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never an open redirect to another host."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return url_for("core.index")
+    return safe_next(target, url_for("core.index"))
 
 
 def _account_key() -> str:
@@ -88,9 +81,11 @@ def login():
     if form.validate_on_submit():
         user = ops.authenticate(form.username.data, form.password.data)
         if user is not None:
+            # A fresh session on every login: nothing from before survives it.
+            session.clear()
             login_user(user)
+            session["sid"] = ops.start_login_session(user)
             session.permanent = True  # the idle limit is PERMANENT_SESSION_LIFETIME
-            session.pop("lang", None)
             return redirect(_safe_next(request.args.get("next")))
         g.login_failed = True
         error = _("Wrong username or password.")
@@ -106,8 +101,9 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
-        ops.record_logout(current_user._get_current_object())
+        ops.logout(current_user._get_current_object(), session.get("sid"))
         logout_user()
+        session.pop("sid", None)
         flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -137,7 +133,10 @@ def account():
         done = submit(
             password,
             lambda: ops.change_own_password(
-                user, password.current_password.data, password.new_password.data
+                user,
+                password.current_password.data,
+                password.new_password.data,
+                keep_sid=session.get("sid"),
             ),
         )
         if done.ok:
@@ -188,20 +187,30 @@ def revoke_token(token_id: int):
 # --- user administration -------------------------------------------------------
 
 
-def _fill_choices(form: UserForm, actor) -> None:
+def _fill_choices(form: UserForm, actor, user: User | None = None) -> None:
     form.roles.choices = choices((r.value, str(ROLE_LABELS[r])) for r in Role)
     mids = municipality_ids(actor)
     municipalities = db.session.scalars(
         select(Municipality).where(Municipality.id.in_(mids)).order_by(Municipality.name)
     ).all()
     form.municipality_ids.choices = choices((m.id, str(m)) for m in municipalities)
+    # Active units, plus inactive ones the person still belongs to: saving a
+    # name change must not silently drop a membership.
+    kept = [um.unit_id for um in user.unit_memberships] if user is not None else []
     units = db.session.scalars(
         select(Unit)
-        .where(Unit.municipality_id.in_(mids), Unit.is_active.is_(True))
+        .where(Unit.municipality_id.in_(mids), or_(Unit.is_active.is_(True), Unit.id.in_(kept)))
         .order_by(Unit.municipality_id, Unit.name)
     ).all()
     names = {m.id: m.name for m in municipalities}
-    form.unit_ids.choices = choices((u.id, f"{u.name} ({names[u.municipality_id]})") for u in units)
+    inactive = _("inactive")
+    form.unit_ids.choices = choices(
+        (
+            u.id,
+            f"{u.name} ({names[u.municipality_id]})" + ("" if u.is_active else f" – {inactive}"),
+        )
+        for u in units
+    )
 
 
 @bp.get("/users")
@@ -255,13 +264,14 @@ def user_new():
 def user_detail(user_id: int):
     actor = current_user._get_current_object()
     user = get_visible_user_or_404(actor, user_id)
-    if not actor.can(Permission.USERS_MANAGE):
+    manageable = actor.can(Permission.USERS_MANAGE) and ops.can_manage(actor, user)
+    if not manageable:
         if request.method == "POST":
             abort(403)
         return render_template("auth/user_detail.html", user=user, form=None)
     form = UserForm(obj=user) if request.method == "GET" else UserForm()
     del form.password
-    _fill_choices(form, actor)
+    _fill_choices(form, actor, user)
     if request.method == "GET":
         form.roles.data = sorted(r.role for r in user.role_rows)
         form.municipality_ids.data, form.unit_ids.data = ops.editable_memberships(actor, user)

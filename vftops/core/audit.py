@@ -41,11 +41,17 @@ class AuditEvent(db.Model):
     municipality_id: Mapped[int | None] = mapped_column(
         ForeignKey("municipalities.id"), nullable=True, index=True
     )
+    # The person an event without a municipality is about (a user, a login, a
+    # token): readers see it only if that person shares a municipality with them.
+    subject_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True, index=True
+    )
     summary: Mapped[str] = mapped_column(Text, nullable=False)
     # {"field": {"before": ..., "after": ...}}
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
     municipality: Mapped[Municipality | None] = relationship()
 
 
@@ -98,6 +104,7 @@ def record(
     changes: dict[str, Any] | None = None,
     municipality_id: int | None = None,
     object_type: str | None = None,
+    subject_user_id: int | None = None,
 ) -> AuditEvent:
     """Append an audit event in the current transaction (the caller commits)."""
     if object_type is None:
@@ -105,12 +112,16 @@ def record(
     object_id = getattr(obj, "id", None)
     db.session.flush()  # the object needs its id before it can be named
     object_id = getattr(obj, "id", object_id)
+    if subject_user_id is None and municipality_id is None:
+        # Events about people (users, logins, tokens) are scoped through that person.
+        subject_user_id = object_id if object_type == "users" else getattr(obj, "user_id", None)
     event_row = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         action=action,
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
         municipality_id=municipality_id,
+        subject_user_id=subject_user_id,
         summary=summary,
         changes=changes or {},
     )

@@ -8,12 +8,14 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import exists, func, select, text
 
+from vftops.audit.queries import visible_events
 from vftops.auth.models import ApiToken, User
 from vftops.auth.queries import visible_users
 from vftops.core.audit import AuditEvent
 from vftops.core.models import utcnow
 from vftops.core.permissions import Permission, login_required
 from vftops.core.scope import municipality_ids
+from vftops.core.web import safe_next
 from vftops.extensions import api, db, limiter
 from vftops.org.models import Membership, Municipality
 
@@ -57,6 +59,7 @@ def index():
     if user.can(Permission.AUDIT_VIEW):
         tasks["failed_logins"] = db.session.scalar(
             select(func.count(AuditEvent.id)).where(
+                visible_events(user),
                 AuditEvent.action == "auth.login_failed",
                 AuditEvent.created_at > now - timedelta(days=1),
             )
@@ -82,10 +85,7 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"] and not current_user.is_authenticated:
         session["lang"] = lang
-    target = request.form.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/api/v1/docs")

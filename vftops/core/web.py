@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import flash, g, render_template, request
 from flask_babel import get_locale
@@ -24,6 +25,7 @@ from vftops.core.api import (
 )
 from vftops.core.errors import DomainError
 from vftops.core.permissions import ROLE_LABELS, Permission, is_api_request
+from vftops.core.scope import municipality_ids
 from vftops.extensions import db
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,22 @@ STATUS_MESSAGES = {
 
 def _status_message(status: int) -> str:
     return str(STATUS_MESSAGES.get(status, STATUS_TITLES.get(status, _l("Error"))))
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: never another host, never control characters."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not any(c.isspace() for c in target)
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return default
 
 
 def handle_http_exception(error: HTTPException):
@@ -231,6 +249,7 @@ def init_app(app) -> None:
             ]
         return {
             "navigation": nav,
+            "visible_municipality_ids": lambda: municipality_ids(current_user),
             "current_locale": str(get_locale() or "nb"),
             "role_labels": ROLE_LABELS,
             "languages": app.config["LANGUAGES"],

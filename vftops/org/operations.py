@@ -102,11 +102,12 @@ def _clean_unit(municipality_id: int, name: str, kind: str, parent_id: int | Non
             fields["parent_id"] = [_l("The parent unit must belong to the same municipality.")]
         elif unit_id is not None:
             # Walk up from the new parent: meeting this unit would make a loop.
-            node = parent
-            while node is not None:
+            node, seen = parent, set()
+            while node is not None and node.id not in seen:
                 if node.id == unit_id:
                     fields["parent_id"] = [_l("A unit cannot be placed under itself.")]
                     break
+                seen.add(node.id)
                 node = node.parent
     if not fields:
         sibling = select(Unit.id).where(

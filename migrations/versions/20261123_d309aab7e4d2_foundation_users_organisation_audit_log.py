@@ -1,8 +1,8 @@
 """foundation: users, organisation, audit log
 
-Revision ID: 2f070cd99c40
+Revision ID: d309aab7e4d2
 Revises: 
-Create Date: 2026-11-23 13:18:05.769748
+Create Date: 2026-11-23 13:47:43.179895
 
 """
 from alembic import op
@@ -53,7 +53,7 @@ DROP_APPEND_ONLY_SQL = {
 
 
 # revision identifiers, used by Alembic.
-revision = '2f070cd99c40'
+revision = 'd309aab7e4d2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -118,10 +118,12 @@ def upgrade():
     sa.Column('object_type', sa.String(length=64), nullable=False),
     sa.Column('object_id', sa.String(length=64), nullable=True),
     sa.Column('municipality_id', sa.Integer(), nullable=True),
+    sa.Column('subject_user_id', sa.Integer(), nullable=True),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('changes', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users')),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipalities.id'], name=op.f('fk_audit_events_municipality_id_municipalities')),
+    sa.ForeignKeyConstraint(['subject_user_id'], ['users.id'], name=op.f('fk_audit_events_subject_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
@@ -130,6 +132,20 @@ def upgrade():
         batch_op.create_index('ix_audit_events_created_at', ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_municipality_id'), ['municipality_id'], unique=False)
         batch_op.create_index('ix_audit_events_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_subject_user_id'), ['subject_user_id'], unique=False)
+
+    op.create_table('login_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('sid_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_sessions_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_sessions')),
+    sa.UniqueConstraint('sid_hash', name=op.f('uq_login_sessions_sid_hash'))
+    )
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -225,7 +241,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_memberships_municipality_id'))
 
     op.drop_table('memberships')
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
+
+    op.drop_table('login_sessions')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_events_subject_user_id'))
         batch_op.drop_index('ix_audit_events_object')
         batch_op.drop_index(batch_op.f('ix_audit_events_municipality_id'))
         batch_op.drop_index('ix_audit_events_created_at')
