@@ -33,15 +33,17 @@ def audit_rows(html: str) -> list[dict[str, str]]:
             for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
         ]
         cells = [" ".join(c.split()) for c in cells]
-        rows.append(
-            dict(
-                zip(
-                    ("time", "actor", "action", "object", "municipality", "summary", "changes"),
-                    cells,
-                    strict=True,
-                )
+        row = dict(
+            zip(
+                ("time", "actor", "action", "object", "municipality", "summary", "changes"),
+                cells,
+                strict=True,
             )
         )
+        # The action cell shows the translated label, then the action code.
+        label, _, code = row["action"].rpartition(" ")
+        row["action"], row["action_label"] = code, label
+        rows.append(row)
     return rows
 
 
@@ -633,3 +635,25 @@ def test_mistyped_date_does_not_drop_the_other_filters(app, client, history, log
     rows = audit_rows(response.text)
     assert rows
     assert {r["actor"] for r in rows} == {"ola"}
+
+
+def test_every_recorded_action_has_a_translated_label(app, client, factories, login_as):
+    """Each kind of entry in the audit log is named in the reader's language."""
+    import pathlib
+    import re as _re
+
+    from vftops.audit.views import ACTION_LABELS
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "vftops"
+    recorded = set()
+    for path in root.rglob("*.py"):
+        recorded |= set(
+            _re.findall(r'audit\.record\(\s*[^,]+,\s*"([a-z_]+\.[a-z_]+)"', path.read_text())
+        )
+    assert recorded, "no audit.record calls found"
+    assert recorded <= set(ACTION_LABELS), recorded - set(ACTION_LABELS)
+    m = factories.municipality()
+    factories.unit(m, name="Sone øst")
+    login_as(factories.user("auditor", municipalities=[m], locale="en"))
+    html = client.get("/audit?action=unit.create").get_data(as_text=True)
+    assert "Unit created" in html

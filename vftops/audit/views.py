@@ -22,6 +22,27 @@ from vftops.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
+# The stored summary is the record as written at the time (in Bokmål); the
+# action is shown in the reader's language.
+ACTION_LABELS = {
+    "auth.login": _l("Logged in"),
+    "auth.login_failed": _l("Failed login"),
+    "auth.logout": _l("Logged out"),
+    "api_token.create": _l("API token created"),
+    "api_token.revoke": _l("API token revoked"),
+    "user.create": _l("User created"),
+    "user.update": _l("User changed"),
+    "user.profile": _l("Own profile changed"),
+    "user.activate": _l("User activated"),
+    "user.deactivate": _l("User deactivated"),
+    "user.password_change": _l("Own password changed"),
+    "user.password_reset": _l("Password set by administrator"),
+    "municipality.create": _l("Municipality registered"),
+    "municipality.update": _l("Municipality changed"),
+    "unit.create": _l("Unit created"),
+    "unit.update": _l("Unit changed"),
+}
+
 
 class AuditFilterForm(FlaskForm):
     class Meta:
@@ -68,4 +89,6 @@ def events():
         stmt, AuditEvent.id, limit=50, cursor=request.args.get("cursor"), descending=True
     )
     args = {k: v for k, v in request.args.items() if k != "cursor" and v}
-    return render_template("audit/events.html", form=form, page=page, args=args)
+    return render_template(
+        "audit/events.html", form=form, page=page, args=args, action_labels=ACTION_LABELS
+    )
