@@ -174,7 +174,7 @@ def _app(backend, database_factory):
 
 
 def _empty_all_tables(app) -> None:
-    from vftops.core.audit import APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL
+    from vftops.core.audit import APPEND_ONLY_TABLES, append_only_sql, drop_append_only_sql
     from vftops.extensions import db
 
     with app.app_context():
@@ -187,12 +187,14 @@ def _empty_all_tables(app) -> None:
                 for table in tables:
                     conn.execute(table.delete())
             else:
-                for statement in DROP_APPEND_ONLY_SQL["sqlite"]:
-                    conn.execute(text(statement))
+                for name in APPEND_ONLY_TABLES:
+                    for statement in drop_append_only_sql("sqlite", name):
+                        conn.execute(text(statement))
                 for table in tables:
                     conn.execute(table.delete())
-                for statement in APPEND_ONLY_SQL["sqlite"]:
-                    conn.execute(text(statement))
+                for name in APPEND_ONLY_TABLES:
+                    for statement in append_only_sql("sqlite", name):
+                        conn.execute(text(statement))
         db.session.remove()
 
 
@@ -286,6 +288,81 @@ class Factories:
                 db.session.get(User, u.id).is_active_user = False
             db.session.commit()
             return SimpleNamespace(id=u.id, username=username, password=password)
+
+    def store(self, municipality, name: str | None = None, kind: str = "central"):
+        from vftops.extensions import db
+        from vftops.org.models import Municipality
+        from vftops.stock.operations import create_store
+
+        with self.app.app_context():
+            m = db.session.get(Municipality, municipality.id)
+            store = create_store(None, m, name=name or f"Lager {self._next()}", kind=kind)
+            db.session.commit()
+            return SimpleNamespace(id=store.id, name=store.name, municipality_id=m.id)
+
+    def product(self, category: str = "safety_alarm", model: str | None = None, **kw):
+        from vftops.equipment.operations import create_product
+        from vftops.extensions import db
+
+        with self.app.app_context():
+            product = create_product(
+                None,
+                category=category,
+                manufacturer=kw.pop("manufacturer", "Tunstall"),
+                model=model or f"Lifeline {self._next()}",
+                **kw,
+            )
+            db.session.commit()
+            return SimpleNamespace(id=product.id, name=product.name, category=category)
+
+    def device(self, product, store, serial: str | None = None, **kw):
+        from vftops.equipment.models import Product
+        from vftops.equipment.operations import register_device
+        from vftops.extensions import db
+        from vftops.stock.models import Store
+
+        with self.app.app_context():
+            device = register_device(
+                None,
+                product=db.session.get(Product, product.id),
+                store=db.session.get(Store, store.id),
+                serial_number=serial or f"SN{self._next():06d}",
+                **kw,
+            )
+            db.session.commit()
+            return SimpleNamespace(
+                id=device.id, serial=device.serial_number, municipality_id=device.municipality_id
+            )
+
+    def recipient(self, municipality, name: str | None = None, **kw):
+        from vftops.equipment.operations import create_recipient
+        from vftops.extensions import db
+        from vftops.org.models import Municipality
+
+        with self.app.app_context():
+            r = create_recipient(
+                None,
+                db.session.get(Municipality, municipality.id),
+                name=name or f"Mottaker {self._next()}",
+                **kw,
+            )
+            db.session.commit()
+            return SimpleNamespace(id=r.id, name=r.name, municipality_id=r.municipality_id)
+
+    def placement(self, device, recipient, **kw):
+        from vftops.equipment.models import Device, Recipient
+        from vftops.equipment.operations import install
+        from vftops.extensions import db
+
+        with self.app.app_context():
+            p = install(
+                None,
+                db.session.get(Device, device.id),
+                db.session.get(Recipient, recipient.id),
+                **kw,
+            )
+            db.session.commit()
+            return SimpleNamespace(id=p.id, device_id=device.id, recipient_id=recipient.id)
 
     def token(self, user, days: int = 30, name: str = "test"):
         from vftops.auth.models import User

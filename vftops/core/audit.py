@@ -27,6 +27,7 @@ class AuditEvent(db.Model):
     """One change (or one sensitive read) recorded for ever."""
 
     __tablename__ = "audit_events"
+    __append_only__ = True
     __table_args__ = (
         Index("ix_audit_events_object", "object_type", "object_id"),
         Index("ix_audit_events_created_at", "created_at"),
@@ -62,8 +63,12 @@ class AuditLogIsAppendOnly(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, flush_context, instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
-            raise AuditLogIsAppendOnly("audit events are never changed or deleted")
+        if getattr(type(obj), "__append_only__", False) and (
+            obj in session.deleted or session.is_modified(obj)
+        ):
+            raise AuditLogIsAppendOnly(
+                f"{type(obj).__tablename__} rows are never changed or deleted"
+            )
 
 
 def _plain(value: Any) -> Any:
@@ -129,45 +134,54 @@ def record(
     return event_row
 
 
-# Triggers that make the table append-only for every client, not only vftops.
-APPEND_ONLY_SQL = {
-    "postgresql": [
-        """
-        CREATE FUNCTION audit_events_append_only() RETURNS trigger AS $$
-        BEGIN
-            RAISE EXCEPTION 'audit_events is append-only';
-        END
-        $$ LANGUAGE plpgsql
-        """,
-        """
-        CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
-        FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()
-        """,
-        """
-        CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
-        FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()
-        """,
-    ],
-    "sqlite": [
-        """
-        CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
-        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
-        """,
-        """
-        CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
-        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
-        """,
-    ],
-}
+# Tables that only ever grow. The ORM refuses changes to their rows (models
+# set __append_only__), and these triggers refuse them for every other client.
+APPEND_ONLY_TABLES = ("audit_events", "movements")
 
-DROP_APPEND_ONLY_SQL = {
-    "postgresql": [
-        "DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events",
-        "DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events",
-        "DROP FUNCTION IF EXISTS audit_events_append_only()",
-    ],
-    "sqlite": [
-        "DROP TRIGGER IF EXISTS audit_events_no_update",
-        "DROP TRIGGER IF EXISTS audit_events_no_delete",
-    ],
-}
+
+def append_only_sql(dialect: str, table: str) -> list[str]:
+    if dialect == "postgresql":
+        return [
+            f"""
+            CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION '{table} is append-only';
+            END
+            $$ LANGUAGE plpgsql
+            """,
+            f"""
+            CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {table}_append_only()
+            """,
+            f"""
+            CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()
+            """,
+        ]
+    if dialect == "sqlite":
+        return [
+            f"""
+            CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END
+            """,
+            f"""
+            CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END
+            """,
+        ]
+    return []
+
+
+def drop_append_only_sql(dialect: str, table: str) -> list[str]:
+    if dialect == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+            f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}",
+            f"DROP FUNCTION IF EXISTS {table}_append_only()",
+        ]
+    if dialect == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_update",
+            f"DROP TRIGGER IF EXISTS {table}_no_delete",
+        ]
+    return []

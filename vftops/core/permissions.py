@@ -42,6 +42,12 @@ class Permission(enum.StrEnum):
     USERS_VIEW = "users.view"
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    EQUIPMENT_VIEW = "equipment.view"
+    CATALOGUE_MANAGE = "catalogue.manage"
+    DEVICES_MANAGE = "devices.manage"
+    PLACEMENTS_MANAGE = "placements.manage"
+    RECIPIENTS_VIEW = "recipients.view"
+    RECIPIENTS_MANAGE = "recipients.manage"
 
 
 PERMISSION_LABELS = {
@@ -50,27 +56,37 @@ PERMISSION_LABELS = {
     Permission.USERS_VIEW: _l("See users, their roles and memberships"),
     Permission.USERS_MANAGE: _l("Create, change and deactivate users"),
     Permission.AUDIT_VIEW: _l("Read the audit log"),
+    Permission.EQUIPMENT_VIEW: _l("See products, devices and their history"),
+    Permission.CATALOGUE_MANAGE: _l("Keep the product catalogue and suppliers"),
+    Permission.DEVICES_MANAGE: _l("Receive, import and change devices"),
+    Permission.PLACEMENTS_MANAGE: _l("Install, return and replace devices"),
+    Permission.RECIPIENTS_VIEW: _l("See recipients and their devices"),
+    Permission.RECIPIENTS_MANAGE: _l("Register and change recipients"),
 }
 
 _EVERYONE = {Permission.ORG_VIEW}
 
 # The role matrix. README.md shows the same table; tests walk it against
 # every endpoint. The auditor holds every *view* permission and nothing else.
+P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(
+    Role.ADMIN: frozenset(Permission),
+    Role.IT: frozenset(_EVERYONE | {P.USERS_VIEW, P.EQUIPMENT_VIEW}),
+    Role.SERVICEDESK: frozenset(
+        _EVERYONE | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.RECIPIENTS_MANAGE}
+    ),
+    Role.TECHNICIAN: frozenset(
         _EVERYONE
         | {
-            Permission.ORG_MANAGE,
-            Permission.USERS_VIEW,
-            Permission.USERS_MANAGE,
-            Permission.AUDIT_VIEW,
+            P.EQUIPMENT_VIEW,
+            P.DEVICES_MANAGE,
+            P.PLACEMENTS_MANAGE,
+            P.RECIPIENTS_VIEW,
+            P.RECIPIENTS_MANAGE,
         }
     ),
-    Role.IT: frozenset(_EVERYONE | {Permission.USERS_VIEW}),
-    Role.SERVICEDESK: frozenset(_EVERYONE),
-    Role.TECHNICIAN: frozenset(_EVERYONE),
-    Role.PROCUREMENT: frozenset(_EVERYONE),
-    Role.MANAGER: frozenset(_EVERYONE),
+    Role.PROCUREMENT: frozenset(_EVERYONE | {P.EQUIPMENT_VIEW, P.CATALOGUE_MANAGE}),
+    Role.MANAGER: frozenset(_EVERYONE | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW}),
     Role.AUDITOR: frozenset(p for p in Permission if p.value.endswith(".view")),
 }
 

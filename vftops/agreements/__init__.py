@@ -1,0 +1,1 @@
+"""Procurement and supplier agreements (Anskaffelser og avtaleforvaltning)."""

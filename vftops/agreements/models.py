@@ -1,0 +1,31 @@
+"""Suppliers. Agreements, prices and deviations build on this record."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, String, Text, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vftops.core.models import TimestampMixin, VersionedMixin
+from vftops.extensions import db
+
+
+class Supplier(TimestampMixin, VersionedMixin, db.Model):
+    """A company that delivers, leases or repairs welfare technology.
+
+    Suppliers serve many municipalities, so they belong to none of them.
+    """
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
+    org_number: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    support_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    support_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
+
+    def __str__(self) -> str:
+        return self.name

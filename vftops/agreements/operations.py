@@ -1,0 +1,84 @@
+"""The only code that changes suppliers."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from vftops.agreements.models import Supplier
+from vftops.core import audit
+from vftops.core.db import check_version, operation
+from vftops.core.errors import ConflictError, ValidationError
+from vftops.extensions import db
+
+SUPPLIER_FIELDS = ("name", "org_number", "support_phone", "support_email", "notes", "is_active")
+
+
+def _clean(name: str, org_number: str | None, exclude_id: int | None = None):
+    name = (name or "").strip()
+    if not name:
+        message = _l("Enter the supplier's name.")
+        raise ValidationError(message, fields={"name": [message]})
+    org_number = (org_number or "").replace(" ", "") or None
+    if org_number and not (org_number.isdigit() and len(org_number) == 9):
+        message = _l("An organisation number has nine digits.")
+        raise ValidationError(message, fields={"org_number": [message]})
+    stmt = select(Supplier.id).where(func.lower(Supplier.name) == name.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(Supplier.id != exclude_id)
+    if db.session.scalar(stmt) is not None:
+        message = _l("The supplier %(name)s is already registered.", name=name)
+        raise ConflictError(message, fields={"name": [message]})
+    return name, org_number
+
+
+@operation
+def create_supplier(
+    actor,
+    *,
+    name: str,
+    org_number: str | None = None,
+    support_phone: str | None = None,
+    support_email: str | None = None,
+    notes: str | None = None,
+) -> Supplier:
+    name, org_number = _clean(name, org_number)
+    supplier = Supplier(
+        name=name,
+        org_number=org_number,
+        support_phone=(support_phone or "").strip() or None,
+        support_email=(support_email or "").strip() or None,
+        notes=(notes or "").strip() or None,
+    )
+    db.session.add(supplier)
+    audit.record(
+        actor,
+        "supplier.create",
+        supplier,
+        f"Leverandør {name} registrert",
+        changes=audit.diff({}, audit.snapshot(supplier, SUPPLIER_FIELDS)),
+    )
+    return supplier
+
+
+@operation
+def update_supplier(actor, supplier: Supplier, *, expected_version=None, **fields) -> Supplier:
+    check_version(supplier, expected_version)
+    before = audit.snapshot(supplier, SUPPLIER_FIELDS)
+    name, org_number = _clean(
+        fields.get("name", supplier.name),
+        fields.get("org_number", supplier.org_number),
+        exclude_id=supplier.id,
+    )
+    supplier.name, supplier.org_number = name, org_number
+    for key in ("support_phone", "support_email", "notes"):
+        if key in fields:
+            setattr(supplier, key, (fields[key] or "").strip() or None)
+    if "is_active" in fields:
+        supplier.is_active = bool(fields["is_active"])
+    changes = audit.diff(before, audit.snapshot(supplier, SUPPLIER_FIELDS))
+    if changes:
+        audit.record(
+            actor, "supplier.update", supplier, f"Leverandør {name} endret", changes=changes
+        )
+    return supplier

@@ -1,0 +1,863 @@
+"""The only code that changes products, devices, recipients and placements.
+
+Every change of a device's place or status appends a Movement and an audit
+event in the same savepoint as the change itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from vftops.core import audit
+from vftops.core.db import check_version, operation
+from vftops.core.errors import ConflictError, ValidationError
+from vftops.core.models import utcnow
+from vftops.equipment import checklist as cl
+from vftops.equipment.identifiers import (
+    clean_iccid,
+    clean_imei,
+    clean_mac,
+    clean_phone,
+    normalise_serial,
+)
+from vftops.equipment.models import (
+    Category,
+    Device,
+    DeviceStatus,
+    Movement,
+    MovementKind,
+    Ownership,
+    Placement,
+    Product,
+    Recipient,
+    Relative,
+    ReturnReason,
+)
+from vftops.equipment.status import STATUS_LABELS, TRANSITIONS, allowed_next
+from vftops.extensions import db
+from vftops.org.models import Municipality, Unit
+from vftops.stock.models import Store
+
+PRODUCT_FIELDS = (
+    "category",
+    "manufacturer",
+    "model",
+    "is_serialised",
+    "standard_configuration",
+    "lifetime_months",
+    "stores_personal_data",
+    "return_checklist",
+    "supplier_id",
+    "is_active",
+)
+DEVICE_FIELDS = (
+    "serial_number",
+    "status",
+    "store_id",
+    "imei",
+    "iccid",
+    "phone_number",
+    "mac_address",
+    "firmware_version",
+    "ownership",
+    "acquired_on",
+    "cost",
+    "warranty_until",
+)
+RECIPIENT_FIELDS = (
+    "name",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "access_note",
+    "journal_ref",
+    "decision_ref",
+    "next_evaluation_on",
+    "is_critical",
+    "unit_id",
+    "service_ended_on",
+)
+
+
+def _invalid(fields: dict[str, list]) -> ValidationError:
+    return ValidationError(next(iter(fields.values()))[0], fields=fields)
+
+
+def _text(value) -> str | None:
+    value = (value or "").strip() if isinstance(value, str) else value
+    return value or None
+
+
+# --- catalogue ----------------------------------------------------------------------
+
+
+def _clean_product(data: dict[str, Any], exclude_id: int | None = None) -> dict[str, Any]:
+    fields: dict[str, list] = {}
+    out = dict(data)
+    out["manufacturer"] = (data.get("manufacturer") or "").strip()
+    out["model"] = (data.get("model") or "").strip()
+    if not out["manufacturer"]:
+        fields["manufacturer"] = [_l("Enter the manufacturer.")]
+    if not out["model"]:
+        fields["model"] = [_l("Enter the model.")]
+    if data.get("category") not in {c.value for c in Category}:
+        fields["category"] = [_l("Choose a category.")]
+    lifetime = data.get("lifetime_months")
+    if lifetime in ("", None):
+        out["lifetime_months"] = None
+    else:
+        try:
+            out["lifetime_months"] = int(lifetime)
+            if out["lifetime_months"] <= 0:
+                raise ValueError(lifetime)
+        except (TypeError, ValueError):
+            fields["lifetime_months"] = [_l("Give the lifetime as a whole number of months.")]
+    items = data.get("return_checklist") or []
+    if isinstance(items, str):
+        items = items.splitlines()
+    out["return_checklist"] = [i.strip() for i in items if i and i.strip()]
+    out["standard_configuration"] = _text(data.get("standard_configuration"))
+    if fields:
+        raise _invalid(fields)
+    duplicate = select(Product.id).where(
+        func.lower(Product.manufacturer) == out["manufacturer"].lower(),
+        func.lower(Product.model) == out["model"].lower(),
+    )
+    if exclude_id is not None:
+        duplicate = duplicate.where(Product.id != exclude_id)
+    if db.session.scalar(duplicate) is not None:
+        message = _l(
+            "%(name)s is already in the catalogue.",
+            name=f"{out['manufacturer']} {out['model']}",
+        )
+        raise ConflictError(message, fields={"model": [message]})
+    return out
+
+
+@operation
+def create_product(actor, **data) -> Product:
+    clean = _clean_product(data)
+    product = Product(
+        category=clean["category"],
+        manufacturer=clean["manufacturer"],
+        model=clean["model"],
+        is_serialised=bool(clean.get("is_serialised", True)),
+        standard_configuration=clean["standard_configuration"],
+        lifetime_months=clean["lifetime_months"],
+        stores_personal_data=bool(clean.get("stores_personal_data", False)),
+        return_checklist=clean["return_checklist"],
+        supplier_id=clean.get("supplier_id") or None,
+    )
+    db.session.add(product)
+    audit.record(
+        actor,
+        "product.create",
+        product,
+        f"Produkt {product.name} lagt i katalogen",
+        changes=audit.diff({}, audit.snapshot(product, PRODUCT_FIELDS)),
+    )
+    return product
+
+
+@operation
+def update_product(actor, product: Product, *, expected_version=None, **data) -> Product:
+    check_version(product, expected_version)
+    before = audit.snapshot(product, PRODUCT_FIELDS)
+    merged = {f: getattr(product, f) for f in PRODUCT_FIELDS} | data
+    clean = _clean_product(merged, exclude_id=product.id)
+    for field in PRODUCT_FIELDS:
+        value = clean.get(field)
+        if field in ("is_serialised", "stores_personal_data", "is_active"):
+            value = bool(value)
+        if field == "supplier_id":
+            value = value or None
+        setattr(product, field, value)
+    changes = audit.diff(before, audit.snapshot(product, PRODUCT_FIELDS))
+    if changes:
+        audit.record(
+            actor, "product.update", product, f"Produkt {product.name} endret", changes=changes
+        )
+    return product
+
+
+# --- devices ------------------------------------------------------------------------
+
+
+def _clean_identifiers(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
+    out: dict[str, Any] = {}
+    fields: dict[str, list] = {}
+    for key, cleaner in (
+        ("imei", clean_imei),
+        ("iccid", clean_iccid),
+        ("phone_number", clean_phone),
+        ("mac_address", clean_mac),
+    ):
+        if key in data:
+            value, error = cleaner(data.get(key))
+            out[key] = value
+            if error:
+                fields[key] = [error]
+    if "firmware_version" in data:
+        out["firmware_version"] = _text(data.get("firmware_version"))
+    if "ownership" in data:
+        ownership = data.get("ownership") or Ownership.OWNED.value
+        if ownership not in {o.value for o in Ownership}:
+            fields["ownership"] = [_l("Choose owned or leased.")]
+        out["ownership"] = ownership
+    for key in ("acquired_on", "warranty_until"):
+        if key in data:
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                try:
+                    value = date.fromisoformat(value)
+                except ValueError:
+                    fields[key] = [_l("Not a valid date.")]
+            out[key] = value or None
+    if "cost" in data:
+        value = data.get("cost")
+        if value in ("", None):
+            out["cost"] = None
+        else:
+            try:
+                out["cost"] = Decimal(str(value).replace(",", ".").replace(" ", ""))
+                if out["cost"] < 0:
+                    raise InvalidOperation
+            except InvalidOperation:
+                fields["cost"] = [_l("Give the cost in kroner, e.g. 2490.00.")]
+    return out, fields
+
+
+def _serial_taken(product_id: int, serial: str, exclude_id: int | None = None) -> Device | None:
+    stmt = select(Device).where(Device.product_id == product_id, Device.serial_number == serial)
+    if exclude_id is not None:
+        stmt = stmt.where(Device.id != exclude_id)
+    return db.session.scalars(stmt).first()
+
+
+def duplicate_serial_error(serial: str, existing: Device) -> ConflictError:
+    message = _l("Serial number %(serial)s is already registered for this product.", serial=serial)
+    return ConflictError(
+        message, fields={"serial_number": [message]}, details={"device_id": existing.id}
+    )
+
+
+def _append_movement(
+    actor,
+    device: Device,
+    kind: MovementKind,
+    to_status: DeviceStatus,
+    *,
+    to_store: Store | None = None,
+    placement: Placement | None = None,
+    reason: str | None = None,
+    new: bool = False,
+) -> Movement:
+    """Change the device's status and place, and write the ledger line for it."""
+    movement = Movement(
+        device_id=device.id,
+        municipality_id=device.municipality_id,
+        actor_id=actor.id if actor is not None else None,
+        kind=kind.value,
+        from_status=None if new else device.status,
+        to_status=to_status.value,
+        from_store_id=None if new else device.store_id,
+        to_store_id=to_store.id if to_store is not None else None,
+        placement_id=placement.id if placement is not None else None,
+        reason=_text(reason),
+    )
+    device.status = to_status.value
+    device.store_id = to_store.id if to_store is not None else None
+    db.session.add(movement)
+    return movement
+
+
+def _check_store(store: Store | None, municipality_id: int, field: str = "store_id") -> Store:
+    if store is None:
+        message = _l("Choose a store.")
+        raise ValidationError(message, fields={field: [message]})
+    if not store.is_active:
+        message = _l("%(store)s is archived and takes no devices.", store=store.name)
+        raise ConflictError(message, fields={field: [message]})
+    if store.municipality_id != municipality_id:
+        message = _l("The store belongs to another municipality than the device.")
+        raise ValidationError(message, fields={field: [message]})
+    return store
+
+
+@operation
+def register_device(
+    actor,
+    *,
+    product: Product,
+    store: Store,
+    serial_number: str,
+    reason: str | None = None,
+    **data,
+) -> Device:
+    """A new device arrives in a store (a delivery, or one found without a record)."""
+    fields: dict[str, list] = {}
+    serial = normalise_serial(serial_number)
+    if not serial:
+        fields["serial_number"] = [_l("Enter the serial number.")]
+    elif len(serial) > 64:
+        fields["serial_number"] = [_l("A serial number has at most 64 characters.")]
+    if not product.is_serialised:
+        fields["product_id"] = [
+            _l("%(name)s is counted, not tracked by serial number.", name=product.name)
+        ]
+    if not product.is_active:
+        fields["product_id"] = [_l("%(name)s is no longer in use.", name=product.name)]
+    identifiers, id_errors = _clean_identifiers(data)
+    fields |= id_errors
+    if fields:
+        raise _invalid(fields)
+    _check_store(store, store.municipality_id)
+    existing = _serial_taken(product.id, serial)
+    if existing is not None:
+        raise duplicate_serial_error(serial, existing)
+    device = Device(
+        product_id=product.id,
+        municipality_id=store.municipality_id,
+        serial_number=serial,
+        status=DeviceStatus.IN_STOCK.value,
+        store_id=store.id,
+        **identifiers,
+    )
+    db.session.add(device)
+    db.session.flush()
+    _append_movement(
+        actor,
+        device,
+        MovementKind.RECEIVE,
+        DeviceStatus.IN_STOCK,
+        to_store=store,
+        reason=reason,
+        new=True,
+    )
+    audit.record(
+        actor,
+        "device.register",
+        device,
+        f"{product.name} {serial} registrert på {store.name}",
+        changes=audit.diff({}, audit.snapshot(device, DEVICE_FIELDS)),
+        municipality_id=device.municipality_id,
+    )
+    return device
+
+
+@operation
+def receive_devices(
+    actor, *, product: Product, store: Store, serial_lines: list[str], reason: str | None = None
+) -> list[Device]:
+    """Register a whole delivery: every serial or none. Each bad line is named."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    serials: list[str] = []
+    for number, line in enumerate(serial_lines, 1):
+        serial = normalise_serial(line)
+        if not serial:
+            continue
+        if serial in seen:
+            problems.append(
+                str(
+                    _l(
+                        "Line %(n)d: %(serial)s is also on line %(first)d.",
+                        n=number,
+                        serial=serial,
+                        first=seen[serial],
+                    )
+                )
+            )
+            continue
+        seen[serial] = number
+        if len(serial) > 64:
+            problems.append(
+                str(_l("Line %(n)d: a serial number has at most 64 characters.", n=number))
+            )
+            continue
+        serials.append(serial)
+    if not seen and not problems:
+        message = _l("Scan or paste at least one serial number.")
+        raise ValidationError(message, fields={"serials": [message]})
+    if serials:
+        taken = set(
+            db.session.scalars(
+                select(Device.serial_number).where(
+                    Device.product_id == product.id, Device.serial_number.in_(serials)
+                )
+            )
+        )
+        for serial in serials:
+            if serial in taken:
+                problems.append(
+                    str(
+                        _l(
+                            "Line %(n)d: %(serial)s is already registered.",
+                            n=seen[serial],
+                            serial=serial,
+                        )
+                    )
+                )
+    if problems:
+        raise ValidationError(
+            _l("Nothing was registered. Correct these lines and try again."),
+            fields={"serials": problems},
+        )
+    return [
+        register_device(actor, product=product, store=store, serial_number=s, reason=reason)
+        for s in serials
+    ]
+
+
+@operation
+def update_device(actor, device: Device, *, expected_version=None, **data) -> Device:
+    """Change a device's identifiers and purchase data. Status and place have their own steps."""
+    check_version(device, expected_version)
+    before = audit.snapshot(device, DEVICE_FIELDS)
+    fields: dict[str, list] = {}
+    if "serial_number" in data:
+        serial = normalise_serial(data["serial_number"])
+        if not serial:
+            fields["serial_number"] = [_l("Enter the serial number.")]
+        else:
+            existing = _serial_taken(device.product_id, serial, exclude_id=device.id)
+            if existing is not None:
+                raise duplicate_serial_error(serial, existing)
+            device.serial_number = serial
+    identifiers, id_errors = _clean_identifiers(data)
+    fields |= id_errors
+    if fields:
+        raise _invalid(fields)
+    for key, value in identifiers.items():
+        setattr(device, key, value)
+    changes = audit.diff(before, audit.snapshot(device, DEVICE_FIELDS))
+    if changes:
+        audit.record(
+            actor,
+            "device.update",
+            device,
+            f"Enhet {device.serial_number} endret",
+            changes=changes,
+            municipality_id=device.municipality_id,
+        )
+    return device
+
+
+def status_conflict(device: Device, wanted: str | None = None) -> ConflictError:
+    """409 that names the current status, where the device is, and what may come next."""
+    label = STATUS_LABELS.get(DeviceStatus(device.status), device.status)
+    where = ""
+    if device.status == DeviceStatus.INSTALLED:
+        placement = open_placement(device)
+        if placement is not None:
+            where = placement.recipient.name
+    message = (
+        _l("The device is %(status)s (at %(where)s).", status=label, where=where)
+        if where
+        else _l("The device is %(status)s.", status=label)
+    )
+    return ConflictError(
+        message,
+        details={"status": device.status, "allowed": allowed_next(device.status), "wanted": wanted},
+    )
+
+
+_KIND_FOR = {
+    (DeviceStatus.AWAITING_RESET, DeviceStatus.IN_STOCK): MovementKind.RESET,
+    (DeviceStatus.IN_REPAIR, DeviceStatus.IN_STOCK): MovementKind.REPAIRED,
+    (DeviceStatus.IN_REPAIR, DeviceStatus.AWAITING_RESET): MovementKind.REPAIRED,
+    (DeviceStatus.LOST, DeviceStatus.IN_STOCK): MovementKind.FOUND,
+    (DeviceStatus.LOST, DeviceStatus.AWAITING_RESET): MovementKind.FOUND,
+}
+
+
+@operation
+def change_status(
+    actor,
+    device: Device,
+    to_status: str,
+    *,
+    store: Store | None = None,
+    reason: str | None = None,
+    checklist: list[str] | None = None,
+    expected_version: int | None = None,
+) -> Movement:
+    """Repair, reset, scrap, lose or find a device that is not installed."""
+    check_version(device, expected_version)
+    current = DeviceStatus(device.status)
+    try:
+        wanted = DeviceStatus(to_status)
+    except ValueError as exc:
+        raise status_conflict(device, to_status) from exc
+    if (
+        current == DeviceStatus.INSTALLED
+        or wanted == DeviceStatus.INSTALLED
+        or wanted not in TRANSITIONS[current]
+    ):
+        raise status_conflict(device, wanted.value)
+    target_store = None
+    if wanted in (DeviceStatus.IN_STOCK, DeviceStatus.AWAITING_RESET):
+        target_store = _check_store(store or device.store, device.municipality_id)
+    if wanted == DeviceStatus.IN_STOCK and current == DeviceStatus.AWAITING_RESET:
+        ticked = cl.clean_checklist(device.product, checklist)
+        if not cl.is_complete(ticked):
+            message = _l("Tick every item of the checklist before the device goes back in stock.")
+            raise ValidationError(message, fields={"checklist": [message]})
+    kind = _KIND_FOR.get(
+        (current, wanted),
+        {
+            DeviceStatus.IN_REPAIR: MovementKind.REPAIR,
+            DeviceStatus.SCRAPPED: MovementKind.SCRAP,
+            DeviceStatus.LOST: MovementKind.LOST,
+        }.get(wanted, MovementKind.CORRECTION),
+    )
+    before = audit.snapshot(device, ("status", "store_id"))
+    movement = _append_movement(actor, device, kind, wanted, to_store=target_store, reason=reason)
+    audit.record(
+        actor,
+        f"device.{kind.value}",
+        device,
+        f"Enhet {device.serial_number}: {current.value} → {wanted.value}",
+        changes=audit.diff(before, audit.snapshot(device, ("status", "store_id"))),
+        municipality_id=device.municipality_id,
+    )
+    return movement
+
+
+# --- recipients ---------------------------------------------------------------------
+
+
+def _clean_recipient(data: dict[str, Any], municipality_id: int) -> dict[str, Any]:
+    fields: dict[str, list] = {}
+    out: dict[str, Any] = {}
+    if "name" in data:
+        out["name"] = (data.get("name") or "").strip()
+        if not out["name"]:
+            fields["name"] = [_l("Enter the recipient's name.")]
+    for key in ("address", "city", "access_note", "journal_ref", "decision_ref"):
+        if key in data:
+            out[key] = _text(data.get(key))
+    if "postal_code" in data:
+        code = (data.get("postal_code") or "").strip()
+        if code and not (code.isdigit() and len(code) == 4):
+            fields["postal_code"] = [_l("A postal code has four digits.")]
+        out["postal_code"] = code or None
+    if "phone" in data:
+        out["phone"], error = clean_phone(data.get("phone"))
+        if error:
+            fields["phone"] = [error]
+    for key in ("next_evaluation_on", "service_ended_on"):
+        if key in data:
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                try:
+                    value = date.fromisoformat(value)
+                except ValueError:
+                    fields[key] = [_l("Not a valid date.")]
+            out[key] = value or None
+    if "is_critical" in data:
+        out["is_critical"] = bool(data.get("is_critical"))
+    if "unit_id" in data:
+        unit_id = data.get("unit_id") or None
+        if unit_id is not None:
+            unit = db.session.get(Unit, int(unit_id))
+            if unit is None or unit.municipality_id != municipality_id:
+                fields["unit_id"] = [_l("The unit must belong to the recipient's municipality.")]
+            unit_id = int(unit_id)
+        out["unit_id"] = unit_id
+    if fields:
+        raise _invalid(fields)
+    return out
+
+
+def _set_relatives(recipient: Recipient, relatives: list[dict[str, Any]]) -> None:
+    problems = {}
+    rows = []
+    for i, rel in enumerate(relatives):
+        name = (rel.get("name") or "").strip()
+        if not name:
+            continue
+        phone, error = clean_phone(rel.get("phone"))
+        if error:
+            problems[f"relatives.{i}.phone"] = [error]
+        rows.append(
+            Relative(
+                name=name,
+                phone=phone,
+                relation=_text(rel.get("relation")),
+                responds_to_alarms=bool(rel.get("responds_to_alarms")),
+            )
+        )
+    if problems:
+        raise _invalid(problems)
+    recipient.relatives[:] = rows
+
+
+def _recipient_state(recipient: Recipient) -> dict[str, Any]:
+    state = audit.snapshot(recipient, RECIPIENT_FIELDS)
+    state["relatives"] = [
+        f"{r.name} ({r.phone or '-'}){' *' if r.responds_to_alarms else ''}"
+        for r in recipient.relatives
+    ]
+    return state
+
+
+@operation
+def create_recipient(
+    actor, municipality: Municipality, *, relatives: list[dict] | None = None, **data
+) -> Recipient:
+    data.setdefault("name", "")
+    clean = _clean_recipient(data, municipality.id)
+    recipient = Recipient(municipality_id=municipality.id, **clean)
+    db.session.add(recipient)
+    _set_relatives(recipient, relatives or [])
+    db.session.flush()
+    audit.record(
+        actor,
+        "recipient.create",
+        recipient,
+        f"Tjenestemottaker {recipient.id} registrert",
+        changes=audit.diff({}, _recipient_state(recipient)),
+        municipality_id=municipality.id,
+    )
+    return recipient
+
+
+@operation
+def update_recipient(
+    actor,
+    recipient: Recipient,
+    *,
+    relatives: list[dict] | None = None,
+    expected_version: int | None = None,
+    **data,
+) -> Recipient:
+    check_version(recipient, expected_version)
+    before = _recipient_state(recipient)
+    clean = _clean_recipient(data, recipient.municipality_id)
+    for key, value in clean.items():
+        setattr(recipient, key, value)
+    if relatives is not None:
+        _set_relatives(recipient, relatives)
+    db.session.flush()
+    changes = audit.diff(before, _recipient_state(recipient))
+    if changes:
+        recipient.updated_at = utcnow()  # relatives alone also bump the version
+        audit.record(
+            actor,
+            "recipient.update",
+            recipient,
+            f"Tjenestemottaker {recipient.id} endret",
+            changes=changes,
+            municipality_id=recipient.municipality_id,
+        )
+    return recipient
+
+
+@operation
+def record_recipient_view(actor, recipient: Recipient, *, via: str = "page") -> None:
+    """Normen: every read of a recipient's personal data is logged (who, when, whom)."""
+    audit.record(
+        actor,
+        "recipient.view",
+        recipient,
+        f"Tjenestemottaker {recipient.id} vist ({via})",
+        municipality_id=recipient.municipality_id,
+    )
+
+
+# --- placements ---------------------------------------------------------------------
+
+
+def open_placement(device: Device) -> Placement | None:
+    return db.session.scalars(
+        select(Placement).where(Placement.device_id == device.id, Placement.returned_at.is_(None))
+    ).first()
+
+
+def _clean_settings(settings) -> dict[str, str]:
+    if not settings:
+        return {}
+    if isinstance(settings, str):
+        pairs = {}
+        for line in settings.splitlines():
+            if not line.strip():
+                continue
+            key, sep, value = line.partition("=")
+            if not sep or not key.strip():
+                message = _l("Write one setting per line as name = value.")
+                raise ValidationError(message, fields={"config_settings": [message]})
+            pairs[key.strip()] = value.strip()
+        return pairs
+    return {str(k).strip(): str(v).strip() for k, v in dict(settings).items() if str(k).strip()}
+
+
+@operation
+def install(
+    actor,
+    device: Device,
+    recipient: Recipient,
+    *,
+    installed_at: datetime | None = None,
+    config_note: str | None = None,
+    config_settings=None,
+    training_note: str | None = None,
+    follow_up_on: date | None = None,
+    replaces: Placement | None = None,
+    expected_version: int | None = None,
+) -> Placement:
+    """Place a device from a store with a recipient, with its agreed configuration."""
+    check_version(device, expected_version)
+    if device.status != DeviceStatus.IN_STOCK:
+        raise status_conflict(device, DeviceStatus.INSTALLED.value)
+    if recipient.municipality_id != device.municipality_id:
+        message = _l("The device belongs to another municipality than the recipient.")
+        raise ValidationError(message, fields={"device_id": [message]})
+    if recipient.anonymised_at is not None:
+        raise ConflictError(_l("The recipient's record has been anonymised."))
+    settings = _clean_settings(config_settings)
+    placement = Placement(
+        device_id=device.id,
+        recipient_id=recipient.id,
+        municipality_id=recipient.municipality_id,
+        installed_at=installed_at or utcnow(),
+        installed_by_id=actor.id if actor is not None else None,
+        config_note=_text(config_note),
+        config_settings=settings,
+        training_note=_text(training_note),
+        follow_up_on=follow_up_on,
+        replaces_id=replaces.id if replaces is not None else None,
+    )
+    db.session.add(placement)
+    db.session.flush()
+    _append_movement(
+        actor, device, MovementKind.INSTALL, DeviceStatus.INSTALLED, placement=placement
+    )
+    audit.record(
+        actor,
+        "placement.install",
+        placement,
+        f"{device.product.name} {device.serial_number} installert"
+        f" hos tjenestemottaker {recipient.id}",
+        changes={
+            "device": {"before": None, "after": device.serial_number},
+            "config_settings": {"before": None, "after": settings},
+        },
+        municipality_id=recipient.municipality_id,
+    )
+    return placement
+
+
+class Destination:
+    STORE = "store"
+    REPAIR = "repair"
+    SCRAP = "scrap"
+    LOST = "lost"
+    ALL = ("store", "repair", "scrap", "lost")
+
+
+@operation
+def return_device(
+    actor,
+    placement: Placement,
+    *,
+    reason: str,
+    destination: str,
+    store: Store | None = None,
+    checklist: list[str] | None = None,
+    note: str | None = None,
+    returned_at: datetime | None = None,
+) -> Placement:
+    """Take a device back from a recipient and send it to a store, repair, scrap or lost."""
+    device = placement.device
+    if placement.returned_at is not None or device.status != DeviceStatus.INSTALLED:
+        raise status_conflict(device, "return")
+    fields: dict[str, list] = {}
+    if reason not in {r.value for r in ReturnReason}:
+        fields["reason"] = [_l("Choose why the device is taken back.")]
+    if destination not in Destination.ALL:
+        fields["destination"] = [_l("Choose where the device goes.")]
+    if fields:
+        raise _invalid(fields)
+    ticked = cl.clean_checklist(device.product, checklist)
+    to_store = None
+    if destination == Destination.STORE:
+        to_store = _check_store(store, device.municipality_id)
+        status = DeviceStatus.IN_STOCK if cl.is_complete(ticked) else DeviceStatus.AWAITING_RESET
+    else:
+        status = {
+            Destination.REPAIR: DeviceStatus.IN_REPAIR,
+            Destination.SCRAP: DeviceStatus.SCRAPPED,
+            Destination.LOST: DeviceStatus.LOST,
+        }[destination]
+    placement.returned_at = returned_at or utcnow()
+    placement.returned_by_id = actor.id if actor is not None else None
+    placement.return_reason = reason
+    placement.return_checklist = ticked
+    _append_movement(
+        actor,
+        device,
+        MovementKind.RETURN,
+        status,
+        to_store=to_store,
+        placement=placement,
+        reason=note or reason,
+    )
+    audit.record(
+        actor,
+        "placement.return",
+        placement,
+        f"{device.product.name} {device.serial_number} hentet ({reason}) → {status.value}",
+        changes={"status": {"before": DeviceStatus.INSTALLED.value, "after": status.value}},
+        municipality_id=placement.municipality_id,
+    )
+    return placement
+
+
+@operation
+def replace_device(
+    actor,
+    placement: Placement,
+    replacement: Device,
+    *,
+    destination: str = Destination.REPAIR,
+    store: Store | None = None,
+    reason: str = ReturnReason.FAULTY.value,
+    note: str | None = None,
+) -> Placement:
+    """The faulty-device case in one step: take it back and install a replacement of the
+    same category with the same configuration deviations."""
+    old = placement.device
+    if replacement.id == old.id:
+        message = _l("Choose another device as the replacement.")
+        raise ValidationError(message, fields={"replacement_id": [message]})
+    if replacement.product.category != old.product.category:
+        message = _l("The replacement must be of the same category as the faulty device.")
+        raise ValidationError(message, fields={"replacement_id": [message]})
+    if replacement.status != DeviceStatus.IN_STOCK:
+        raise status_conflict(replacement, DeviceStatus.INSTALLED.value)
+    return_device(
+        actor,
+        placement,
+        reason=reason,
+        destination=destination,
+        store=store,
+        checklist=[],
+        note=note,
+    )
+    return install(
+        actor,
+        replacement,
+        placement.recipient,
+        config_note=placement.config_note,
+        config_settings=dict(placement.config_settings or {}),
+        training_note=None,
+        follow_up_on=placement.follow_up_on,
+        replaces=placement,
+    )

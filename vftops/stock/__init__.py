@@ -1,0 +1,1 @@
+"""The equipment store and logistics (Drifte utstyrslager og logistikk)."""
