@@ -78,14 +78,21 @@ def _register_blueprints(app: Flask) -> None:
     from vftops.auth import api as auth_api
     from vftops.auth import views as auth_views
     from vftops.core import views as core_views
+    from vftops.equipment import api as equipment_api
+    from vftops.equipment import views as equipment_views
     from vftops.extensions import api
     from vftops.org import api as org_api
     from vftops.org import views as org_views
 
     # HTML pages
-    for module in (core_views, auth_views, org_views, audit_views):
+    for module in (core_views, auth_views, org_views, audit_views, equipment_views):
         app.register_blueprint(module.bp)
     # JSON API under /api/v1, documented in /api/v1/openapi.json
     api.init_app(app)
-    for blueprint in (auth_api.blp, *org_api.blueprints, audit_api.blp):
+    for blueprint in (
+        auth_api.blp,
+        *org_api.blueprints,
+        audit_api.blp,
+        *equipment_api.blueprints,
+    ):
         api.register_blueprint(blueprint)

@@ -32,6 +32,12 @@ class ErrorBodySchema(ma.Schema):
         values=ma.fields.List(ma.fields.String()),
         metadata={"description": "Problems per input field"},
     )
+    details = ma.fields.Dict(
+        metadata={
+            "description": "Facts about the conflict, e.g. the current status and the "
+            "allowed next steps"
+        }
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -86,8 +92,12 @@ def list_envelope(item_schema_cls):
     return Envelope
 
 
-def json_error(status: int, message: str, fields: dict | None = None, headers=None):
+def json_error(
+    status: int, message: str, fields: dict | None = None, headers=None, details=None
+):
     body = {"error": {"code": ERROR_CODES.get(status, "error"), "message": str(message)}}
+    if details:
+        body["error"]["details"] = details
     if fields:
         body["error"]["fields"] = {
             str(k): [str(m) for m in (v if isinstance(v, list | tuple) else [v])]

@@ -70,7 +70,7 @@ def operation(func):
             db.session.flush()
         except IntegrityError as exc:
             savepoint.rollback()
-            raise ConflictError(CONCURRENT_CHANGE, details={"db": str(exc.orig)[:200]}) from exc
+            raise ConflictError(CONCURRENT_CHANGE) from exc
         except StaleDataError as exc:
             savepoint.rollback()
             raise ConflictError(CONCURRENT_CHANGE) from exc

@@ -24,6 +24,7 @@ class DomainError(Exception):
         super().__init__(str(message))
         self.message = message
         self.fields = fields or {}
+        # Safe to show the client (no internals): e.g. current status, allowed steps.
         self.details = details or {}
 
 

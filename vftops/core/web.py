@@ -143,7 +143,7 @@ def handle_domain_error(error: DomainError):
     """A DomainError that a view did not catch: nothing has been saved."""
     db.session.rollback()
     if is_api_request():
-        return json_error(error.status, error.message, error.fields)
+        return json_error(error.status, error.message, error.fields, details=error.details)
     return (
         render_template(
             "errors/error.html",

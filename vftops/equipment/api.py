@@ -1,0 +1,6 @@
+"""JSON API for the equipment register: products, suppliers, stores, devices,
+recipients, placements and movements."""
+
+from __future__ import annotations
+
+blueprints: tuple = ()
