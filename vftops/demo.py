@@ -83,4 +83,7 @@ def load_demo() -> dict[str, object]:
             municipality_ids=[municipalities[n].id for n in numbers],
             unit_ids=[units[u].id for u in unit_names],
         )
+    from vftops.equipment.demo import load_equipment_demo
+
+    load_equipment_demo(municipalities, units, users)
     return {"municipalities": municipalities, "units": units, "users": users}

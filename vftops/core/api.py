@@ -92,9 +92,7 @@ def list_envelope(item_schema_cls):
     return Envelope
 
 
-def json_error(
-    status: int, message: str, fields: dict | None = None, headers=None, details=None
-):
+def json_error(status: int, message: str, fields: dict | None = None, headers=None, details=None):
     body = {"error": {"code": ERROR_CODES.get(status, "error"), "message": str(message)}}
     if details:
         body["error"]["details"] = details

@@ -257,9 +257,11 @@ def _append_movement(
     placement: Placement | None = None,
     reason: str | None = None,
     new: bool = False,
+    at: datetime | None = None,
 ) -> Movement:
     """Change the device's status and place, and write the ledger line for it."""
     movement = Movement(
+        at=at or utcnow(),
         device_id=device.id,
         municipality_id=device.municipality_id,
         actor_id=actor.id if actor is not None else None,
@@ -298,6 +300,7 @@ def register_device(
     store: Store,
     serial_number: str,
     reason: str | None = None,
+    received_at: datetime | None = None,
     **data,
 ) -> Device:
     """A new device arrives in a store (a delivery, or one found without a record)."""
@@ -339,6 +342,7 @@ def register_device(
         to_store=store,
         reason=reason,
         new=True,
+        at=received_at,
     )
     audit.record(
         actor,
@@ -737,7 +741,12 @@ def install(
     db.session.add(placement)
     db.session.flush()
     _append_movement(
-        actor, device, MovementKind.INSTALL, DeviceStatus.INSTALLED, placement=placement
+        actor,
+        device,
+        MovementKind.INSTALL,
+        DeviceStatus.INSTALLED,
+        placement=placement,
+        at=placement.installed_at,
     )
     audit.record(
         actor,
@@ -808,6 +817,7 @@ def return_device(
         to_store=to_store,
         placement=placement,
         reason=note or reason,
+        at=placement.returned_at,
     )
     audit.record(
         actor,

@@ -2,6 +2,734 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from vftops.agreements import operations as supplier_ops
+from vftops.agreements.models import Supplier
+from vftops.core.forms import choices
+from vftops.core.permissions import Permission, login_required, require
+from vftops.core.scope import get_scoped_or_404, municipality_ids
+from vftops.core.web import submit
+from vftops.equipment import checklist as cl
+from vftops.equipment import operations as ops
+from vftops.equipment import queries
+from vftops.equipment.forms import (
+    DeviceFilterForm,
+    DeviceForm,
+    InstallForm,
+    ProductForm,
+    ReceiveForm,
+    RecipientForm,
+    ReplaceForm,
+    ReturnForm,
+    StatusForm,
+    SupplierForm,
+)
+from vftops.equipment.labels import (
+    CATEGORY_LABELS,
+    DESTINATION_LABELS,
+    MOVEMENT_LABELS,
+    OWNERSHIP_LABELS,
+    RETURN_REASON_LABELS,
+)
+from vftops.equipment.models import Device, DeviceStatus, Placement, Product, Recipient
+from vftops.equipment.status import STATUS_LABELS, TRANSITIONS
+from vftops.extensions import db
+from vftops.org.models import Municipality, Unit
+from vftops.stock.models import Store
 
 bp = Blueprint("equipment", __name__)
+
+P = Permission
+
+
+@bp.app_context_processor
+def equipment_labels():
+    return {
+        "category_labels": CATEGORY_LABELS,
+        "status_labels": STATUS_LABELS,
+        "movement_labels": MOVEMENT_LABELS,
+        "reason_labels": RETURN_REASON_LABELS,
+        "ownership_labels": OWNERSHIP_LABELS,
+        "destination_labels": DESTINATION_LABELS,
+    }
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _store_choices(field, *, blank: str | None = None, municipality_id: int | None = None):
+    stores = db.session.scalars(queries.stores_for(current_user)).all()
+    if municipality_id is not None:
+        stores = [s for s in stores if s.municipality_id == municipality_id]
+    pairs = [(s.id, f"{s.name} ({s.municipality.name})") for s in stores]
+    field.choices = choices(([("", blank)] if blank else []) + pairs)
+
+
+def _product_choices(field, *, blank: str | None = None, serialised_only: bool = True):
+    rows = db.session.scalars(queries.products()).all()
+    if serialised_only:
+        rows = [p for p in rows if p.is_serialised]
+    field.choices = choices(
+        ([("", blank)] if blank else [])
+        + [(p.id, f"{p.name} – {CATEGORY_LABELS.get(p.category, p.category)}") for p in rows]
+    )
+
+
+def _scoped_store(store_id):
+    if not store_id:
+        return None
+    return get_scoped_or_404(Store, store_id, current_user)
+
+
+# --- devices ------------------------------------------------------------------------
+
+
+@bp.get("/devices")
+@require(P.EQUIPMENT_VIEW)
+def devices():
+    filters = DeviceFilterForm(request.args)
+    _product_choices(filters.product_id, blank=_("All products"), serialised_only=False)
+    filters.status.choices = choices(
+        [("", _("All statuses"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]
+    )
+    _store_choices(filters.store_id, blank=_("All stores"))
+    filters.validate()
+    stmt = queries.devices_for(
+        current_user,
+        serial=filters.q.data,
+        product_id=filters.product_id.data if not filters.product_id.errors else None,
+        status=filters.status.data or None,
+        store_id=filters.store_id.data if not filters.store_id.errors else None,
+    ).order_by(Device.serial_number)
+    page = db.paginate(
+        stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
+    )
+    placements = queries.open_placements_by_device(
+        [d.id for d in page.items if d.status == DeviceStatus.INSTALLED]
+    )
+    return render_template(
+        "equipment/devices.html", page=page, filters=filters, placements=placements
+    )
+
+
+@bp.get("/devices/<int:device_id>")
+@require(P.EQUIPMENT_VIEW)
+def device_detail(device_id: int):
+    device = get_scoped_or_404(
+        Device,
+        device_id,
+        current_user,
+        options=(joinedload(Device.product).joinedload(Product.supplier), joinedload(Device.store)),
+    )
+    placement = ops.open_placement(device)
+    return render_template(
+        "equipment/device_detail.html",
+        device=device,
+        placement=placement,
+        timeline=queries.device_timeline(device),
+        next_statuses=[
+            s for s in TRANSITIONS[DeviceStatus(device.status)] if s != DeviceStatus.INSTALLED
+        ]
+        if device.status != DeviceStatus.INSTALLED
+        else [],
+    )
+
+
+def _device_form_data(form: DeviceForm) -> dict:
+    return {
+        "imei": form.imei.data,
+        "iccid": form.iccid.data,
+        "phone_number": form.phone_number.data,
+        "mac_address": form.mac_address.data,
+        "firmware_version": form.firmware_version.data,
+        "ownership": form.ownership.data,
+        "acquired_on": form.acquired_on.data,
+        "cost": form.cost.data,
+        "warranty_until": form.warranty_until.data,
+    }
+
+
+@bp.route("/devices/new", methods=["GET", "POST"])
+@require(P.DEVICES_MANAGE)
+def device_new():
+    form = DeviceForm()
+    _product_choices(form.product_id)
+    _store_choices(form.store_id)
+
+    def run():
+        product = db.session.get(Product, form.product_id.data) or abort(404)
+        return ops.register_device(
+            _actor(),
+            product=product,
+            store=_scoped_store(form.store_id.data) or abort(404),
+            serial_number=form.serial_number.data,
+            **_device_form_data(form),
+        )
+
+    done = submit(form, run)
+    if done.ok:
+        flash(_("%(serial)s is registered.", serial=done.result.serial_number), "success")
+        return redirect(url_for("equipment.device_detail", device_id=done.result.id))
+    return render_template("equipment/device_form.html", form=form, device=None), done.status
+
+
+@bp.route("/devices/<int:device_id>/edit", methods=["GET", "POST"])
+@require(P.DEVICES_MANAGE)
+def device_edit(device_id: int):
+    device = get_scoped_or_404(Device, device_id, current_user)
+    form = DeviceForm(obj=device)
+    del form.product_id, form.store_id
+    if request.method == "GET":
+        form.cost.data = str(device.cost) if device.cost is not None else ""
+    done = submit(
+        form,
+        lambda: ops.update_device(
+            _actor(),
+            device,
+            serial_number=form.serial_number.data,
+            expected_version=form.expected_version(),
+            **_device_form_data(form),
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("equipment.device_detail", device_id=device.id))
+    return render_template("equipment/device_form.html", form=form, device=device), done.status
+
+
+@bp.route("/devices/receive", methods=["GET", "POST"])
+@require(P.DEVICES_MANAGE)
+def receive():
+    form = ReceiveForm()
+    _product_choices(form.product_id)
+    _store_choices(form.store_id)
+
+    def run():
+        product = db.session.get(Product, form.product_id.data) or abort(404)
+        return ops.receive_devices(
+            _actor(),
+            product=product,
+            store=_scoped_store(form.store_id.data) or abort(404),
+            serial_lines=(form.serials.data or "").splitlines(),
+            reason=form.reason.data,
+        )
+
+    done = submit(form, run)
+    if done.ok:
+        flash(
+            _(
+                "%(n)d devices are registered on %(store)s.",
+                n=len(done.result),
+                store=done.result[0].store.name,
+            ),
+            "success",
+        )
+        return redirect(url_for("equipment.devices", store_id=form.store_id.data))
+    return render_template("equipment/receive.html", form=form), done.status
+
+
+@bp.route("/devices/<int:device_id>/status", methods=["GET", "POST"])
+@require(P.DEVICES_MANAGE)
+def device_status(device_id: int):
+    device = get_scoped_or_404(Device, device_id, current_user)
+    form = StatusForm()
+    allowed = [s for s in TRANSITIONS[DeviceStatus(device.status)] if s != DeviceStatus.INSTALLED]
+    if device.status == DeviceStatus.INSTALLED or not allowed:
+        flash(ops.status_conflict(device).message, "warning")
+        return redirect(url_for("equipment.device_detail", device_id=device.id))
+    form.to_status.choices = choices((s.value, STATUS_LABELS[s]) for s in sorted(allowed))
+    _store_choices(
+        form.store_id, blank=_("The store it is in now"), municipality_id=device.municipality_id
+    )
+    form.checklist.choices = choices(cl.checklist_items(device.product))
+    if request.method == "GET":
+        form.version.data = device.version
+        wanted = request.args.get("to")
+        if wanted in {s.value for s in allowed}:
+            form.to_status.data = wanted
+    done = submit(
+        form,
+        lambda: ops.change_status(
+            _actor(),
+            device,
+            form.to_status.data,
+            store=_scoped_store(form.store_id.data),
+            reason=form.reason.data,
+            checklist=form.checklist.data,
+            expected_version=form.expected_version(),
+        ),
+    )
+    if done.ok:
+        flash(_("The status is changed."), "success")
+        return redirect(url_for("equipment.device_detail", device_id=device.id))
+    return render_template("equipment/status_form.html", form=form, device=device), done.status
+
+
+# --- install, return, replace ---------------------------------------------------------
+
+
+@bp.route("/devices/<int:device_id>/install", methods=["GET", "POST"])
+@require(P.PLACEMENTS_MANAGE)
+def install(device_id: int):
+    device = get_scoped_or_404(
+        Device, device_id, current_user, options=(joinedload(Device.product),)
+    )
+    if device.status != DeviceStatus.IN_STOCK:
+        flash(ops.status_conflict(device, "installed").message, "warning")
+        return redirect(url_for("equipment.device_detail", device_id=device.id))
+    form = InstallForm()
+    recipients = db.session.scalars(
+        queries.recipients_for(current_user, municipality_id=device.municipality_id).order_by(
+            Recipient.name
+        )
+    ).all()
+    form.recipient_id.choices = choices(
+        [("", _("Choose a recipient"))]
+        + [(r.id, f"{r.name}{', ' + r.address if r.address else ''}") for r in recipients]
+    )
+    if request.method == "GET":
+        form.version.data = device.version
+        form.recipient_id.data = request.args.get("recipient", type=int)
+
+    def run():
+        recipient = get_scoped_or_404(Recipient, form.recipient_id.data, current_user)
+        return ops.install(
+            _actor(),
+            device,
+            recipient,
+            config_note=form.config_note.data,
+            config_settings=form.config_settings.data,
+            training_note=form.training_note.data,
+            follow_up_on=form.follow_up_on.data,
+            expected_version=form.expected_version(),
+        )
+
+    done = submit(form, run)
+    if done.ok:
+        flash(
+            _(
+                "%(serial)s is installed at %(name)s.",
+                serial=device.serial_number,
+                name=done.result.recipient.name,
+            ),
+            "success",
+        )
+        return redirect(
+            url_for("equipment.recipient_detail", recipient_id=done.result.recipient_id)
+        )
+    return render_template("equipment/install.html", form=form, device=device), done.status
+
+
+def _scoped_placement(placement_id: int) -> Placement:
+    return get_scoped_or_404(
+        Placement,
+        placement_id,
+        current_user,
+        options=(
+            joinedload(Placement.device).joinedload(Device.product),
+            joinedload(Placement.recipient),
+        ),
+    )
+
+
+@bp.route("/placements/<int:placement_id>/return", methods=["GET", "POST"])
+@require(P.PLACEMENTS_MANAGE)
+def return_device(placement_id: int):
+    placement = _scoped_placement(placement_id)
+    device = placement.device
+    if not placement.is_open:
+        flash(ops.status_conflict(device, "return").message, "warning")
+        return redirect(url_for("equipment.device_detail", device_id=device.id))
+    form = ReturnForm()
+    _store_choices(form.store_id, blank=_("Choose a store"), municipality_id=device.municipality_id)
+    form.checklist.choices = choices(cl.checklist_items(device.product))
+    done = submit(
+        form,
+        lambda: ops.return_device(
+            _actor(),
+            placement,
+            reason=form.reason.data,
+            destination=form.destination.data,
+            store=_scoped_store(form.store_id.data),
+            checklist=form.checklist.data,
+            note=form.note.data,
+        ),
+    )
+    if done.ok:
+        flash(
+            _(
+                "%(serial)s is taken back: %(status)s.",
+                serial=device.serial_number,
+                status=STATUS_LABELS[DeviceStatus(device.status)],
+            ),
+            "success",
+        )
+        return redirect(url_for("equipment.device_detail", device_id=device.id))
+    return render_template(
+        "equipment/return.html", form=form, placement=placement, device=device
+    ), done.status
+
+
+@bp.route("/placements/<int:placement_id>/replace", methods=["GET", "POST"])
+@require(P.PLACEMENTS_MANAGE)
+def replace(placement_id: int):
+    placement = _scoped_placement(placement_id)
+    device = placement.device
+    if not placement.is_open:
+        flash(ops.status_conflict(device, "return").message, "warning")
+        return redirect(url_for("equipment.device_detail", device_id=device.id))
+    form = ReplaceForm()
+    spares = db.session.scalars(
+        queries.devices_for(
+            current_user,
+            category=device.product.category,
+            status=DeviceStatus.IN_STOCK.value,
+            municipality_id=device.municipality_id,
+        )
+        .order_by(Device.serial_number)
+        .limit(200)
+    ).all()
+    form.replacement_id.choices = choices(
+        [("", _("Choose a device in stock"))]
+        + [
+            (d.id, f"{d.serial_number} – {d.product.name} ({d.store.name if d.store else ''})")
+            for d in spares
+        ]
+    )
+    _store_choices(form.store_id, blank=_("Choose a store"), municipality_id=device.municipality_id)
+
+    def run():
+        replacement = get_scoped_or_404(Device, form.replacement_id.data, current_user)
+        return ops.replace_device(
+            _actor(),
+            placement,
+            replacement,
+            destination=form.destination.data,
+            store=_scoped_store(form.store_id.data),
+            note=form.note.data,
+        )
+
+    done = submit(form, run)
+    if done.ok:
+        flash(
+            _(
+                "%(old)s is replaced by %(new)s with the same settings.",
+                old=device.serial_number,
+                new=done.result.device.serial_number,
+            ),
+            "success",
+        )
+        return redirect(url_for("equipment.recipient_detail", recipient_id=placement.recipient_id))
+    return render_template(
+        "equipment/replace.html", form=form, placement=placement, device=device, spares=spares
+    ), done.status
+
+
+# --- catalogue ----------------------------------------------------------------------
+
+
+@bp.get("/products")
+@require(P.EQUIPMENT_VIEW)
+def products():
+    rows = db.session.scalars(
+        queries.products(
+            active_only=request.args.get("all") != "1",
+            category=request.args.get("category") or None,
+        )
+    ).all()
+    return render_template("equipment/products.html", products=rows)
+
+
+def _supplier_choices(form: ProductForm):
+    suppliers = db.session.scalars(
+        select(Supplier).where(Supplier.is_active.is_(True)).order_by(Supplier.name)
+    ).all()
+    form.supplier_id.choices = choices(
+        [("", _("No supplier"))] + [(s.id, s.name) for s in suppliers]
+    )
+
+
+def _product_data(form: ProductForm) -> dict:
+    return {
+        "category": form.category.data,
+        "manufacturer": form.manufacturer.data,
+        "model": form.model.data,
+        "is_serialised": form.is_serialised.data,
+        "stores_personal_data": form.stores_personal_data.data,
+        "standard_configuration": form.standard_configuration.data,
+        "lifetime_months": form.lifetime_months.data,
+        "return_checklist": form.return_checklist.data,
+        "supplier_id": form.supplier_id.data,
+    }
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@require(P.CATALOGUE_MANAGE)
+def product_new():
+    form = ProductForm()
+    del form.is_active
+    _supplier_choices(form)
+    done = submit(form, lambda: ops.create_product(_actor(), **_product_data(form)))
+    if done.ok:
+        flash(_("%(name)s is added to the catalogue.", name=done.result.name), "success")
+        return redirect(url_for("equipment.products"))
+    return render_template("equipment/product_form.html", form=form, product=None), done.status
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@require(P.CATALOGUE_MANAGE)
+def product_edit(product_id: int):
+    product = db.session.get(Product, product_id) or abort(404)
+    form = ProductForm(obj=product)
+    _supplier_choices(form)
+    if request.method == "GET":
+        form.return_checklist.data = "\n".join(product.return_checklist or [])
+    done = submit(
+        form,
+        lambda: ops.update_product(
+            _actor(),
+            product,
+            expected_version=form.expected_version(),
+            is_active=form.is_active.data,
+            **_product_data(form),
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("equipment.products"))
+    return render_template("equipment/product_form.html", form=form, product=product), done.status
+
+
+@bp.get("/suppliers")
+@require(P.EQUIPMENT_VIEW)
+def suppliers():
+    rows = db.session.scalars(select(Supplier).order_by(Supplier.name)).all()
+    return render_template("equipment/suppliers.html", suppliers=rows)
+
+
+def _supplier_data(form: SupplierForm) -> dict:
+    return {
+        "name": form.name.data,
+        "org_number": form.org_number.data,
+        "support_phone": form.support_phone.data,
+        "support_email": form.support_email.data,
+        "notes": form.notes.data,
+    }
+
+
+@bp.route("/suppliers/new", methods=["GET", "POST"])
+@require(P.CATALOGUE_MANAGE)
+def supplier_new():
+    form = SupplierForm()
+    done = submit(form, lambda: supplier_ops.create_supplier(_actor(), **_supplier_data(form)))
+    if done.ok:
+        flash(_("%(name)s is registered.", name=done.result.name), "success")
+        return redirect(url_for("equipment.suppliers"))
+    return render_template("equipment/supplier_form.html", form=form, supplier=None), done.status
+
+
+@bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
+@require(P.CATALOGUE_MANAGE)
+def supplier_edit(supplier_id: int):
+    supplier = db.session.get(Supplier, supplier_id) or abort(404)
+    form = SupplierForm(obj=supplier)
+    done = submit(
+        form,
+        lambda: supplier_ops.update_supplier(
+            _actor(), supplier, expected_version=form.expected_version(), **_supplier_data(form)
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("equipment.suppliers"))
+    return render_template(
+        "equipment/supplier_form.html", form=form, supplier=supplier
+    ), done.status
+
+
+# --- recipients ---------------------------------------------------------------------
+
+
+@bp.get("/recipients")
+@require(P.RECIPIENTS_VIEW)
+def recipients():
+    q = request.args.get("q", "").strip()
+    critical = request.args.get("critical") == "1"
+    stmt = queries.recipients_for(current_user, q=q, critical=critical).order_by(Recipient.name)
+    page = db.paginate(
+        stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
+    )
+    return render_template("equipment/recipients.html", page=page, q=q, critical=critical)
+
+
+@bp.get("/recipients/service-ended")
+@require(P.RECIPIENTS_VIEW)
+def service_ended():
+    rows = db.session.scalars(
+        queries.service_ended_with_devices_out(current_user).order_by(Recipient.service_ended_on)
+    ).all()
+    return render_template("equipment/service_ended.html", recipients=rows)
+
+
+@bp.get("/recipients/<int:recipient_id>")
+@require(P.RECIPIENTS_VIEW)
+def recipient_detail(recipient_id: int):
+    recipient = get_scoped_or_404(
+        Recipient,
+        recipient_id,
+        current_user,
+        options=(joinedload(Recipient.unit), joinedload(Recipient.municipality)),
+    )
+    ops.record_recipient_view(_actor(), recipient)
+    placements = queries.recipient_placements(recipient)
+    return render_template(
+        "equipment/recipient_detail.html",
+        recipient=recipient,
+        current=[p for p in placements if p.is_open],
+        past=[p for p in placements if not p.is_open],
+    )
+
+
+def _fill_recipient_choices(form: RecipientForm):
+    mids = municipality_ids(current_user)
+    municipalities = db.session.scalars(
+        select(Municipality).where(Municipality.id.in_(mids)).order_by(Municipality.name)
+    ).all()
+    form.municipality_id.choices = choices((m.id, m.name) for m in municipalities)
+    units = db.session.scalars(
+        select(Unit)
+        .where(Unit.municipality_id.in_(mids), Unit.is_active.is_(True))
+        .order_by(Unit.name)
+    ).all()
+    names = {m.id: m.name for m in municipalities}
+    form.unit_id.choices = choices(
+        [("", _("No unit"))] + [(u.id, f"{u.name} ({names[u.municipality_id]})") for u in units]
+    )
+
+
+def parse_relatives(text: str | None) -> list[dict]:
+    """«Name; phone; relation; yes» per line, as the form explains."""
+    rows = []
+    for line in (text or "").splitlines():
+        parts = [p.strip() for p in line.split(";")]
+        if not parts or not parts[0]:
+            continue
+        parts += [""] * (4 - len(parts))
+        rows.append(
+            {
+                "name": parts[0],
+                "phone": parts[1],
+                "relation": parts[2],
+                "responds_to_alarms": parts[3].lower() in {"ja", "j", "yes", "y", "x", "1"},
+            }
+        )
+    return rows
+
+
+def format_relatives(recipient: Recipient) -> str:
+    return "\n".join(
+        "; ".join(
+            [r.name, r.phone or "", r.relation or "", "ja" if r.responds_to_alarms else ""]
+        ).rstrip("; ")
+        for r in recipient.relatives
+    )
+
+
+def _recipient_data(form: RecipientForm) -> dict:
+    return {
+        "name": form.name.data,
+        "address": form.address.data,
+        "postal_code": form.postal_code.data,
+        "city": form.city.data,
+        "phone": form.phone.data,
+        "access_note": form.access_note.data,
+        "journal_ref": form.journal_ref.data,
+        "decision_ref": form.decision_ref.data,
+        "next_evaluation_on": form.next_evaluation_on.data,
+        "is_critical": form.is_critical.data,
+        "service_ended_on": form.service_ended_on.data,
+        "unit_id": form.unit_id.data,
+        "relatives": parse_relatives(form.relatives.data),
+    }
+
+
+@bp.route("/recipients/new", methods=["GET", "POST"])
+@require(P.RECIPIENTS_MANAGE)
+def recipient_new():
+    form = RecipientForm()
+    _fill_recipient_choices(form)
+
+    def run():
+        municipality = get_scoped_or_404(Municipality, form.municipality_id.data, current_user)
+        return ops.create_recipient(_actor(), municipality, **_recipient_data(form))
+
+    done = submit(form, run)
+    if done.ok:
+        flash(_("%(name)s is registered.", name=done.result.name), "success")
+        return redirect(url_for("equipment.recipient_detail", recipient_id=done.result.id))
+    return render_template("equipment/recipient_form.html", form=form, recipient=None), done.status
+
+
+@bp.route("/recipients/<int:recipient_id>/edit", methods=["GET", "POST"])
+@require(P.RECIPIENTS_MANAGE)
+def recipient_edit(recipient_id: int):
+    recipient = get_scoped_or_404(Recipient, recipient_id, current_user)
+    form = RecipientForm(obj=recipient)
+    _fill_recipient_choices(form)
+    del form.municipality_id
+    if request.method == "GET":
+        form.relatives.data = format_relatives(recipient)
+        ops.record_recipient_view(_actor(), recipient, via="edit")
+    done = submit(
+        form,
+        lambda: ops.update_recipient(
+            _actor(),
+            recipient,
+            expected_version=form.expected_version(),
+            **_recipient_data(form),
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("equipment.recipient_detail", recipient_id=recipient.id))
+    return render_template(
+        "equipment/recipient_form.html", form=form, recipient=recipient
+    ), done.status
+
+
+# --- search ---------------------------------------------------------------------------
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """One box: devices by serial, IMEI or phone; recipients by name or journal reference."""
+    q = request.args.get("q", "").strip()
+    devices_found, recipients_found, placements = [], [], {}
+    if q:
+        if current_user.can(P.EQUIPMENT_VIEW):
+            devices_found = db.session.scalars(
+                queries.devices_for(current_user, serial=q).order_by(Device.serial_number).limit(50)
+            ).all()
+            placements = queries.open_placements_by_device(
+                [d.id for d in devices_found if d.status == DeviceStatus.INSTALLED]
+            )
+        if current_user.can(P.RECIPIENTS_VIEW):
+            recipients_found = db.session.scalars(
+                queries.recipients_for(current_user, q=q).order_by(Recipient.name).limit(50)
+            ).all()
+    if len(devices_found) == 1 and not recipients_found and request.args.get("go") == "1":
+        return redirect(url_for("equipment.device_detail", device_id=devices_found[0].id))
+    return render_template(
+        "equipment/search.html",
+        q=q,
+        devices=devices_found,
+        recipients=recipients_found,
+        placements=placements,
+    )

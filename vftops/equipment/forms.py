@@ -1,0 +1,193 @@
+"""Forms for the equipment register. Large targets: they are used on phones at the door."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from vftops.core.forms import MultiCheckboxField, VersionedForm, choices
+from vftops.equipment.labels import (
+    CATEGORY_LABELS,
+    DESTINATION_LABELS,
+    OWNERSHIP_LABELS,
+    RETURN_REASON_LABELS,
+)
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "") else None
+
+
+class ProductForm(VersionedForm):
+    category = SelectField(
+        _l("Category"), choices=choices((k.value, v) for k, v in CATEGORY_LABELS.items())
+    )
+    manufacturer = StringField(
+        _l("Manufacturer"), validators=[DataRequired(_l("Enter the manufacturer.")), Length(max=80)]
+    )
+    model = StringField(
+        _l("Model"), validators=[DataRequired(_l("Enter the model.")), Length(max=80)]
+    )
+    is_serialised = BooleanField(_l("Tracked by serial number"), default=True)
+    stores_personal_data = BooleanField(_l("Stores personal data that must be wiped on return"))
+    standard_configuration = TextAreaField(_l("Standard configuration"), validators=[Optional()])
+    lifetime_months = IntegerField(
+        _l("Expected lifetime (months)"),
+        validators=[Optional(), NumberRange(1, 600, _l("Between 1 and 600 months."))],
+    )
+    return_checklist = TextAreaField(
+        _l("Extra items on the return checklist"),
+        validators=[Optional()],
+        description=_l("One per line, in addition to retrieved, reset, cleaned and inspected."),
+    )
+    supplier_id = SelectField(
+        _l("Supplier"), coerce=_int_or_none, choices=[], validators=[Optional()]
+    )
+    is_active = BooleanField(_l("In use"), default=True)
+
+
+class SupplierForm(VersionedForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the supplier's name."))])
+    org_number = StringField(_l("Organisation number"), validators=[Optional(), Length(max=11)])
+    support_phone = StringField(_l("Support phone"), validators=[Optional(), Length(max=30)])
+    support_email = StringField(_l("Support e-mail"), validators=[Optional(), Length(max=254)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional()])
+
+
+class DeviceForm(VersionedForm):
+    product_id = SelectField(_l("Product"), coerce=_int_or_none, choices=[])
+    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[])
+    serial_number = StringField(
+        _l("Serial number"),
+        validators=[DataRequired(_l("Enter the serial number.")), Length(max=80)],
+    )
+    imei = StringField(_l("IMEI"), validators=[Optional(), Length(max=20)])
+    iccid = StringField(_l("SIM card number (ICCID)"), validators=[Optional(), Length(max=30)])
+    phone_number = StringField(_l("Phone number"), validators=[Optional(), Length(max=20)])
+    mac_address = StringField(_l("MAC address"), validators=[Optional(), Length(max=20)])
+    firmware_version = StringField(_l("Firmware version"), validators=[Optional(), Length(max=40)])
+    ownership = SelectField(
+        _l("Ownership"), choices=choices((k.value, v) for k, v in OWNERSHIP_LABELS.items())
+    )
+    acquired_on = DateField(_l("Acquired"), validators=[Optional()])
+    cost = StringField(_l("Cost (NOK)"), validators=[Optional(), Length(max=20)])
+    warranty_until = DateField(_l("Warranty until"), validators=[Optional()])
+
+
+class ReceiveForm(VersionedForm):
+    product_id = SelectField(_l("Product"), coerce=_int_or_none, choices=[])
+    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[])
+    serials = TextAreaField(
+        _l("Serial numbers"),
+        validators=[DataRequired(_l("Scan or paste at least one serial number."))],
+        description=_l(
+            "One per line. Scan them one after another, or paste from the delivery note."
+        ),
+        render_kw={"rows": 10, "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    reason = StringField(_l("Delivery reference"), validators=[Optional(), Length(max=200)])
+
+
+class RecipientForm(VersionedForm):
+    municipality_id = SelectField(_l("Municipality"), coerce=_int_or_none, choices=[])
+    unit_id = SelectField(
+        _l("Home-care unit"), coerce=_int_or_none, choices=[], validators=[Optional()]
+    )
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the recipient's name.")), Length(max=120)]
+    )
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=4)])
+    city = StringField(_l("Town"), validators=[Optional(), Length(max=80)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
+    access_note = TextAreaField(
+        _l("Access note"),
+        validators=[Optional()],
+        description=_l(
+            "Key box, door, pets: what the installer needs at the door. Nothing medical."
+        ),
+    )
+    journal_ref = StringField(
+        _l("Journal reference (EPJ)"), validators=[Optional(), Length(max=40)]
+    )
+    decision_ref = StringField(
+        _l("Service decision reference"), validators=[Optional(), Length(max=40)]
+    )
+    next_evaluation_on = DateField(_l("Next evaluation"), validators=[Optional()])
+    is_critical = BooleanField(
+        _l("Critical recipient"),
+        description=_l("Needs manual follow-up when systems are down."),
+    )
+    service_ended_on = DateField(_l("Service ended on"), validators=[Optional()])
+    relatives = TextAreaField(
+        _l("Relatives"),
+        validators=[Optional()],
+        description=_l(
+            "One per line: name; phone; relation; yes if they respond to alarms. "
+            "E.g. Ola Nordmann; 91234567; sønn; ja"
+        ),
+    )
+
+
+class InstallForm(VersionedForm):
+    recipient_id = SelectField(_l("Recipient"), coerce=_int_or_none, choices=[])
+    config_note = TextAreaField(
+        _l("Deviations from the standard configuration"), validators=[Optional()]
+    )
+    config_settings = TextAreaField(
+        _l("Settings"),
+        validators=[Optional()],
+        description=_l("One per line as name = value, e.g. wake-up time = 06:30."),
+    )
+    training_note = TextAreaField(_l("Training given"), validators=[Optional()])
+    follow_up_on = DateField(_l("Follow-up date"), validators=[Optional()])
+
+
+class ReturnForm(VersionedForm):
+    reason = SelectField(
+        _l("Why is it taken back?"),
+        choices=choices((k.value, v) for k, v in RETURN_REASON_LABELS.items()),
+    )
+    destination = SelectField(_l("Where does it go?"), choices=choices(DESTINATION_LABELS.items()))
+    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    checklist = MultiCheckboxField(_l("Checklist"), choices=[])
+    note = TextAreaField(_l("Note"), validators=[Optional()])
+
+
+class ReplaceForm(VersionedForm):
+    replacement_id = SelectField(_l("Replacement device"), coerce=_int_or_none, choices=[])
+    destination = SelectField(
+        _l("The faulty device goes to"),
+        choices=choices(
+            [("repair", DESTINATION_LABELS["repair"]), ("store", _l("A store, to be reset"))]
+        ),
+    )
+    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    note = TextAreaField(_l("What is wrong with it?"), validators=[Optional()])
+
+
+class StatusForm(VersionedForm):
+    to_status = SelectField(_l("New status"), choices=[])
+    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    checklist = MultiCheckboxField(_l("Checklist"), choices=[])
+    reason = TextAreaField(_l("Why?"), validators=[Optional()])
+
+
+class DeviceFilterForm(VersionedForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Serial, IMEI or phone"), validators=[Optional()])
+    product_id = SelectField(
+        _l("Product"), coerce=_int_or_none, choices=[], validators=[Optional()]
+    )
+    status = SelectField(_l("Status"), choices=[], validators=[Optional()])
+    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])

@@ -1,0 +1,143 @@
+"""Read side of the equipment register: scoped lists, timelines and search."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from vftops.core.scope import scoped
+from vftops.equipment.identifiers import normalise_serial
+from vftops.equipment.models import Device, Movement, Placement, Product, Recipient
+from vftops.extensions import db
+from vftops.stock.models import Store
+
+
+def devices_for(
+    user,
+    *,
+    serial: str | None = None,
+    product_id: int | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    store_id: int | None = None,
+    municipality_id: int | None = None,
+):
+    """Devices in the user's municipalities, filtered, with product and store loaded."""
+    stmt = scoped(select(Device), Device, user).options(
+        joinedload(Device.product), joinedload(Device.store), joinedload(Device.municipality)
+    )
+    if serial:
+        needle = normalise_serial(serial)
+        stmt = stmt.where(
+            or_(
+                Device.serial_number.contains(needle, autoescape=True),
+                Device.imei.contains(needle, autoescape=True),
+                Device.phone_number.contains(needle, autoescape=True),
+            )
+        )
+    if product_id:
+        stmt = stmt.where(Device.product_id == product_id)
+    if category:
+        stmt = stmt.where(Device.product.has(Product.category == category))
+    if status:
+        stmt = stmt.where(Device.status == status)
+    if store_id:
+        stmt = stmt.where(Device.store_id == store_id)
+    if municipality_id:
+        stmt = stmt.where(Device.municipality_id == municipality_id)
+    return stmt
+
+
+def open_placements_by_device(device_ids) -> dict[int, Placement]:
+    """The open placement of each installed device, with its recipient (one query)."""
+    if not device_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Placement)
+        .where(Placement.device_id.in_(device_ids), Placement.returned_at.is_(None))
+        .options(joinedload(Placement.recipient))
+    )
+    return {p.device_id: p for p in rows}
+
+
+def device_timeline(device: Device) -> list[Movement]:
+    """Every ledger line of a device, newest first, with people, stores and placements."""
+    return list(
+        db.session.scalars(
+            select(Movement)
+            .where(Movement.device_id == device.id)
+            .options(
+                joinedload(Movement.actor),
+                joinedload(Movement.from_store),
+                joinedload(Movement.to_store),
+                joinedload(Movement.placement).joinedload(Placement.recipient),
+            )
+            .order_by(Movement.id.desc())
+        )
+    )
+
+
+def recipient_placements(recipient: Recipient) -> list[Placement]:
+    """Current and past placements of a recipient, newest first, with devices and products."""
+    return list(
+        db.session.scalars(
+            select(Placement)
+            .where(Placement.recipient_id == recipient.id)
+            .options(
+                joinedload(Placement.device).joinedload(Device.product),
+                joinedload(Placement.installed_by),
+                joinedload(Placement.returned_by),
+            )
+            .order_by(Placement.returned_at.is_not(None), Placement.installed_at.desc())
+        )
+    )
+
+
+def recipients_for(
+    user, *, q: str | None = None, municipality_id=None, unit_id=None, critical: bool | None = None
+):
+    stmt = scoped(select(Recipient), Recipient, user).options(
+        joinedload(Recipient.municipality), joinedload(Recipient.unit)
+    )
+    stmt = stmt.where(Recipient.anonymised_at.is_(None))
+    if q and q.strip():
+        needle = q.strip().lower()
+        stmt = stmt.where(
+            or_(
+                db.func.lower(Recipient.name).contains(needle, autoescape=True),
+                db.func.lower(Recipient.journal_ref).contains(needle, autoescape=True),
+            )
+        )
+    if municipality_id:
+        stmt = stmt.where(Recipient.municipality_id == municipality_id)
+    if unit_id:
+        stmt = stmt.where(Recipient.unit_id == unit_id)
+    if critical:
+        stmt = stmt.where(Recipient.is_critical.is_(True))
+    return stmt
+
+
+def service_ended_with_devices_out(user):
+    """Recipients whose service has ended but whose devices are not back yet."""
+    has_open = (
+        select(Placement.id)
+        .where(Placement.recipient_id == Recipient.id, Placement.returned_at.is_(None))
+        .exists()
+    )
+    return recipients_for(user).where(Recipient.service_ended_on.is_not(None), has_open)
+
+
+def stores_for(user, *, active_only: bool = True):
+    stmt = scoped(select(Store), Store, user).options(joinedload(Store.municipality))
+    if active_only:
+        stmt = stmt.where(Store.is_active.is_(True))
+    return stmt.order_by(Store.name)
+
+
+def products(active_only: bool = True, category: str | None = None):
+    stmt = select(Product).options(selectinload(Product.supplier))
+    if active_only:
+        stmt = stmt.where(Product.is_active.is_(True))
+    if category:
+        stmt = stmt.where(Product.category == category)
+    return stmt.order_by(Product.manufacturer, Product.model)
