@@ -188,6 +188,7 @@ class Submission:
     ok: bool
     status: int
     result: Any = None
+    error: DomainError | None = None
 
 
 def submit(form, run: Callable[[], Any]) -> Submission:
@@ -202,7 +203,7 @@ def submit(form, run: Callable[[], Any]) -> Submission:
         return Submission(True, 200, run())
     except DomainError as exc:
         flash_domain_error(exc, form)
-        return Submission(False, exc.status)
+        return Submission(False, exc.status, error=exc)
 
 
 def init_app(app) -> None:

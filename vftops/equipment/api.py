@@ -1,6 +1,704 @@
 """JSON API for the equipment register: products, suppliers, stores, devices,
-recipients, placements and movements."""
+recipients, placements and movements.
+
+Thin: parse with marshmallow, load objects through the municipality scope,
+call one function in `operations`, dump the result. Another municipality's
+object answers 404; a refused change answers the operation's 409/422.
+"""
 
 from __future__ import annotations
 
-blueprints: tuple = ()
+import re
+
+from flask import abort
+from flask.views import MethodView
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from vftops.agreements import operations as supplier_ops
+from vftops.agreements.models import Supplier
+from vftops.core.api import ApiBlueprint
+from vftops.core.errors import DomainError
+from vftops.core.pagination import cursor_page
+from vftops.core.permissions import Permission, require
+from vftops.core.scope import get_scoped_or_404, in_scope, scoped
+from vftops.equipment import operations as ops
+from vftops.equipment.identifiers import normalise_serial
+from vftops.equipment.models import Device, Movement, Placement, Product, Recipient
+from vftops.equipment.schemas import (
+    DeviceCreateSchema,
+    DevicePageSchema,
+    DeviceQuerySchema,
+    DeviceReceiveSchema,
+    DeviceSchema,
+    DeviceStatusSchema,
+    DeviceUpdateSchema,
+    InstallSchema,
+    MovementPageSchema,
+    MovementQuerySchema,
+    MovementSchema,
+    PlacementPageSchema,
+    PlacementQuerySchema,
+    PlacementSchema,
+    ProductCreateSchema,
+    ProductPageSchema,
+    ProductQuerySchema,
+    ProductSchema,
+    ProductUpdateSchema,
+    ReceivedDevicesSchema,
+    RecipientCreateSchema,
+    RecipientPageSchema,
+    RecipientQuerySchema,
+    RecipientSchema,
+    RecipientUpdateSchema,
+    ReplaceSchema,
+    ReturnSchema,
+    StorePageSchema,
+    StoreQuerySchema,
+    StoreSchema,
+    SupplierCreateSchema,
+    SupplierPageSchema,
+    SupplierQuerySchema,
+    SupplierSchema,
+    SupplierUpdateSchema,
+)
+from vftops.extensions import db
+from vftops.org.models import Municipality
+from vftops.stock.models import Store
+
+products_blp = ApiBlueprint(
+    "products",
+    __name__,
+    url_prefix="/api/v1/products",
+    description="The product catalogue: safety alarms, sensors, dispensers, consumables",
+)
+suppliers_blp = ApiBlueprint(
+    "suppliers",
+    __name__,
+    url_prefix="/api/v1/suppliers",
+    description="Suppliers that deliver, lease or repair equipment (shared by all municipalities)",
+)
+stores_blp = ApiBlueprint(
+    "stores",
+    __name__,
+    url_prefix="/api/v1/stores",
+    description="Stock locations in your municipalities (read only here)",
+)
+devices_blp = ApiBlueprint(
+    "devices",
+    __name__,
+    url_prefix="/api/v1/devices",
+    description="Serial-numbered devices: register, receive deliveries, search, change status",
+)
+recipients_blp = ApiBlueprint(
+    "recipients",
+    __name__,
+    url_prefix="/api/v1/recipients",
+    description="Citizens who have welfare technology; every read of one is logged",
+)
+placements_blp = ApiBlueprint(
+    "placements",
+    __name__,
+    url_prefix="/api/v1/placements",
+    description="Devices installed at recipients: install, return, replace",
+)
+movements_blp = ApiBlueprint(
+    "movements",
+    __name__,
+    url_prefix="/api/v1/movements",
+    description="The append-only ledger of every change of a device's place or status",
+)
+blueprints = (
+    products_blp,
+    suppliers_blp,
+    stores_blp,
+    devices_blp,
+    recipients_blp,
+    placements_blp,
+    movements_blp,
+)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _get_or_404(model, object_id, *, options=()):
+    """A catalogue row (products, suppliers belong to no municipality)."""
+    obj = db.session.get(model, object_id, options=list(options))
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _in_scope_or_404(model, object_id):
+    """An object named by id in a request body: missing or outside your municipalities → 404."""
+    if object_id is None:
+        return None
+    obj = db.session.get(model, object_id)
+    if obj is None or not in_scope(obj, current_user):
+        abort(404)
+    return obj
+
+
+def _check_supplier(data: dict) -> None:
+    if data.get("supplier_id") is not None:
+        _get_or_404(Supplier, data["supplier_id"])
+
+
+def _contains(column, text: str):
+    """Case-insensitive «contains», with % and _ taken literally."""
+    return func.lower(column).contains(text.strip().lower(), autoescape=True)
+
+
+# --- products -------------------------------------------------------------------------
+
+
+@products_blp.route("")
+class Products(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @products_blp.arguments(ProductQuerySchema, location="query")
+    @products_blp.response(200, ProductPageSchema)
+    def get(self, args):
+        """List the catalogue; filter by category, text and active flag."""
+        stmt = select(Product).options(selectinload(Product.supplier))
+        if args["category"]:
+            stmt = stmt.where(Product.category == args["category"])
+        if args["q"] and args["q"].strip():
+            stmt = stmt.where(_contains(Product.manufacturer + " " + Product.model, args["q"]))
+        if args["is_active"] is not None:
+            stmt = stmt.where(Product.is_active.is_(args["is_active"]))
+        return cursor_page(stmt, Product.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(Permission.CATALOGUE_MANAGE)
+    @products_blp.arguments(
+        ProductCreateSchema,
+        example={
+            "category": "safety_alarm",
+            "manufacturer": "Tunstall",
+            "model": "Lifeline Vi+",
+            "stores_personal_data": True,
+            "lifetime_months": 60,
+            "return_checklist": ["Nøkkelboks tømt"],
+        },
+    )
+    @products_blp.response(201, ProductSchema)
+    @products_blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Add a product to the catalogue."""
+        _check_supplier(data)
+        return ops.create_product(_actor(), **data)
+
+
+@products_blp.route("/<int:product_id>")
+class ProductById(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @products_blp.response(200, ProductSchema)
+    @products_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, product_id):
+        """One product, with its return checklist."""
+        return _get_or_404(Product, product_id)
+
+    @require(Permission.CATALOGUE_MANAGE)
+    @products_blp.arguments(
+        ProductUpdateSchema, example={"standard_configuration": "Volum 8", "version": 1}
+    )
+    @products_blp.response(200, ProductSchema)
+    @products_blp.alt_response(409, response="CONFLICT")
+    def patch(self, data, product_id):
+        """Change a product or take it out of use (`is_active`)."""
+        product = _get_or_404(Product, product_id)
+        _check_supplier(data)
+        expected = data.pop("version", None)
+        return ops.update_product(_actor(), product, expected_version=expected, **data)
+
+
+# --- suppliers ------------------------------------------------------------------------
+
+
+@suppliers_blp.route("")
+class Suppliers(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @suppliers_blp.arguments(SupplierQuerySchema, location="query")
+    @suppliers_blp.response(200, SupplierPageSchema)
+    def get(self, args):
+        """List suppliers; filter by name and active flag."""
+        stmt = select(Supplier)
+        if args["q"] and args["q"].strip():
+            stmt = stmt.where(_contains(Supplier.name, args["q"]))
+        if args["is_active"] is not None:
+            stmt = stmt.where(Supplier.is_active.is_(args["is_active"]))
+        return cursor_page(stmt, Supplier.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(Permission.CATALOGUE_MANAGE)
+    @suppliers_blp.arguments(
+        SupplierCreateSchema,
+        example={
+            "name": "Tunstall AS",
+            "org_number": "912345678",
+            "support_phone": "+4722334455",
+            "support_email": "support@tunstall.example",
+        },
+    )
+    @suppliers_blp.response(201, SupplierSchema)
+    @suppliers_blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Register a supplier."""
+        return supplier_ops.create_supplier(_actor(), **data)
+
+
+@suppliers_blp.route("/<int:supplier_id>")
+class SupplierById(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @suppliers_blp.response(200, SupplierSchema)
+    @suppliers_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, supplier_id):
+        """One supplier."""
+        return _get_or_404(Supplier, supplier_id)
+
+    @require(Permission.CATALOGUE_MANAGE)
+    @suppliers_blp.arguments(
+        SupplierUpdateSchema, example={"support_phone": "+4722334466", "version": 1}
+    )
+    @suppliers_blp.response(200, SupplierSchema)
+    @suppliers_blp.alt_response(409, response="CONFLICT")
+    def patch(self, data, supplier_id):
+        """Change a supplier's details or deactivate it."""
+        supplier = _get_or_404(Supplier, supplier_id)
+        expected = data.pop("version", None)
+        return supplier_ops.update_supplier(_actor(), supplier, expected_version=expected, **data)
+
+
+# --- stores ---------------------------------------------------------------------------
+
+
+@stores_blp.route("")
+class Stores(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @stores_blp.arguments(StoreQuerySchema, location="query")
+    @stores_blp.response(200, StorePageSchema)
+    def get(self, args):
+        """List the stores of your municipalities."""
+        stmt = scoped(select(Store), Store, current_user)
+        for key in ("municipality_id", "kind"):
+            if args[key] is not None:
+                stmt = stmt.where(getattr(Store, key) == args[key])
+        if args["is_active"] is not None:
+            stmt = stmt.where(Store.is_active.is_(args["is_active"]))
+        return cursor_page(stmt, Store.id, limit=args["limit"], cursor=args["cursor"])
+
+
+@stores_blp.route("/<int:store_id>")
+class StoreById(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @stores_blp.response(200, StoreSchema)
+    @stores_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, store_id):
+        """One store."""
+        return get_scoped_or_404(Store, store_id, current_user)
+
+
+# --- devices --------------------------------------------------------------------------
+
+_DEVICE_LOADS = (joinedload(Device.product), joinedload(Device.store))
+
+
+def _with_open_placements(devices: list[Device]) -> list[Device]:
+    """Attach each device's open placement id with one query for the whole page."""
+    ids = [d.id for d in devices]
+    open_ids: dict[int, int] = {}
+    if ids:
+        rows = db.session.execute(
+            select(Placement.device_id, Placement.id).where(
+                Placement.device_id.in_(ids), Placement.returned_at.is_(None)
+            )
+        )
+        open_ids = dict(rows.tuples().all())
+    for device in devices:
+        device._open_placement_id = open_ids.get(device.id)
+    return devices
+
+
+def _fresh(device: Device) -> Device:
+    """Operations set store_id directly; reload the store the response shows."""
+    db.session.expire(device, ["store"])
+    return device
+
+
+@devices_blp.route("")
+class Devices(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @devices_blp.arguments(DeviceQuerySchema, location="query")
+    @devices_blp.response(200, DevicePageSchema)
+    def get(self, args):
+        """Search devices in your municipalities by serial, IMEI, phone, product, status, store."""
+        stmt = scoped(select(Device), Device, current_user).options(*_DEVICE_LOADS)
+        serial = normalise_serial(args["serial"])
+        if serial:
+            stmt = stmt.where(Device.serial_number.contains(serial, autoescape=True))
+        if args["imei"] and args["imei"].strip():
+            stmt = stmt.where(Device.imei == re.sub(r"[\s-]", "", args["imei"]))
+        phone = re.sub(r"[\s()-]", "", args["phone"] or "")
+        if phone:
+            if phone.startswith("0047"):
+                phone = "+47" + phone[4:]
+            stmt = stmt.where(Device.phone_number.contains(phone, autoescape=True))
+        for key in ("product_id", "status", "store_id", "municipality_id"):
+            if args[key] is not None:
+                stmt = stmt.where(getattr(Device, key) == args[key])
+        if args["category"]:
+            stmt = stmt.where(Device.product.has(Product.category == args["category"]))
+        page = cursor_page(stmt, Device.id, limit=args["limit"], cursor=args["cursor"])
+        _with_open_placements(page.items)
+        return page
+
+    @require(Permission.DEVICES_MANAGE)
+    @devices_blp.arguments(
+        DeviceCreateSchema,
+        example={
+            "product_id": 1,
+            "store_id": 1,
+            "serial_number": "TA-100234",
+            "imei": "352099001761481",
+            "phone_number": "91234567",
+            "ownership": "owned",
+            "acquired_on": "2026-01-15",
+            "cost": "2490.00",
+        },
+    )
+    @devices_blp.response(201, DeviceSchema)
+    @devices_blp.alt_response(404, response="NOT_FOUND")
+    @devices_blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Register one device into a store of yours (its serial is normalised)."""
+        product = _get_or_404(Product, data.pop("product_id"))
+        store = _in_scope_or_404(Store, data.pop("store_id"))
+        device = ops.register_device(_actor(), product=product, store=store, **data)
+        return _fresh(device)
+
+
+@devices_blp.route("/receive")
+class DeviceDelivery(MethodView):
+    @require(Permission.DEVICES_MANAGE)
+    @devices_blp.arguments(
+        DeviceReceiveSchema,
+        example={
+            "product_id": 1,
+            "store_id": 1,
+            "serials": ["TA-100235", "TA-100236", "TA-100237"],
+            "reason": "Levering 2026-114",
+        },
+    )
+    @devices_blp.response(201, ReceivedDevicesSchema)
+    @devices_blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data):
+        """Receive a delivery: every serial is registered, or none (422 names each bad line)."""
+        product = _get_or_404(Product, data["product_id"])
+        store = _in_scope_or_404(Store, data["store_id"])
+        devices = ops.receive_devices(
+            _actor(),
+            product=product,
+            store=store,
+            serial_lines=data["serials"],
+            reason=data.get("reason"),
+        )
+        for device in devices:
+            device._open_placement_id = None
+        return {"items": devices, "count": len(devices)}
+
+
+@devices_blp.route("/<int:device_id>")
+class DeviceById(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @devices_blp.response(200, DeviceSchema)
+    @devices_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, device_id):
+        """One device: product, store, status, allowed next steps and open placement."""
+        return get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
+
+    @require(Permission.DEVICES_MANAGE)
+    @devices_blp.arguments(DeviceUpdateSchema, example={"firmware_version": "4.2.1", "version": 1})
+    @devices_blp.response(200, DeviceSchema)
+    @devices_blp.alt_response(409, response="CONFLICT")
+    def patch(self, data, device_id):
+        """Change identifiers and purchase data (status has its own endpoint)."""
+        device = get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
+        expected = data.pop("version", None)
+        return ops.update_device(_actor(), device, expected_version=expected, **data)
+
+
+@devices_blp.route("/<int:device_id>/status")
+class DeviceStatusChange(MethodView):
+    @require(Permission.DEVICES_MANAGE)
+    @devices_blp.arguments(
+        DeviceStatusSchema,
+        example={
+            "to_status": "in_stock",
+            "checklist": ["retrieved", "reset", "cleaned", "inspected"],
+            "version": 3,
+        },
+    )
+    @devices_blp.response(200, DeviceSchema)
+    @devices_blp.alt_response(409, response="CONFLICT")
+    def post(self, data, device_id):
+        """Reset, repair, scrap, lose or find a device; 409 lists the allowed next statuses."""
+        device = get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
+        store = _in_scope_or_404(Store, data.get("store_id"))
+        ops.change_status(
+            _actor(),
+            device,
+            data["to_status"],
+            store=store,
+            reason=data.get("reason"),
+            checklist=data.get("checklist"),
+            expected_version=data.get("version"),
+        )
+        return _fresh(device)
+
+
+# --- recipients -----------------------------------------------------------------------
+
+
+@recipients_blp.route("")
+class Recipients(MethodView):
+    @require(Permission.RECIPIENTS_VIEW)
+    @recipients_blp.arguments(RecipientQuerySchema, location="query")
+    @recipients_blp.response(200, RecipientPageSchema)
+    def get(self, args):
+        """Find recipients by name or journal reference (minimal data; open one for the rest)."""
+        stmt = scoped(select(Recipient), Recipient, current_user).where(
+            Recipient.anonymised_at.is_(None)
+        )
+        if args["q"] and args["q"].strip():
+            stmt = stmt.where(
+                or_(
+                    _contains(Recipient.name, args["q"]),
+                    _contains(Recipient.journal_ref, args["q"]),
+                )
+            )
+        for key in ("municipality_id", "unit_id"):
+            if args[key] is not None:
+                stmt = stmt.where(getattr(Recipient, key) == args[key])
+        if args["is_critical"] is not None:
+            stmt = stmt.where(Recipient.is_critical.is_(args["is_critical"]))
+        if args["service_ended"] is True:
+            stmt = stmt.where(Recipient.service_ended_on.is_not(None))
+        elif args["service_ended"] is False:
+            stmt = stmt.where(Recipient.service_ended_on.is_(None))
+        return cursor_page(stmt, Recipient.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(Permission.RECIPIENTS_MANAGE)
+    @recipients_blp.arguments(
+        RecipientCreateSchema,
+        example={
+            "municipality_id": 1,
+            "name": "Kari Nordmann",
+            "address": "Storgata 1",
+            "postal_code": "7500",
+            "city": "Stjørdal",
+            "phone": "91234567",
+            "access_note": "Nøkkelboks ved inngangsdøren",
+            "journal_ref": "EPJ-1001",
+            "is_critical": True,
+            "relatives": [
+                {
+                    "name": "Ola Nordmann",
+                    "phone": "98765432",
+                    "relation": "Sønn",
+                    "responds_to_alarms": True,
+                }
+            ],
+        },
+    )
+    @recipients_blp.response(201, RecipientSchema)
+    @recipients_blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data):
+        """Register a recipient in one of your municipalities."""
+        municipality = _in_scope_or_404(Municipality, data.pop("municipality_id"))
+        relatives = data.pop("relatives", None)
+        return ops.create_recipient(_actor(), municipality, relatives=relatives, **data)
+
+
+@recipients_blp.route("/<int:recipient_id>")
+class RecipientById(MethodView):
+    @require(Permission.RECIPIENTS_VIEW)
+    @recipients_blp.response(200, RecipientSchema)
+    @recipients_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, recipient_id):
+        """The whole record with relatives; the read is written to the audit log."""
+        recipient = get_scoped_or_404(
+            Recipient, recipient_id, current_user, options=(selectinload(Recipient.relatives),)
+        )
+        ops.record_recipient_view(_actor(), recipient, via="api")
+        return recipient
+
+    @require(Permission.RECIPIENTS_MANAGE)
+    @recipients_blp.arguments(
+        RecipientUpdateSchema,
+        example={"access_note": "Nøkkelboks kode hos sone Nord", "version": 2},
+    )
+    @recipients_blp.response(200, RecipientSchema)
+    @recipients_blp.alt_response(409, response="CONFLICT")
+    def patch(self, data, recipient_id):
+        """Change a recipient; `relatives` replaces the whole list when sent."""
+        recipient = get_scoped_or_404(
+            Recipient, recipient_id, current_user, options=(selectinload(Recipient.relatives),)
+        )
+        relatives = data.pop("relatives", None)
+        expected = data.pop("version", None)
+        return ops.update_recipient(
+            _actor(), recipient, relatives=relatives, expected_version=expected, **data
+        )
+
+
+# --- placements -----------------------------------------------------------------------
+
+_PLACEMENT_LOADS = (
+    joinedload(Placement.device).joinedload(Device.product),
+    joinedload(Placement.recipient),
+)
+
+
+@placements_blp.route("")
+class Placements(MethodView):
+    @require(Permission.RECIPIENTS_VIEW)
+    @placements_blp.arguments(PlacementQuerySchema, location="query")
+    @placements_blp.response(200, PlacementPageSchema)
+    def get(self, args):
+        """Who has which device, now and before; newest first."""
+        stmt = scoped(select(Placement), Placement, current_user).options(*_PLACEMENT_LOADS)
+        for key in ("device_id", "recipient_id"):
+            if args[key] is not None:
+                stmt = stmt.where(getattr(Placement, key) == args[key])
+        if args["open"] is True:
+            stmt = stmt.where(Placement.returned_at.is_(None))
+        elif args["open"] is False:
+            stmt = stmt.where(Placement.returned_at.is_not(None))
+        return cursor_page(
+            stmt, Placement.id, limit=args["limit"], cursor=args["cursor"], descending=True
+        )
+
+    @require(Permission.PLACEMENTS_MANAGE)
+    @placements_blp.arguments(
+        InstallSchema,
+        example={
+            "device_id": 1,
+            "recipient_id": 1,
+            "config_note": "Ekstra høyt volum, sengesensor vekker kl. 06",
+            "config_settings": {"volum": "10", "vekketid": "06:00"},
+            "training_note": "Kari og sønnen har fått opplæring",
+            "follow_up_on": "2026-03-01",
+        },
+    )
+    @placements_blp.response(201, PlacementSchema)
+    @placements_blp.alt_response(404, response="NOT_FOUND")
+    @placements_blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Install a device from stock at a recipient; 409 says where a busy device is."""
+        device = get_scoped_or_404(Device, data.pop("device_id"), current_user)
+        recipient = get_scoped_or_404(Recipient, data.pop("recipient_id"), current_user)
+        return ops.install(_actor(), device, recipient, **data)
+
+
+@placements_blp.route("/<int:placement_id>")
+class PlacementById(MethodView):
+    @require(Permission.RECIPIENTS_VIEW)
+    @placements_blp.response(200, PlacementSchema)
+    @placements_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, placement_id):
+        """One placement with its configuration and return checklist."""
+        return get_scoped_or_404(Placement, placement_id, current_user, options=_PLACEMENT_LOADS)
+
+
+@placements_blp.route("/<int:placement_id>/return")
+class PlacementReturn(MethodView):
+    @require(Permission.PLACEMENTS_MANAGE)
+    @placements_blp.arguments(
+        ReturnSchema,
+        example={
+            "reason": "service_ended",
+            "destination": "store",
+            "store_id": 1,
+            "checklist": ["retrieved", "reset", "cleaned", "inspected"],
+            "note": "Hentet hos pårørende",
+        },
+    )
+    @placements_blp.response(200, PlacementSchema)
+    @placements_blp.alt_response(409, response="CONFLICT")
+    def post(self, data, placement_id):
+        """Take a device back: to a store (in stock if all ticked), repair, scrap or lost."""
+        placement = get_scoped_or_404(
+            Placement, placement_id, current_user, options=_PLACEMENT_LOADS
+        )
+        store = _in_scope_or_404(Store, data.pop("store_id", None))
+        return ops.return_device(_actor(), placement, store=store, **data)
+
+
+@placements_blp.route("/<int:placement_id>/replace")
+class PlacementReplace(MethodView):
+    @require(Permission.PLACEMENTS_MANAGE)
+    @placements_blp.arguments(
+        ReplaceSchema,
+        example={
+            "replacement_device_id": 2,
+            "destination": "repair",
+            "reason": "faulty",
+            "note": "Knapp virker ikke",
+        },
+    )
+    @placements_blp.response(201, PlacementSchema)
+    @placements_blp.alt_response(409, response="CONFLICT")
+    def post(self, data, placement_id):
+        """Swap a faulty device for one in stock with the same settings; the new placement."""
+        placement = get_scoped_or_404(
+            Placement, placement_id, current_user, options=_PLACEMENT_LOADS
+        )
+        replacement = get_scoped_or_404(Device, data["replacement_device_id"], current_user)
+        store = _in_scope_or_404(Store, data.get("store_id"))
+        try:
+            return ops.replace_device(
+                _actor(),
+                placement,
+                replacement,
+                destination=data["destination"],
+                store=store,
+                reason=data["reason"],
+                note=data.get("note"),
+            )
+        except DomainError as exc:
+            # The operation names the field as the page form does.
+            if "replacement_id" in exc.fields:
+                exc.fields["replacement_device_id"] = exc.fields.pop("replacement_id")
+            raise
+
+
+# --- movements ------------------------------------------------------------------------
+
+
+@movements_blp.route("")
+class Movements(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @movements_blp.arguments(MovementQuerySchema, location="query")
+    @movements_blp.response(200, MovementPageSchema)
+    def get(self, args):
+        """The ledger, newest first; filter by device, kind or placement."""
+        stmt = scoped(select(Movement), Movement, current_user).options(joinedload(Movement.actor))
+        for key in ("device_id", "kind", "placement_id"):
+            if args[key] is not None:
+                stmt = stmt.where(getattr(Movement, key) == args[key])
+        return cursor_page(
+            stmt, Movement.id, limit=args["limit"], cursor=args["cursor"], descending=True
+        )
+
+
+@movements_blp.route("/<int:movement_id>")
+class MovementById(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @movements_blp.response(200, MovementSchema)
+    @movements_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, movement_id):
+        """One ledger line."""
+        return get_scoped_or_404(
+            Movement, movement_id, current_user, options=(joinedload(Movement.actor),)
+        )

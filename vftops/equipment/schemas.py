@@ -204,9 +204,7 @@ class DeviceSchema(ma.Schema):
     product_id = ma.fields.Integer()
     product = ma.fields.Nested(ProductRefSchema)
     municipality_id = ma.fields.Integer()
-    serial_number = ma.fields.String(
-        metadata={"description": "Normalised: upper case, no spaces"}
-    )
+    serial_number = ma.fields.String(metadata={"description": "Normalised: upper case, no spaces"})
     status = ma.fields.String(metadata={"enum": STATUSES})
     status_label = ma.fields.Function(
         lambda d: str(STATUS_LABELS.get(DeviceStatus(d.status), d.status))
@@ -501,7 +499,9 @@ class ReplaceSchema(StrictSchema):
     store_id = ma.fields.Integer(
         allow_none=True, metadata={"description": "Needed when destination is store"}
     )
-    reason = ma.fields.String(load_default=ReturnReason.FAULTY.value, metadata={"enum": RETURN_REASONS})
+    reason = ma.fields.String(
+        load_default=ReturnReason.FAULTY.value, metadata={"enum": RETURN_REASONS}
+    )
     note = _text()
 
 

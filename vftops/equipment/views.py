@@ -176,7 +176,10 @@ def device_new():
     if done.ok:
         flash(_("%(serial)s is registered.", serial=done.result.serial_number), "success")
         return redirect(url_for("equipment.device_detail", device_id=done.result.id))
-    return render_template("equipment/device_form.html", form=form, device=None), done.status
+    existing = done.error.details.get("device_id") if done.error else None
+    return render_template(
+        "equipment/device_form.html", form=form, device=None, existing_device_id=existing
+    ), done.status
 
 
 @bp.route("/devices/<int:device_id>/edit", methods=["GET", "POST"])
