@@ -313,8 +313,8 @@ def _with_open_placements(devices: list[Device]) -> list[Device]:
             select(Placement.device_id, Placement.id).where(
                 Placement.device_id.in_(ids), Placement.returned_at.is_(None)
             )
-        )
-        open_ids = dict(rows.tuples().all())
+        ).all()
+        open_ids = dict(rows)
     for device in devices:
         device._open_placement_id = open_ids.get(device.id)
     return devices

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -226,9 +227,10 @@ def receive():
     done = submit(form, run)
     if done.ok:
         flash(
-            _(
-                "%(n)d devices are registered on %(store)s.",
-                n=len(done.result),
+            ngettext(
+                "%(num)d device is registered on %(store)s.",
+                "%(num)d devices are registered on %(store)s.",
+                len(done.result),
                 store=done.result[0].store.name,
             ),
             "success",
