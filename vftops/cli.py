@@ -106,6 +106,31 @@ def demo_command(if_empty: bool) -> None:
     click.echo(f"Password for all: {DEMO_PASSWORD}")
 
 
+@vftops_cli.command("bench")
+@click.option("--devices", default=300_000, show_default=True)
+@click.option("--recipients", default=150_000, show_default=True)
+@click.option("--movements", default=3_000_000, show_default=True)
+@click.option("--samples", default=100, show_default=True, help="Requests per measurement.")
+def bench_command(devices: int, recipients: int, movements: int, samples: int) -> None:
+    """Build a synthetic dataset on an EMPTY database and time the main pages."""
+    from vftops.bench import report, run_bench
+    from vftops.demo import database_is_empty
+
+    if not database_is_empty():
+        raise click.ClickException(
+            "The benchmark writes a large synthetic dataset; run it on an empty database."
+        )
+    click.echo(f"Database: {db.engine.url.render_as_string(hide_password=True)}")
+    rows = run_bench(
+        current_app._get_current_object(),
+        devices=devices,
+        recipients=recipients,
+        movements=movements,
+        samples=samples,
+    )
+    report(rows)
+
+
 token_cli = AppGroup("token", help="Personal API tokens.")
 
 

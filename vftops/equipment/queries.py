@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.scope import scoped
@@ -60,21 +60,28 @@ def open_placements_by_device(device_ids) -> dict[int, Placement]:
     return {p.device_id: p for p in rows}
 
 
-def device_timeline(device: Device) -> list[Movement]:
-    """Every ledger line of a device, newest first, with people, stores and placements."""
-    return list(
-        db.session.scalars(
-            select(Movement)
-            .where(Movement.device_id == device.id)
-            .options(
-                joinedload(Movement.actor),
-                joinedload(Movement.from_store),
-                joinedload(Movement.to_store),
-                joinedload(Movement.placement).joinedload(Placement.recipient),
-            )
-            .order_by(Movement.id.desc())
+def device_timeline(device: Device, limit: int | None = 100) -> tuple[list[Movement], int]:
+    """The newest ledger lines of a device (all when limit is None) and how many there are."""
+    stmt = (
+        select(Movement)
+        .where(Movement.device_id == device.id)
+        .options(
+            joinedload(Movement.actor),
+            joinedload(Movement.from_store),
+            joinedload(Movement.to_store),
+            joinedload(Movement.placement).joinedload(Placement.recipient),
         )
+        .order_by(Movement.id.desc())
     )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = list(db.session.scalars(stmt))
+    total = len(rows)
+    if limit is not None and total == limit:
+        total = db.session.scalar(
+            select(func.count(Movement.id)).where(Movement.device_id == device.id)
+        )
+    return rows, total
 
 
 def recipient_placements(recipient: Recipient) -> list[Placement]:

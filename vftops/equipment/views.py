@@ -129,11 +129,15 @@ def device_detail(device_id: int):
         options=(joinedload(Device.product).joinedload(Product.supplier), joinedload(Device.store)),
     )
     placement = ops.open_placement(device)
+    timeline, total = queries.device_timeline(
+        device, limit=None if request.args.get("history") == "all" else 50
+    )
     return render_template(
         "equipment/device_detail.html",
         device=device,
         placement=placement,
-        timeline=queries.device_timeline(device),
+        timeline=timeline,
+        timeline_total=total,
         next_statuses=[
             s for s in TRANSITIONS[DeviceStatus(device.status)] if s != DeviceStatus.INSTALLED
         ]
