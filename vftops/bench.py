@@ -111,6 +111,7 @@ def build_dataset(devices: int, recipients: int, movements: int, *, echo=click.e
             "product_id": product_ids[i % len(product_ids)],
             "municipality_id": mid,
             "serial_number": f"BN{i:08d}",
+            "serial_reversed": f"BN{i:08d}"[::-1],
             "status": "installed" if i % 10 < 6 else "in_stock",
             "store_id": None if i % 10 < 6 else store_ids[i % len(store_ids)],
             "phone_number": f"+479{i:07d}",

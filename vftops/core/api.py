@@ -142,6 +142,8 @@ def translate_field_message(message: str) -> str:
         "Invalid input type.": _("Wrong type of value."),
         "Invalid JSON body.": _("The body is not valid JSON."),
     }
+    if message.startswith("Must be one of: "):
+        return _("Must be one of: %(choices)s", choices=message[len("Must be one of: ") :])
     return known.get(message, message)
 
 

@@ -26,6 +26,7 @@ from vftops.core.scope import get_scoped_or_404, in_scope, scoped
 from vftops.equipment import operations as ops
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Movement, Placement, Product, Recipient
+from vftops.equipment.queries import starts_with
 from vftops.equipment.schemas import (
     DeviceCreateSchema,
     DevicePageSchema,
@@ -336,7 +337,13 @@ class Devices(MethodView):
         stmt = scoped(select(Device), Device, current_user).options(*_DEVICE_LOADS)
         serial = normalise_serial(args["serial"])
         if serial:
-            stmt = stmt.where(Device.serial_number.contains(serial, autoescape=True))
+            # The start or the end of the serial: both are index lookups.
+            stmt = stmt.where(
+                or_(
+                    starts_with(Device.serial_number, serial),
+                    starts_with(Device.serial_reversed, serial[::-1]),
+                )
+            )
         if args["imei"] and args["imei"].strip():
             stmt = stmt.where(Device.imei == re.sub(r"[\s-]", "", args["imei"]))
         phone = re.sub(r"[\s()-]", "", args["phone"] or "")

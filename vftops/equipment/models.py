@@ -138,19 +138,39 @@ class Device(TimestampMixin, VersionedMixin, db.Model):
         CheckConstraint(f"status IN ({STATUS_VALUES})", name="known_status"),
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         Index("ix_devices_municipality_status", "municipality_id", "status"),
+        # Search by the start or the end of a number: prefix indexes. PostgreSQL
+        # needs pattern ops for LIKE 'x%' whatever the database's collation.
+        Index(
+            "ix_devices_serial_number",
+            "serial_number",
+            postgresql_ops={"serial_number": "varchar_pattern_ops"},
+        ),
+        Index(
+            "ix_devices_serial_reversed",
+            "serial_reversed",
+            postgresql_ops={"serial_reversed": "varchar_pattern_ops"},
+        ),
+        Index("ix_devices_imei", "imei", postgresql_ops={"imei": "varchar_pattern_ops"}),
+        Index(
+            "ix_devices_phone_number",
+            "phone_number",
+            postgresql_ops={"phone_number": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), nullable=False)
     # Normalised: trimmed, upper case, no inner spaces (see equipment.serials).
-    serial_number: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    serial_number: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The serial backwards, so «ends with 4711» is an index lookup too.
+    serial_reversed: Mapped[str] = mapped_column(String(64), nullable=False, server_default="")
     status: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     # The store a device sits in while in stock or awaiting reset.
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), nullable=True, index=True)
-    imei: Mapped[str | None] = mapped_column(String(15), nullable=True, index=True)
+    imei: Mapped[str | None] = mapped_column(String(15), nullable=True)
     iccid: Mapped[str | None] = mapped_column(String(22), nullable=True)
-    phone_number: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    phone_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
     mac_address: Mapped[str | None] = mapped_column(String(17), nullable=True)
     firmware_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     ownership: Mapped[str] = mapped_column(
@@ -175,7 +195,14 @@ class Recipient(TimestampMixin, VersionedMixin, db.Model):
     """
 
     __tablename__ = "recipients"
-    __table_args__ = (Index("ix_recipients_municipality_name", "municipality_id", "name"),)
+    __table_args__ = (
+        Index("ix_recipients_municipality_name", "municipality_id", "name"),
+        Index(
+            "ix_recipients_journal_ref",
+            "journal_ref",
+            postgresql_ops={"journal_ref": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), nullable=False)
@@ -187,7 +214,7 @@ class Recipient(TimestampMixin, VersionedMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Key box code location, door, dog … what the installer needs at the door.
     access_note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    journal_ref: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    journal_ref: Mapped[str | None] = mapped_column(String(40), nullable=True)
     decision_ref: Mapped[str | None] = mapped_column(String(40), nullable=True)
     next_evaluation_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     # Needs manual follow-up when systems are down.

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from vftops.agreements.models import Supplier
 from vftops.core import audit
 from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError, ValidationError
@@ -123,6 +124,10 @@ def _clean_product(data: dict[str, Any], exclude_id: int | None = None) -> dict[
         items = items.splitlines()
     out["return_checklist"] = [i.strip() for i in items if i and i.strip()]
     out["standard_configuration"] = _text(data.get("standard_configuration"))
+    supplier_id = data.get("supplier_id") or None
+    if supplier_id is not None and db.session.get(Supplier, int(supplier_id)) is None:
+        fields["supplier_id"] = [_l("Choose a registered supplier.")]
+    out["supplier_id"] = int(supplier_id) if supplier_id is not None else None
     if fields:
         raise _invalid(fields)
     duplicate = select(Product.id).where(
@@ -274,7 +279,7 @@ def _append_movement(
         reason=_text(reason),
     )
     device.status = to_status.value
-    device.store_id = to_store.id if to_store is not None else None
+    device.store = to_store  # the relationship, so the loaded device shows its new place
     db.session.add(movement)
     return movement
 
@@ -328,6 +333,7 @@ def register_device(
         product_id=product.id,
         municipality_id=store.municipality_id,
         serial_number=serial,
+        serial_reversed=serial[::-1],
         status=DeviceStatus.IN_STOCK.value,
         store_id=store.id,
         **identifiers,
@@ -434,6 +440,7 @@ def update_device(actor, device: Device, *, expected_version=None, **data) -> De
             if existing is not None:
                 raise duplicate_serial_error(serial, existing)
             device.serial_number = serial
+            device.serial_reversed = serial[::-1]
     identifiers, id_errors = _clean_identifiers(data)
     fields |= id_errors
     if fields:

@@ -11,6 +11,43 @@ from vftops.equipment.models import Device, Movement, Placement, Product, Recipi
 from vftops.extensions import db
 from vftops.stock.models import Store
 
+_TOP = chr(0x10FFFF)  # sorts after every character: "x" <= s < "x" + _TOP means s starts with x
+
+
+def starts_with(column, value: str):
+    """An index-friendly «column starts with value» on both databases."""
+    if db.engine.dialect.name == "sqlite":
+        # SQLite's LIKE ignores case and so cannot use the index; a range can.
+        return (column >= value) & (column < value + _TOP)
+    return column.startswith(value, autoescape=True)
+
+
+def number_search(text: str):
+    """Devices whose serial starts or ends with the text, or whose IMEI or phone starts with it.
+
+    Every branch is an index lookup, so a search stays fast at hundreds of
+    thousands of devices. Returns None for an empty query.
+    """
+    needle = normalise_serial(text)
+    if not needle:
+        return None
+    clauses = [
+        starts_with(Device.serial_number, needle),
+        starts_with(Device.serial_reversed, needle[::-1]),
+    ]
+    digits = "".join(ch for ch in needle if ch.isdigit() or ch == "+")
+    if digits:
+        clauses.append(starts_with(Device.imei, digits.lstrip("+")))
+        phone = digits
+        if phone.startswith("0047"):
+            phone = "+47" + phone[4:]
+        elif not phone.startswith("+"):
+            phone = "+47" + phone
+        clauses.append(starts_with(Device.phone_number, phone))
+        if not digits.startswith("+"):
+            clauses.append(starts_with(Device.phone_number, "+" + digits))
+    return or_(*clauses)
+
 
 def devices_for(
     user,
@@ -27,14 +64,9 @@ def devices_for(
         joinedload(Device.product), joinedload(Device.store), joinedload(Device.municipality)
     )
     if serial:
-        needle = normalise_serial(serial)
-        stmt = stmt.where(
-            or_(
-                Device.serial_number.contains(needle, autoescape=True),
-                Device.imei.contains(needle, autoescape=True),
-                Device.phone_number.contains(needle, autoescape=True),
-            )
-        )
+        clause = number_search(serial)
+        if clause is not None:
+            stmt = stmt.where(clause)
     if product_id:
         stmt = stmt.where(Device.product_id == product_id)
     if category:
@@ -108,13 +140,19 @@ def recipients_for(
     )
     stmt = stmt.where(Recipient.anonymised_at.is_(None))
     if q and q.strip():
-        needle = q.strip().lower()
-        stmt = stmt.where(
-            or_(
-                db.func.lower(Recipient.name).contains(needle, autoescape=True),
-                db.func.lower(Recipient.journal_ref).contains(needle, autoescape=True),
+        needle = q.strip()
+        if any(ch.isdigit() for ch in needle):
+            # A journal reference: its start, through the index.
+            stmt = stmt.where(
+                or_(
+                    starts_with(Recipient.journal_ref, needle),
+                    starts_with(Recipient.journal_ref, needle.upper()),
+                )
             )
-        )
+        else:
+            stmt = stmt.where(
+                db.func.lower(Recipient.name).contains(needle.lower(), autoescape=True)
+            )
     if municipality_id:
         stmt = stmt.where(Recipient.municipality_id == municipality_id)
     if unit_id:

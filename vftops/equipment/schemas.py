@@ -95,11 +95,6 @@ class ProductRefSchema(ma.Schema):
     name = ma.fields.String()
 
 
-class ChecklistItemSchema(ma.Schema):
-    key = ma.fields.String()
-    label = ma.fields.String()
-
-
 class ProductSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     category = ma.fields.String(metadata={"enum": CATEGORIES})
@@ -119,7 +114,10 @@ class ProductSchema(ma.Schema):
             "description": "Every item of the return checklist: send the keys as `checklist` "
             "when a device is returned or reset",
             "type": "array",
-            "items": {"type": "object"},
+            "items": {
+                "type": "object",
+                "properties": {"key": {"type": "string"}, "label": {"type": "string"}},
+            },
         },
     )
     supplier_id = ma.fields.Integer(allow_none=True)
@@ -207,17 +205,26 @@ class DeviceSchema(ma.Schema):
     serial_number = ma.fields.String(metadata={"description": "Normalised: upper case, no spaces"})
     status = ma.fields.String(metadata={"enum": STATUSES})
     status_label = ma.fields.Function(
-        lambda d: str(STATUS_LABELS.get(DeviceStatus(d.status), d.status))
+        lambda d: str(STATUS_LABELS.get(DeviceStatus(d.status), d.status)),
+        metadata={"description": "The status in the reader's language", "type": "string"},
     )
     allowed_next = ma.fields.Function(
         lambda d: allowed_next(d.status),
-        metadata={"description": "Statuses the device may go to next", "type": "array"},
+        metadata={
+            "description": "Statuses the device may go to next",
+            "type": "array",
+            "items": {"type": "string"},
+        },
     )
     store_id = ma.fields.Integer(allow_none=True)
     store = ma.fields.Nested(StoreRefSchema, allow_none=True)
     open_placement_id = ma.fields.Method(
-        "_open_placement_id",
-        metadata={"description": "The placement while installed, else null", "type": "integer"},
+        "_placement_id_of",
+        metadata={
+            "description": "The placement while installed, else null",
+            "type": "integer",
+            "nullable": True,
+        },
     )
     imei = ma.fields.String(allow_none=True)
     iccid = ma.fields.String(allow_none=True)
@@ -226,13 +233,17 @@ class DeviceSchema(ma.Schema):
     firmware_version = ma.fields.String(allow_none=True)
     ownership = ma.fields.String(metadata={"enum": OWNERSHIPS})
     acquired_on = ma.fields.Date(allow_none=True)
-    cost = ma.fields.Decimal(as_string=True, allow_none=True, metadata={"description": "NOK"})
+    cost = ma.fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        metadata={"description": "NOK, as a decimal string", "type": "string"},
+    )
     warranty_until = ma.fields.Date(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
     version = ma.fields.Integer()
 
-    def _open_placement_id(self, device) -> int | None:
+    def _placement_id_of(self, device) -> int | None:
         # Lists look these up for the whole page at once (vftops.equipment.api).
         if hasattr(device, "_open_placement_id"):
             return device._open_placement_id
@@ -298,7 +309,9 @@ class DeviceReceiveSchema(StrictSchema):
 
 
 class DeviceQuerySchema(CursorQuerySchema):
-    serial = ma.fields.String(load_default=None, metadata={"description": "Part of the serial"})
+    serial = ma.fields.String(
+        load_default=None, metadata={"description": "The start or the end of the serial"}
+    )
     imei = ma.fields.String(load_default=None, metadata={"description": "The whole IMEI"})
     phone = ma.fields.String(
         load_default=None, metadata={"description": "Part of the SIM's phone number"}
@@ -522,7 +535,10 @@ class MovementSchema(ma.Schema):
     municipality_id = ma.fields.Integer()
     at = ma.fields.AwareDateTime()
     actor_id = ma.fields.Integer(allow_none=True)
-    actor_name = ma.fields.Function(lambda m: m.actor.full_name if m.actor else None)
+    actor_name = ma.fields.Function(
+        lambda m: m.actor.full_name if m.actor else None,
+        metadata={"type": "string", "nullable": True},
+    )
     kind = ma.fields.String(metadata={"enum": MOVEMENT_KINDS})
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String()
