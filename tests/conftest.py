@@ -32,6 +32,22 @@ REQUIRE_ALL = os.environ.get("VFTOPS_REQUIRE_ALL") == "1"
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `one_backend` check logic that does not depend on the database
+    (who may do what): they run on SQLite only, which keeps the suite short."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        if item.get_closest_marker("one_backend") and backend == "postgresql":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 # --- PostgreSQL --------------------------------------------------------------------
 
 

@@ -4,6 +4,9 @@ For each endpoint: anonymous visitors are sent to login (pages) or get 401
 (API); each role either gets the page/answer or 403, exactly as
 ROLE_PERMISSIONS says; and an object in another municipality answers 404
 even for a role that may see that kind of object.
+
+The role and anonymous walks run on SQLite only (permissions do not depend on
+the database); the other-municipality walk runs on both databases.
 """
 
 from __future__ import annotations
@@ -404,50 +407,72 @@ PUBLIC = {
 def _world(factories):
     """Municipality A (the actor's) and B (someone else's), each with a user, unit, event,
     a store with a device in stock, and a recipient with another device installed.
-    Products and suppliers belong to no municipality: both share the same ones."""
+    Products and suppliers belong to no municipality: both share the same ones.
+
+    Built through the real operations in one transaction: the matrix has thousands
+    of cases, and each gets a fresh world.
+    """
     from sqlalchemy import select
 
     from vftops.agreements.operations import create_supplier
+    from vftops.auth.operations import create_api_token, create_user
     from vftops.core.audit import AuditEvent
+    from vftops.equipment import operations as eq
     from vftops.equipment.models import Movement
     from vftops.extensions import db
+    from vftops.org.operations import create_municipality, create_unit
+    from vftops.stock.operations import create_store
 
-    a = factories.municipality(name="Stjørdal", number="5035")
-    b = factories.municipality(name="Meråker", number="5034")
-    product = factories.product("safety_alarm", model="Lifeline Matrise")
+    world = {}
     with factories.app.app_context():
         supplier = create_supplier(None, name="Leverandør Matrise AS")
-        db.session.commit()
-        supplier_id = supplier.id
-    world = {}
-    for key, m in (("a", a), ("b", b)):
-        unit = factories.unit(m, name=f"Sone {key}")
-        target = factories.user("technician", municipalities=[m], username=f"target-{key}")
-        store = factories.store(m, name=f"Lager {key}")
-        in_stock = factories.device(product, store, serial=f"STOCK-{key}")
-        installed = factories.device(product, store, serial=f"INST-{key}")
-        recipient = factories.recipient(m, name=f"Mottaker {key}")
-        placement = factories.placement(installed, recipient)
-        with factories.app.app_context():
-            event = db.session.query(AuditEvent).filter_by(municipality_id=m.id).first()
+        product = eq.create_product(
+            None, category="safety_alarm", manufacturer="Tunstall", model="Lifeline Matrise"
+        )
+        for key, name, number in (("a", "Stjørdal", "5035"), ("b", "Meråker", "5034")):
+            m = create_municipality(None, name=name, number=number)
+            unit = create_unit(None, m, name=f"Sone {key}", kind="sone")
+            target = create_user(
+                None,
+                username=f"target-{key}",
+                full_name=f"Target {key}",
+                password="correct horse battery staple",
+                roles=["technician"],
+                municipality_ids=[m.id],
+            )
+            token, _plain = create_api_token(None, target, name="matrix", days=30)
+            store = create_store(None, m, name=f"Lager {key}")
+            in_stock = eq.register_device(
+                None, product=product, store=store, serial_number=f"STOCK-{key}"
+            )
+            installed = eq.register_device(
+                None, product=product, store=store, serial_number=f"INST-{key}"
+            )
+            recipient = eq.create_recipient(None, m, name=f"Mottaker {key}")
+            placement = eq.install(None, installed, recipient)
+            db.session.flush()
+            event = db.session.scalars(
+                select(AuditEvent.id).where(AuditEvent.municipality_id == m.id)
+            ).first()
             movement = db.session.scalars(
                 select(Movement.id).where(Movement.device_id == in_stock.id)
             ).first()
-        world[key] = SimpleNamespace(
-            municipality=m.id,
-            municipality_number=m.number,
-            unit=unit.id,
-            user=target.id,
-            event=event.id,
-            token=_token_id(factories, target),
-            product=product.id,
-            supplier=supplier_id,
-            store=store.id,
-            device=in_stock.id,
-            recipient=recipient.id,
-            placement=placement.id,
-            movement=movement,
-        )
+            world[key] = SimpleNamespace(
+                municipality=m.id,
+                municipality_number=m.number,
+                unit=unit.id,
+                user=target.id,
+                event=event,
+                token=token.id,
+                product=product.id,
+                supplier=supplier.id,
+                store=store.id,
+                device=in_stock.id,
+                recipient=recipient.id,
+                placement=placement.id,
+                movement=movement,
+            )
+        db.session.commit()
     return world
 
 
@@ -499,6 +524,7 @@ def _allowed(role: Role, endpoint: Endpoint) -> bool:
     return endpoint.permission is None or endpoint.permission in ROLE_PERMISSIONS[role]
 
 
+@pytest.mark.one_backend  # who may do what does not depend on the database
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 @pytest.mark.parametrize("role", list(Role), ids=str)
 def test_role_gets_exactly_what_the_matrix_says(app, client, factories, role, endpoint):
@@ -529,6 +555,7 @@ def factories_municipality(world):
     return SimpleNamespace(id=world["a"].municipality)
 
 
+@pytest.mark.one_backend
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_anonymous_is_sent_to_login_or_gets_401(app, client, factories, endpoint):
     """Nobody sees or changes anything without logging in."""
