@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 export FLASK_APP := vftops
 
-.PHONY: run test lint format translations compile-translations clean
+.PHONY: run test lint format translations compile-translations bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o vftops/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i vftops/translations/messages.pot -d vftops/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel -q compile -d vftops/translations
+
+# Build a municipality-sized dataset on a fresh database and time the main pages.
+# SQLite under instance/bench by default; set DATABASE_URL for an (empty) PostgreSQL.
+bench: compile-translations
+	rm -rf instance/bench && mkdir -p instance/bench
+	VFTOPS_CONFIG=development VFTOPS_INSTANCE_DIR=instance/bench $(BIN)/flask vftops init
+	VFTOPS_CONFIG=development VFTOPS_INSTANCE_DIR=instance/bench $(BIN)/flask vftops bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
