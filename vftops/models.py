@@ -3,7 +3,15 @@
 from vftops.agreements.models import Supplier
 from vftops.auth.models import ApiToken, LoginSession, User, UserRole
 from vftops.core.audit import AuditEvent
-from vftops.equipment.models import Device, Movement, Placement, Product, Recipient, Relative
+from vftops.equipment.models import (
+    Device,
+    Movement,
+    Placement,
+    Product,
+    Recipient,
+    Relative,
+    Visit,
+)
 from vftops.org.models import Membership, Municipality, Unit, UnitMembership
 from vftops.stock.models import Store
 
@@ -25,4 +33,5 @@ __all__ = [
     "UnitMembership",
     "User",
     "UserRole",
+    "Visit",
 ]

@@ -72,6 +72,19 @@ class ReturnReason(enum.StrEnum):
     DECEASED = "deceased"
 
 
+class VisitKind(enum.StrEnum):
+    INSTALL = "install"
+    RETURN = "return"
+    REPLACE = "replace"
+    TEST = "test"  # periodic function test, follow-up
+
+
+class VisitStatus(enum.StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
 class MovementKind(enum.StrEnum):
     RECEIVE = "receive"  # registered into a store
     INSTALL = "install"
@@ -137,7 +150,8 @@ class Device(TimestampMixin, VersionedMixin, db.Model):
         UniqueConstraint("product_id", "serial_number"),
         CheckConstraint(f"status IN ({STATUS_VALUES})", name="known_status"),
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
-        Index("ix_devices_municipality_status", "municipality_id", "status"),
+        # The device list: filter by municipality and status, in serial order.
+        Index("ix_devices_municipality_status", "municipality_id", "status", "serial_number"),
         # Search by the start or the end of a number: prefix indexes. PostgreSQL
         # needs pattern ops for LIKE 'x%' whatever the database's collation.
         Index(
@@ -327,3 +341,36 @@ class Movement(db.Model):
     from_store: Mapped[Store | None] = relationship(foreign_keys=[from_store_id])
     to_store: Mapped[Store | None] = relationship(foreign_keys=[to_store_id])
     placement: Mapped[Placement | None] = relationship()
+
+
+class Visit(TimestampMixin, VersionedMixin, db.Model):
+    """A planned job at a recipient's home for one technician: «Mine oppdrag i dag»."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        Index("ix_visits_assignee_day", "assigned_to_id", "planned_on", "status"),
+        CheckConstraint("status IN ('planned', 'done', 'cancelled')", name="known_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=VisitStatus.PLANNED, server_default="planned"
+    )
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipients.id"), nullable=False)
+    # The device to install, or the placement to take back or replace.
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
+    placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"), nullable=True)
+    assigned_to_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    planned_on: Mapped[date] = mapped_column(Date, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    recipient: Mapped[Recipient] = relationship()
+    device: Mapped[Device | None] = relationship()
+    placement: Mapped[Placement | None] = relationship()
+    assigned_to: Mapped[User] = relationship(foreign_keys=[assigned_to_id])
