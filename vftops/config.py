@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,6 +92,9 @@ class Config:
     # Uploads in later modules are checked on their own; this is the ceiling.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+    # Uploaded import files wait here between the preview and «Registrer alle».
+    IMPORT_DIR = os.environ.get("VFTOPS_IMPORT_DIR", str(INSTANCE_DIR / "imports"))
+
     PAGE_SIZE = 50
     API_MAX_LIMIT = 500
 
@@ -149,6 +153,7 @@ class TestingConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     # Cheap hashes keep the suite fast; the method is still a real KDF.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - an algorithm name
+    IMPORT_DIR = str(Path(tempfile.gettempdir()) / "vftops-test-imports")
 
     @classmethod
     def check(cls, config: dict) -> None:

@@ -164,3 +164,12 @@ def test_pages_work_on_a_phone(client):
     """The layout declares a device-width viewport so phones do not zoom out."""
     html = client.get("/login").get_data(as_text=True)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+
+
+def test_form_fields_carry_no_empty_attributes(client, factories):
+    """Fields are not all marked invalid or autofocused: no attribute is written as «None»."""
+    login(client, factories.user("technician"))
+    html = client.get("/account").get_data(as_text=True)
+    assert '="None"' not in html
+    assert html.count("autofocus") == 0
+    assert 'aria-invalid="true"' not in html

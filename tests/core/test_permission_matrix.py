@@ -11,6 +11,7 @@ the database); the other-municipality walk runs on both databases.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -162,6 +163,22 @@ ENDPOINTS = [
         "/devices/receive",
         P.DEVICES_MANAGE,
         body={"product_id": "{product}", "store_id": "{store}", "serials": "R-1\nR-2"},
+        form_page="/account",
+    ),
+    Endpoint("GET", "/devices/export.csv?status=in_stock", P.EQUIPMENT_VIEW),
+    Endpoint("GET", "/devices/export.xlsx?status=in_stock", P.EQUIPMENT_VIEW),
+    Endpoint("GET", "/devices/import", P.DEVICES_MANAGE),
+    Endpoint(
+        "POST",
+        "/devices/import",
+        P.DEVICES_MANAGE,
+        # A file field: (content, filename); the dry run of a good file answers 200.
+        body={
+            "file": (
+                b"serial_number;product;store\nIMP-1;Tunstall Lifeline Matrise;Lager a\n",
+                "enheter.csv",
+            )
+        },
         form_page="/account",
     ),
     Endpoint("GET", "/devices/{device}/edit", P.DEVICES_MANAGE),
@@ -510,7 +527,11 @@ def _call(client, endpoint: Endpoint, ids: SimpleNamespace, token: str | None = 
         return client.open(path, method=endpoint.method, json=body, headers=headers)
     if endpoint.method == "GET":
         return client.get(path)
-    data = {k: str(_fill(v, ids)) for k, v in (endpoint.body or {}).items()}
+    data = {
+        # A (content, filename) pair is a file upload: a fresh stream for every call.
+        k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else str(_fill(v, ids))
+        for k, v in (endpoint.body or {}).items()
+    }
     if endpoint.form_page:
         page = client.get(endpoint.form_page)
         if page.status_code == 200:

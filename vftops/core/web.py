@@ -238,6 +238,11 @@ def init_app(app) -> None:
             headers.setdefault("Cache-Control", "no-store")
         return response
 
+    # WTForms writes None as the text "None": keep only attributes that have a value.
+    app.jinja_env.filters["present"] = lambda attrs: {
+        k: v for k, v in attrs.items() if v is not None and v is not False
+    }
+
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from vftops.core.forms import MultiCheckboxField, VersionedForm, choices
+from vftops.equipment import transfer
 from vftops.equipment.labels import (
     CATEGORY_LABELS,
     DESTINATION_LABELS,
@@ -191,3 +195,42 @@ class DeviceFilterForm(VersionedForm):
     )
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
     store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+
+
+def _spreadsheet_content(form, field):
+    """The bytes must be what the name says: UTF-8 text for .csv, an OOXML workbook for .xlsx."""
+    if field.errors or not field.data:
+        return
+    data = field.data.read()
+    field.data.seek(0)
+    problem = transfer.content_error(field.data.filename, data)
+    if problem is not None:
+        raise StopValidation(str(problem))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("File (CSV or XLSX)"),
+        validators=[
+            FileRequired(_l("Choose a file to import.")),
+            FileAllowed(["csv", "xlsx"], _l("Choose a .csv or .xlsx file.")),
+            FileSize(
+                transfer.MAX_IMPORT_BYTES,
+                message=_l("The file is larger than 5 MB. Split it into smaller files."),
+            ),
+            _spreadsheet_content,
+        ],
+        description=_l(
+            "One device per row under a header row. Columns: serial number, product "
+            "(manufacturer and model, as in the catalogue) and store; optionally municipality, "
+            "IMEI, ICCID, phone number, MAC address, firmware version, ownership, acquired, "
+            "cost and warranty until. The columns of an export are understood as they are."
+        ),
+        render_kw={"accept": ".csv,.xlsx"},
+    )
+
+
+class ImportCommitForm(FlaskForm):
+    """«Register all»: names the upload the preview was made from, never its content."""
+
+    import_token = HiddenField(validators=[DataRequired()])

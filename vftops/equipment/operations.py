@@ -19,6 +19,7 @@ from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import utcnow
 from vftops.equipment import checklist as cl
+from vftops.equipment import transfer
 from vftops.equipment.identifiers import (
     clean_iccid,
     clean_imei,
@@ -422,6 +423,36 @@ def receive_devices(
     return [
         register_device(actor, product=product, store=store, serial_number=s, reason=reason)
         for s in serials
+    ]
+
+
+@operation
+def import_devices(actor, rows: list[dict[str, Any]], *, reason: str | None = None) -> list[Device]:
+    """Register every row of an imported file, or none: each refused row is named.
+
+    `rows` come from `transfer.parse_import`. Every row is checked first; then
+    each device is registered like any other (movement and audit event), and
+    the savepoint undoes them all if one fails.
+    """
+    plan = transfer.plan_import(actor, rows)
+    if plan.problems:
+        raise ValidationError(
+            _l("Nothing was registered. Correct these rows and try again."),
+            fields={"rows": [str(problem) for problem in plan.problems]},
+        )
+    if not plan.devices:
+        message = _l("The file has a header row but no devices.")
+        raise ValidationError(message, fields={"file": [message]})
+    return [
+        register_device(
+            actor,
+            product=planned.product,
+            store=planned.store,
+            serial_number=planned.serial_number,
+            reason=reason,
+            **planned.data,
+        )
+        for planned in plan.devices
     ]
 
 

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+import os
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from vftops.agreements import operations as supplier_ops
 from vftops.agreements.models import Supplier
+from vftops.core.errors import DomainError
 from vftops.core.forms import choices
+from vftops.core.models import utcnow
 from vftops.core.permissions import Permission, login_required, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
-from vftops.core.web import submit
+from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import checklist as cl
 from vftops.equipment import operations as ops
-from vftops.equipment import queries
+from vftops.equipment import queries, transfer
 from vftops.equipment.forms import (
     DeviceFilterForm,
     DeviceForm,
+    ImportCommitForm,
+    ImportForm,
     InstallForm,
     ProductForm,
     ReceiveForm,
@@ -91,9 +98,11 @@ def _scoped_store(store_id):
 # --- devices ------------------------------------------------------------------------
 
 
-@bp.get("/devices")
-@require(P.EQUIPMENT_VIEW)
-def devices():
+def _device_filters() -> tuple[DeviceFilterForm, dict]:
+    """The device list's filters from the query string, and what `devices_for` takes.
+
+    The list and its exports read the same filters, so an export is what the list shows.
+    """
     filters = DeviceFilterForm(request.args)
     _product_choices(filters.product_id, blank=_("All products"), serialised_only=False)
     filters.status.choices = choices(
@@ -101,22 +110,138 @@ def devices():
     )
     _store_choices(filters.store_id, blank=_("All stores"))
     filters.validate()
-    stmt = queries.devices_for(
-        current_user,
-        serial=filters.q.data,
-        product_id=filters.product_id.data if not filters.product_id.errors else None,
-        status=filters.status.data or None,
-        store_id=filters.store_id.data if not filters.store_id.errors else None,
-    ).order_by(Device.serial_number)
+    criteria = {
+        "serial": filters.q.data,
+        "product_id": filters.product_id.data if not filters.product_id.errors else None,
+        "status": filters.status.data or None,
+        "store_id": filters.store_id.data if not filters.store_id.errors else None,
+    }
+    return filters, criteria
+
+
+@bp.get("/devices")
+@require(P.EQUIPMENT_VIEW)
+def devices():
+    filters, criteria = _device_filters()
+    stmt = queries.devices_for(current_user, **criteria).order_by(Device.serial_number)
     page = db.paginate(
         stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
     )
     placements = queries.open_placements_by_device(
         [d.id for d in page.items if d.status == DeviceStatus.INSTALLED]
     )
+    export_args = {k: v for k, v in request.args.items() if k in filters.data and v}
     return render_template(
-        "equipment/devices.html", page=page, filters=filters, placements=placements
+        "equipment/devices.html",
+        page=page,
+        filters=filters,
+        placements=placements,
+        export_args=export_args,
     )
+
+
+def _export(render, extension: str, mimetype: str):
+    """The whole filtered list (not one page) as a file named after today's date."""
+    _filters, criteria = _device_filters()
+    rows = db.session.scalars(
+        queries.devices_for(current_user, **criteria).order_by(
+            Device.serial_number, Device.product_id
+        )
+    ).all()
+    today = to_user_timezone(utcnow()).date().isoformat()
+    response = send_file(
+        io.BytesIO(render(rows)),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=f"enheter-{today}.{extension}",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/devices/export.csv")
+@require(P.EQUIPMENT_VIEW)
+def devices_export_csv():
+    return _export(transfer.export_csv, "csv", transfer.CSV_MIMETYPE)
+
+
+@bp.get("/devices/export.xlsx")
+@require(P.EQUIPMENT_VIEW)
+def devices_export_xlsx():
+    return _export(transfer.export_xlsx, "xlsx", transfer.XLSX_MIMETYPE)
+
+
+def _plan_upload(upload) -> tuple[transfer.ImportPlan, str | None, str]:
+    """Read and check an uploaded file; keep it for the commit only if it can be registered."""
+    data = upload.read()
+    filename = os.path.basename(upload.filename or "")
+    plan = transfer.plan_import(_actor(), transfer.parse_import(filename, data))
+    token = transfer.save_upload(_actor(), filename, data) if plan.ok else None
+    return plan, token, filename
+
+
+def _import_preview(plan: transfer.ImportPlan, token: str | None, filename: str, status=None):
+    form = ImportCommitForm(formdata=None, import_token=token)
+    return render_template(
+        "equipment/import_preview.html", plan=plan, token=token, filename=filename, form=form
+    ), status or (200 if plan.ok else 422)
+
+
+@bp.route("/devices/import", methods=["GET", "POST"])
+@require(P.DEVICES_MANAGE)
+def device_import():
+    if request.method == "POST" and "import_token" in request.form:
+        return _import_commit()
+    form = ImportForm()
+    done = submit(form, lambda: _plan_upload(form.file.data))
+    if done.ok:
+        return _import_preview(*done.result)
+    return render_template("equipment/import.html", form=form), done.status
+
+
+def _import_commit():
+    """«Register all»: check the kept upload again and register every row, or none."""
+    form = ImportCommitForm()
+    upload = transfer.load_upload(_actor(), form.import_token.data)
+    if upload is None:
+        flash(
+            _(
+                "The uploaded file is no longer here: it has been registered already, "
+                "or it is more than a day old. Upload it again."
+            ),
+            "warning",
+        )
+        return redirect(url_for("equipment.device_import"))
+    try:
+        rows = transfer.parse_import(upload.filename, upload.data)
+    except DomainError as exc:
+        transfer.discard_upload(upload.token)
+        flash_domain_error(exc)
+        return redirect(url_for("equipment.device_import"))
+    done = submit(
+        form,
+        lambda: ops.import_devices(
+            _actor(), rows, reason=_("Import from %(file)s", file=upload.filename)
+        ),
+    )
+    if done.ok:
+        transfer.discard_upload(upload.token)
+        flash(
+            ngettext(
+                "%(num)d device is registered from %(file)s.",
+                "%(num)d devices are registered from %(file)s.",
+                len(done.result),
+                file=upload.filename,
+            ),
+            "success",
+        )
+        return redirect(url_for("equipment.devices"))
+    # Someone may have registered a serial since the preview: show what is refused now.
+    # Without a refused row (someone was only faster for a moment) it may be tried again.
+    plan = transfer.plan_import(_actor(), rows)
+    if not plan.ok:
+        transfer.discard_upload(upload.token)
+    return _import_preview(plan, upload.token if plan.ok else None, upload.filename, done.status)
 
 
 @bp.get("/devices/<int:device_id>")
