@@ -143,6 +143,29 @@ ENDPOINTS = [
     # Equipment pages
     Endpoint("GET", "/search?q=STOCK", None),
     Endpoint("GET", "/devices", P.EQUIPMENT_VIEW),
+    Endpoint("GET", "/devices/labels", P.EQUIPMENT_VIEW),
+    Endpoint("GET", "/scan", P.EQUIPMENT_VIEW),
+    Endpoint("GET", "/my-day", P.PLACEMENTS_MANAGE),
+    Endpoint("GET", "/recipients/{recipient}/visits/new", P.RECIPIENTS_MANAGE),
+    Endpoint(
+        "POST",
+        "/recipients/{recipient}/visits/new",
+        P.RECIPIENTS_MANAGE,
+        body={
+            "kind": "return",
+            "assigned_to_id": "{user}",
+            "planned_on": "2026-12-01",
+            "placement_id": "{placement}",
+        },
+        form_page="/account",
+    ),
+    Endpoint(
+        "POST",
+        "/visits/{visit}/finish",
+        P.PLACEMENTS_MANAGE,
+        body={"status": "done"},
+        form_page="/account",
+    ),
     Endpoint("GET", "/devices/{device}", P.EQUIPMENT_VIEW),
     Endpoint("GET", "/devices/new", P.DEVICES_MANAGE),
     Endpoint(
@@ -468,6 +491,15 @@ def _world(factories):
             recipient = eq.create_recipient(None, m, name=f"Mottaker {key}")
             placement = eq.install(None, installed, recipient)
             db.session.flush()
+            visit = eq.plan_visit(
+                None,
+                recipient,
+                kind="return",
+                assigned_to=target,
+                planned_on=placement.installed_at.date(),
+                placement=placement,
+            )
+            db.session.flush()
             event = db.session.scalars(
                 select(AuditEvent.id).where(AuditEvent.municipality_id == m.id)
             ).first()
@@ -488,6 +520,7 @@ def _world(factories):
                 recipient=recipient.id,
                 placement=placement.id,
                 movement=movement,
+                visit=visit.id,
             )
         db.session.commit()
     return world

@@ -60,6 +60,9 @@ ACTION_LABELS = {
     "recipient.view": _l("Recipient viewed"),
     "placement.install": _l("Device installed"),
     "placement.return": _l("Device taken back"),
+    "visit.plan": _l("Job planned"),
+    "visit.done": _l("Job done"),
+    "visit.cancelled": _l("Job cancelled"),
 }
 
 

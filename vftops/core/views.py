@@ -43,6 +43,18 @@ def index():
         )
         .order_by(ApiToken.expires_at)
     ).all()
+    if user.can(Permission.PLACEMENTS_MANAGE):
+        from flask_babel import to_user_timezone
+
+        from vftops.equipment.models import Visit, VisitStatus
+
+        tasks["jobs_today"] = db.session.scalar(
+            select(func.count(Visit.id)).where(
+                Visit.assigned_to_id == user.id,
+                Visit.status == VisitStatus.PLANNED,
+                Visit.planned_on <= to_user_timezone(now).date(),
+            )
+        )
     if user.can(Permission.USERS_MANAGE):
         no_membership = ~exists().where(Membership.user_id == User.id)
         tasks["users_without_municipality"] = db.session.scalars(

@@ -33,9 +33,11 @@ log = logging.getLogger(__name__)
 # Navigation: (label, endpoint, permission needed or None for any logged-in user).
 NAVIGATION = [
     (_l("Start"), "core.index", None),
+    (_l("My jobs today"), "equipment.my_day", Permission.PLACEMENTS_MANAGE),
     (_l("Devices"), "equipment.devices", Permission.EQUIPMENT_VIEW),
     (_l("Recipients"), "equipment.recipients", Permission.RECIPIENTS_VIEW),
     (_l("Products"), "equipment.products", Permission.EQUIPMENT_VIEW),
+    (_l("Scan"), "equipment.scan", Permission.EQUIPMENT_VIEW),
     (_l("Municipalities"), "org.municipalities", Permission.ORG_VIEW),
     (_l("Users"), "auth.users", Permission.USERS_VIEW),
     (_l("Audit log"), "audit.events", Permission.AUDIT_VIEW),

@@ -234,3 +234,24 @@ class ImportCommitForm(FlaskForm):
     """«Register all»: names the upload the preview was made from, never its content."""
 
     import_token = HiddenField(validators=[DataRequired()])
+
+
+VISIT_KIND_LABELS = {
+    "install": _l("Install"),
+    "return": _l("Take back"),
+    "replace": _l("Replace"),
+    "test": _l("Function test / follow-up"),
+}
+
+
+class VisitForm(VersionedForm):
+    kind = SelectField(_l("What is to be done"), choices=choices(VISIT_KIND_LABELS.items()))
+    assigned_to_id = SelectField(_l("Technician"), coerce=_int_or_none, choices=[])
+    planned_on = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    device_id = SelectField(
+        _l("Device to install"), coerce=_int_or_none, choices=[], validators=[Optional()]
+    )
+    placement_id = SelectField(
+        _l("Installed device"), coerce=_int_or_none, choices=[], validators=[Optional()]
+    )
+    note = TextAreaField(_l("Note for the technician"), validators=[Optional()])

@@ -16,6 +16,7 @@ from vftops.agreements import operations as supplier_ops
 from vftops.agreements.models import Supplier
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
+from vftops.core.i18n import format_d
 from vftops.core.models import utcnow
 from vftops.core.permissions import Permission, login_required, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
@@ -24,6 +25,7 @@ from vftops.equipment import checklist as cl
 from vftops.equipment import operations as ops
 from vftops.equipment import queries, transfer
 from vftops.equipment.forms import (
+    VISIT_KIND_LABELS,
     DeviceFilterForm,
     DeviceForm,
     ImportCommitForm,
@@ -36,6 +38,7 @@ from vftops.equipment.forms import (
     ReturnForm,
     StatusForm,
     SupplierForm,
+    VisitForm,
 )
 from vftops.equipment.labels import (
     CATEGORY_LABELS,
@@ -44,7 +47,16 @@ from vftops.equipment.labels import (
     OWNERSHIP_LABELS,
     RETURN_REASON_LABELS,
 )
-from vftops.equipment.models import Device, DeviceStatus, Placement, Product, Recipient
+from vftops.equipment.models import (
+    Device,
+    DeviceStatus,
+    Placement,
+    Product,
+    Recipient,
+    Visit,
+    VisitStatus,
+)
+from vftops.equipment.qr import qr_svg
 from vftops.equipment.status import STATUS_LABELS, TRANSITIONS
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
@@ -64,6 +76,7 @@ def equipment_labels():
         "reason_labels": RETURN_REASON_LABELS,
         "ownership_labels": OWNERSHIP_LABELS,
         "destination_labels": DESTINATION_LABELS,
+        "visit_kind_labels": VISIT_KIND_LABELS,
     }
 
 
@@ -131,12 +144,15 @@ def devices():
         [d.id for d in page.items if d.status == DeviceStatus.INSTALLED]
     )
     export_args = {k: v for k, v in request.args.items() if k in filters.data and v}
+    # Just received: offer the labels for exactly that delivery.
+    delivery = ",".join(i for i in request.args.get("delivery", "").split(",") if i.isdigit())
     return render_template(
         "equipment/devices.html",
         page=page,
         filters=filters,
         placements=placements,
         export_args=export_args,
+        delivery=delivery if 0 < delivery.count(",") + 1 <= LABEL_LIMIT else "",
     )
 
 
@@ -364,7 +380,13 @@ def receive():
             ),
             "success",
         )
-        return redirect(url_for("equipment.devices", store_id=form.store_id.data))
+        return redirect(
+            url_for(
+                "equipment.devices",
+                store_id=form.store_id.data,
+                delivery=",".join(str(d.id) for d in done.result[:LABEL_LIMIT]),
+            )
+        )
     return render_template("equipment/receive.html", form=form), done.status
 
 
@@ -403,6 +425,38 @@ def device_status(device_id: int):
         flash(_("The status is changed."), "success")
         return redirect(url_for("equipment.device_detail", device_id=device.id))
     return render_template("equipment/status_form.html", form=form, device=device), done.status
+
+
+# --- labels and scanning --------------------------------------------------------------
+
+LABEL_LIMIT = 500
+
+
+@bp.get("/devices/labels")
+@require(P.EQUIPMENT_VIEW)
+def labels():
+    """A printable sheet of QR labels for the filtered list, or for chosen devices (?ids=)."""
+    ids = [int(i) for i in request.args.get("ids", "").split(",") if i.strip().isdigit()]
+    if ids:
+        stmt = queries.devices_for(current_user).where(Device.id.in_(ids))
+    else:
+        _filters, criteria = _device_filters()
+        stmt = queries.devices_for(current_user, **criteria)
+    rows = db.session.scalars(stmt.order_by(Device.serial_number).limit(LABEL_LIMIT + 1)).all()
+    too_many = len(rows) > LABEL_LIMIT
+    rows = rows[:LABEL_LIMIT]
+    codes = {
+        d.id: qr_svg(url_for("equipment.device_detail", device_id=d.id, _external=True))
+        for d in rows
+    }
+    return render_template("equipment/labels.html", devices=rows, codes=codes, too_many=too_many)
+
+
+@bp.get("/scan")
+@require(P.EQUIPMENT_VIEW)
+def scan():
+    """Scan a label with the phone's camera, or type the number."""
+    return render_template("equipment/scan.html")
 
 
 # --- install, return, replace ---------------------------------------------------------
@@ -867,3 +921,142 @@ def search():
         recipients=recipients_found,
         placements=placements,
     )
+
+
+# --- the technician's day ---------------------------------------------------------------
+
+
+def _today():
+    from flask_babel import to_user_timezone
+
+    from vftops.core.models import utcnow
+
+    return to_user_timezone(utcnow()).date()
+
+
+@bp.get("/my-day")
+@require(P.PLACEMENTS_MANAGE)
+def my_day():
+    """«Mine oppdrag i dag»: my jobs for today and earlier ones not done, then the next week."""
+    from datetime import timedelta
+
+    today = _today()
+    rows = db.session.scalars(
+        select(Visit)
+        .where(
+            Visit.assigned_to_id == current_user.id,
+            Visit.status == VisitStatus.PLANNED,
+            Visit.planned_on <= today + timedelta(days=7),
+            Visit.municipality_id.in_(municipality_ids(current_user)),
+        )
+        .options(
+            joinedload(Visit.recipient),
+            joinedload(Visit.device).joinedload(Device.product),
+            joinedload(Visit.placement).joinedload(Placement.device),
+        )
+        .order_by(Visit.planned_on, Visit.id)
+    ).all()
+    return render_template(
+        "equipment/my_day.html",
+        today=today,
+        now=[v for v in rows if v.planned_on <= today],
+        later=[v for v in rows if v.planned_on > today],
+    )
+
+
+@bp.route("/recipients/<int:recipient_id>/visits/new", methods=["GET", "POST"])
+@require(P.RECIPIENTS_MANAGE)
+def visit_new(recipient_id: int):
+    from vftops.auth.models import User, UserRole
+    from vftops.core.permissions import ROLE_PERMISSIONS
+    from vftops.org.models import Membership
+
+    recipient = get_scoped_or_404(Recipient, recipient_id, current_user)
+    form = VisitForm()
+    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if P.PLACEMENTS_MANAGE in perms]
+    technicians = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.municipality_id == recipient.municipality_id,
+            User.is_active_user.is_(True),
+            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))),
+        )
+        .order_by(User.full_name)
+    ).all()
+    form.assigned_to_id.choices = choices((u.id, u.full_name) for u in technicians)
+    in_stock = db.session.scalars(
+        queries.devices_for(
+            current_user,
+            status=DeviceStatus.IN_STOCK.value,
+            municipality_id=recipient.municipality_id,
+        )
+        .order_by(Device.serial_number)
+        .limit(300)
+    ).all()
+    form.device_id.choices = choices(
+        [("", _("Decide at the store"))]
+        + [(d.id, f"{d.serial_number} – {d.product.name}") for d in in_stock]
+    )
+    current = [p for p in queries.recipient_placements(recipient) if p.is_open]
+    form.placement_id.choices = choices(
+        [("", _("None"))]
+        + [(p.id, f"{p.device.serial_number} – {p.device.product.name}") for p in current]
+    )
+    if request.method == "GET":
+        form.planned_on.data = _today()
+        if current_user.can(P.PLACEMENTS_MANAGE):
+            form.assigned_to_id.data = current_user.id
+
+    def run():
+        from vftops.auth.models import User as U
+
+        return ops.plan_visit(
+            _actor(),
+            recipient,
+            kind=form.kind.data,
+            assigned_to=db.session.get(U, form.assigned_to_id.data),
+            planned_on=form.planned_on.data,
+            device=db.session.get(Device, form.device_id.data) if form.device_id.data else None,
+            placement=(
+                db.session.get(Placement, form.placement_id.data)
+                if form.placement_id.data
+                else None
+            ),
+            note=form.note.data,
+        )
+
+    done = submit(form, run)
+    if done.ok:
+        flash(
+            _(
+                "The job is on %(name)s's list for %(date)s.",
+                name=done.result.assigned_to.full_name,
+                date=format_d(done.result.planned_on),
+            ),
+            "success",
+        )
+        return redirect(url_for("equipment.recipient_detail", recipient_id=recipient.id))
+    return render_template("equipment/visit_form.html", form=form, recipient=recipient), done.status
+
+
+@bp.post("/visits/<int:visit_id>/finish")
+@require(P.PLACEMENTS_MANAGE)
+def visit_finish(visit_id: int):
+    from vftops.core.errors import DomainError
+    from vftops.core.forms import ConfirmForm
+    from vftops.core.web import flash_domain_error
+
+    visit = get_scoped_or_404(Visit, visit_id, current_user)
+    if ConfirmForm().validate_on_submit():
+        status = "cancelled" if request.form.get("status") == "cancelled" else "done"
+        try:
+            ops.finish_visit(_actor(), visit, status=status)
+        except DomainError as exc:
+            flash_domain_error(exc)
+        else:
+            flash(
+                _("The job is marked as done.") if status == "done" else _("The job is cancelled."),
+                "success",
+            )
+    return redirect(url_for("equipment.my_day"))
