@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from vftops.agreements.operations import create_supplier
 from vftops.equipment import operations as ops
-from vftops.equipment.models import DeviceStatus
+from vftops.equipment.models import DeviceStatus, Placement
 from vftops.extensions import db
 from vftops.stock.models import StoreKind
 from vftops.stock.operations import create_store
@@ -342,6 +345,46 @@ def load_equipment_demo(municipalities: dict, units: dict, users: dict) -> None:
             )
         elif n % 10 == 7:  # service ended, but the device is still out
             recipient.service_ended_on = (now - timedelta(days=rnd.randint(3, 40))).date()
+    # Today's round for the demo technician: an install, a return and a follow-up.
+    today = now.astimezone(ZoneInfo("Europe/Oslo")).date()
+    waiting = [r for r in recipients if r.municipality_id == stjordal.id][-3:]
+    spare_alarm = take(stjordal.id, "safety_alarm")
+    if spare_alarm is not None:
+        ops.plan_visit(
+            users["servicedesk"],
+            waiting[0],
+            kind="install",
+            assigned_to=tech,
+            planned_on=today,
+            device=spare_alarm,
+            note="Ny trygghetsalarm etter vedtak; pårørende møter opp",
+        )
+    db.session.flush()
+    open_ones = list(
+        db.session.scalars(
+            select(Placement)
+            .where(Placement.returned_at.is_(None), Placement.municipality_id == stjordal.id)
+            .limit(2)
+        )
+    )
+    if open_ones:
+        ops.plan_visit(
+            users["servicedesk"],
+            open_ones[0].recipient,
+            kind="return",
+            assigned_to=tech,
+            planned_on=today,
+            placement=open_ones[0],
+            note="Tjenesten avsluttes",
+        )
+    ops.plan_visit(
+        users["servicedesk"],
+        waiting[1],
+        kind="test",
+        assigned_to=tech,
+        planned_on=today + timedelta(days=2),
+        note="Periodisk alarmkontroll",
+    )
     # A few devices at the end of their life.
     for device in list(spare.values())[:4]:
         if device.status == DeviceStatus.IN_STOCK:
