@@ -115,12 +115,13 @@ def demo_command(if_empty: bool) -> None:
 @click.option("--recipients", default=150_000, show_default=True)
 @click.option("--movements", default=3_000_000, show_default=True)
 @click.option("--samples", default=100, show_default=True, help="Requests per measurement.")
-def bench_command(devices: int, recipients: int, movements: int, samples: int) -> None:
+@click.option("--reuse", is_flag=True, help="Measure again the dataset an earlier run built.")
+def bench_command(devices: int, recipients: int, movements: int, samples: int, reuse: bool) -> None:
     """Build a synthetic dataset on an EMPTY database and time the main pages."""
     from vftops.bench import report, run_bench
     from vftops.demo import database_is_empty
 
-    if not database_is_empty():
+    if not reuse and not database_is_empty():
         raise click.ClickException(
             "The benchmark writes a large synthetic dataset; run it on an empty database."
         )
