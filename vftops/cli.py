@@ -132,6 +132,7 @@ def bench_command(devices: int, recipients: int, movements: int, samples: int, r
         recipients=recipients,
         movements=movements,
         samples=samples,
+        reuse=reuse,
     )
     report(rows)
 
