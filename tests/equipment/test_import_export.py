@@ -379,23 +379,17 @@ def test_commit_checks_again_and_writes_nothing_when_a_serial_was_taken_meanwhil
     assert list(import_dir.iterdir()) == []
 
 
-def test_a_failure_while_registering_undoes_every_device(app, setup, monkeypatch):
-    """If registering the third device fails, the first two are not left behind."""
+def test_a_serial_registered_meanwhile_undoes_the_whole_import(app, setup, monkeypatch):
+    """If someone registers one of the serials between the check and the write, the
+    database refuses it and none of the file's devices are left behind."""
     from vftops.auth.models import User
     from vftops.core.errors import ConflictError
     from vftops.equipment import operations as ops
+    from vftops.equipment import transfer
+    from vftops.equipment.models import Product
+    from vftops.stock.models import Store
 
     s = setup
-    original = ops.register_device
-    calls = []
-
-    def failing(*args, **kwargs):
-        calls.append(kwargs["serial_number"])
-        if len(calls) == 3:
-            raise ConflictError("someone was faster")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(ops, "register_device", failing)
     rows = [
         {
             "row": n,
@@ -407,12 +401,22 @@ def test_a_failure_while_registering_undoes_every_device(app, setup, monkeypatch
     ]
     with app.app_context():
         actor = db.session.get(User, s["tech"].id)
+        stale = transfer.plan_import(actor, rows)  # checked: all five are free
+        assert not stale.problems
+        # A colleague registers F-4 at that moment.
+        ops.register_device(
+            actor,
+            product=db.session.get(Product, s["alarm"].id),
+            store=db.session.get(Store, s["store"].id),
+            serial_number="F-4",
+        )
+        db.session.commit()
+        monkeypatch.setattr(transfer, "plan_import", lambda *_a, **_k: stale)
         with pytest.raises(ConflictError):
             ops.import_devices(actor, rows)
         db.session.commit()
-    assert len(calls) == 3
-    assert count(app) == 0
-    assert count(app, Movement) == 0
+    assert count(app) == 1  # only the colleague's F-4
+    assert count(app, Movement) == 1
 
 
 def _ten_thousand_rows(bad_row: int) -> bytes:

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from vftops.agreements.models import Supplier
 from vftops.core import audit
@@ -446,17 +446,66 @@ def import_devices(actor, rows: list[dict[str, Any]], *, reason: str | None = No
     if not plan.devices:
         message = _l("The file has a header row but no devices.")
         raise ValidationError(message, fields={"file": [message]})
-    return [
-        register_device(
-            actor,
-            product=planned.product,
-            store=planned.store,
-            serial_number=planned.serial_number,
-            reason=reason,
-            **planned.data,
+    # Everything was checked above, in batches; write in batches too. Each device
+    # still gets its ledger line and its audit event, as register_device gives it.
+    # A serial someone registers meanwhile trips the unique constraint: all undone.
+    now = utcnow()
+    actor_id = actor.id if actor is not None else None
+    devices = []
+    for planned in plan.devices:
+        identifiers, _errors = _clean_identifiers(planned.data)
+        serial = normalise_serial(planned.serial_number)
+        devices.append(
+            Device(
+                product_id=planned.product.id,
+                municipality_id=planned.store.municipality_id,
+                serial_number=serial,
+                serial_reversed=serial[::-1],
+                status=DeviceStatus.IN_STOCK.value,
+                store_id=planned.store.id,
+                **identifiers,
+            )
         )
-        for planned in plan.devices
-    ]
+    db.session.add_all(devices)
+    db.session.flush()
+    db.session.execute(
+        insert(Movement),
+        [
+            {
+                "device_id": d.id,
+                "municipality_id": d.municipality_id,
+                "at": now,
+                "actor_id": actor_id,
+                "kind": MovementKind.RECEIVE.value,
+                "from_status": None,
+                "to_status": DeviceStatus.IN_STOCK.value,
+                "from_store_id": None,
+                "to_store_id": d.store_id,
+                "placement_id": None,
+                "reason": _text(reason) or "import",
+            }
+            for d in devices
+        ],
+    )
+    names = {planned.product.id: planned.product.name for planned in plan.devices}
+    db.session.execute(
+        insert(audit.AuditEvent),
+        [
+            {
+                "created_at": now,
+                "actor_id": actor_id,
+                "action": "device.register",
+                "object_type": "devices",
+                "object_id": str(d.id),
+                "municipality_id": d.municipality_id,
+                "subject_user_id": None,
+                "summary": f"{names[d.product_id]} {d.serial_number} registrert (import)",
+                "changes": audit.diff({}, audit.snapshot(d, DEVICE_FIELDS)),
+            }
+            for d in devices
+        ],
+    )
+    return devices
 
 
 @operation
