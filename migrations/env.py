@@ -85,13 +85,32 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
         # SQLite cannot ALTER most things; batch mode copies the table instead.
-        conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
+        conf_args.setdefault("render_as_batch", sqlite)
         conf_args.setdefault("compare_type", True)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+        if sqlite:
+            # Copying a table that other tables point at needs foreign keys off;
+            # the pragma only works outside a transaction, so it goes to the driver.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            if connection.in_transaction():
+                connection.commit()
+        except BaseException:
+            if connection.in_transaction():
+                connection.rollback()
+            raise
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

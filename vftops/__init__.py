@@ -83,9 +83,11 @@ def _register_blueprints(app: Flask) -> None:
     from vftops.extensions import api
     from vftops.org import api as org_api
     from vftops.org import views as org_views
+    from vftops.stock import api as stock_api
+    from vftops.stock import views as stock_views
 
     # HTML pages
-    for module in (core_views, auth_views, org_views, audit_views, equipment_views):
+    for module in (core_views, auth_views, org_views, audit_views, equipment_views, stock_views):
         app.register_blueprint(module.bp)
     # JSON API under /api/v1, documented in /api/v1/openapi.json
     api.init_app(app)
@@ -94,5 +96,6 @@ def _register_blueprints(app: Flask) -> None:
         *org_api.blueprints,
         audit_api.blp,
         *equipment_api.blueprints,
+        *stock_api.blueprints,
     ):
         api.register_blueprint(blueprint)

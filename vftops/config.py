@@ -98,6 +98,21 @@ class Config:
     PAGE_SIZE = 50
     API_MAX_LIMIT = 500
 
+    # Stock: lead time when a supplier has none recorded; the digest warns about
+    # devices that have waited for reset longer than this.
+    STOCK_DEFAULT_LEAD_DAYS = _env_int("STOCK_DEFAULT_LEAD_DAYS", 14)
+    STOCK_RESET_WARN_DAYS = _env_int("STOCK_RESET_WARN_DAYS", 7)
+
+    # Outgoing e-mail (the daily stock digest). No MAIL_SERVER: nothing is sent.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)  # STARTTLS
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "vftops <vftops@localhost>")
+    # Links in e-mails point here (e.g. https://vftops.kommune.no).
+    BASE_URL = os.environ.get("VFTOPS_BASE_URL", "http://127.0.0.1:5000")
+
     PROPAGATE_EXCEPTIONS = False
 
     @classmethod

@@ -12,38 +12,16 @@ the database); the other-municipality walk runs on both databases.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
 
 from tests.conftest import csrf_from, login
+from tests.matrix import Endpoint
+from tests.stock.endpoints import STOCK_ENDPOINTS
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, Role
 
 P = Permission
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    permission: Permission | None  # None: any logged-in user
-    body: dict | None = None  # form fields (pages) or JSON (API) for a valid request
-    form_page: str | None = None  # page that carries the CSRF token for a page POST
-    # Does another municipality's id in the path (or body) answer 404? None: derived
-    # from the path. Catalogue rows (products, suppliers) belong to no municipality.
-    scoped: bool | None = None
-
-    @property
-    def is_scoped(self) -> bool:
-        return "{" in self.path if self.scoped is None else self.scoped
-
-    @property
-    def is_api(self) -> bool:
-        return self.path.startswith("/api/")
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}"
 
 
 ENDPOINTS = [
@@ -430,6 +408,7 @@ ENDPOINTS = [
     ),
     Endpoint("GET", "/api/v1/movements", P.EQUIPMENT_VIEW),
     Endpoint("GET", "/api/v1/movements/{movement}", P.EQUIPMENT_VIEW),
+    *STOCK_ENDPOINTS,
 ]
 
 # Open to everyone, logged in or not.
@@ -461,13 +440,26 @@ def _world(factories):
     from vftops.equipment.models import Movement
     from vftops.extensions import db
     from vftops.org.operations import create_municipality, create_unit
+    from vftops.stock import operations as st
     from vftops.stock.operations import create_store
 
     world = {}
     with factories.app.app_context():
         supplier = create_supplier(None, name="Leverandør Matrise AS")
         product = eq.create_product(
-            None, category="safety_alarm", manufacturer="Tunstall", model="Lifeline Matrise"
+            None,
+            category="safety_alarm",
+            manufacturer="Tunstall",
+            model="Lifeline Matrise",
+            supplier_id=supplier.id,
+        )
+        consumable = eq.create_product(
+            None,
+            category="other",
+            manufacturer="Varta",
+            model="CR2 batteri",
+            is_serialised=False,
+            supplier_id=supplier.id,
         )
         for key, name, number in (("a", "Stjørdal", "5035"), ("b", "Meråker", "5034")):
             m = create_municipality(None, name=name, number=number)
@@ -490,6 +482,18 @@ def _world(factories):
             )
             recipient = eq.create_recipient(None, m, name=f"Mottaker {key}")
             placement = eq.install(None, installed, recipient)
+            db.session.flush()
+            # The store: a second store, consumables, a minimum, a transfer on its way,
+            # a draft and a sent order, and an open count.
+            store2 = create_store(None, m, name=f"Bil {key}", kind="local")
+            st.receive_consumables(None, store, consumable, 10, reason="Levering")
+            minimum = st.set_minimum(None, store, product, minimum=2, reorder_target=4)
+            eq.register_device(None, product=product, store=store, serial_number=f"TRANS-{key}")
+            transfer = st.send_transfer(None, store, store2, serials=[f"TRANS-{key}"])
+            draft = st.create_order(None, store, supplier, lines=[(consumable, 5)])
+            sent = st.create_order(None, store, supplier, lines=[(consumable, 5)])
+            st.send_order(None, sent)
+            count = st.start_count(None, store2)
             db.session.flush()
             visit = eq.plan_visit(
                 None,
@@ -521,6 +525,14 @@ def _world(factories):
                 placement=placement.id,
                 movement=movement,
                 visit=visit.id,
+                store2=store2.id,
+                consumable=consumable.id,
+                minimum=minimum.id,
+                transfer=transfer.id,
+                order=draft.id,
+                order_sent=sent.id,
+                order_line_sent=sent.lines[0].id,
+                count=count.id,
             )
         db.session.commit()
     return world

@@ -315,7 +315,14 @@ def test_devices_are_found_by_partial_serial_imei_and_phone(tech, world):
         "TA-200999",
     ]
     one = tech.get(f"/api/v1/devices/{first['id']}").get_json()
-    assert one["allowed_next"] == ["awaiting_reset", "in_repair", "installed", "lost", "scrapped"]
+    assert one["allowed_next"] == [
+        "awaiting_reset",
+        "in_repair",
+        "in_transit",
+        "installed",
+        "lost",
+        "scrapped",
+    ]
 
 
 def test_refused_status_change_lists_what_is_allowed(tech, world):

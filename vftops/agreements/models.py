@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String, Text, true
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vftops.core.models import TimestampMixin, VersionedMixin
@@ -16,12 +16,17 @@ class Supplier(TimestampMixin, VersionedMixin, db.Model):
     """
 
     __tablename__ = "suppliers"
+    __table_args__ = (
+        CheckConstraint("lead_time_days IS NULL OR lead_time_days > 0", name="lead_time_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
     org_number: Mapped[str | None] = mapped_column(String(9), nullable=True)
     support_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
     support_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # Days from order to delivery: feeds the suggested stock minimum.
+    lead_time_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     is_active: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=true()

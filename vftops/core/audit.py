@@ -136,7 +136,7 @@ def record(
 
 # Tables that only ever grow. The ORM refuses changes to their rows (models
 # set __append_only__), and these triggers refuse them for every other client.
-APPEND_ONLY_TABLES = ("audit_events", "movements")
+APPEND_ONLY_TABLES = ("audit_events", "movements", "stock_movements", "order_receipts")
 
 
 def append_only_sql(dialect: str, table: str) -> list[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -17,8 +18,23 @@ NAMING_CONVENTION = {
 }
 
 
+OSLO = ZoneInfo("Europe/Oslo")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date in Norway: due dates, overdue orders and digests count in local days."""
+    return datetime.now(OSLO).date()
+
+
+def local_day(at: datetime) -> date:
+    """The Norwegian calendar day a UTC timestamp falls on."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(OSLO).date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -48,6 +48,10 @@ class Permission(enum.StrEnum):
     PLACEMENTS_MANAGE = "placements.manage"
     RECIPIENTS_VIEW = "recipients.view"
     RECIPIENTS_MANAGE = "recipients.manage"
+    STOCK_VIEW = "stock.view"
+    STOCK_MANAGE = "stock.manage"
+    STORES_MANAGE = "stores.manage"
+    ORDERS_MANAGE = "orders.manage"
 
 
 PERMISSION_LABELS = {
@@ -62,6 +66,10 @@ PERMISSION_LABELS = {
     Permission.PLACEMENTS_MANAGE: _l("Install, return and replace devices"),
     Permission.RECIPIENTS_VIEW: _l("See recipients and their devices"),
     Permission.RECIPIENTS_MANAGE: _l("Register and change recipients"),
+    Permission.STOCK_VIEW: _l("See stores, stock levels, orders and transfers"),
+    Permission.STOCK_MANAGE: _l("Move stock: consumables, transfers, deliveries and counts"),
+    Permission.STORES_MANAGE: _l("Keep stores and their stock minimums"),
+    Permission.ORDERS_MANAGE: _l("Create, send and cancel purchase orders"),
 }
 
 _EVERYONE = {Permission.ORG_VIEW}
@@ -71,9 +79,9 @@ _EVERYONE = {Permission.ORG_VIEW}
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.IT: frozenset(_EVERYONE | {P.USERS_VIEW, P.EQUIPMENT_VIEW}),
+    Role.IT: frozenset(_EVERYONE | {P.USERS_VIEW, P.EQUIPMENT_VIEW, P.STOCK_VIEW}),
     Role.SERVICEDESK: frozenset(
-        _EVERYONE | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.RECIPIENTS_MANAGE}
+        _EVERYONE | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.RECIPIENTS_MANAGE, P.STOCK_VIEW}
     ),
     Role.TECHNICIAN: frozenset(
         _EVERYONE
@@ -83,10 +91,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PLACEMENTS_MANAGE,
             P.RECIPIENTS_VIEW,
             P.RECIPIENTS_MANAGE,
+            P.STOCK_VIEW,
+            P.STOCK_MANAGE,
+            P.STORES_MANAGE,
         }
     ),
-    Role.PROCUREMENT: frozenset(_EVERYONE | {P.EQUIPMENT_VIEW, P.CATALOGUE_MANAGE}),
-    Role.MANAGER: frozenset(_EVERYONE | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW}),
+    Role.PROCUREMENT: frozenset(
+        _EVERYONE
+        | {P.EQUIPMENT_VIEW, P.CATALOGUE_MANAGE, P.STOCK_VIEW, P.STORES_MANAGE, P.ORDERS_MANAGE}
+    ),
+    Role.MANAGER: frozenset(_EVERYONE | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.STOCK_VIEW}),
     Role.AUDITOR: frozenset(p for p in Permission if p.value.endswith(".view")),
 }
 

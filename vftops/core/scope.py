@@ -44,13 +44,22 @@ def _scope_column(model):
 
 
 def scoped(stmt: Select, model, user) -> Select:
-    """Limit a SELECT on `model` to the user's municipalities."""
-    return stmt.where(_scope_column(model).in_(municipality_ids(user)))
+    """Limit a SELECT on `model` to the user's municipalities.
+
+    A model whose rows can serve several municipalities (a shared store) says
+    so with a `scope_clause(ids)` classmethod.
+    """
+    ids = municipality_ids(user)
+    if hasattr(model, "scope_clause"):
+        return stmt.where(model.scope_clause(ids))
+    return stmt.where(_scope_column(model).in_(ids))
 
 
 def in_scope(obj: Any, user) -> bool:
     from vftops.org.models import Municipality
 
+    if hasattr(obj, "served_municipality_ids"):
+        return bool(obj.served_municipality_ids & municipality_ids(user))
     mid = obj.id if isinstance(obj, Municipality) else obj.municipality_id
     return mid in municipality_ids(user)
 

@@ -54,7 +54,8 @@ class DeviceStatus(enum.StrEnum):
     IN_STOCK = "in_stock"
     INSTALLED = "installed"
     AWAITING_RESET = "awaiting_reset"  # taken back, not yet reset and cleaned
-    IN_REPAIR = "in_repair"  # at the supplier
+    IN_REPAIR = "in_repair"  # at the supplier; store_id is the store it comes back to
+    IN_TRANSIT = "in_transit"  # on a transfer between stores: in neither store
     SCRAPPED = "scrapped"
     LOST = "lost"
 
@@ -96,6 +97,9 @@ class MovementKind(enum.StrEnum):
     LOST = "lost"
     FOUND = "found"
     CORRECTION = "correction"
+    TRANSFER_OUT = "transfer_out"  # sent on a transfer
+    TRANSFER_IN = "transfer_in"  # received from a transfer (or the transfer cancelled)
+    COUNT = "count"  # a stock count found it in another place
 
 
 STATUS_VALUES = ", ".join(f"'{s.value}'" for s in DeviceStatus)
@@ -108,6 +112,7 @@ class Product(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("manufacturer", "model"),
         CheckConstraint("lifetime_months IS NULL OR lifetime_months > 0", name="lifetime_positive"),
+        CheckConstraint("monthly_rent IS NULL OR monthly_rent >= 0", name="rent_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +133,8 @@ class Product(TimestampMixin, VersionedMixin, db.Model):
     supplier_id: Mapped[int | None] = mapped_column(
         ForeignKey("suppliers.id"), nullable=True, index=True
     )
+    # Monthly rent of one leased device, for the cost of idle leased stock.
+    monthly_rent: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
     is_active: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=true()
     )
@@ -152,6 +159,8 @@ class Device(TimestampMixin, VersionedMixin, db.Model):
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         # The device list: filter by municipality and status, in serial order.
         Index("ix_devices_municipality_status", "municipality_id", "status", "serial_number"),
+        # Stock levels: count by store, product and status from the index alone.
+        Index("ix_devices_store_product_status", "store_id", "product_id", "status"),
         # Search by the start or the end of a number: prefix indexes. PostgreSQL
         # needs pattern ops for LIKE 'x%' whatever the database's collation.
         Index(
@@ -181,7 +190,9 @@ class Device(TimestampMixin, VersionedMixin, db.Model):
     serial_reversed: Mapped[str] = mapped_column(String(64), nullable=False, server_default="")
     status: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     # The store a device sits in while in stock or awaiting reset.
-    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), nullable=True, index=True)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), nullable=True)
+    # When the status last changed: how long a device has waited for reset, lain idle …
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     imei: Mapped[str | None] = mapped_column(String(15), nullable=True)
     iccid: Mapped[str | None] = mapped_column(String(22), nullable=True)
     phone_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -317,7 +328,12 @@ class Movement(db.Model):
 
     __tablename__ = "movements"
     __append_only__ = True
-    __table_args__ = (Index("ix_movements_device_at", "device_id", "id"),)
+    __table_args__ = (
+        Index("ix_movements_device_at", "device_id", "id"),
+        # A store's history (charts, idle cost): the lines that moved into or out of it.
+        Index("ix_movements_to_store", "to_store_id", "at"),
+        Index("ix_movements_from_store", "from_store_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), nullable=False)

@@ -43,7 +43,7 @@ from vftops.equipment.models import (
     VisitKind,
     VisitStatus,
 )
-from vftops.equipment.status import STATUS_LABELS, TRANSITIONS, allowed_next
+from vftops.equipment.status import OWN_STEPS, STATUS_LABELS, TRANSITIONS, allowed_next
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
 from vftops.stock.models import Store
@@ -58,6 +58,7 @@ PRODUCT_FIELDS = (
     "stores_personal_data",
     "return_checklist",
     "supplier_id",
+    "monthly_rent",
     "is_active",
 )
 DEVICE_FIELDS = (
@@ -101,6 +102,26 @@ def _text(value) -> str | None:
 
 # --- catalogue ----------------------------------------------------------------------
 
+MAX_RENT = Decimal("99999999.99")
+
+
+def _kroner(value) -> Decimal | None:
+    """A typed sum in kroner («149,50», «1 249.00», 149.5): two decimals at most, ≥ 0."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    text = str(value).strip().replace("\xa0", "").replace(" ", "").replace(",", ".")
+    try:
+        amount = Decimal(text)
+        if not amount.is_finite() or amount < 0 or amount > MAX_RENT:
+            raise ValueError(value)
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValueError(value)
+    except InvalidOperation as exc:
+        raise ValueError(value) from exc
+    return amount.quantize(Decimal("0.01"))
+
 
 def _clean_product(data: dict[str, Any], exclude_id: int | None = None) -> dict[str, Any]:
     fields: dict[str, list] = {}
@@ -123,6 +144,10 @@ def _clean_product(data: dict[str, Any], exclude_id: int | None = None) -> dict[
                 raise ValueError(lifetime)
         except (TypeError, ValueError):
             fields["lifetime_months"] = [_l("Give the lifetime as a whole number of months.")]
+    try:
+        out["monthly_rent"] = _kroner(data.get("monthly_rent"))
+    except ValueError:
+        fields["monthly_rent"] = [_l("Give the monthly rent in kroner, 0 or more, e.g. 149.00.")]
     items = data.get("return_checklist") or []
     if isinstance(items, str):
         items = items.splitlines()
@@ -162,6 +187,7 @@ def create_product(actor, **data) -> Product:
         stores_personal_data=bool(clean.get("stores_personal_data", False)),
         return_checklist=clean["return_checklist"],
         supplier_id=clean.get("supplier_id") or None,
+        monthly_rent=clean["monthly_rent"],
     )
     db.session.add(product)
     audit.record(
@@ -256,7 +282,7 @@ def duplicate_serial_error(serial: str, existing: Device) -> ConflictError:
     )
 
 
-def _append_movement(
+def append_movement(
     actor,
     device: Device,
     kind: MovementKind,
@@ -283,6 +309,7 @@ def _append_movement(
         reason=_text(reason),
     )
     device.status = to_status.value
+    device.status_changed_at = movement.at
     device.store = to_store  # the relationship, so the loaded device shows its new place
     db.session.add(movement)
     return movement
@@ -295,7 +322,7 @@ def _check_store(store: Store | None, municipality_id: int, field: str = "store_
     if not store.is_active:
         message = _l("%(store)s is archived and takes no devices.", store=store.name)
         raise ConflictError(message, fields={field: [message]})
-    if store.municipality_id != municipality_id:
+    if not store.serves(municipality_id):
         message = _l("The store belongs to another municipality than the device.")
         raise ValidationError(message, fields={field: [message]})
     return store
@@ -344,7 +371,7 @@ def register_device(
     )
     db.session.add(device)
     db.session.flush()
-    _append_movement(
+    append_movement(
         actor,
         device,
         MovementKind.RECEIVE,
@@ -589,15 +616,14 @@ def change_status(
         wanted = DeviceStatus(to_status)
     except ValueError as exc:
         raise status_conflict(device, to_status) from exc
-    if (
-        current == DeviceStatus.INSTALLED
-        or wanted == DeviceStatus.INSTALLED
-        or wanted not in TRANSITIONS[current]
-    ):
+    if current in OWN_STEPS or wanted in OWN_STEPS or wanted not in TRANSITIONS[current]:
         raise status_conflict(device, wanted.value)
     target_store = None
     if wanted in (DeviceStatus.IN_STOCK, DeviceStatus.AWAITING_RESET):
         target_store = _check_store(store or device.store, device.municipality_id)
+    elif wanted == DeviceStatus.IN_REPAIR:
+        # At the supplier, but still counted as the store's (it comes back there).
+        target_store = store or device.store
     if wanted == DeviceStatus.IN_STOCK and current == DeviceStatus.AWAITING_RESET:
         ticked = cl.clean_checklist(device.product, checklist)
         if not cl.is_complete(ticked):
@@ -612,7 +638,7 @@ def change_status(
         }.get(wanted, MovementKind.CORRECTION),
     )
     before = audit.snapshot(device, ("status", "store_id"))
-    movement = _append_movement(actor, device, kind, wanted, to_store=target_store, reason=reason)
+    movement = append_movement(actor, device, kind, wanted, to_store=target_store, reason=reason)
     audit.record(
         actor,
         f"device.{kind.value}",
@@ -830,7 +856,7 @@ def install(
     )
     db.session.add(placement)
     db.session.flush()
-    _append_movement(
+    append_movement(
         actor,
         device,
         MovementKind.INSTALL,
@@ -890,6 +916,9 @@ def return_device(
         to_store = _check_store(store, device.municipality_id)
         status = DeviceStatus.IN_STOCK if cl.is_complete(ticked) else DeviceStatus.AWAITING_RESET
     else:
+        if destination == Destination.REPAIR and store is not None:
+            # In repair but counted as the store's: it comes back there.
+            to_store = _check_store(store, device.municipality_id)
         status = {
             Destination.REPAIR: DeviceStatus.IN_REPAIR,
             Destination.SCRAP: DeviceStatus.SCRAPPED,
@@ -899,7 +928,7 @@ def return_device(
     placement.returned_by_id = actor.id if actor is not None else None
     placement.return_reason = reason
     placement.return_checklist = ticked
-    _append_movement(
+    append_movement(
         actor,
         device,
         MovementKind.RETURN,

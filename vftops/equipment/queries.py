@@ -9,7 +9,6 @@ from vftops.core.scope import scoped
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Movement, Placement, Product, Recipient
 from vftops.extensions import db
-from vftops.stock.models import Store
 
 _TOP = chr(0x10FFFF)  # sorts after every character: "x" <= s < "x" + _TOP means s starts with x
 
@@ -175,10 +174,9 @@ def service_ended_with_devices_out(user):
 
 
 def stores_for(user, *, active_only: bool = True):
-    stmt = scoped(select(Store), Store, user).options(joinedload(Store.municipality))
-    if active_only:
-        stmt = stmt.where(Store.is_active.is_(True))
-    return stmt.order_by(Store.name)
+    from vftops.stock.queries import stores_for as stock_stores_for
+
+    return stock_stores_for(user, active_only=active_only)
 
 
 def products(active_only: bool = True, category: str | None = None):

@@ -57,7 +57,7 @@ from vftops.equipment.models import (
     VisitStatus,
 )
 from vftops.equipment.qr import qr_svg
-from vftops.equipment.status import STATUS_LABELS, TRANSITIONS
+from vftops.equipment.status import OWN_STEPS, STATUS_LABELS, TRANSITIONS
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
 from vftops.stock.models import Store
@@ -279,9 +279,7 @@ def device_detail(device_id: int):
         placement=placement,
         timeline=timeline,
         timeline_total=total,
-        next_statuses=[
-            s for s in TRANSITIONS[DeviceStatus(device.status)] if s != DeviceStatus.INSTALLED
-        ]
+        next_statuses=[s for s in TRANSITIONS[DeviceStatus(device.status)] if s not in OWN_STEPS]
         if device.status != DeviceStatus.INSTALLED
         else [],
     )
@@ -395,7 +393,7 @@ def receive():
 def device_status(device_id: int):
     device = get_scoped_or_404(Device, device_id, current_user)
     form = StatusForm()
-    allowed = [s for s in TRANSITIONS[DeviceStatus(device.status)] if s != DeviceStatus.INSTALLED]
+    allowed = [s for s in TRANSITIONS[DeviceStatus(device.status)] if s not in OWN_STEPS]
     if device.status == DeviceStatus.INSTALLED or not allowed:
         flash(ops.status_conflict(device).message, "warning")
         return redirect(url_for("equipment.device_detail", device_id=device.id))
@@ -654,6 +652,7 @@ def _product_data(form: ProductForm) -> dict:
         "lifetime_months": form.lifetime_months.data,
         "return_checklist": form.return_checklist.data,
         "supplier_id": form.supplier_id.data,
+        "monthly_rent": form.monthly_rent.data,
     }
 
 
@@ -707,6 +706,7 @@ def _supplier_data(form: SupplierForm) -> dict:
         "org_number": form.org_number.data,
         "support_phone": form.support_phone.data,
         "support_email": form.support_email.data,
+        "lead_time_days": form.lead_time_days.data,
         "notes": form.notes.data,
     }
 

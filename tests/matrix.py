@@ -1,0 +1,30 @@
+"""One row of the permission matrix (tests/core/test_permission_matrix.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vftops.core.permissions import Permission
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    permission: Permission | None  # None: any logged-in user
+    body: dict | None = None  # form fields (pages) or JSON (API) for a valid request
+    form_page: str | None = None  # page that carries the CSRF token for a page POST
+    # Does another municipality's id in the path (or body) answer 404? None: derived
+    # from the path. Catalogue rows (products, suppliers) belong to no municipality.
+    scoped: bool | None = None
+
+    @property
+    def is_scoped(self) -> bool:
+        return "{" in self.path if self.scoped is None else self.scoped
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"

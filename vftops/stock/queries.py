@@ -1,0 +1,785 @@
+"""Read side of the store: levels, shortfalls, suggestions, idle cost, history and counts.
+
+Every figure is derived from the devices, the ledgers and the orders: nothing
+here is typed in. Each function answers with a fixed number of aggregate
+queries whatever the number of stores and products (no query per row).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from vftops.core.models import UTCDateTime, local_day, local_today, utcnow
+from vftops.core.scope import scoped
+from vftops.equipment.models import (
+    Device,
+    DeviceStatus,
+    Movement,
+    MovementKind,
+    Ownership,
+    Placement,
+    Product,
+    ReturnReason,
+)
+from vftops.extensions import db
+from vftops.stock.models import (
+    OPEN_ORDER_STATUSES,
+    CountStatus,
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockBalance,
+    StockCount,
+    StockMinimum,
+    StockMovement,
+    Store,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+)
+
+ON_SHELF = (DeviceStatus.IN_STOCK.value, DeviceStatus.AWAITING_RESET.value)
+IDLE = ON_SHELF  # a leased device on a shelf earns nothing and costs rent
+SERVICE_LEVEL_Z = Decimal("1.65")  # 95 %: the safety margin of the suggested minimum
+DAYS_PER_MONTH = Decimal("30.44")
+
+
+def stores_for(user, *, active_only: bool = True):
+    """The stores a user may see: their municipalities' own and those shared with them."""
+    stmt = scoped(select(Store), Store, user).options(
+        joinedload(Store.municipality), selectinload(Store.shared_with)
+    )
+    if active_only:
+        stmt = stmt.where(Store.is_active.is_(True))
+    return stmt.order_by(Store.name)
+
+
+def store_ids_for(user, *, active_only: bool = True):
+    """The same stores as a subquery of ids, for aggregate queries."""
+    stmt = scoped(select(Store.id), Store, user)
+    if active_only:
+        stmt = stmt.where(Store.is_active.is_(True))
+    return stmt
+
+
+# --- levels -------------------------------------------------------------------------
+
+
+@dataclass
+class Level:
+    store: Store
+    product: Product
+    available: int = 0  # on the shelf, ready (in stock) or a consumable's quantity
+    awaiting_reset: int = 0
+    in_repair: int = 0
+    incoming: int = 0  # on a transfer to this store
+    on_order: int = 0  # ordered and not yet received
+    minimum: int | None = None
+    reorder_target: int | None = None
+    minimum_row: StockMinimum | None = None
+
+    @property
+    def target(self) -> int:
+        if self.reorder_target is not None:
+            return self.reorder_target
+        return self.minimum or 0
+
+    @property
+    def shortfall(self) -> int:
+        if self.minimum is None:
+            return 0
+        return max(self.minimum - self.available, 0)
+
+    @property
+    def is_short(self) -> bool:
+        return self.minimum is not None and self.available < self.minimum
+
+    @property
+    def to_order(self) -> int:
+        """What to order to reach the target, counting what is already on its way."""
+        return max(self.target - self.available - self.on_order - self.incoming, 0)
+
+    @property
+    def severity(self) -> tuple:
+        """Worst first: empty shelves, then the largest share of the minimum missing."""
+        share = self.available / self.minimum if self.minimum else 1
+        return (share, -self.shortfall, self.store.name, self.product.name)
+
+
+def levels(store_ids, *, product_id: int | None = None, with_minimum_only: bool = False):
+    """Stock levels per store × product for the given store ids (a list or a subquery).
+
+    Five aggregate queries, whatever the number of stores: devices by status,
+    consumable balances, minimums, open order lines and incoming transfers.
+    """
+    counts: dict[tuple[int, int], dict] = defaultdict(lambda: defaultdict(int))
+
+    def key_filter(column_store, column_product):
+        clause = column_store.in_(store_ids)
+        if product_id is not None:
+            clause = and_(clause, column_product == product_id)
+        return clause
+
+    device_rows = db.session.execute(
+        select(Device.store_id, Device.product_id, Device.status, func.count())
+        .where(
+            key_filter(Device.store_id, Device.product_id),
+            Device.status.in_(
+                [DeviceStatus.IN_STOCK, DeviceStatus.AWAITING_RESET, DeviceStatus.IN_REPAIR]
+            ),
+        )
+        .group_by(Device.store_id, Device.product_id, Device.status)
+    )
+    for store_id, pid, status, n in device_rows:
+        counts[(store_id, pid)][status] = n
+    for store_id, pid, quantity in db.session.execute(
+        select(StockBalance.store_id, StockBalance.product_id, StockBalance.quantity).where(
+            key_filter(StockBalance.store_id, StockBalance.product_id)
+        )
+    ):
+        counts[(store_id, pid)]["quantity"] = quantity
+    minimums = {
+        (row.store_id, row.product_id): row
+        for row in db.session.scalars(
+            select(StockMinimum).where(key_filter(StockMinimum.store_id, StockMinimum.product_id))
+        )
+    }
+    for key in minimums:
+        counts[key]
+    for store_id, pid, n in db.session.execute(
+        select(
+            PurchaseOrder.store_id,
+            PurchaseOrderLine.product_id,
+            func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity),
+        )
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(
+            key_filter(PurchaseOrder.store_id, PurchaseOrderLine.product_id),
+            PurchaseOrder.status.in_(OPEN_ORDER_STATUSES),
+            PurchaseOrderLine.quantity > PurchaseOrderLine.received_quantity,
+        )
+        .group_by(PurchaseOrder.store_id, PurchaseOrderLine.product_id)
+    ):
+        counts[(store_id, pid)]["on_order"] = int(n)
+    for store_id, pid, n in db.session.execute(
+        select(Transfer.to_store_id, TransferLine.product_id, func.sum(TransferLine.quantity))
+        .join(Transfer, Transfer.id == TransferLine.transfer_id)
+        .where(
+            key_filter(Transfer.to_store_id, TransferLine.product_id),
+            Transfer.status == TransferStatus.SENT,
+        )
+        .group_by(Transfer.to_store_id, TransferLine.product_id)
+    ):
+        counts[(store_id, pid)]["incoming"] = int(n)
+    if with_minimum_only:
+        counts = {k: v for k, v in counts.items() if k in minimums}
+    stores = _by_id(Store, {k[0] for k in counts}, joinedload(Store.municipality))
+    products = _by_id(Product, {k[1] for k in counts}, joinedload(Product.supplier))
+    result = []
+    for (store_id, pid), c in counts.items():
+        product = products[pid]
+        minimum = minimums.get((store_id, pid))
+        result.append(
+            Level(
+                store=stores[store_id],
+                product=product,
+                available=c.get("quantity", 0)
+                if not product.is_serialised
+                else c.get(DeviceStatus.IN_STOCK.value, 0),
+                awaiting_reset=c.get(DeviceStatus.AWAITING_RESET.value, 0),
+                in_repair=c.get(DeviceStatus.IN_REPAIR.value, 0),
+                incoming=c.get("incoming", 0),
+                on_order=c.get("on_order", 0),
+                minimum=minimum.minimum if minimum else None,
+                reorder_target=minimum.reorder_target if minimum else None,
+                minimum_row=minimum,
+            )
+        )
+    result.sort(key=lambda lv: (lv.store.name, lv.product.manufacturer, lv.product.model))
+    return result
+
+
+def _by_id(model, ids, *options):
+    if not ids:
+        return {}
+    stmt = select(model).where(model.id.in_(ids))
+    for option in options:
+        stmt = stmt.options(option)
+    return {row.id: row for row in db.session.scalars(stmt)}
+
+
+def level_for(store: Store, product: Product) -> Level:
+    found = levels([store.id], product_id=product.id)
+    return found[0] if found else Level(store=store, product=product)
+
+
+def shortfalls(user, *, store_id: int | None = None) -> list[Level]:
+    """Every store × product of the user's below its minimum, worst first."""
+    ids = store_ids_for(user)
+    if store_id is not None:
+        ids = ids.where(Store.id == store_id)
+    short = [lv for lv in levels(ids, with_minimum_only=True) if lv.is_short]
+    short.sort(key=lambda lv: lv.severity)
+    return short
+
+
+# --- suggested minimum --------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    """Minimum = expected failures during the lead time + a 95 % safety margin."""
+
+    store: Store
+    product: Product
+    installed_base: int
+    failures: int  # returned faulty or replaced in the last 12 months
+    lead_time_days: int
+    lead_time_is_default: bool
+
+    @property
+    def failure_rate(self) -> Decimal:
+        """Failures per installed device per year."""
+        if not self.installed_base:
+            return Decimal(0)
+        return Decimal(self.failures) / Decimal(self.installed_base)
+
+    @property
+    def expected_in_lead_time(self) -> Decimal:
+        return (
+            Decimal(self.installed_base)
+            * self.failure_rate
+            * Decimal(self.lead_time_days)
+            / Decimal(365)
+        )
+
+    @property
+    def safety(self) -> Decimal:
+        return SERVICE_LEVEL_Z * Decimal(math.sqrt(self.expected_in_lead_time))
+
+    @property
+    def suggested(self) -> int:
+        value = math.ceil(self.expected_in_lead_time + self.safety)
+        # A store that serves installed devices keeps at least one spare.
+        return max(value, 1) if self.installed_base else value
+
+    def inputs(self) -> dict:
+        return {
+            "installed_base": self.installed_base,
+            "failures_12_months": self.failures,
+            "failure_rate_per_year": float(round(self.failure_rate, 4)),
+            "lead_time_days": self.lead_time_days,
+            "expected_in_lead_time": float(round(self.expected_in_lead_time, 2)),
+            "safety_margin": float(round(self.safety, 2)),
+            "suggested": self.suggested,
+        }
+
+
+def _installed_from(store_ids, *, product_id=None):
+    """Open placements per store × product, the store being where the device was taken from."""
+    stmt = (
+        select(Movement.from_store_id, Device.product_id, func.count())
+        .join(Placement, Placement.id == Movement.placement_id)
+        .join(Device, Device.id == Placement.device_id)
+        .where(
+            Movement.kind == MovementKind.INSTALL,
+            Movement.from_store_id.in_(store_ids),
+            Placement.returned_at.is_(None),
+        )
+        .group_by(Movement.from_store_id, Device.product_id)
+    )
+    if product_id is not None:
+        stmt = stmt.where(Device.product_id == product_id)
+    return {(s, p): n for s, p, n in db.session.execute(stmt)}
+
+
+def _failures_from(store_ids, since: datetime, *, product_id=None):
+    """Placements ended as faulty or replaced since `since`, per store the device came from."""
+    stmt = (
+        select(Movement.from_store_id, Device.product_id, func.count())
+        .join(Placement, Placement.id == Movement.placement_id)
+        .join(Device, Device.id == Placement.device_id)
+        .where(
+            Movement.kind == MovementKind.INSTALL,
+            Movement.from_store_id.in_(store_ids),
+            Placement.returned_at >= since,
+            Placement.return_reason.in_([ReturnReason.FAULTY, ReturnReason.REPLACED]),
+        )
+        .group_by(Movement.from_store_id, Device.product_id)
+    )
+    if product_id is not None:
+        stmt = stmt.where(Device.product_id == product_id)
+    return {(s, p): n for s, p, n in db.session.execute(stmt)}
+
+
+def suggestions(store: Store, *, product_id: int | None = None) -> dict[int, Suggestion]:
+    """Suggested minimums for every product the store serves installed devices of."""
+    since = utcnow() - timedelta(days=365)
+    base = _installed_from([store.id], product_id=product_id)
+    failures = _failures_from([store.id], since, product_id=product_id)
+    pids = {p for _s, p in base} | {p for _s, p in failures}
+    if product_id is not None:
+        pids.add(product_id)
+    products = _by_id(Product, pids, joinedload(Product.supplier))
+    default_lead = current_app.config["STOCK_DEFAULT_LEAD_DAYS"]
+    out = {}
+    for pid, product in products.items():
+        lead = product.supplier.lead_time_days if product.supplier else None
+        out[pid] = Suggestion(
+            store=store,
+            product=product,
+            installed_base=base.get((store.id, pid), 0),
+            failures=failures.get((store.id, pid), 0),
+            lead_time_days=lead or default_lead,
+            lead_time_is_default=lead is None,
+        )
+    return out
+
+
+def suggestion(store: Store, product: Product) -> Suggestion:
+    return suggestions(store, product_id=product.id)[product.id]
+
+
+# --- idle leased devices ------------------------------------------------------------
+
+
+@dataclass
+class IdleCost:
+    store: Store
+    product: Product
+    idle_now: int = 0
+    monthly_rent: Decimal = Decimal(0)
+    idle_days_12_months: Decimal = Decimal(0)
+
+    @property
+    def cost_per_month(self) -> Decimal:
+        return (self.monthly_rent * self.idle_now).quantize(Decimal("0.01"))
+
+    @property
+    def cost_12_months(self) -> Decimal:
+        return (self.monthly_rent * self.idle_days_12_months / DAYS_PER_MONTH).quantize(
+            Decimal("0.01")
+        )
+
+
+def idle_costs(store_ids, *, now: datetime | None = None) -> list[IdleCost]:
+    """Leased devices lying on a shelf: how many now, what that costs a month, and what
+    the idle days of the last 12 months cost, from the ledger."""
+    now = now or utcnow()
+    since = now - timedelta(days=365)
+    rented = select(Product.id).where(Product.monthly_rent.is_not(None), Product.monthly_rent > 0)
+    rows: dict[tuple[int, int], IdleCost] = {}
+    current = db.session.execute(
+        select(Device.store_id, Device.product_id, func.count())
+        .where(
+            Device.store_id.in_(store_ids),
+            Device.status.in_(IDLE),
+            Device.ownership == Ownership.LEASED,
+            Device.product_id.in_(rented),
+        )
+        .group_by(Device.store_id, Device.product_id)
+    ).all()
+    # Each ledger line opens a period that lasts until the device's next line.
+    nxt = (
+        func.lead(Movement.at, type_=UTCDateTime())
+        .over(partition_by=Movement.device_id, order_by=Movement.id)
+        .label("next_at")
+    )
+    periods = (
+        select(
+            Movement.to_store_id.label("store_id"),
+            Device.product_id.label("product_id"),
+            Movement.to_status.label("status"),
+            Movement.at.label("at"),
+            nxt,
+        )
+        .join(Device, Device.id == Movement.device_id)
+        .where(Device.ownership == Ownership.LEASED, Device.product_id.in_(rented))
+        .where(
+            Movement.device_id.in_(
+                select(Movement.device_id).where(
+                    or_(Movement.to_store_id.in_(store_ids), Movement.from_store_id.in_(store_ids))
+                )
+            )
+        )
+        .subquery()
+    )
+    history = db.session.execute(
+        select(periods.c.store_id, periods.c.product_id, periods.c.at, periods.c.next_at).where(
+            periods.c.store_id.in_(store_ids),
+            periods.c.status.in_(IDLE),
+            or_(periods.c.next_at.is_(None), periods.c.next_at > since),
+        )
+    ).all()
+    days: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for store_id, pid, start, end in history:
+        start = _aware(start)
+        end = _aware(end) if end is not None else now
+        start, end = max(start, since), min(end, now)
+        if end > start:
+            days[(store_id, pid)] += Decimal((end - start).total_seconds()) / Decimal(86400)
+    keys = {(s, p) for s, p, _n in current} | set(days)
+    stores = _by_id(Store, {k[0] for k in keys}, joinedload(Store.municipality))
+    products = _by_id(Product, {k[1] for k in keys})
+    for store_id, pid in keys:
+        rows[(store_id, pid)] = IdleCost(
+            store=stores[store_id],
+            product=products[pid],
+            monthly_rent=products[pid].monthly_rent or Decimal(0),
+            idle_days_12_months=days.get((store_id, pid), Decimal(0)),
+        )
+    for store_id, pid, n in current:
+        rows[(store_id, pid)].idle_now = n
+    return sorted(rows.values(), key=lambda r: (-r.cost_per_month, r.store.name, r.product.name))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# --- history for charts ------------------------------------------------------------
+
+
+def available_history(store: Store, product: Product, *, days: int = 90, today=None):
+    """Available stock at the end of each of the last `days` days: (date, count) pairs.
+
+    Counted backwards from today's level through the ledger lines that moved
+    stock into or out of «available» in this store.
+    """
+    today = today or local_today()
+    start = today - timedelta(days=days - 1)
+    since = datetime.combine(start, time.min, tzinfo=UTC)
+    level = level_for(store, product).available
+    deltas: dict[date, int] = defaultdict(int)
+    if product.is_serialised:
+        rows = db.session.execute(
+            select(
+                Movement.at,
+                Movement.from_store_id,
+                Movement.from_status,
+                Movement.to_store_id,
+                Movement.to_status,
+            )
+            .join(Device, Device.id == Movement.device_id)
+            .where(
+                Device.product_id == product.id,
+                Movement.at >= since,
+                or_(Movement.to_store_id == store.id, Movement.from_store_id == store.id),
+            )
+        )
+        for at, from_store, from_status, to_store, to_status in rows:
+            change = int(to_store == store.id and to_status == DeviceStatus.IN_STOCK) - int(
+                from_store == store.id and from_status == DeviceStatus.IN_STOCK
+            )
+            if change:
+                deltas[local_day(at)] += change
+    else:
+        for at, quantity in db.session.execute(
+            select(StockMovement.at, StockMovement.quantity).where(
+                StockMovement.store_id == store.id,
+                StockMovement.product_id == product.id,
+                StockMovement.at >= since,
+            )
+        ):
+            deltas[local_day(at)] += quantity
+    points = []
+    running = level
+    for offset in range(days):
+        day = today - timedelta(days=offset)
+        points.append((day, running))
+        running -= deltas.get(day, 0)
+    points.reverse()
+    return points
+
+
+def status_by_store(store_ids) -> dict[int, dict[str, int]]:
+    """Devices per store and status (the «by status» chart)."""
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for store_id, status, n in db.session.execute(
+        select(Device.store_id, Device.status, func.count())
+        .where(Device.store_id.in_(store_ids))
+        .group_by(Device.store_id, Device.status)
+    ):
+        out[store_id][status] = n
+    return out
+
+
+# --- transfers, orders, counts --------------------------------------------------------
+
+
+def transfers_for(user, *, status: str | None = None, store_id: int | None = None):
+    ids = store_ids_for(user, active_only=False)
+    stmt = (
+        select(Transfer)
+        .where(or_(Transfer.from_store_id.in_(ids), Transfer.to_store_id.in_(ids)))
+        .options(
+            joinedload(Transfer.from_store),
+            joinedload(Transfer.to_store),
+            joinedload(Transfer.sent_by),
+            selectinload(Transfer.lines).joinedload(TransferLine.product),
+            selectinload(Transfer.lines).joinedload(TransferLine.device),
+        )
+    )
+    if status:
+        stmt = stmt.where(Transfer.status == status)
+    if store_id:
+        stmt = stmt.where(or_(Transfer.from_store_id == store_id, Transfer.to_store_id == store_id))
+    return stmt.order_by(Transfer.id.desc())
+
+
+def orders_for(user, *, status: str | None = None, store_id: int | None = None, overdue=False):
+    ids = store_ids_for(user, active_only=False)
+    stmt = (
+        select(PurchaseOrder)
+        .where(PurchaseOrder.store_id.in_(ids))
+        .options(
+            joinedload(PurchaseOrder.supplier),
+            joinedload(PurchaseOrder.store),
+            selectinload(PurchaseOrder.lines).joinedload(PurchaseOrderLine.product),
+        )
+    )
+    if status == "open":
+        stmt = stmt.where(PurchaseOrder.status.in_([OrderStatus.DRAFT.value, *OPEN_ORDER_STATUSES]))
+    elif status:
+        stmt = stmt.where(PurchaseOrder.status == status)
+    if store_id:
+        stmt = stmt.where(PurchaseOrder.store_id == store_id)
+    if overdue:
+        stmt = stmt.where(
+            PurchaseOrder.status.in_(OPEN_ORDER_STATUSES),
+            PurchaseOrder.expected_on < local_today(),
+        )
+    return stmt.order_by(PurchaseOrder.id.desc())
+
+
+@dataclass
+class QuantityDifference:
+    product: Product
+    expected: int
+    counted: int
+
+    @property
+    def difference(self) -> int:
+        return self.counted - self.expected
+
+
+@dataclass
+class CountResult:
+    expected: int = 0
+    found: list = field(default_factory=list)  # expected here and scanned
+    missing: list = field(default_factory=list)  # expected here, not scanned
+    movable: list = field(default_factory=list)  # scanned, registered elsewhere: moves here
+    report_only: list = field(default_factory=list)  # scanned, installed/scrapped/in transit
+    unknown: list = field(default_factory=list)  # scanned serials vftops does not know
+    quantities: list = field(default_factory=list)
+
+
+MOVABLE = (
+    DeviceStatus.IN_STOCK.value,
+    DeviceStatus.AWAITING_RESET.value,
+    DeviceStatus.IN_REPAIR.value,
+    DeviceStatus.LOST.value,
+)
+
+
+def count_result(count: StockCount) -> CountResult:
+    """Compare what was scanned and counted with what the store should hold."""
+    store = count.store
+    result = CountResult()
+    expected = db.session.scalars(
+        select(Device)
+        .where(Device.store_id == store.id, Device.status.in_(ON_SHELF))
+        .options(joinedload(Device.product))
+        .order_by(Device.serial_number)
+    ).all()
+    result.expected = len(expected)
+    scans = count.scans
+    scanned_ids = {s.device_id for s in scans if s.device_id is not None}
+    scanned_devices = _by_id(
+        Device, scanned_ids, joinedload(Device.product), joinedload(Device.store)
+    )
+    expected_ids = {d.id for d in expected}
+    for device in expected:
+        (result.found if device.id in scanned_ids else result.missing).append(device)
+    for scan in scans:
+        if scan.device_id is None:
+            result.unknown.append(scan.serial_number)
+        elif scan.device_id not in expected_ids:
+            device = scanned_devices[scan.device_id]
+            if device.status in MOVABLE and store.serves(device.municipality_id):
+                result.movable.append(device)
+            else:
+                result.report_only.append(device)
+    counted = {q.product_id: q for q in count.quantities}
+    balances = dict(
+        db.session.execute(
+            select(StockBalance.product_id, StockBalance.quantity).where(
+                StockBalance.store_id == store.id
+            )
+        ).all()
+    )
+    products = _by_id(Product, set(counted))
+    for pid, row in counted.items():
+        result.quantities.append(
+            QuantityDifference(
+                product=products[pid], expected=balances.get(pid, 0), counted=row.counted
+            )
+        )
+    result.quantities.sort(key=lambda q: q.product.name)
+    return result
+
+
+def open_count(store: Store) -> StockCount | None:
+    return db.session.scalars(
+        select(StockCount).where(
+            StockCount.store_id == store.id, StockCount.status == CountStatus.OPEN
+        )
+    ).first()
+
+
+# --- the daily digest ---------------------------------------------------------------
+
+
+@dataclass
+class StoreDigest:
+    store: Store
+    shortfalls: list = field(default_factory=list)
+    overdue_orders: list = field(default_factory=list)
+    waiting_reset: list = field(default_factory=list)  # (product, count, oldest since)
+
+    @property
+    def count(self) -> int:
+        return len(self.shortfalls) + len(self.overdue_orders) + len(self.waiting_reset)
+
+
+def digests(store_ids, *, today: date | None = None) -> dict[int, StoreDigest]:
+    """What each store's responsible person should hear about today, for many stores at once."""
+    today = today or local_today()
+    warn_days = current_app.config["STOCK_RESET_WARN_DAYS"]
+    cutoff = datetime.combine(today - timedelta(days=warn_days), time.min, tzinfo=UTC)
+    out: dict[int, StoreDigest] = {}
+
+    def entry(store: Store) -> StoreDigest:
+        return out.setdefault(store.id, StoreDigest(store=store))
+
+    for level in levels(store_ids, with_minimum_only=True):
+        if level.is_short:
+            entry(level.store).shortfalls.append(level)
+    for order in db.session.scalars(
+        select(PurchaseOrder)
+        .where(
+            PurchaseOrder.store_id.in_(store_ids),
+            PurchaseOrder.status.in_(OPEN_ORDER_STATUSES),
+            PurchaseOrder.expected_on < today,
+        )
+        .options(joinedload(PurchaseOrder.supplier), joinedload(PurchaseOrder.store))
+        .order_by(PurchaseOrder.expected_on)
+    ):
+        entry(order.store).overdue_orders.append(order)
+    waiting = db.session.execute(
+        select(Device.store_id, Device.product_id, func.count(), func.min(Device.status_changed_at))
+        .where(
+            Device.store_id.in_(store_ids),
+            Device.status == DeviceStatus.AWAITING_RESET,
+            Device.status_changed_at < cutoff,
+        )
+        .group_by(Device.store_id, Device.product_id)
+    ).all()
+    stores = _by_id(Store, {r[0] for r in waiting}, joinedload(Store.municipality))
+    products = _by_id(Product, {r[1] for r in waiting})
+    for store_id, pid, n, oldest in waiting:
+        entry(stores[store_id]).waiting_reset.append((products[pid], n, _aware(oldest)))
+    for digest in out.values():
+        digest.shortfalls.sort(key=lambda lv: lv.severity)
+    return out
+
+
+# --- single objects, through the store scope --------------------------------------------
+
+
+def store_or_404(store_id, user, *, options=()) -> Store:
+    """A store the user may see (own municipality or shared with it); otherwise 404."""
+    from flask import abort
+
+    stmt = scoped(select(Store).where(Store.id == store_id), Store, user)
+    for option in options:
+        stmt = stmt.options(option)
+    store = db.session.scalars(stmt).first()
+    if store is None:
+        abort(404)
+    return store
+
+
+def _through_store(model, store_column, object_id, user, options=()):
+    from flask import abort
+
+    stmt = select(model).where(
+        model.id == object_id, store_column.in_(store_ids_for(user, active_only=False))
+    )
+    for option in options:
+        stmt = stmt.options(option)
+    obj = db.session.scalars(stmt).first()
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def order_or_404(order_id, user) -> PurchaseOrder:
+    return _through_store(
+        PurchaseOrder,
+        PurchaseOrder.store_id,
+        order_id,
+        user,
+        (
+            joinedload(PurchaseOrder.supplier),
+            joinedload(PurchaseOrder.store),
+            selectinload(PurchaseOrder.lines).joinedload(PurchaseOrderLine.product),
+        ),
+    )
+
+
+def transfer_or_404(transfer_id, user) -> Transfer:
+    """A transfer either end of which the user may see."""
+    from flask import abort
+
+    ids = store_ids_for(user, active_only=False)
+    transfer = db.session.scalars(
+        select(Transfer)
+        .where(
+            Transfer.id == transfer_id,
+            or_(Transfer.from_store_id.in_(ids), Transfer.to_store_id.in_(ids)),
+        )
+        .options(
+            joinedload(Transfer.from_store),
+            joinedload(Transfer.to_store),
+            selectinload(Transfer.lines).joinedload(TransferLine.product),
+            selectinload(Transfer.lines).joinedload(TransferLine.device),
+        )
+    ).first()
+    if transfer is None:
+        abort(404)
+    return transfer
+
+
+def count_or_404(count_id, user) -> StockCount:
+    return _through_store(
+        StockCount, StockCount.store_id, count_id, user, (joinedload(StockCount.store),)
+    )
+
+
+def minimum_or_404(minimum_id, user) -> StockMinimum:
+    return _through_store(
+        StockMinimum,
+        StockMinimum.store_id,
+        minimum_id,
+        user,
+        (joinedload(StockMinimum.store), joinedload(StockMinimum.product)),
+    )
