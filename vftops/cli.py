@@ -137,6 +137,48 @@ def bench_command(devices: int, recipients: int, movements: int, samples: int, r
     report(rows)
 
 
+@vftops_cli.command("notify")
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day the digest is for, YYYY-MM-DD (default: today in Norway).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
+def notify_command(day, dry_run: bool) -> None:
+    """E-mail each store's responsible person the day's stock digest (once a day; run from cron)."""
+    from vftops.stock.notify import MailNotConfigured, run_notify
+
+    try:
+        result = run_notify(day.date() if day else None, dry_run=dry_run)
+    except MailNotConfigured as error:
+        raise click.ClickException(str(error)) from None
+    verb = "Would send" if dry_run else "Sent"
+    click.echo(f"Stock digest for {result.day:%Y-%m-%d}" + (" (dry run)" if dry_run else ""))
+    for mail in result.sent:
+        click.echo(f"  {verb.lower()} to {mail.label}: {mail.items} item(s) – {mail.subject}")
+    for label in result.skipped_already_sent:
+        click.echo(f"  already sent today: {label}")
+    for person in result.people_without_email:
+        click.echo(
+            f"  no e-mail address: {person.name} ({person.username}), {person.items} item(s) "
+            f"for {', '.join(person.stores)}"
+        )
+    for label in result.stores_without_responsible:
+        click.echo(f"  no responsible person to tell: {label}")
+    for label, reason in result.failed:
+        click.echo(f"  NOT SENT to {label}: {reason}", err=True)
+    click.echo(
+        f"{verb} {len(result.sent)} e-mail(s) with {result.items} item(s) "
+        f"in {result.elapsed:.1f} s; {len(result.skipped_already_sent)} already sent today; "
+        f"{result.nothing_to_report} with nothing to report; "
+        f"{len(result.people_without_email)} without an e-mail address; "
+        f"{len(result.failed)} failed."
+    )
+    if result.failed:
+        raise click.exceptions.Exit(1)
+
+
 token_cli = AppGroup("token", help="Personal API tokens.")
 
 

@@ -30,7 +30,11 @@ def _extracted_messages() -> list[tuple[str | tuple[str, ...], str | None, str]]
     found = []
     for filename, lineno, message, _comments, context in extract_from_dir(
         dirname=PROJECT_ROOT,
-        method_map=[("vftops/**.py", "python"), ("templates/**.html", "jinja2")],
+        method_map=[
+            ("vftops/**.py", "python"),
+            ("templates/**.html", "jinja2"),
+            ("templates/**.txt", "jinja2"),
+        ],
         keywords=keywords,
         directory_filter=_walk_only_source,
     ):

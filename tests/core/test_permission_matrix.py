@@ -346,8 +346,6 @@ ENDPOINTS = [
         body={"notes": "Ny kontaktperson"},
         scoped=False,
     ),
-    Endpoint("GET", "/api/v1/stores", P.EQUIPMENT_VIEW),
-    Endpoint("GET", "/api/v1/stores/{store}", P.EQUIPMENT_VIEW),
     Endpoint("GET", "/api/v1/devices", P.EQUIPMENT_VIEW),
     Endpoint(
         "POST",
@@ -559,6 +557,8 @@ def _fill(value, ids: SimpleNamespace):
         return value.format(**vars(ids))
     if isinstance(value, list):
         return [_fill(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
     return value
 
 
@@ -608,7 +608,8 @@ def test_role_gets_exactly_what_the_matrix_says(app, client, factories, role, en
         if endpoint.method == "GET":
             assert response.status_code == 200, response.get_data(as_text=True)[:400]
         else:
-            assert response.status_code in (200, 201, 302), response.get_data(as_text=True)[:600]
+            body = response.get_data(as_text=True)[:600]
+            assert response.status_code in (200, 201, 204, 302), body
     else:
         assert response.status_code == 403
         if endpoint.is_api:

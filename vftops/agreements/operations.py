@@ -11,7 +11,32 @@ from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.extensions import db
 
-SUPPLIER_FIELDS = ("name", "org_number", "support_phone", "support_email", "notes", "is_active")
+SUPPLIER_FIELDS = (
+    "name",
+    "org_number",
+    "support_phone",
+    "support_email",
+    "lead_time_days",
+    "notes",
+    "is_active",
+)
+MAX_LEAD_TIME_DAYS = 3650
+
+
+def _lead_time(value) -> int | None:
+    """Days from order to delivery: a whole number above 0, or nothing."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(value)
+        days = int(value) if isinstance(value, int | float) else int(str(value).strip())
+        if not 0 < days <= MAX_LEAD_TIME_DAYS:
+            raise ValueError(value)
+    except (TypeError, ValueError):
+        message = _l("Give the lead time as a whole number of days, 1 or more.")
+        raise ValidationError(message, fields={"lead_time_days": [message]}) from None
+    return days
 
 
 def _clean(name: str, org_number: str | None, exclude_id: int | None = None):
@@ -40,14 +65,17 @@ def create_supplier(
     org_number: str | None = None,
     support_phone: str | None = None,
     support_email: str | None = None,
+    lead_time_days=None,
     notes: str | None = None,
 ) -> Supplier:
     name, org_number = _clean(name, org_number)
+    lead_time_days = _lead_time(lead_time_days)
     supplier = Supplier(
         name=name,
         org_number=org_number,
         support_phone=(support_phone or "").strip() or None,
         support_email=(support_email or "").strip() or None,
+        lead_time_days=lead_time_days,
         notes=(notes or "").strip() or None,
     )
     db.session.add(supplier)
@@ -71,6 +99,8 @@ def update_supplier(actor, supplier: Supplier, *, expected_version=None, **field
         exclude_id=supplier.id,
     )
     supplier.name, supplier.org_number = name, org_number
+    if "lead_time_days" in fields:
+        supplier.lead_time_days = _lead_time(fields["lead_time_days"])
     for key in ("support_phone", "support_email", "notes"):
         if key in fields:
             setattr(supplier, key, (fields[key] or "").strip() or None)

@@ -1,5 +1,5 @@
-"""JSON API for the equipment register: products, suppliers, stores, devices,
-recipients, placements and movements.
+"""JSON API for the equipment register: products, suppliers, devices, recipients,
+placements and movements. Stores and stock have their own API (vftops.stock.api).
 
 Thin: parse with marshmallow, load objects through the municipality scope,
 call one function in `operations`, dump the result. Another municipality's
@@ -55,9 +55,6 @@ from vftops.equipment.schemas import (
     RecipientUpdateSchema,
     ReplaceSchema,
     ReturnSchema,
-    StorePageSchema,
-    StoreQuerySchema,
-    StoreSchema,
     SupplierCreateSchema,
     SupplierPageSchema,
     SupplierQuerySchema,
@@ -79,12 +76,6 @@ suppliers_blp = ApiBlueprint(
     __name__,
     url_prefix="/api/v1/suppliers",
     description="Suppliers that deliver, lease or repair equipment (shared by all municipalities)",
-)
-stores_blp = ApiBlueprint(
-    "stores",
-    __name__,
-    url_prefix="/api/v1/stores",
-    description="Stock locations in your municipalities (read only here)",
 )
 devices_blp = ApiBlueprint(
     "devices",
@@ -113,7 +104,6 @@ movements_blp = ApiBlueprint(
 blueprints = (
     products_blp,
     suppliers_blp,
-    stores_blp,
     devices_blp,
     recipients_blp,
     placements_blp,
@@ -269,35 +259,6 @@ class SupplierById(MethodView):
         supplier = _get_or_404(Supplier, supplier_id)
         expected = data.pop("version", None)
         return supplier_ops.update_supplier(_actor(), supplier, expected_version=expected, **data)
-
-
-# --- stores ---------------------------------------------------------------------------
-
-
-@stores_blp.route("")
-class Stores(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
-    @stores_blp.arguments(StoreQuerySchema, location="query")
-    @stores_blp.response(200, StorePageSchema)
-    def get(self, args):
-        """List the stores of your municipalities."""
-        stmt = scoped(select(Store), Store, current_user)
-        for key in ("municipality_id", "kind"):
-            if args[key] is not None:
-                stmt = stmt.where(getattr(Store, key) == args[key])
-        if args["is_active"] is not None:
-            stmt = stmt.where(Store.is_active.is_(args["is_active"]))
-        return cursor_page(stmt, Store.id, limit=args["limit"], cursor=args["cursor"])
-
-
-@stores_blp.route("/<int:store_id>")
-class StoreById(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
-    @stores_blp.response(200, StoreSchema)
-    @stores_blp.alt_response(404, response="NOT_FOUND")
-    def get(self, store_id):
-        """One store."""
-        return get_scoped_or_404(Store, store_id, current_user)
 
 
 # --- devices --------------------------------------------------------------------------

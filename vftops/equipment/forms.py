@@ -55,6 +55,12 @@ class ProductForm(VersionedForm):
     supplier_id = SelectField(
         _l("Supplier"), coerce=_int_or_none, choices=[], validators=[Optional()]
     )
+    monthly_rent = StringField(
+        _l("Monthly rent (NOK)"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("What one leased device costs a month: shows what idle stock costs."),
+        render_kw={"inputmode": "decimal"},
+    )
     is_active = BooleanField(_l("In use"), default=True)
 
 
@@ -63,6 +69,12 @@ class SupplierForm(VersionedForm):
     org_number = StringField(_l("Organisation number"), validators=[Optional(), Length(max=11)])
     support_phone = StringField(_l("Support phone"), validators=[Optional(), Length(max=30)])
     support_email = StringField(_l("Support e-mail"), validators=[Optional(), Length(max=254)])
+    lead_time_days = StringField(
+        _l("Lead time (days)"),
+        validators=[Optional(), Length(max=10)],
+        description=_l("Days from order to delivery: used for suggested stock minimums."),
+        render_kw={"inputmode": "numeric"},
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional()])
 
 

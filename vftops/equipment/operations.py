@@ -608,6 +608,7 @@ def change_status(
     reason: str | None = None,
     checklist: list[str] | None = None,
     expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> Movement:
     """Repair, reset, scrap, lose or find a device that is not installed."""
     check_version(device, expected_version)
@@ -638,7 +639,9 @@ def change_status(
         }.get(wanted, MovementKind.CORRECTION),
     )
     before = audit.snapshot(device, ("status", "store_id"))
-    movement = append_movement(actor, device, kind, wanted, to_store=target_store, reason=reason)
+    movement = append_movement(
+        actor, device, kind, wanted, to_store=target_store, reason=reason, at=at
+    )
     audit.record(
         actor,
         f"device.{kind.value}",
@@ -959,6 +962,7 @@ def replace_device(
     store: Store | None = None,
     reason: str = ReturnReason.FAULTY.value,
     note: str | None = None,
+    at: datetime | None = None,
 ) -> Placement:
     """The faulty-device case in one step: take it back and install a replacement of the
     same category with the same configuration deviations."""
@@ -979,11 +983,13 @@ def replace_device(
         store=store,
         checklist=[],
         note=note,
+        returned_at=at,
     )
     return install(
         actor,
         replacement,
         placement.recipient,
+        installed_at=at,
         config_note=placement.config_note,
         config_settings=dict(placement.config_settings or {}),
         training_note=None,

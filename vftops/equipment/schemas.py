@@ -38,6 +38,34 @@ def _text(**kwargs):
     return ma.fields.String(allow_none=True, **kwargs)
 
 
+class TypedNumber(ma.fields.Field):
+    """A number as a person types it: JSON number or text («149,50»), checked by the operation.
+
+    The operation gives the same translated message as the page form does, so a
+    client sees one rule whichever way the value came in.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ma.ValidationError(_("Not a number."))
+        return value
+
+
+def _kroner_input(**metadata):
+    return TypedNumber(
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "NOK with at most two decimals, as a decimal string or a number",
+            **metadata,
+        },
+    )
+
+
+def _days_input(**metadata):
+    return TypedNumber(allow_none=True, metadata={"type": "integer", "minimum": 1, **metadata})
+
+
 # --- suppliers ------------------------------------------------------------------------
 
 
@@ -54,6 +82,10 @@ class SupplierSchema(ma.Schema):
     )
     support_phone = ma.fields.String(allow_none=True)
     support_email = ma.fields.String(allow_none=True)
+    lead_time_days = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "Days from order to delivery; null: the default lead time"},
+    )
     notes = ma.fields.String(allow_none=True)
     is_active = ma.fields.Boolean()
     created_at = ma.fields.AwareDateTime()
@@ -61,11 +93,15 @@ class SupplierSchema(ma.Schema):
     version = ma.fields.Integer()
 
 
+LEAD_TIME = "Days from order to delivery, a whole number of 1 or more; null clears it"
+
+
 class SupplierCreateSchema(StrictSchema):
     name = ma.fields.String(required=True)
     org_number = _text(metadata={"description": "Nine digits"})
     support_phone = _text()
     support_email = ma.fields.Email(allow_none=True)
+    lead_time_days = _days_input(description=LEAD_TIME)
     notes = _text()
 
 
@@ -74,6 +110,7 @@ class SupplierUpdateSchema(StrictSchema):
     org_number = _text()
     support_phone = _text()
     support_email = ma.fields.Email(allow_none=True)
+    lead_time_days = _days_input(description=LEAD_TIME)
     notes = _text()
     is_active = ma.fields.Boolean()
     version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
@@ -122,6 +159,14 @@ class ProductSchema(ma.Schema):
     )
     supplier_id = ma.fields.Integer(allow_none=True)
     supplier = ma.fields.Nested(SupplierRefSchema, allow_none=True)
+    monthly_rent = ma.fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        metadata={
+            "description": "Monthly rent of one leased device, NOK as a decimal string",
+            "type": "string",
+        },
+    )
     is_active = ma.fields.Boolean()
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
@@ -143,6 +188,7 @@ class ProductCreateSchema(StrictSchema):
     stores_personal_data = ma.fields.Boolean()
     return_checklist = ma.fields.List(ma.fields.String())
     supplier_id = ma.fields.Integer(allow_none=True)
+    monthly_rent = _kroner_input(example="149.00")
 
 
 class ProductUpdateSchema(StrictSchema):
@@ -155,6 +201,7 @@ class ProductUpdateSchema(StrictSchema):
     stores_personal_data = ma.fields.Boolean()
     return_checklist = ma.fields.List(ma.fields.String())
     supplier_id = ma.fields.Integer(allow_none=True)
+    monthly_rent = _kroner_input(example="149.00")
     is_active = ma.fields.Boolean()
     version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
 
@@ -167,31 +214,13 @@ class ProductQuerySchema(CursorQuerySchema):
     is_active = ma.fields.Boolean(load_default=None)
 
 
-# --- stores ---------------------------------------------------------------------------
+# --- stores (the full store API is vftops.stock.api) ---------------------------------
 
 
 class StoreRefSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     kind = ma.fields.String()
-
-
-class StoreSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    municipality_id = ma.fields.Integer()
-    name = ma.fields.String()
-    kind = ma.fields.String(metadata={"enum": STORE_KINDS})
-    responsible_id = ma.fields.Integer(allow_none=True)
-    is_active = ma.fields.Boolean()
-    created_at = ma.fields.AwareDateTime()
-    updated_at = ma.fields.AwareDateTime()
-    version = ma.fields.Integer()
-
-
-class StoreQuerySchema(CursorQuerySchema):
-    municipality_id = ma.fields.Integer(load_default=None)
-    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STORE_KINDS))
-    is_active = ma.fields.Boolean(load_default=None)
 
 
 # --- devices --------------------------------------------------------------------------
@@ -556,7 +585,6 @@ class MovementQuerySchema(CursorQuerySchema):
 
 ProductPageSchema = list_envelope(ProductSchema)
 SupplierPageSchema = list_envelope(SupplierSchema)
-StorePageSchema = list_envelope(StoreSchema)
 DevicePageSchema = list_envelope(DeviceSchema)
 RecipientPageSchema = list_envelope(RecipientListItemSchema)
 PlacementPageSchema = list_envelope(PlacementSchema)

@@ -110,13 +110,14 @@ def _check_responsible(responsible_id, served: set[int]) -> int | None:
     return responsible_id
 
 
-def _shared_municipalities(actor, owner_id: int, ids) -> list[Municipality]:
+def _shared_municipalities(actor, owner_id: int, ids, kept=frozenset()) -> list[Municipality]:
+    """`kept`: shares the store has already; an editor may keep those they do not work in."""
     wanted = {int(i) for i in ids or ()} - {owner_id}
     if not wanted:
         return []
     allowed = municipality_ids(actor) if actor is not None else None
     found = db.session.scalars(select(Municipality).where(Municipality.id.in_(wanted))).all()
-    if len(found) != len(wanted) or (allowed is not None and not wanted <= allowed):
+    if len(found) != len(wanted) or (allowed is not None and not wanted - set(kept) <= allowed):
         message = _l("A store can only be shared with municipalities you work in.")
         raise ValidationError(message, fields={"shared_with_ids": [message]})
     return sorted(found, key=lambda m: m.name)
@@ -218,7 +219,12 @@ def update_store(actor, store: Store, *, expected_version: int | None = None, **
         if key in data:
             setattr(store, key, _text(data[key]))
     if "shared_with_ids" in data:
-        shared = _shared_municipalities(actor, store.municipality_id, data["shared_with_ids"])
+        shared = _shared_municipalities(
+            actor,
+            store.municipality_id,
+            data["shared_with_ids"],
+            kept={m.id for m in store.shared_with},
+        )
         dropped = {m.id for m in store.shared_with} - {m.id for m in shared}
         if dropped and _store_holdings(store, dropped):
             message = _l(

@@ -128,8 +128,22 @@ def levels(store_ids, *, product_id: int | None = None, with_minimum_only: bool 
             clause = and_(clause, column_product == product_id)
         return clause
 
+    def paired(stmt, column_store, column_product):
+        # Only the pairs with a minimum: a join on its unique (store, product) index
+        # instead of counting every shelf of every store and throwing most away.
+        if not with_minimum_only:
+            return stmt
+        return stmt.join(
+            StockMinimum,
+            and_(StockMinimum.store_id == column_store, StockMinimum.product_id == column_product),
+        )
+
     device_rows = db.session.execute(
-        select(Device.store_id, Device.product_id, Device.status, func.count())
+        paired(
+            select(Device.store_id, Device.product_id, Device.status, func.count()),
+            Device.store_id,
+            Device.product_id,
+        )
         .where(
             key_filter(Device.store_id, Device.product_id),
             Device.status.in_(
@@ -141,9 +155,11 @@ def levels(store_ids, *, product_id: int | None = None, with_minimum_only: bool 
     for store_id, pid, status, n in device_rows:
         counts[(store_id, pid)][status] = n
     for store_id, pid, quantity in db.session.execute(
-        select(StockBalance.store_id, StockBalance.product_id, StockBalance.quantity).where(
-            key_filter(StockBalance.store_id, StockBalance.product_id)
-        )
+        paired(
+            select(StockBalance.store_id, StockBalance.product_id, StockBalance.quantity),
+            StockBalance.store_id,
+            StockBalance.product_id,
+        ).where(key_filter(StockBalance.store_id, StockBalance.product_id))
     ):
         counts[(store_id, pid)]["quantity"] = quantity
     minimums = {
@@ -155,12 +171,15 @@ def levels(store_ids, *, product_id: int | None = None, with_minimum_only: bool 
     for key in minimums:
         counts[key]
     for store_id, pid, n in db.session.execute(
-        select(
+        paired(
+            select(
+                PurchaseOrder.store_id,
+                PurchaseOrderLine.product_id,
+                func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity),
+            ).join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id),
             PurchaseOrder.store_id,
             PurchaseOrderLine.product_id,
-            func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity),
         )
-        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
         .where(
             key_filter(PurchaseOrder.store_id, PurchaseOrderLine.product_id),
             PurchaseOrder.status.in_(OPEN_ORDER_STATUSES),
@@ -170,8 +189,13 @@ def levels(store_ids, *, product_id: int | None = None, with_minimum_only: bool 
     ):
         counts[(store_id, pid)]["on_order"] = int(n)
     for store_id, pid, n in db.session.execute(
-        select(Transfer.to_store_id, TransferLine.product_id, func.sum(TransferLine.quantity))
-        .join(Transfer, Transfer.id == TransferLine.transfer_id)
+        paired(
+            select(
+                Transfer.to_store_id, TransferLine.product_id, func.sum(TransferLine.quantity)
+            ).join(Transfer, Transfer.id == TransferLine.transfer_id),
+            Transfer.to_store_id,
+            TransferLine.product_id,
+        )
         .where(
             key_filter(Transfer.to_store_id, TransferLine.product_id),
             Transfer.status == TransferStatus.SENT,
