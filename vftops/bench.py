@@ -12,8 +12,10 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import click
 from sqlalchemy import func, insert, select
@@ -48,8 +50,52 @@ def _copy_rows(table: str, columns: tuple[str, ...], rows) -> None:
         raw.close()
 
 
-def build_dataset(devices: int, recipients: int, movements: int, *, echo=click.echo) -> dict:
+CONSUMABLE_EVERY = 20  # every 20th product is a consumable (batteries, straps …)
+RENTED_EVERY = 10  # every 10th product is leased at a monthly rent
+MINIMUMS_PER_STORE = 10
+CONSUMABLES_PER_STORE = 20
+
+
+def _device(i: int, serialised: list[int], store_ids: list[int], now: datetime) -> dict:
+    """The i-th synthetic device: 60 % installed, the rest on a shelf, a fifth of those in
+    the big central store (the first), a few awaiting reset or on a transfer."""
+    product_index = serialised[i % len(serialised)]
+    row = {
+        "product_index": product_index,
+        "status": "installed",
+        "store": None,
+        "status_changed_at": now - timedelta(days=i % 700),
+        "ownership": "leased" if product_index % RENTED_EVERY == 3 else "owned",
+    }
+    if i % 10 < 6:
+        return row
+    k = i // 10
+    if k % 5 == 0 or len(store_ids) == 1:
+        row["store"] = 0
+    else:
+        row["store"] = 1 + k % (len(store_ids) - 1)
+    if k % 25 == 3 and i % 10 == 9:
+        row["status"] = "awaiting_reset"
+        row["status_changed_at"] = now - timedelta(days=3 + k * 7 % 40)
+    elif k % 500 == 11 and i % 10 == 8:
+        row["status"] = "in_transit"  # on a transfer from that store to the central one
+    else:
+        row["status"] = "in_stock"
+    return row
+
+
+def build_dataset(
+    devices: int,
+    recipients: int,
+    movements: int,
+    *,
+    stores: int = 200,
+    products: int = 2000,
+    echo=click.echo,
+) -> dict:
     """Write the synthetic dataset in bulk. Returns ids the measurements use."""
+    from vftops.agreements.models import Supplier
+    from vftops.auth.models import User, UserRole
     from vftops.auth.operations import create_api_token, create_user
     from vftops.equipment.models import (
         Device,
@@ -58,8 +104,18 @@ def build_dataset(devices: int, recipients: int, movements: int, *, echo=click.e
         Product,
         Recipient,
     )
+    from vftops.org.models import Membership
     from vftops.org.operations import create_municipality
-    from vftops.stock.models import Store
+    from vftops.stock.models import (
+        PurchaseOrder,
+        PurchaseOrderLine,
+        StockBalance,
+        StockMinimum,
+        StockMovement,
+        Store,
+        Transfer,
+        TransferLine,
+    )
 
     started = time.perf_counter()
     municipality = create_municipality(None, name="Benchmark", number="9999")
@@ -75,31 +131,88 @@ def build_dataset(devices: int, recipients: int, movements: int, *, echo=click.e
     db.session.commit()
     mid = municipality.id
     now = datetime.now(UTC)
+    today = now.date()
 
-    store_ids = []
-    for i in range(20):
-        store_ids.append(
-            db.session.execute(
-                insert(Store)
-                .values(municipality_id=mid, name=f"Lager {i:02d}", kind="central")
-                .returning(Store.id)
-            ).scalar_one()
+    echo(f"  suppliers, {products} products, {stores} stores and their responsible people")
+    db.session.execute(
+        insert(Supplier),
+        [
+            {"name": f"Leverandør {i:02d}", "lead_time_days": 7 + 7 * (i % 4), "version": 1}
+            for i in range(20)
+        ],
+    )
+    supplier_ids = list(
+        db.session.scalars(
+            select(Supplier.id).where(Supplier.name.like("Leverandør %")).order_by(Supplier.name)
         )
+    )
     categories = ["safety_alarm", "mobile_alarm", "bed_sensor", "door_sensor", "fall_sensor"]
-    product_ids = []
-    for i in range(50):
-        product_ids.append(
-            db.session.execute(
-                insert(Product)
-                .values(
-                    category=categories[i % len(categories)],
-                    manufacturer="Bench",
-                    model=f"Model {i:03d}",
-                    return_checklist=[],
-                )
-                .returning(Product.id)
-            ).scalar_one()
+    for batch in _batched(
+        {
+            "category": "other"
+            if i % CONSUMABLE_EVERY == CONSUMABLE_EVERY - 1
+            else categories[i % len(categories)],
+            "manufacturer": "Bench",
+            "model": f"Model {i:04d}",
+            "is_serialised": i % CONSUMABLE_EVERY != CONSUMABLE_EVERY - 1,
+            "return_checklist": [],
+            "supplier_id": supplier_ids[i % len(supplier_ids)],
+            "monthly_rent": Decimal(149 + 50 * (i % 7)) if i % RENTED_EVERY == 3 else None,
+            "version": 1,
+        }
+        for i in range(products)
+    ):
+        db.session.execute(insert(Product), batch)
+    product_ids = list(
+        db.session.scalars(
+            select(Product.id).where(Product.manufacturer == "Bench").order_by(Product.model)
         )
+    )
+    serialised = [i for i in range(products) if i % CONSUMABLE_EVERY != CONSUMABLE_EVERY - 1]
+    consumables = [i for i in range(products) if i % CONSUMABLE_EVERY == CONSUMABLE_EVERY - 1]
+
+    # One responsible person with an e-mail address per store.
+    unusable = "!bench-user-cannot-log-in"
+    db.session.execute(
+        insert(User),
+        [
+            {
+                "username": f"lager{i:03d}",
+                "full_name": f"Lageransvarlig {i:03d}",
+                "email": f"lager{i:03d}@bench.example.no",
+                "password_hash": unusable,
+                "version": 1,
+            }
+            for i in range(stores)
+        ],
+    )
+    user_ids = list(
+        db.session.scalars(
+            select(User.id).where(User.username.like("lager%")).order_by(User.username)
+        )
+    )
+    db.session.execute(
+        insert(Membership), [{"user_id": u, "municipality_id": mid} for u in user_ids]
+    )
+    db.session.execute(insert(UserRole), [{"user_id": u, "role": "technician"} for u in user_ids])
+    db.session.execute(
+        insert(Store),
+        [
+            {
+                "municipality_id": mid,
+                "name": f"Lager {i:03d}",
+                "kind": "central" if i == 0 else "supplier" if i % 50 == 49 else "local",
+                "responsible_id": user_ids[i],
+                "version": 1,
+            }
+            for i in range(stores)
+        ],
+    )
+    store_ids = list(
+        db.session.scalars(
+            select(Store.id).where(Store.municipality_id == mid).order_by(Store.name)
+        )
+    )
     db.session.commit()
 
     echo(f"  recipients: {recipients}")
@@ -120,20 +233,32 @@ def build_dataset(devices: int, recipients: int, movements: int, *, echo=click.e
 
     echo(f"  devices: {devices}")
     installed_share = 0.6
-    for batch in _batched(
-        {
-            "product_id": product_ids[i % len(product_ids)],
-            "municipality_id": mid,
-            "serial_number": f"BN{i:08d}",
-            "serial_reversed": f"BN{i:08d}"[::-1],
-            "status": "installed" if i % 10 < 6 else "in_stock",
-            "store_id": None if i % 10 < 6 else store_ids[i % len(store_ids)],
-            "phone_number": f"+479{i:07d}",
-            "ownership": "owned",
-            "version": 1,
-        }
-        for i in range(devices)
-    ):
+    shelf: dict[tuple[int, int], int] = defaultdict(int)  # in stock per store × product
+    in_transit: list[tuple[int, int, int]] = []  # (device number, store, product)
+
+    def device_rows():
+        for i in range(devices):
+            d = _device(i, serialised, store_ids, now)
+            if d["status"] == "in_stock":
+                shelf[(d["store"], d["product_index"])] += 1
+            elif d["status"] == "in_transit":
+                in_transit.append((i, d["store"], d["product_index"]))
+            yield {
+                "product_id": product_ids[d["product_index"]],
+                "municipality_id": mid,
+                "serial_number": f"BN{i:08d}",
+                "serial_reversed": f"BN{i:08d}"[::-1],
+                "status": d["status"],
+                "store_id": store_ids[d["store"]]
+                if d["store"] is not None and d["status"] != "in_transit"
+                else None,
+                "status_changed_at": d["status_changed_at"],
+                "phone_number": f"+479{i:07d}",
+                "ownership": d["ownership"],
+                "version": 1,
+            }
+
+    for batch in _batched(device_rows()):
         db.session.execute(insert(Device), batch)
     db.session.commit()
     first_device = db.session.scalar(select(func.min(Device.id)))
@@ -153,6 +278,29 @@ def build_dataset(devices: int, recipients: int, movements: int, *, echo=click.e
     ):
         db.session.execute(insert(Placement), batch)
     db.session.commit()
+
+    echo("  stock: minimums, consumables, orders and transfers")
+    _stock(
+        mid,
+        today,
+        now,
+        store_ids=store_ids,
+        product_ids=product_ids,
+        supplier_ids=supplier_ids,
+        consumables=consumables,
+        shelf=shelf,
+        in_transit=in_transit,
+        first_device=first_device,
+        models=(
+            PurchaseOrder,
+            PurchaseOrderLine,
+            StockBalance,
+            StockMinimum,
+            StockMovement,
+            Transfer,
+            TransferLine,
+        ),
+    )
 
     # One device with a long life: 400 ledger lines.
     long_device = first_device + 1  # installed (1 % 10 < 6)
@@ -215,6 +363,169 @@ def build_dataset(devices: int, recipients: int, movements: int, *, echo=click.e
     }
 
 
+def _stock(
+    mid,
+    today,
+    now,
+    *,
+    store_ids,
+    product_ids,
+    supplier_ids,
+    consumables,
+    shelf,
+    in_transit,
+    first_device,
+    models,
+) -> None:
+    """Minimums (some short), consumable balances with their ledger, open orders, transfers."""
+    (
+        PurchaseOrder,
+        PurchaseOrderLine,
+        StockBalance,
+        StockMinimum,
+        StockMovement,
+        Transfer,
+        TransferLine,
+    ) = models
+    held: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (store, product), n in shelf.items():
+        held[store].append((product, n))
+    balances, ledger, minimums = [], [], []
+    per_store = min(CONSUMABLES_PER_STORE, len(consumables))
+    for s, store_id in enumerate(store_ids):
+        quantities = {}
+        for c in range(per_store):
+            product = consumables[(s * 7 + c) % len(consumables)]
+            quantity = (s * 31 + c * 17) % 150 + 1
+            quantities[product] = quantity
+            balances.append(
+                {"store_id": store_id, "product_id": product_ids[product], "quantity": quantity}
+            )
+            ledger.append(
+                {
+                    "store_id": store_id,
+                    "product_id": product_ids[product],
+                    "municipality_id": mid,
+                    "at": now - timedelta(days=(s + c) % 90),
+                    "kind": "receive",
+                    "quantity": quantity,
+                    "balance_after": quantity,
+                    "reason": "Leveranse",
+                }
+            )
+        # Ten minimums: devices the store holds and two consumables; about one in seven short.
+        chosen = sorted(held[s])[: MINIMUMS_PER_STORE - 2] + list(quantities.items())[:2]
+        for j, (product, n) in enumerate(chosen):
+            short = (s + j) % 7 == 0
+            minimum = n + 1 + j % 3 if short else max(1, n - 1)
+            minimums.append(
+                {
+                    "store_id": store_id,
+                    "product_id": product_ids[product],
+                    "minimum": minimum,
+                    "reorder_target": minimum + 5,
+                    "version": 1,
+                }
+            )
+    for table, rows in (
+        (StockBalance, balances),
+        (StockMovement, ledger),
+        (StockMinimum, minimums),
+    ):
+        for batch in _batched(rows):
+            db.session.execute(insert(table), batch)
+    db.session.commit()
+
+    # Orders: one on its way per store, one overdue in every third, a draft in every fifth,
+    # one partly received in every seventh; three lines each.
+    orders, order_lines = [], []
+    n = 0
+    for s, store_id in enumerate(store_ids):
+        kinds = [("sent", today + timedelta(days=7))]
+        if s % 3 == 0:
+            kinds.append(("sent", today - timedelta(days=5)))
+        if s % 5 == 0:
+            kinds.append(("draft", None))
+        if s % 7 == 0:
+            kinds.append(("partly_received", today + timedelta(days=2)))
+        for status, expected in kinds:
+            n += 1
+            number = f"B-{n:06d}"
+            orders.append(
+                {
+                    "municipality_id": mid,
+                    "number": number,
+                    "supplier_id": supplier_ids[s % len(supplier_ids)],
+                    "store_id": store_id,
+                    "status": status,
+                    "expected_on": expected,
+                    "sent_at": None if status == "draft" else now - timedelta(days=10),
+                    "version": 1,
+                }
+            )
+            for k in range(3):
+                product = (s * 13 + n * 3 + k) % len(product_ids)
+                order_lines.append(
+                    (
+                        number,
+                        {
+                            "product_id": product_ids[product],
+                            "quantity": 4 + k,
+                            "received_quantity": 2 if status == "partly_received" else 0,
+                        },
+                    )
+                )
+    for batch in _batched(orders):
+        db.session.execute(insert(PurchaseOrder), batch)
+    order_ids = dict(
+        db.session.execute(
+            select(PurchaseOrder.number, PurchaseOrder.id).where(
+                PurchaseOrder.municipality_id == mid
+            )
+        ).all()
+    )
+    for batch in _batched([{"order_id": order_ids[num], **line} for num, line in order_lines]):
+        db.session.execute(insert(PurchaseOrderLine), batch)
+    db.session.commit()
+
+    # Transfers: each device in transit is on its way from its store to the central one.
+    transfers = [
+        {
+            "municipality_id": mid,
+            "from_store_id": store_ids[store],
+            "to_store_id": store_ids[0] if store else store_ids[-1],
+            "status": "sent",
+            "note": f"bench-{i}",
+            "sent_at": now - timedelta(days=1),
+            "version": 1,
+        }
+        for i, store, _product in in_transit
+        if len(store_ids) > 1
+    ]
+    if transfers:
+        for batch in _batched(transfers):
+            db.session.execute(insert(Transfer), batch)
+        transfer_ids = dict(
+            db.session.execute(
+                select(Transfer.note, Transfer.id).where(Transfer.municipality_id == mid)
+            ).all()
+        )
+        db.session.execute(
+            insert(TransferLine),
+            [
+                {
+                    "transfer_id": transfer_ids[f"bench-{i}"],
+                    "product_id": product_ids[product],
+                    "device_id": first_device + i,
+                    "quantity": 1,
+                    "device_status": "in_stock",
+                }
+                for i, _store, product in in_transit
+            ],
+        )
+    db.session.commit()
+
+
 def _time(call: Callable[[], object], samples: int) -> list[float]:
     times = []
     for _ in range(samples):
@@ -249,7 +560,11 @@ def existing_dataset() -> dict | None:
         "token": token,
         "long_device": first_device + 1,
         "recipient": db.session.scalar(select(func.min(Recipient.id))) + 1,
-        "store": db.session.scalar(select(func.min(Store.id))),
+        "store": db.session.scalar(
+            select(Store.id).where(
+                Store.municipality_id == municipality.id, Store.name == "Lager 000"
+            )
+        ),
         "serial_fragment": f"{devices // 2:08d}"[-6:],
     }
 
@@ -261,12 +576,16 @@ def run_bench(
     recipients: int,
     movements: int,
     samples: int,
+    stores: int = 200,
+    products: int = 2000,
     echo=click.echo,
     reuse: bool = False,
 ):
     ids = existing_dataset() if reuse else None
     if ids is None:
-        ids = build_dataset(devices, recipients, movements, echo=echo)
+        ids = build_dataset(
+            devices, recipients, movements, stores=stores, products=products, echo=echo
+        )
     else:
         echo("  measuring the dataset an earlier run built")
     db.session.remove()
@@ -312,6 +631,8 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
         ("device list, filtered, first page", get(pages, "/devices?status=installed")),
         ("device list, filtered, page 2000", get(pages, "/devices?status=installed&page=2000")),
         ("device list API, first page", get(api, "/api/v1/devices?status=in_stock&limit=50")),
+        ("shortfall board, all stores", get(pages, "/stock")),
+        ("store levels page, big store", get(pages, f"/stock/stores/{ids['store']}")),
     ]
     for name, call in checks:
         call()  # warm up caches and plans
@@ -349,7 +670,23 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
         assert response.status_code == 200, response.get_json()
     results.append(("install (API)", install_times))
     results.append(("return (API)", return_times))
+    results.append(("stock digest, all stores (dry run)", _time_notify(app, samples, echo)))
     return [(name, statistics.median(t), _p95(t)) for name, t in results]
+
+
+def _time_notify(app, samples: int, echo) -> list[float]:
+    """`flask vftops notify --dry-run`: every store's digest read and every e-mail written."""
+    from vftops.stock.notify import run_notify
+
+    times = []
+    for _ in range(min(samples, 3)):
+        with app.app_context():
+            start = time.perf_counter()
+            result = run_notify(dry_run=True)
+            times.append((time.perf_counter() - start) * 1000)
+            db.session.remove()
+    echo(f"  measured the stock digest: {len(result.sent)} e-mails, {result.items} items")
+    return times
 
 
 def _login(client) -> None:

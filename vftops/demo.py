@@ -21,6 +21,8 @@ DEMO_USERS = [
     ("servicedesk", "Siri Servicedesk", [Role.SERVICEDESK], ["5035", "5034"], []),
     ("tekniker", "Tore Tekniker", [Role.TECHNICIAN], ["5035", "5034"], []),
     ("innkjop", "Ingrid Innkjøp", [Role.PROCUREMENT], ["5035", "5034"], []),
+    # Runs the shared store: moves stock like a technician, orders like procurement.
+    ("lagerleder", "Lars Lagerleder", [Role.TECHNICIAN, Role.PROCUREMENT], ["5035", "5034"], []),
     ("leder", "Line Leder", [Role.MANAGER], ["5035"], ["Hjemmetjenesten sone nord"]),
     ("revisor", "Rolf Revisor", [Role.AUDITOR], ["5035", "5034"], []),
 ]
@@ -84,6 +86,8 @@ def load_demo() -> dict[str, object]:
             unit_ids=[units[u].id for u in unit_names],
         )
     from vftops.equipment.demo import load_equipment_demo
+    from vftops.stock.demo import load_stock_demo
 
-    load_equipment_demo(municipalities, units, users)
+    equipment = load_equipment_demo(municipalities, units, users)
+    load_stock_demo(municipalities, users, **equipment)
     return {"municipalities": municipalities, "units": units, "users": users}

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from tests.browser.test_roles_in_browser import PHONE, log_in, nb
 
 PRODUCT = "Tunstall Lifeline Smart Hub"
-STORE = "Sentrallager Værnes"
+STORE = "Hjelpemiddellageret"
 
 
 def _choose(page, label: str, option_starting_with: str) -> None:

@@ -5,12 +5,35 @@ from __future__ import annotations
 from vftops.bench import run_bench
 from vftops.extensions import db
 
+NAMES = [
+    "GET /healthz",
+    "serial search (page)",
+    "serial search (API)",
+    "device page, 400-line history",
+    "recipient page",
+    "device list, filtered, first page",
+    "device list, filtered, page 2000",
+    "device list API, first page",
+    "shortfall board, all stores",
+    "store levels page, big store",
+    "install (API)",
+    "return (API)",
+    "stock digest, all stores (dry run)",
+]
+
 
 def test_bench_builds_a_small_dataset_and_measures_everything(app):
     """`flask vftops bench` on a tiny dataset reports every measurement, on both databases."""
     with app.app_context():
         rows = run_bench(
-            app, devices=200, recipients=100, movements=2000, samples=2, echo=lambda *_: None
+            app,
+            devices=200,
+            recipients=100,
+            movements=2000,
+            samples=2,
+            stores=4,
+            products=40,
+            echo=lambda *_: None,
         )
         from sqlalchemy import func, select
 
@@ -22,17 +45,42 @@ def test_bench_builds_a_small_dataset_and_measures_everything(app):
             app, devices=0, recipients=0, movements=0, samples=1, echo=lambda *_: None, reuse=True
         )
     names = [name for name, _median, _p95 in rows]
-    assert names == [
-        "GET /healthz",
-        "serial search (page)",
-        "serial search (API)",
-        "device page, 400-line history",
-        "recipient page",
-        "device list, filtered, first page",
-        "device list, filtered, page 2000",
-        "device list API, first page",
-        "install (API)",
-        "return (API)",
-    ]
+    assert names == NAMES
     assert all(median > 0 and p95 >= median for _n, median, p95 in rows)
     assert [n for n, _m, _p in again] == names
+
+
+def test_bench_dataset_gives_the_stock_pages_something_to_show(app):
+    """The stock part of the dataset: every store has a responsible person with e-mail,
+    some rows are short, orders are overdue, devices wait for reset and leased ones
+    cost rent, so the measured pages and the digest do real work."""
+    from sqlalchemy import func, select
+
+    from vftops.auth.models import User
+    from vftops.bench import build_dataset
+    from vftops.core.models import local_today
+    from vftops.equipment.models import Device
+    from vftops.stock import queries
+    from vftops.stock.models import StockBalance, StockMinimum, Store, Transfer
+    from vftops.stock.notify import run_notify
+
+    with app.app_context():
+        build_dataset(200, 50, 400, stores=4, products=40, echo=lambda *_: None)
+        bench = db.session.scalar(select(User).where(User.username == "bench"))
+        stores = db.session.scalars(select(Store)).all()
+        assert len(stores) == 4
+        assert all(s.responsible is not None and s.responsible.email for s in stores)
+        minimums = db.session.scalar(select(func.count(StockMinimum.id)))
+        short = queries.shortfalls(bench)
+        assert 0 < len(short) < minimums
+        assert db.session.scalar(select(func.count(StockBalance.id))) > 0
+        assert db.session.scalars(queries.orders_for(bench, overdue=True)).first() is not None
+        assert db.session.scalar(select(func.count(Transfer.id))) > 0
+        digests = queries.digests(queries.store_ids_for(bench), today=local_today())
+        assert any(d.waiting_reset for d in digests.values())
+        idle = queries.idle_costs(queries.store_ids_for(bench))
+        assert sum(row.cost_per_month for row in idle) > 0
+        assert db.session.scalar(select(func.count(Device.id)).where(Device.status == "in_transit"))
+        result = run_notify(dry_run=True)
+        assert len(result.sent) == len({d.store.responsible_id for d in digests.values()})
+        assert all("@bench.example.no" in mail.email for mail in result.sent)

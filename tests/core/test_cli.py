@@ -9,7 +9,16 @@ from sqlalchemy import func, select
 
 from tests.conftest import login
 
-DEMO_USERNAMES = ["admin", "it", "servicedesk", "tekniker", "innkjop", "leder", "revisor"]
+DEMO_USERNAMES = [
+    "admin",
+    "it",
+    "servicedesk",
+    "tekniker",
+    "innkjop",
+    "lagerleder",
+    "leder",
+    "revisor",
+]
 DEMO_PASSWORD = "vftops-demo-2026"
 ADMIN_PASSWORD = "fjellvann-og-furu-42"
 

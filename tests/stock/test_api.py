@@ -728,6 +728,38 @@ def test_cancelled_transfer_puts_everything_back(app, factories, tech, world):
     assert tech.post(f"/api/v1/transfers/{transfer['id']}/receive").status_code == 409
 
 
+def test_only_the_receiving_side_receives_and_only_the_sending_side_calls_back(
+    app, tech, tech_b, world
+):
+    """Meråker sees a transfer between the joint store and Stjørdal's own store, but may not
+    land it in, or call it back to, the Stjørdal store it cannot see."""
+    _receive(app, world.joint, world.battery, 6)
+    _receive(app, world.central, world.battery, 6)
+
+    def send(source, target):
+        body = {
+            "from_store_id": source.id,
+            "to_store_id": target.id,
+            "quantities": [{"product_id": world.battery.id, "quantity": 2}],
+        }
+        response = tech.post("/api/v1/transfers", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    to_central = send(world.joint, world.central)
+    assert tech_b.get(f"/api/v1/transfers/{to_central}").status_code == 200
+    assert tech_b.post(f"/api/v1/transfers/{to_central}/receive", json={}).status_code == 404
+    assert _level(tech, world.central, world.battery)["available"] == 6
+    assert tech_b.post(f"/api/v1/transfers/{to_central}/cancel", json={}).status_code == 200
+    assert _level(tech_b, world.joint, world.battery)["available"] == 6
+
+    to_joint = send(world.central, world.joint)
+    assert tech_b.post(f"/api/v1/transfers/{to_joint}/cancel", json={}).status_code == 404
+    assert _level(tech, world.central, world.battery)["available"] == 4
+    assert tech_b.post(f"/api/v1/transfers/{to_joint}/receive", json={}).status_code == 200
+    assert _level(tech_b, world.joint, world.battery)["available"] == 8
+
+
 def test_refused_transfers_move_nothing(app, factories, tech, buyer, world):
     """An unknown serial is named; an archived store refuses; more batteries than there are is a
     409; Meråker's store is a 404 while the joint store takes Stjørdal's alarm."""

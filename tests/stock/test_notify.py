@@ -641,3 +641,34 @@ def test_waiting_since_comes_from_the_ledger_time(app, world, inbox, cli):
     text, _html = parts(inbox.to("lagersjef@example.no"))
     since = nb_date(_today(app) - timedelta(days=30))
     assert f"2 × Tunstall Lifeline Vi venter på tilbakestilling, den eldste siden {since}" in text
+
+
+def test_waiting_for_reset_counts_norwegian_days(app, world, monkeypatch):
+    """More than 7 days: the status changed on a Norwegian calendar day before today − 7. Just
+    after midnight in Oslo on today − 7 is still 7 days (the day before in UTC); just before
+    that midnight is 8 days."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from vftops.equipment.models import Device
+    from vftops.extensions import db
+    from vftops.stock.queries import digests
+
+    monkeypatch.setitem(app.config, "STOCK_RESET_WARN_DAYS", 7)
+    oslo = ZoneInfo("Europe/Oslo")
+    today = _today(app)
+    midnight = datetime.combine(today - timedelta(days=7), time.min, tzinfo=oslo)
+
+    def waiting_serials(changed_at):
+        with app.app_context():
+            db.session.execute(
+                update(Device)
+                .where(Device.id == world.fresh.id)
+                .values(status_changed_at=changed_at)
+            )
+            db.session.commit()
+            found = digests([world.central.id], today=today)[world.central.id]
+            return sum(n for _product, n, _oldest in found.waiting_reset)
+
+    assert waiting_serials(midnight + timedelta(minutes=30)) == 1  # only LV-OLD-1
+    assert waiting_serials(midnight - timedelta(minutes=30)) == 2

@@ -20,7 +20,7 @@ from vftops.extensions import db
 from vftops.org.models import Municipality
 from vftops.stock import operations as st
 from vftops.stock import queries as q
-from vftops.stock.models import StockMovement, Store
+from vftops.stock.models import StockMovement, Store, Transfer
 
 
 @pytest.fixture
@@ -161,6 +161,66 @@ def test_two_technicians_taking_the_last_alarm_to_their_cars_at_once(app, factor
             select(Movement.kind).where(Movement.device_id == device.id).order_by(Movement.id)
         ).all()
         assert kinds == ["receive", "transfer_out"]
+
+
+def test_a_store_is_not_archived_while_a_transfer_to_it_is_sent(app, factories, shop, monkeypatch):
+    """Archiving checks that nothing is under way, then saves. A transfer sent to the store in
+    between must not leave an archived store with a delivery on its way: one of the two wins."""
+    factories.device(shop.alarm, shop.central, serial="LATE-1")
+    checked, sent = threading.Event(), threading.Event()
+    original = st._check_can_archive
+
+    def check_then_dawdle(store):
+        original(store)
+        checked.set()
+        sent.wait(2)  # the other technician presses «Send» now
+
+    monkeypatch.setattr(st, "_check_can_archive", check_then_dawdle)
+    outcomes: list[object] = [None, None]
+
+    def archive():
+        with app.app_context():
+            try:
+                st.update_store(None, _get(Store, shop.car), is_active=False)
+                db.session.commit()
+                outcomes[0] = "archived"
+            except ConflictError as exc:
+                db.session.rollback()
+                outcomes[0] = exc
+            finally:
+                db.session.remove()
+
+    def send():
+        with app.app_context():
+            try:
+                source, target = _get(Store, shop.central), _get(Store, shop.car)
+                checked.wait(5)
+                st.send_transfer(None, source, target, serials=["LATE-1"])
+                db.session.commit()
+                outcomes[1] = "sent"
+            except ConflictError as exc:
+                db.session.rollback()
+                outcomes[1] = exc
+            finally:
+                sent.set()
+                db.session.remove()
+
+    threads = [threading.Thread(target=archive), threading.Thread(target=send)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sum(isinstance(o, str) for o in outcomes) == 1, outcomes
+    with app.app_context():
+        car = _get(Store, shop.car)
+        under_way = db.session.scalar(
+            select(func.count()).select_from(Transfer).where(Transfer.to_store_id == car.id)
+        )
+        device = db.session.scalar(select(Device).where(Device.serial_number == "LATE-1"))
+        assert (car.is_active, under_way, device.status) in (
+            (False, 0, "in_stock"),
+            (True, 1, "in_transit"),
+        )
 
 
 def test_a_device_in_transit_is_in_neither_store(app, factories, shop):
@@ -361,6 +421,35 @@ def test_a_meraker_device_can_live_in_the_shared_store(app, factories):
         # Meråker cannot leave the shared store while its devices are in it.
         with pytest.raises(ConflictError, match="ligger fortsatt på dette lageret"):
             st.update_store(None, store, shared_with_ids=[])
+
+
+def test_a_device_in_repair_counts_only_in_a_store_that_serves_it(app, factories, shop):
+    """In repair, a device still counts in the store it comes back to: that store must serve
+    the device's municipality and be in use, as for any other move into a store."""
+    other = factories.municipality(name="Meråker", number="5034")
+    foreign = factories.store(other, name="Meråker lager")
+    device = factories.device(shop.alarm, shop.central, serial="REP-1")
+    with app.app_context():
+        alarm = _get(Product, shop.alarm)
+        with pytest.raises(ValidationError, match="en annen kommune"):
+            eq.change_status(
+                None,
+                db.session.get(Device, device.id),
+                "in_repair",
+                store=_get(Store, foreign),
+            )
+        db.session.rollback()
+        st.update_store(None, _get(Store, shop.car), is_active=False)
+        db.session.commit()
+        with pytest.raises(ConflictError, match="arkivert"):
+            eq.change_status(
+                None, db.session.get(Device, device.id), "in_repair", store=_get(Store, shop.car)
+            )
+        db.session.rollback()
+        assert q.level_for(_get(Store, foreign), alarm).in_repair == 0
+        eq.change_status(None, db.session.get(Device, device.id), "in_repair")
+        db.session.commit()
+        assert q.level_for(_get(Store, shop.central), alarm).in_repair == 1
 
 
 def test_ordering_receiving_in_parts_and_more_than_ordered(app, factories, shop):
@@ -609,6 +698,67 @@ def test_a_count_turns_differences_into_ledger_lines(app, factories, shop):
         assert found.id
         assert missing_kept.id
         assert astray.id
+
+
+def test_a_quantity_counted_while_the_count_is_confirmed_is_refused(app, shop):
+    """One technician saves a counted quantity just as the other confirms the count: the late
+    figure would never reach the ledger, so it is refused, not silently kept."""
+    from vftops.stock.models import StockCount, StockCountQuantity
+
+    with app.app_context():
+        central = _get(Store, shop.central)
+        st.receive_consumables(None, central, _get(Product, shop.battery), 10)
+        count_id = st.start_count(None, central).id
+        db.session.commit()
+    confirmed = threading.Event()
+    outcome: list[object] = [None]
+
+    def count_batteries():
+        with app.app_context():
+            try:
+                count = db.session.get(StockCount, count_id)  # the page is open
+                battery = _get(Product, shop.battery)
+                confirmed.wait(5)
+                st.set_count_quantity(None, count, battery, 7)
+                db.session.commit()
+                outcome[0] = "saved"
+            except ConflictError as exc:
+                db.session.rollback()
+                outcome[0] = exc
+            finally:
+                db.session.remove()
+
+    counter = threading.Thread(target=count_batteries)
+    counter.start()
+    with app.app_context():
+        st.confirm_count(None, db.session.get(StockCount, count_id))
+        db.session.commit()
+    confirmed.set()
+    counter.join(30)
+    assert isinstance(outcome[0], ConflictError), outcome
+    with app.app_context():
+        assert db.session.scalar(select(func.count(StockCountQuantity.id))) == 0
+        assert st.balance(_get(Store, shop.central), _get(Product, shop.battery)) == 10
+
+
+def test_a_count_of_an_archived_store_moves_nothing_into_it(app, factories, shop):
+    """A count on the (empty) car finds an alarm registered in the central store. If the car is
+    archived meanwhile, confirming must not move the alarm into an archived store."""
+    factories.device(shop.alarm, shop.central, serial="CNT-ARC")
+    with app.app_context():
+        car = _get(Store, shop.car)
+        count = st.start_count(None, car)
+        st.add_count_scans(None, count, ["CNT-ARC"])
+        st.update_store(None, car, is_active=False)
+        db.session.commit()
+        with pytest.raises(ConflictError, match="arkivert"):
+            st.confirm_count(None, count)
+        db.session.rollback()
+        device = db.session.scalar(select(Device).where(Device.serial_number == "CNT-ARC"))
+        assert (device.store_id, device.status) == (shop.central.id, "in_stock")
+        st.cancel_count(None, count)
+        db.session.commit()
+        assert count.status == "cancelled"
 
 
 def test_available_history_walks_back_through_the_ledger(app, factories, shop):

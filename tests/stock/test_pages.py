@@ -218,6 +218,87 @@ def test_order_button_makes_a_draft_order_up_to_the_target(app, client, factorie
     assert response.headers["Location"] == expected
 
 
+def test_order_button_counts_what_is_on_its_way_from_another_store(app, client, factories, world):
+    """Devices on a transfer to the store fill it up too: 6 − 1 available − 2 incoming = 3.
+    When transfers cover the target there is nothing to order, and no order is made."""
+    from vftops.stock import operations as st
+
+    w = world
+    factories.device(w["alarm"], w["local"], serial="HERE-1")
+    for n in range(5):
+        factories.device(w["alarm"], w["central"], serial=f"ON-WAY-{n}")
+    set_minimum(app, w["local"], w["alarm"], 3, target=6)
+
+    def send(serials):
+        in_app(
+            app,
+            lambda: st.send_transfer(
+                None, get(Store, w["central"].id), get(Store, w["local"].id), serials=serials
+            ),
+        )
+
+    send(["ON-WAY-0", "ON-WAY-1"])
+    login(client, w["buyer"])
+    board = client.get("/stock").get_data(as_text=True)
+    assert "3 på et utkast til avrop" in text_of(board)
+    url = f"/stock/stores/{w['local'].id}/products/{w['alarm'].id}/order"
+    assert client.post(url, data={"csrf_token": csrf_from(board)}).status_code == 302
+
+    def draft_lines():
+        with app.app_context():
+            return [
+                (line.product_id, line.quantity)
+                for line in db.session.scalars(select(PurchaseOrder)).one().lines
+            ]
+
+    assert draft_lines() == [(w["alarm"].id, 3)]
+
+    send(["ON-WAY-2", "ON-WAY-3", "ON-WAY-4"])
+    html = client.get("/stock").get_data(as_text=True)
+    board = text_of(html)
+    assert "Kvislamarka minilager" in board  # still short until the transfers are received
+    assert "Dekket av det som er bestilt eller underveis" in board
+    assert "Bestill det som mangler" not in board
+    refused = client.post(url, data={"csrf_token": csrf_from(html)}, follow_redirects=True)
+    assert (
+        "Ingenting å bestille: det som er bestilt eller underveis, fyller allerede "
+        "Kvislamarka minilager opp til 6." in text_of(refused.get_data(as_text=True))
+    )
+    assert draft_lines() == [(w["alarm"].id, 3)]
+
+
+def test_a_device_can_be_taken_back_to_a_store_shared_with_its_municipality(
+    app, client, factories, world
+):
+    """Meråker shares its store with Stjørdal: a Stjørdal alarm taken back from a recipient can
+    go to it, so the return form offers it (and not Meråker's own, unshared store)."""
+    from vftops.equipment.models import Device
+
+    w = world
+    device = factories.device(w["alarm"], w["central"], serial="BACK-1")
+    placement = factories.placement(device, factories.recipient(w["m"]))
+    login(client, w["tech"])
+    url = f"/placements/{placement.id}/return"
+    html = client.get(url).get_data(as_text=True)
+    store_select = html.split('name="store_id"')[1].split("</select>")[0]
+    assert "Felleslager Meråker" in store_select
+    assert "Sentrallager Værnes" in store_select
+    assert "Meråker sykehjem" not in store_select
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(html),
+            "reason": "faulty",
+            "destination": "store",
+            "store_id": w["shared"].id,
+        },
+    )
+    assert response.status_code == 302, text_of(response.get_data(as_text=True))[-600:]
+    with app.app_context():
+        back = get(Device, device.id)
+        assert (back.store_id, back.status) == (w["shared"].id, "awaiting_reset")
+
+
 def test_technician_without_order_rights_cannot_order(app, client, world):
     w = world
     set_minimum(app, w["central"], w["alarm"], 1)
@@ -363,6 +444,10 @@ def test_store_page_shows_levels_and_highlights_shortfall(app, client, factories
     html = client.get(f"/stock/stores/{w['shared'].id}").get_data(as_text=True)
     page = text_of(html)
     assert "Delt med Stjørdal" in page
+    # The main menu names the module «Lager»; the store's own figures are its «Beholdning».
+    nav = html.split('data-testid="main-nav"')[1].split("</ul>")[0]
+    assert re.search(r'href="/stock">\s*Lager\s*</a>', nav)
+    assert '<h2 class="h5">Beholdning</h2>' in html
     row = re.search(
         rf'<tr class="table-danger" data-testid="level-row" data-product="{w["alarm"].id}">(.*?)</tr>',
         html,

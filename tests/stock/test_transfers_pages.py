@@ -318,3 +318,41 @@ def test_another_municipalitys_transfer_is_not_found(app, client, world, factori
     assert client.get(f"/stock/transfers/new?from_store_id={world.far.id}").status_code == 404
     with app.app_context():
         assert db.session.get(Transfer, transfer_id).status == "sent"
+
+
+def test_a_sharer_lands_a_transfer_only_in_a_store_it_may_use(app, client, world, factories):
+    """Meråker shares a store with Stjørdal. A transfer from it to Stjørdal's own central store
+    shows to Meråker, but Meråker can only call it back, never receive it into Stjørdal's store."""
+    from vftops.org.models import Municipality
+    from vftops.stock import operations as st
+    from vftops.stock.models import Store
+
+    with app.app_context():
+        joint = st.create_store(
+            None,
+            db.session.get(Municipality, world.other.id),
+            name="Felleslager",
+            shared_with_ids=[world.m.id],
+        )
+        st.receive_consumables(None, joint, db.session.get(Product, world.battery.id), 5)
+        t = st.send_transfer(
+            None,
+            joint,
+            db.session.get(Store, world.central.id),
+            quantities=[(db.session.get(Product, world.battery.id), 2)],
+        )
+        db.session.commit()
+        transfer_id, joint_id = t.id, joint.id
+    login(client, factories.user("technician", municipalities=[world.other]))
+    page = text(client.get(f"/stock/transfers/{transfer_id}"))
+    assert "Tatt imot på Sentrallager" not in page
+    assert "Avbryt: tilbake til Felleslager" in page
+    assert f'href="/stock/stores/{world.central.id}"' not in page
+    data = {"csrf_token": csrf_from(page), "version": version_of(page)}
+    assert client.post(f"/stock/transfers/{transfer_id}/receive", data=data).status_code == 404
+    with app.app_context():
+        assert db.session.get(Transfer, transfer_id).status == "sent"
+    done = client.post(f"/stock/transfers/{transfer_id}/cancel", data=data, follow_redirects=True)
+    assert f"Overføring {transfer_id} er avbrutt: alt er tilbake på Felleslager." in text(done)
+    assert levels(app, joint_id, world.battery.id) == (5, 0)
+    assert levels(app, world.central.id, world.battery.id) == (10, 0)

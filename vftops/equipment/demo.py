@@ -15,15 +15,17 @@ from vftops.agreements.operations import create_supplier
 from vftops.equipment import operations as ops
 from vftops.equipment.models import DeviceStatus, Placement
 from vftops.extensions import db
-from vftops.stock.models import StoreKind
-from vftops.stock.operations import create_store
+from vftops.stock.demo import create_demo_stores
 
+# (name, support phone, support e-mail, lead time in days)
 SUPPLIERS = [
-    ("Tunstall Norge AS", "22 00 00 01", "support@tunstall.example.no"),
-    ("Careium AS", "22 00 00 02", "kundeservice@careium.example.no"),
-    ("Evondos Norge AS", "22 00 00 03", "support@evondos.example.no"),
-    ("Phoniro AS", "22 00 00 04", "support@phoniro.example.no"),
+    ("Tunstall Norge AS", "22 00 00 01", "support@tunstall.example.no", 10),
+    ("Careium AS", "22 00 00 02", "kundeservice@careium.example.no", 14),
+    ("Evondos Norge AS", "22 00 00 03", "support@evondos.example.no", 21),
+    ("Phoniro AS", "22 00 00 04", "support@phoniro.example.no", 28),
 ]
+# Monthly rent of the leased products (kroner).
+MONTHLY_RENT = {"E300": "690.00", "GPS-klokke Q": "149.00"}
 
 # (supplier, category, manufacturer, model, personal data, lifetime months,
 #  extra checklist items, standard configuration)
@@ -176,13 +178,14 @@ ACCESS = [
 ]
 
 
-def load_equipment_demo(municipalities: dict, units: dict, users: dict) -> None:
+def load_equipment_demo(municipalities: dict, units: dict, users: dict) -> dict:
     """Suppliers, products, stores, about 300 devices and 100 recipients. Caller commits."""
     rnd = random.Random(2026)  # noqa: S311 - demo data, not security
     tech = users["tekniker"]
     stjordal, meraker = municipalities["5035"], municipalities["5034"]
     suppliers = [
-        create_supplier(None, name=n, support_phone=p, support_email=e) for n, p, e in SUPPLIERS
+        create_supplier(None, name=n, support_phone=p, support_email=e, lead_time_days=d)
+        for n, p, e, d in SUPPLIERS
     ]
     products = []
     for sup, category, manufacturer, model, personal, life, extra, config in PRODUCTS:
@@ -197,13 +200,10 @@ def load_equipment_demo(municipalities: dict, units: dict, users: dict) -> None:
                 return_checklist=extra,
                 standard_configuration=config,
                 supplier_id=suppliers[sup].id,
+                monthly_rent=MONTHLY_RENT.get(model),
             )
         )
-    stores = {
-        "central": create_store(None, stjordal, name="Sentrallager Værnes", kind=StoreKind.CENTRAL),
-        "kvisla": create_store(None, stjordal, name="Kvislamarka minilager", kind=StoreKind.LOCAL),
-        "meraker": create_store(None, meraker, name="Meråker sykehjem lager", kind=StoreKind.LOCAL),
-    }
+    stores = create_demo_stores(municipalities, users)
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(days=540)
 
@@ -316,6 +316,7 @@ def load_equipment_demo(municipalities: dict, units: dict, users: dict) -> None:
                     replacement,
                     destination="repair",
                     note="Mistet forbindelse til responssenteret",
+                    at=min(installed + timedelta(days=30 + n * 37 % 170), now - timedelta(days=1)),
                 )
         elif n % 10 == 3:  # service ended, device back and reset
             returned = installed + timedelta(days=rnd.randint(30, 120))
@@ -390,3 +391,9 @@ def load_equipment_demo(municipalities: dict, units: dict, users: dict) -> None:
         if device.status == DeviceStatus.IN_STOCK:
             ops.change_status(tech, device, "scrapped", reason="Utløpt levetid")
     db.session.flush()
+    return {
+        "suppliers": suppliers,
+        "products": products,
+        "stores": stores,
+        "recipients": recipients,
+    }

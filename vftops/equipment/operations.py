@@ -624,7 +624,9 @@ def change_status(
         target_store = _check_store(store or device.store, device.municipality_id)
     elif wanted == DeviceStatus.IN_REPAIR:
         # At the supplier, but still counted as the store's (it comes back there).
-        target_store = store or device.store
+        target_store = (
+            _check_store(store, device.municipality_id) if store is not None else device.store
+        )
     if wanted == DeviceStatus.IN_STOCK and current == DeviceStatus.AWAITING_RESET:
         ticked = cl.clean_checklist(device.product, checklist)
         if not cl.is_complete(ticked):

@@ -87,18 +87,28 @@ def _actor():
 def _store_choices(field, *, blank: str | None = None, municipality_id: int | None = None):
     stores = db.session.scalars(queries.stores_for(current_user)).all()
     if municipality_id is not None:
-        stores = [s for s in stores if s.municipality_id == municipality_id]
+        # Its own municipality's stores and those shared with it (the operations allow both).
+        stores = [s for s in stores if s.serves(municipality_id)]
     pairs = [(s.id, f"{s.name} ({s.municipality.name})") for s in stores]
     field.choices = choices(([("", blank)] if blank else []) + pairs)
 
 
 def _product_choices(field, *, blank: str | None = None, serialised_only: bool = True):
-    rows = db.session.scalars(queries.products()).all()
+    # A catalogue can hold thousands of products: read only the columns the
+    # option needs and translate each category once, not once per option.
+    stmt = select(Product.id, Product.manufacturer, Product.model, Product.category).where(
+        Product.is_active.is_(True)
+    )
     if serialised_only:
-        rows = [p for p in rows if p.is_serialised]
+        stmt = stmt.where(Product.is_serialised.is_(True))
+    labels = {key: str(label) for key, label in CATEGORY_LABELS.items()}
+    rows = db.session.execute(stmt.order_by(Product.manufacturer, Product.model)).all()
     field.choices = choices(
         ([("", blank)] if blank else [])
-        + [(p.id, f"{p.name} – {CATEGORY_LABELS.get(p.category, p.category)}") for p in rows]
+        + [
+            (pid, f"{manufacturer} {model} – {labels.get(category, category)}")
+            for pid, manufacturer, model, category in rows
+        ]
     )
 
 

@@ -38,6 +38,7 @@ from vftops.stock.models import (
     Transfer,
 )
 from vftops.stock.queries import (
+    landing_store_or_404,
     levels,
     minimum_or_404,
     order_or_404,
@@ -654,9 +655,11 @@ class TransferReceive(MethodView):
     def post(self, data, transfer_id):
         """Everything arrived: the lines go onto the receiving store's shelf.
 
-        409 if it is already received or cancelled (`details.status`).
+        Only for those who may use the receiving store (404 otherwise); 409 if it is
+        already received or cancelled (`details.status`).
         """
         transfer = transfer_or_404(transfer_id, current_user)
+        landing_store_or_404(transfer, current_user, receiving=True)
         return ops.receive_transfer(_actor(), transfer, expected_version=data.get("version"))
 
 
@@ -670,9 +673,11 @@ class TransferCancel(MethodView):
     def post(self, data, transfer_id):
         """Call a transfer back: everything returns to the sending store.
 
-        409 if it is already received or cancelled (`details.status`).
+        Only for those who may use the sending store (404 otherwise); 409 if it is
+        already received or cancelled (`details.status`).
         """
         transfer = transfer_or_404(transfer_id, current_user)
+        landing_store_or_404(transfer, current_user, receiving=False)
         return ops.cancel_transfer(_actor(), transfer, expected_version=data.get("version"))
 
 
@@ -760,11 +765,13 @@ class OrderFromShortfall(MethodView):
     @orders_blp.response(201, PurchaseOrderSchema)
     @orders_blp.alt_response(200, schema=PurchaseOrderSchema, description="Added to the open draft")
     @orders_blp.alt_response(404, response="NOT_FOUND")
+    @orders_blp.alt_response(409, response="CONFLICT")
     def post(self, data):
         """Order what is missing up to the reorder target, from the product's supplier.
 
+        The level's `to_order`: what is on order or on a transfer to the store counts.
         A new draft (201), or a line on the store's open draft to that supplier
-        (200). The product needs a supplier (422 otherwise).
+        (200). The product needs a supplier (422 otherwise); nothing to order is a 409.
         """
         store = _store(data["store_id"])
         product = _product(data["product_id"])

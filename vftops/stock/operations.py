@@ -84,7 +84,13 @@ def whole_number(value, field: str, *, minimum: int = 0, required: bool = True) 
 
 
 def _require_active(store: Store, field: str = "store_id") -> None:
-    if not store.is_active:
+    """Refuse an archived store. Read under a share lock on the store's row, held to the end
+    of the transaction: archiving locks the row before it checks that the store is empty, so
+    no stock can arrive between that check and the archiving (SQLite: one writer anyway)."""
+    in_use = db.session.scalar(
+        select(Store.is_active).where(Store.id == store.id).with_for_update(read=True)
+    )
+    if not in_use:
         message = _l("%(store)s is archived and takes no stock.", store=store.name)
         raise ConflictError(message, fields={field: [message]})
 
@@ -258,6 +264,9 @@ def update_store(actor, store: Store, *, expected_version: int | None = None, **
 
 
 def _check_can_archive(store: Store) -> None:
+    # Lock the row first: whatever sends stock here waits (see _require_active), then
+    # finds the store archived; or it came first, and is counted below.
+    db.session.execute(select(Store.id).where(Store.id == store.id).with_for_update())
     devices = _store_holdings(store)
     quantity = db.session.scalar(
         select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
@@ -1190,7 +1199,23 @@ def order_shortfall(actor, store: Store, product: Product) -> PurchaseOrder:
     from vftops.stock.queries import level_for
 
     level = level_for(store, product)
-    quantity = max(level.target - level.available - level.on_order, 1)
+    # The board's «to order»: what is on order or on a transfer here fills the shelf too.
+    quantity = level.to_order
+    if quantity < 1:
+        message = _l(
+            "Nothing to order: what is on order or on its way already fills %(store)s up to %(n)d.",
+            store=store.name,
+            n=level.target,
+        )
+        raise ConflictError(
+            message,
+            details={
+                "target": level.target,
+                "available": level.available,
+                "on_order": level.on_order,
+                "incoming": level.incoming,
+            },
+        )
     supplier = product.supplier
     if supplier is None:
         message = _l("%(name)s has no supplier. Set one on the product first.", name=product.name)
@@ -1322,6 +1347,8 @@ def set_count_quantity(actor, count: StockCount, product: Product, counted) -> S
         row = StockCountQuantity(count_id=count.id, product_id=product.id, counted=counted)
         db.session.add(row)
     row.counted = counted
+    # Bump the version, as a scan does: a figure saved while someone confirms collides.
+    count.updated_at = utcnow()
     return row
 
 
@@ -1345,6 +1372,7 @@ def confirm_count(
     check_version(count, expected_version)
     _check_open(count)
     store = count.store
+    _require_active(store)  # archived during the count: nothing may move into it
     why = _text(reason) or f"Varetelling {count.id}"
     result = count_result(count)
     lost_ids = {int(i) for i in lost_device_ids or ()}

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.core.models import UTCDateTime, local_day, local_today, utcnow
+from vftops.core.models import OSLO, UTCDateTime, local_day, local_today, utcnow
 from vftops.core.scope import scoped
 from vftops.equipment.models import (
     Device,
@@ -114,12 +114,20 @@ class Level:
         return (share, -self.shortfall, self.store.name, self.product.name)
 
 
-def levels(store_ids, *, product_id: int | None = None, with_minimum_only: bool = False):
+def levels(
+    store_ids,
+    *,
+    product_id: int | None = None,
+    with_minimum_only: bool = False,
+    short_only: bool = False,
+):
     """Stock levels per store × product for the given store ids (a list or a subquery).
 
     Five aggregate queries, whatever the number of stores: devices by status,
     consumable balances, minimums, open order lines and incoming transfers.
+    `short_only`: only the rows below their minimum.
     """
+    with_minimum_only = with_minimum_only or short_only
     counts: dict[tuple[int, int], dict] = defaultdict(lambda: defaultdict(int))
 
     def key_filter(column_store, column_product):
@@ -162,10 +170,17 @@ def levels(store_ids, *, product_id: int | None = None, with_minimum_only: bool 
         ).where(key_filter(StockBalance.store_id, StockBalance.product_id))
     ):
         counts[(store_id, pid)]["quantity"] = quantity
+    # Plain rows: the minimum objects are loaded below for the rows kept only.
     minimums = {
         (row.store_id, row.product_id): row
-        for row in db.session.scalars(
-            select(StockMinimum).where(key_filter(StockMinimum.store_id, StockMinimum.product_id))
+        for row in db.session.execute(
+            select(
+                StockMinimum.id,
+                StockMinimum.store_id,
+                StockMinimum.product_id,
+                StockMinimum.minimum,
+                StockMinimum.reorder_target,
+            ).where(key_filter(StockMinimum.store_id, StockMinimum.product_id))
         )
     }
     for key in minimums:
@@ -205,8 +220,18 @@ def levels(store_ids, *, product_id: int | None = None, with_minimum_only: bool 
         counts[(store_id, pid)]["incoming"] = int(n)
     if with_minimum_only:
         counts = {k: v for k, v in counts.items() if k in minimums}
+    if short_only:
+        # Decided before loading stores and products: a pair holds either devices
+        # (serialised) or a balance (consumable), so available is one or the other.
+        in_stock = DeviceStatus.IN_STOCK.value
+        counts = {
+            k: v
+            for k, v in counts.items()
+            if v.get("quantity", 0) + v.get(in_stock, 0) < minimums[k].minimum
+        }
     stores = _by_id(Store, {k[0] for k in counts}, joinedload(Store.municipality))
     products = _by_id(Product, {k[1] for k in counts}, joinedload(Product.supplier))
+    minimum_rows = _by_id(StockMinimum, {minimums[k].id for k in counts if k in minimums})
     result = []
     for (store_id, pid), c in counts.items():
         product = products[pid]
@@ -224,7 +249,7 @@ def levels(store_ids, *, product_id: int | None = None, with_minimum_only: bool 
                 on_order=c.get("on_order", 0),
                 minimum=minimum.minimum if minimum else None,
                 reorder_target=minimum.reorder_target if minimum else None,
-                minimum_row=minimum,
+                minimum_row=minimum_rows[minimum.id] if minimum else None,
             )
         )
     result.sort(key=lambda lv: (lv.store.name, lv.product.manufacturer, lv.product.model))
@@ -250,7 +275,7 @@ def shortfalls(user, *, store_id: int | None = None) -> list[Level]:
     ids = store_ids_for(user)
     if store_id is not None:
         ids = ids.where(Store.id == store_id)
-    short = [lv for lv in levels(ids, with_minimum_only=True) if lv.is_short]
+    short = [lv for lv in levels(ids, short_only=True) if lv.is_short]
     short.sort(key=lambda lv: lv.severity)
     return short
 
@@ -688,13 +713,14 @@ def digests(store_ids, *, today: date | None = None) -> dict[int, StoreDigest]:
     """What each store's responsible person should hear about today, for many stores at once."""
     today = today or local_today()
     warn_days = current_app.config["STOCK_RESET_WARN_DAYS"]
-    cutoff = datetime.combine(today - timedelta(days=warn_days), time.min, tzinfo=UTC)
+    # Waited more than `warn_days` Norwegian days: changed before midnight in Oslo that day.
+    cutoff = datetime.combine(today - timedelta(days=warn_days), time.min, tzinfo=OSLO)
     out: dict[int, StoreDigest] = {}
 
     def entry(store: Store) -> StoreDigest:
         return out.setdefault(store.id, StoreDigest(store=store))
 
-    for level in levels(store_ids, with_minimum_only=True):
+    for level in levels(store_ids, short_only=True):
         if level.is_short:
             entry(level.store).shortfalls.append(level)
     for order in db.session.scalars(
@@ -791,6 +817,15 @@ def transfer_or_404(transfer_id, user) -> Transfer:
     if transfer is None:
         abort(404)
     return transfer
+
+
+def landing_store_or_404(transfer: Transfer, user, *, receiving: bool) -> Store:
+    """The store a transfer lands in: the receiving one, or the sending one when called back.
+
+    Either end makes a transfer visible; landing it changes the stock of that one
+    store, so the user must be able to use it (another municipality's store: 404).
+    """
+    return store_or_404(transfer.to_store_id if receiving else transfer.from_store_id, user)
 
 
 def count_or_404(count_id, user) -> StockCount:

@@ -89,8 +89,9 @@ def _minimum_row(store: Store, product: Product) -> StockMinimum | None:
 
 
 def shortfall_order_quantity(level) -> int:
-    """What «Order what is missing» puts on the order: up to the target, less what is on order."""
-    return max(level.target - level.available - level.on_order, 1)
+    """What «Order what is missing» puts on the order: up to the target, less what is on
+    order or on its way (0: nothing to order)."""
+    return level.to_order
 
 
 # --- charts (the geometry here, the drawing in templates/stock/_charts.html) -------------

@@ -693,11 +693,22 @@ def transfer_new():
 @require(P.STOCK_VIEW)
 def transfer_detail(transfer_id: int):
     transfer = queries.transfer_or_404(transfer_id, current_user)
-    return _render("stock/transfer_detail.html", transfer=transfer)
+    # Either end makes it visible; only a store the user may use is a link or a place to land.
+    usable = set(
+        db.session.scalars(
+            queries.store_ids_for(current_user, active_only=False).where(
+                Store.id.in_([transfer.from_store_id, transfer.to_store_id])
+            )
+        )
+    )
+    return _render("stock/transfer_detail.html", transfer=transfer, usable=usable)
 
 
-def _finish_transfer(transfer_id: int, run, done_message: Callable[[Transfer], str]):
+def _finish_transfer(
+    transfer_id: int, run, done_message: Callable[[Transfer], str], *, receiving: bool
+):
     transfer = queries.transfer_or_404(transfer_id, current_user)
+    queries.landing_store_or_404(transfer, current_user, receiving=receiving)
     form = VersionedForm()
     if form.validate_on_submit():
         # While it is still under way the version guards against acting on an old page;
@@ -734,6 +745,7 @@ def transfer_receive(transfer_id: int):
             id=t.id,
             store=t.to_store.name,
         ),
+        receiving=True,
     )
 
 
@@ -748,6 +760,7 @@ def transfer_cancel(transfer_id: int):
             id=t.id,
             store=t.from_store.name,
         ),
+        receiving=False,
     )
 
 
