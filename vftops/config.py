@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = Path(os.environ.get("VFTOPS_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+INSTANCE_DIR = Path(os.environ.get("VFTOPS_INSTANCE_DIR", PROJECT_ROOT / "instance")).resolve()
 
 
 def _env_int(name: str, default: int) -> int:
