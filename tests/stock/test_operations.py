@@ -792,3 +792,26 @@ def test_available_history_walks_back_through_the_ledger(app, factories, shop):
         assert series[today - timedelta(days=5)] == 3
         assert series[today - timedelta(days=2)] == 2
         assert series[today] == 2
+
+
+def test_counted_quantities_are_saved_all_or_none(app, factories, shop):
+    """Two consumables counted, one typed wrong: neither is saved, and the wrong one is named."""
+    straps = factories.product("other", model="Armbånd", is_serialised=False)
+    with app.app_context():
+        from vftops.stock.models import StockCountQuantity
+
+        central = _get(Store, shop.central)
+        battery, strap = _get(Product, shop.battery), db.session.get(Product, straps.id)
+        count = st.start_count(None, central)
+        db.session.commit()
+        with pytest.raises(ValidationError) as refused:
+            st.set_count_quantities(None, count, [(battery, "8"), (strap, "-1")])
+        assert list(refused.value.fields) == [f"counted-{strap.id}"]
+        db.session.commit()
+        assert db.session.scalar(select(func.count(StockCountQuantity.id))) == 0
+        st.set_count_quantities(None, count, [(battery, "8"), (strap, "3")])
+        db.session.commit()
+        saved = db.session.execute(
+            select(StockCountQuantity.product_id, StockCountQuantity.counted)
+        ).all()
+        assert sorted(saved) == sorted([(battery.id, 8), (strap.id, 3)])

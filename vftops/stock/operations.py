@@ -1334,6 +1334,23 @@ def add_count_scans(actor, count: StockCount, serial_lines: list[str]) -> dict[s
 
 
 @operation
+def set_count_quantities(actor, count: StockCount, amounts) -> list[StockCountQuantity]:
+    """Save several counted quantities: all of them, or none with each bad one named
+    (fields `counted-<product id>`)."""
+    _check_open(count)
+    fields: dict[str, list] = {}
+    for product, value in amounts:
+        try:
+            _check_consumable(product)
+            whole_number(value, f"counted-{product.id}")
+        except ValidationError as exc:
+            fields[f"counted-{product.id}"] = next(iter(exc.fields.values()))
+    if fields:
+        raise _invalid(fields)
+    return [set_count_quantity(actor, count, product, value) for product, value in amounts]
+
+
+@operation
 def set_count_quantity(actor, count: StockCount, product: Product, counted) -> StockCountQuantity:
     _check_open(count)
     _check_consumable(product)

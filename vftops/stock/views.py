@@ -272,9 +272,8 @@ def stores():
     by_status = queries.status_by_store(ids) if ids else {}
     short: dict[int, int] = {}
     if ids:
-        for level in queries.levels(ids, with_minimum_only=True):
-            if level.is_short:
-                short[level.store.id] = short.get(level.store.id, 0) + 1
+        for level in queries.levels(ids, with_minimum_only=True, short_only=True):
+            short[level.store.id] = short.get(level.store.id, 0) + 1
     return render_template(
         "stock/stores.html",
         stores=rows,

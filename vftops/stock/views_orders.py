@@ -127,7 +127,6 @@ def _show_refusal(
     `place(name, messages)` places messages for names the form has no field for
     (order lines, scanned lines) and answers whether it did.
     """
-    db.session.rollback()
     placed = False
     for name, messages in exc.fields.items():
         texts = [str(m) for m in messages]
@@ -811,7 +810,6 @@ def count_start(store_id: int):
     try:
         count = ops.start_count(_actor(), store, note=request.form.get("note"))
     except ConflictError as exc:
-        db.session.rollback()
         open_id = exc.details.get("count_id")
         if open_id is None:
             flash(str(exc.message), "danger")
@@ -987,26 +985,21 @@ def count_quantities(count_id: int):
             select(Product).where(Product.id.in_([pid for pid, _v in wanted]))
         )
     }
-    status = 200
-    for pid, value in wanted:
-        product = products.get(pid)
-        if product is None:
-            abort(404)
-        try:
-            ops.set_count_quantity(_actor(), count, product, value)
-        except DomainError as exc:
-            status = max(status, exc.status)
-            for messages in exc.fields.values() or [[exc.message]]:
-                quantity_errors.setdefault(pid, []).extend(str(m) for m in messages)
-            if exc.status == 409:
-                flash(str(exc.message), "danger")
-    if quantity_errors:
-        db.session.rollback()  # all the counted quantities, or none
+    if any(pid not in products for pid, _v in wanted):
+        abort(404)
+    try:
+        ops.set_count_quantities(_actor(), count, [(products[pid], value) for pid, value in wanted])
+    except DomainError as exc:
+        if exc.status == 409:
+            flash(str(exc.message), "danger")
+        for name, messages in exc.fields.items():
+            pid = _as_int(name.removeprefix("counted-"))
+            quantity_errors.setdefault(pid, []).extend(str(m) for m in messages)
         extra = form.extra_product_id.data
         if extra in quantity_errors:
             form.extra_counted.errors = quantity_errors.pop(extra)
         return _render_count(
-            count, status=status, quantity_form=form, quantity_errors=quantity_errors
+            count, status=exc.status, quantity_form=form, quantity_errors=quantity_errors
         )
     if wanted:
         flash(
