@@ -96,6 +96,8 @@ class Config:
     IMPORT_DIR = os.environ.get("VFTOPS_IMPORT_DIR", str(INSTANCE_DIR / "imports"))
 
     PAGE_SIZE = 50
+    # Long lists count their rows up to here and then say «more than …».
+    LIST_COUNT_CAP = _env_int("LIST_COUNT_CAP", 10_000)
     API_MAX_LIMIT = 500
 
     # Stock: lead time when a supplier has none recorded; the digest warns about

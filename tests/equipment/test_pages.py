@@ -332,3 +332,24 @@ def test_service_ended_with_devices_out_is_listed(client, setup, factories):
     detail = client.get(f"/recipients/{s['recipient'].id}").get_data(as_text=True)
     assert "Ola Nordmann" in detail
     assert "+4791234567" in detail
+
+
+def test_long_device_list_counts_up_to_the_cap(app, client, setup, factories):
+    """Above the cap the list says «more than …» and still pages to the last device."""
+    s = setup
+    for i in range(60):
+        factories.device(s["product"], s["store"], serial=f"C{i:03d}")
+    login(client, s["tech"])
+    app.config["LIST_COUNT_CAP"] = 100
+    html = client.get("/devices").get_data(as_text=True)
+    assert re.search(r'data-testid="device-count">\s*60 enheter', html)
+    assert "Side 1 av 2" in html
+    app.config["LIST_COUNT_CAP"] = 5
+    html = client.get("/devices").get_data(as_text=True)
+    assert re.search(r'data-testid="device-count">\s*Mer enn 5 enheter', html)
+    assert "Side 1<" in html and "Side 1 av" not in html
+    assert "C049" in html and "C050" not in html
+    assert 'page=2">Neste' in html
+    last = client.get("/devices?page=2").get_data(as_text=True)
+    assert "C050" in last and "C059" in last and "C049" not in last
+    assert ">Neste<" not in last and ">Forrige<" in last

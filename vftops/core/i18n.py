@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app, has_request_context, session
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 
 from vftops.config import PROJECT_ROOT
@@ -38,6 +38,11 @@ def format_d(value: date | datetime | None) -> str:
     return format_date(value, "dd.MM.yyyy")
 
 
+def format_number(value) -> str:
+    """10 000 in Norwegian, 10,000 in English."""
+    return format_decimal(value)
+
+
 def init_babel(app) -> None:
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "vftops" / "translations")
@@ -45,3 +50,4 @@ def init_babel(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["d"] = format_d
+    app.jinja_env.filters["format_number"] = format_number

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app
-from sqlalchemy import Select
+from sqlalchemy import Select, func, literal_column, select
 
 from vftops.extensions import db
 
@@ -51,3 +51,61 @@ def cursor_page(
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].id)
     return CursorPage(items=rows, next_cursor=next_cursor, limit=limit)
+
+
+@dataclass
+class CappedPage:
+    """A numbered page of a list whose total is counted only up to a cap.
+
+    Counting 200,000 matching rows exactly costs more than the page itself, and
+    nobody reads «page 4 of 3,600»: above the cap the page says «more than …».
+    """
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int  # exact when not `capped`; else the cap
+    capped: bool
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def pages(self) -> int | None:
+        """The number of pages, when the total is known."""
+        if self.capped:
+            return None
+        return max(1, -(-self.total // self.per_page))
+
+
+def capped_page(stmt: Select, *, page: int, per_page: int, cap: int | None = None) -> CappedPage:
+    """Items of `page` (1-based) of the ordered `stmt`, and the total counted up to `cap`
+    (default: the `LIST_COUNT_CAP` setting)."""
+    cap = cap or current_app.config["LIST_COUNT_CAP"]
+    page = max(page, 1)
+    rows = list(db.session.scalars(stmt.limit(per_page + 1).offset((page - 1) * per_page)).unique())
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    if page == 1 and not has_next:
+        total, capped = len(rows), False
+    else:
+        # One narrow column: PostgreSQL can count from the index alone.
+        limited = (
+            stmt.with_only_columns(literal_column("1"), maintain_column_froms=True)
+            .order_by(None)
+            .limit(cap + 1)
+            .subquery()
+        )
+        counted = db.session.scalar(select(func.count()).select_from(limited))
+        total, capped = min(counted, cap), counted > cap
+    return CappedPage(rows, page, per_page, total, capped, has_next)

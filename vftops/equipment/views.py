@@ -18,6 +18,7 @@ from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.i18n import format_d
 from vftops.core.models import utcnow
+from vftops.core.pagination import capped_page
 from vftops.core.permissions import Permission, login_required, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
 from vftops.core.web import flash_domain_error, submit
@@ -147,9 +148,7 @@ def _device_filters() -> tuple[DeviceFilterForm, dict]:
 def devices():
     filters, criteria = _device_filters()
     stmt = queries.devices_for(current_user, **criteria).order_by(Device.serial_number)
-    page = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
-    )
+    page = capped_page(stmt, page=request.args.get("page", 1, type=int), per_page=50)
     placements = queries.open_placements_by_device(
         [d.id for d in page.items if d.status == DeviceStatus.INSTALLED]
     )

@@ -84,7 +84,7 @@ class Level:
     on_order: int = 0  # ordered and not yet received
     minimum: int | None = None
     reorder_target: int | None = None
-    minimum_row: StockMinimum | None = None
+    minimum_id: int | None = None
 
     @property
     def target(self) -> int:
@@ -231,7 +231,6 @@ def levels(
         }
     stores = _by_id(Store, {k[0] for k in counts}, joinedload(Store.municipality))
     products = _by_id(Product, {k[1] for k in counts}, joinedload(Product.supplier))
-    minimum_rows = _by_id(StockMinimum, {minimums[k].id for k in counts if k in minimums})
     result = []
     for (store_id, pid), c in counts.items():
         product = products[pid]
@@ -249,7 +248,7 @@ def levels(
                 on_order=c.get("on_order", 0),
                 minimum=minimum.minimum if minimum else None,
                 reorder_target=minimum.reorder_target if minimum else None,
-                minimum_row=minimum_rows[minimum.id] if minimum else None,
+                minimum_id=minimum.id if minimum else None,
             )
         )
     result.sort(key=lambda lv: (lv.store.name, lv.product.manufacturer, lv.product.model))

@@ -155,7 +155,7 @@ class LevelSchema(ma.Schema):
     minimum = ma.fields.Integer(allow_none=True)
     reorder_target = ma.fields.Integer(allow_none=True)
     minimum_id = ma.fields.Function(
-        lambda lv: lv.minimum_row.id if lv.minimum_row is not None else None,
+        lambda lv: lv.minimum_id,
         metadata={"type": "integer", "nullable": True, "description": "The stock minimum row"},
     )
     shortfall = ma.fields.Integer(metadata={"description": "How many below the minimum"})
