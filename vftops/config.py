@@ -105,6 +105,32 @@ class Config:
     STOCK_DEFAULT_LEAD_DAYS = _env_int("STOCK_DEFAULT_LEAD_DAYS", 14)
     STOCK_RESET_WARN_DAYS = _env_int("STOCK_RESET_WARN_DAYS", 7)
 
+    # Support: priority = matrix[urgency][impact]; SLA per priority in minutes
+    # (acknowledge, resolve) on a calendar («24x7» or «business»: Monday to
+    # Friday within SUPPORT_BUSINESS_HOURS, not Norwegian public holidays). A
+    # municipality may set its own targets on the SLA page.
+    SUPPORT_PRIORITY_MATRIX = {
+        "high": {"high": 1, "medium": 2, "low": 3},
+        "medium": {"high": 2, "medium": 3, "low": 4},
+        "low": {"high": 3, "medium": 4, "low": 4},
+    }
+    SUPPORT_SLA = {
+        1: (15, 4 * 60, "24x7"),
+        2: (60, 8 * 60, "24x7"),
+        3: (4 * 60, 3 * 8 * 60, "business"),
+        4: (8 * 60, 10 * 8 * 60, "business"),
+    }
+    SUPPORT_BUSINESS_HOURS = os.environ.get("SUPPORT_BUSINESS_HOURS", "08:00-16:00")
+    # «Breaching soon»: less than this share of the time to resolve is left.
+    SUPPORT_WARN_PERCENT = _env_int("SUPPORT_WARN_PERCENT", 25)
+    # Defaults for a municipality without its own support settings.
+    SUPPORT_AUTO_CLOSE_DAYS = _env_int("SUPPORT_AUTO_CLOSE_DAYS", 7)
+    SUPPORT_INCIDENT_THRESHOLD = _env_int("SUPPORT_INCIDENT_THRESHOLD", 10)
+    SUPPORT_INCIDENT_WINDOW_MINUTES = _env_int("SUPPORT_INCIDENT_WINDOW_MINUTES", 15)
+    # Photos and PDFs on tickets: stored here under random names, never served directly.
+    ATTACHMENT_DIR = os.environ.get("VFTOPS_ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
+    ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
     # Outgoing e-mail (the daily stock digest). No MAIL_SERVER: nothing is sent.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = _env_int("MAIL_PORT", 25)

@@ -14,11 +14,13 @@ from vftops.equipment.models import (
 )
 from vftops.org.models import Membership, Municipality, Unit, UnitMembership
 from vftops.stock.models import Store
+from vftops.support.models import FunctionTest, Team, Ticket
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "Device",
+    "FunctionTest",
     "LoginSession",
     "Membership",
     "Movement",
@@ -29,6 +31,8 @@ __all__ = [
     "Relative",
     "Store",
     "Supplier",
+    "Team",
+    "Ticket",
     "Unit",
     "UnitMembership",
     "User",

@@ -25,6 +25,9 @@ class Supplier(TimestampMixin, VersionedMixin, db.Model):
     org_number: Mapped[str | None] = mapped_column(String(9), nullable=True)
     support_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
     support_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # For «who to contact about what»: when support answers, and what it costs outside.
+    support_hours: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    out_of_hours_note: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # Days from order to delivery: feeds the suggested stock minimum.
     lead_time_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -136,7 +136,13 @@ def record(
 
 # Tables that only ever grow. The ORM refuses changes to their rows (models
 # set __append_only__), and these triggers refuse them for every other client.
-APPEND_ONLY_TABLES = ("audit_events", "movements", "stock_movements", "order_receipts")
+APPEND_ONLY_TABLES = (
+    "audit_events",
+    "movements",
+    "stock_movements",
+    "order_receipts",
+    "ticket_entries",
+)
 
 
 def append_only_sql(dialect: str, table: str) -> list[str]:

@@ -52,6 +52,11 @@ class Permission(enum.StrEnum):
     STOCK_MANAGE = "stock.manage"
     STORES_MANAGE = "stores.manage"
     ORDERS_MANAGE = "orders.manage"
+    TICKETS_VIEW = "tickets.view"
+    TICKETS_CREATE = "tickets.create"
+    TICKETS_MANAGE = "tickets.manage"
+    SUPPORT_CONFIGURE = "support.configure"
+    TESTS_RECORD = "tests.record"
 
 
 PERMISSION_LABELS = {
@@ -70,6 +75,11 @@ PERMISSION_LABELS = {
     Permission.STOCK_MANAGE: _l("Move stock: consumables, transfers, deliveries and counts"),
     Permission.STORES_MANAGE: _l("Keep stores and their stock minimums"),
     Permission.ORDERS_MANAGE: _l("Create, send and cancel purchase orders"),
+    Permission.TICKETS_VIEW: _l("See support tickets, queues and reports"),
+    Permission.TICKETS_CREATE: _l("Report a fault or ask for help (create tickets)"),
+    Permission.TICKETS_MANAGE: _l("Acknowledge, assign, escalate and resolve tickets"),
+    Permission.SUPPORT_CONFIGURE: _l("Keep teams, routing rules and SLA targets"),
+    Permission.TESTS_RECORD: _l("Record periodic function tests"),
 }
 
 _EVERYONE = {Permission.ORG_VIEW}
@@ -79,9 +89,16 @@ _EVERYONE = {Permission.ORG_VIEW}
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.IT: frozenset(_EVERYONE | {P.USERS_VIEW, P.EQUIPMENT_VIEW, P.STOCK_VIEW}),
+    Role.IT: frozenset(
+        _EVERYONE
+        | {P.USERS_VIEW, P.EQUIPMENT_VIEW, P.STOCK_VIEW}
+        | {P.TICKETS_VIEW, P.TICKETS_CREATE, P.TICKETS_MANAGE}
+    ),
     Role.SERVICEDESK: frozenset(
-        _EVERYONE | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.RECIPIENTS_MANAGE, P.STOCK_VIEW}
+        _EVERYONE
+        | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.RECIPIENTS_MANAGE, P.STOCK_VIEW}
+        | {P.TICKETS_VIEW, P.TICKETS_CREATE, P.TICKETS_MANAGE, P.SUPPORT_CONFIGURE}
+        | {P.TESTS_RECORD}
     ),
     Role.TECHNICIAN: frozenset(
         _EVERYONE
@@ -94,13 +111,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.STOCK_VIEW,
             P.STOCK_MANAGE,
             P.STORES_MANAGE,
+            P.TICKETS_VIEW,
+            P.TICKETS_CREATE,
+            P.TICKETS_MANAGE,
+            P.TESTS_RECORD,
         }
     ),
     Role.PROCUREMENT: frozenset(
         _EVERYONE
         | {P.EQUIPMENT_VIEW, P.CATALOGUE_MANAGE, P.STOCK_VIEW, P.STORES_MANAGE, P.ORDERS_MANAGE}
+        | {P.TICKETS_VIEW}
     ),
-    Role.MANAGER: frozenset(_EVERYONE | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.STOCK_VIEW}),
+    Role.MANAGER: frozenset(
+        _EVERYONE
+        | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.STOCK_VIEW, P.TICKETS_VIEW, P.TICKETS_CREATE}
+    ),
     Role.AUDITOR: frozenset(p for p in Permission if p.value.endswith(".view")),
 }
 

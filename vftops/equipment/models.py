@@ -113,6 +113,10 @@ class Product(TimestampMixin, VersionedMixin, db.Model):
         UniqueConstraint("manufacturer", "model"),
         CheckConstraint("lifetime_months IS NULL OR lifetime_months > 0", name="lifetime_positive"),
         CheckConstraint("monthly_rent IS NULL OR monthly_rent >= 0", name="rent_not_negative"),
+        CheckConstraint(
+            "test_interval_months IS NULL OR test_interval_months > 0",
+            name="test_interval_positive",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +139,8 @@ class Product(TimestampMixin, VersionedMixin, db.Model):
     )
     # Monthly rent of one leased device, for the cost of idle leased stock.
     monthly_rent: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
+    # Periodic function test («periodisk alarmkontroll»): every so many months.
+    test_interval_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
     is_active: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=true()
     )
@@ -385,6 +391,10 @@ class Visit(TimestampMixin, VersionedMixin, db.Model):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The support ticket the visit is for, when planned from one.
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id"), nullable=True, index=True
+    )
 
     recipient: Mapped[Recipient] = relationship()
     device: Mapped[Device | None] = relationship()

@@ -1,0 +1,926 @@
+"""The only code that changes tickets, teams, routing rules, SLA targets and function tests.
+
+Every change writes a line in the ticket's work log (for people) and an audit
+event (for the record) in the same savepoint as the change itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from vftops.core import audit
+from vftops.core.db import check_version, operation
+from vftops.core.errors import ConflictError, ValidationError
+from vftops.core.models import utcnow
+from vftops.core.permissions import Permission
+from vftops.core.validation import invalid, text_or_none
+from vftops.equipment.models import Device, Placement, Recipient
+from vftops.extensions import db
+from vftops.support import sla
+from vftops.support.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    TRANSITIONS,
+    WAITING_STATUSES,
+    Channel,
+    EntryKind,
+    Level,
+    Priority,
+    ReporterKind,
+    RoutingRule,
+    SlaTarget,
+    SupportSettings,
+    Team,
+    TeamKind,
+    Ticket,
+    TicketEntry,
+    TicketKind,
+    TicketStatus,
+)
+
+S = TicketStatus
+
+
+# --- settings: priority, SLA, routing ---------------------------------------------------
+
+
+def priority_for(urgency: str, impact: str) -> int:
+    """The priority the configured urgency × impact matrix gives."""
+    return int(current_app.config["SUPPORT_PRIORITY_MATRIX"][urgency][impact])
+
+
+def business_hours():
+    return sla.parse_hours(current_app.config["SUPPORT_BUSINESS_HOURS"])
+
+
+def sla_targets(municipality_id: int) -> dict[int, tuple[int, int, str]]:
+    """(minutes to acknowledge, minutes to resolve, calendar) per priority."""
+    targets = {int(p): tuple(v) for p, v in current_app.config["SUPPORT_SLA"].items()}
+    for row in db.session.scalars(
+        select(SlaTarget).where(SlaTarget.municipality_id == municipality_id)
+    ):
+        targets[row.priority] = (row.acknowledge_minutes, row.resolve_minutes, row.calendar)
+    return targets
+
+
+def settings_for(municipality_id: int) -> dict[str, int]:
+    row = db.session.get(SupportSettings, municipality_id)
+    config = current_app.config
+    return {
+        "auto_close_days": row.auto_close_days if row else config["SUPPORT_AUTO_CLOSE_DAYS"],
+        "incident_threshold": row.incident_threshold
+        if row
+        else config["SUPPORT_INCIDENT_THRESHOLD"],
+        "incident_window_minutes": row.incident_window_minutes
+        if row
+        else config["SUPPORT_INCIDENT_WINDOW_MINUTES"],
+    }
+
+
+def route(
+    municipality_id: int,
+    *,
+    kind: str,
+    category: str | None,
+    product_ids: set[int],
+    system: str | None,
+) -> tuple[Team | None, RoutingRule | None]:
+    """The team the first matching active rule names, else the default team."""
+    rules = db.session.scalars(
+        select(RoutingRule)
+        .join(Team, Team.id == RoutingRule.team_id)
+        .where(
+            RoutingRule.municipality_id == municipality_id,
+            RoutingRule.is_active.is_(True),
+            Team.is_active.is_(True),
+        )
+        .order_by(RoutingRule.position, RoutingRule.id)
+    )
+    for rule in rules:
+        if rule.matches(kind=kind, category=category, product_ids=product_ids, system=system):
+            return rule.team, rule
+    default = db.session.scalar(
+        select(Team).where(
+            Team.municipality_id == municipality_id,
+            Team.is_default.is_(True),
+            Team.is_active.is_(True),
+        )
+    )
+    return default, None
+
+
+def _deadlines(ticket: Ticket) -> None:
+    """Work out both deadlines from the creation time, the priority and the time paused."""
+    ack, resolve, calendar = sla_targets(ticket.municipality_id)[ticket.priority]
+    hours = business_hours()
+    ticket.sla_calendar = calendar
+    ticket.acknowledge_due_at = sla.add_minutes(ticket.created_at, ack, calendar, hours)
+    ticket.resolve_due_at = sla.add_minutes(
+        ticket.created_at, resolve + ticket.paused_minutes, calendar, hours
+    )
+    warn_after = resolve * (100 - current_app.config["SUPPORT_WARN_PERCENT"]) // 100
+    ticket.resolve_warn_at = sla.add_minutes(
+        ticket.created_at, warn_after + ticket.paused_minutes, calendar, hours
+    )
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _choice(value, allowed, field: str, message, fields: dict) -> str | None:
+    if value in {a.value for a in allowed}:
+        return value
+    fields[field] = [message]
+    return None
+
+
+def _entry(actor, ticket: Ticket, kind: str, body: str, at: datetime | None = None) -> TicketEntry:
+    entry = TicketEntry(
+        ticket_id=ticket.id,
+        author_id=actor.id if actor is not None else None,
+        kind=kind,
+        body=body,
+        at=at or utcnow(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _check_assignee(user, municipality_id: int, field: str = "assignee_id") -> None:
+    from vftops.core.scope import municipality_ids
+
+    if user is None:
+        return
+    if not user.is_active_user or not user.can(Permission.TICKETS_MANAGE):
+        message = _l("Choose someone who handles tickets.")
+        raise ValidationError(message, fields={field: [message]})
+    if municipality_id not in municipality_ids(user):
+        message = _l("That person does not work in the ticket's municipality.")
+        raise ValidationError(message, fields={field: [message]})
+
+
+def _check_team(team: Team | None, municipality_id: int, field: str = "team_id") -> None:
+    if team is None:
+        return
+    if team.municipality_id != municipality_id or not team.is_active:
+        message = _l("Choose an active team of the ticket's municipality.")
+        raise ValidationError(message, fields={field: [message]})
+
+
+def _who(user) -> str:
+    if user is None:
+        return "vftops"
+    return user.full_name or user.username
+
+
+# --- creating a ticket ------------------------------------------------------------------
+
+
+@operation
+def create_ticket(
+    actor,
+    municipality_id: int,
+    *,
+    title: str | None,
+    kind: str | None,
+    channel: str | None,
+    reporter_kind: str | None,
+    description: str | None = None,
+    category: str | None = None,
+    reporter_name: str | None = None,
+    reporter_contact: str | None = None,
+    devices: list[Device] | None = None,
+    recipient: Recipient | None = None,
+    system: str | None = None,
+    urgency: str | None = None,
+    impact: str | None = None,
+    team: Team | None = None,
+    assignee=None,
+    external_id: str | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Register a ticket: route it, give it a priority and its SLA deadlines.
+
+    The recipient is taken from the first device's open placement when not given;
+    a critical recipient raises the urgency to high. The caller has checked that
+    the devices, the recipient and the team are in the user's scope.
+    """
+    devices = list(dict.fromkeys(devices or []))
+    fields: dict[str, list] = {}
+    title = text_or_none(title, limit=200)
+    if not title:
+        fields["title"] = [_l("Write a short title: what is wrong?")]
+    _choice(kind, TicketKind, "kind", _l("Choose the kind of ticket."), fields)
+    _choice(channel, Channel, "channel", _l("Choose how it was reported."), fields)
+    _choice(reporter_kind, ReporterKind, "reporter_kind", _l("Choose who reported it."), fields)
+    urgency = urgency or Level.MEDIUM.value
+    impact = impact or Level.MEDIUM.value
+    _choice(urgency, Level, "urgency", _l("Choose high, medium or low."), fields)
+    _choice(impact, Level, "impact", _l("Choose high, medium or low."), fields)
+    for device in devices:
+        if device.municipality_id != municipality_id:
+            fields["device_ids"] = [_l("A device belongs to another municipality.")]
+    if recipient is not None and recipient.municipality_id != municipality_id:
+        fields["recipient_id"] = [_l("The recipient belongs to another municipality.")]
+    if fields:
+        raise invalid(fields)
+    external_id = text_or_none(external_id, limit=100)
+    if external_id:
+        existing = db.session.scalar(
+            select(Ticket).where(
+                Ticket.municipality_id == municipality_id, Ticket.external_id == external_id
+            )
+        )
+        if existing is not None:
+            existing._vftops_existing = True
+            return existing
+    if recipient is None and devices:
+        placement = db.session.scalar(
+            select(Placement).where(
+                Placement.device_id.in_([d.id for d in devices]),
+                Placement.returned_at.is_(None),
+            )
+        )
+        recipient = placement.recipient if placement is not None else None
+    if recipient is not None and recipient.is_critical:
+        urgency = Level.HIGH.value
+    _check_team(team, municipality_id)
+    _check_assignee(assignee, municipality_id)
+    category = text_or_none(category, limit=60)
+    system = text_or_none(system, limit=80)
+    rule = None
+    if team is None:
+        team, rule = route(
+            municipality_id,
+            kind=kind,
+            category=category,
+            product_ids={d.product_id for d in devices},
+            system=system,
+        )
+    now = at or utcnow()
+    ticket = Ticket(
+        municipality_id=municipality_id,
+        title=title,
+        description=text_or_none(description),
+        kind=kind,
+        category=category,
+        channel=channel,
+        reporter_kind=reporter_kind,
+        reporter_name=text_or_none(reporter_name, limit=120),
+        reporter_contact=text_or_none(reporter_contact, limit=254),
+        recipient_id=recipient.id if recipient is not None else None,
+        system=system,
+        urgency=urgency,
+        impact=impact,
+        priority=priority_for(urgency, impact),
+        status=S.NEW.value,
+        team_id=team.id if team is not None else None,
+        assignee_id=assignee.id if assignee is not None else None,
+        external_id=external_id,
+        created_by_id=actor.id if actor is not None else None,
+        created_at=now,
+        paused_minutes=0,
+    )
+    ticket.devices = devices
+    _deadlines(ticket)
+    db.session.add(ticket)
+    db.session.flush()
+    routed = f" → {team.name}" if team is not None else ""
+    if rule is not None:
+        routed += f" (regel {rule.position})"
+    _entry(actor, ticket, EntryKind.EVENT, f"Registrert ({channel}){routed}", at=now)
+    audit.record(
+        actor,
+        "ticket.create",
+        ticket,
+        f"Sak #{ticket.id} registrert: {title}{routed}",
+        changes={
+            "priority": {"before": None, "after": ticket.priority},
+            "team_id": {"before": None, "after": ticket.team_id},
+        },
+        municipality_id=municipality_id,
+    )
+    return ticket
+
+
+def was_existing(ticket: Ticket) -> bool:
+    """True when `create_ticket` returned an earlier ticket with the same external id."""
+    return getattr(ticket, "_vftops_existing", False)
+
+
+# --- acknowledging, assigning, the lifecycle -------------------------------------------
+
+
+def _mark_acknowledged(actor, ticket: Ticket, now: datetime) -> None:
+    ticket.acknowledged_at = now
+    ticket.acknowledged_by_id = actor.id if actor is not None else None
+    if ticket.assignee_id is None and actor is not None:
+        ticket.assignee_id = actor.id
+    if now > ticket.acknowledge_due_at and ticket.acknowledge_breached_at is None:
+        ticket.acknowledge_breached_at = ticket.acknowledge_due_at
+
+
+@operation
+def acknowledge(actor, ticket: Ticket, *, at: datetime | None = None) -> Ticket:
+    """«Kvitter»: I have seen it and own it. One wins a race; the other is told who."""
+    if ticket.acknowledged_at is not None:
+        raise _already_acknowledged(ticket)
+    if ticket.status != S.NEW:
+        raise _transition_error(ticket, S.ACKNOWLEDGED.value)
+    _check_assignee(actor, ticket.municipality_id, field="assignee_id")
+    now = at or utcnow()
+    # A conditional UPDATE: of two people clicking at once, the database lets one
+    # through and the other's WHERE no longer matches (it waits for the first).
+    values = {
+        "status": S.ACKNOWLEDGED.value,
+        "acknowledged_at": now,
+        "acknowledged_by_id": actor.id,
+        "assignee_id": ticket.assignee_id or actor.id,
+        "updated_at": now,
+        "version": Ticket.version + 1,
+    }
+    if now > ticket.acknowledge_due_at:
+        values["acknowledge_breached_at"] = ticket.acknowledge_due_at
+    result = db.session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.acknowledged_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(ticket)
+    if result.rowcount != 1:
+        raise _already_acknowledged(ticket)
+    _entry(actor, ticket, EntryKind.EVENT, f"Kvittert av {_who(actor)}", at=now)
+    audit.record(
+        actor,
+        "ticket.acknowledge",
+        ticket,
+        f"Sak #{ticket.id} kvittert av {actor.username}",
+        changes={"status": {"before": S.NEW.value, "after": S.ACKNOWLEDGED.value}},
+        municipality_id=ticket.municipality_id,
+    )
+    return ticket
+
+
+def _already_acknowledged(ticket: Ticket) -> ConflictError:
+    who = ticket.acknowledged_by
+    name = _who(who) if who is not None else "vftops"
+    return ConflictError(
+        _l("%(name)s has already acknowledged this ticket and owns it.", name=name),
+        details={
+            "acknowledged_by": who.username if who is not None else None,
+            "acknowledged_at": ticket.acknowledged_at.isoformat()
+            if ticket.acknowledged_at
+            else None,
+        },
+    )
+
+
+def _transition_error(ticket: Ticket, wanted: str) -> ConflictError:
+    allowed = list(TRANSITIONS[ticket.status])
+    return ConflictError(
+        _l(
+            "A ticket that is «%(current)s» cannot become «%(wanted)s». It can become: "
+            "%(allowed)s.",
+            current=STATUS_LABELS[S(ticket.status)],
+            wanted=STATUS_LABELS[S(wanted)] if wanted in set(S) else wanted,
+            allowed=", ".join(str(STATUS_LABELS[S(a)]) for a in allowed),
+        ),
+        details={"status": ticket.status, "allowed": allowed},
+    )
+
+
+@operation
+def assign(
+    actor,
+    ticket: Ticket,
+    *,
+    assignee=None,
+    team: Team | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Give the ticket to a team and/or a person. Returns the ticket; the caller mails."""
+    check_version(ticket, expected_version)
+    _check_team(team, ticket.municipality_id)
+    _check_assignee(assignee, ticket.municipality_id)
+    before = {"team_id": ticket.team_id, "assignee_id": ticket.assignee_id}
+    ticket.team_id = team.id if team is not None else ticket.team_id
+    ticket.assignee_id = assignee.id if assignee is not None else None
+    after = {"team_id": ticket.team_id, "assignee_id": ticket.assignee_id}
+    if before == after:
+        return ticket
+    parts = []
+    if team is not None and before["team_id"] != ticket.team_id:
+        parts.append(f"team {team.name}")
+    parts.append(f"ansvarlig {_who(assignee)}" if assignee is not None else "ingen ansvarlig")
+    _entry(actor, ticket, EntryKind.EVENT, "Tildelt: " + ", ".join(parts))
+    audit.record(
+        actor,
+        "ticket.assign",
+        ticket,
+        f"Sak #{ticket.id} tildelt: " + ", ".join(parts),
+        changes={k: {"before": before[k], "after": after[k]} for k in before},
+        municipality_id=ticket.municipality_id,
+    )
+    return ticket
+
+
+@operation
+def change_status(
+    actor,
+    ticket: Ticket,
+    status: str,
+    *,
+    note: str | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Move the ticket along its lifecycle; waiting pauses the resolve clock."""
+    check_version(ticket, expected_version)
+    if status not in TRANSITIONS.get(ticket.status, ()):
+        raise _transition_error(ticket, status)
+    note = text_or_none(note)
+    if status == S.RESOLVED and not note:
+        message = _l("Write what was done to resolve it.")
+        raise ValidationError(message, fields={"note": [message]})
+    now = at or utcnow()
+    before = ticket.status
+    _apply_status(actor, ticket, status, now, note)
+    _entry(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        f"Status: {before} → {status}" + (f"\n{note}" if note else ""),
+        at=now,
+    )
+    audit.record(
+        actor,
+        f"ticket.{status}",
+        ticket,
+        f"Sak #{ticket.id}: {before} → {status}",
+        changes={"status": {"before": before, "after": status}},
+        municipality_id=ticket.municipality_id,
+    )
+    if status == S.RESOLVED and ticket.is_incident:
+        for child in ticket.children:
+            if child.status in OPEN_STATUSES:
+                _resolve_child(actor, child, ticket, note, now)
+    return ticket
+
+
+def _apply_status(actor, ticket: Ticket, status: str, now: datetime, note: str | None) -> None:
+    if ticket.acknowledged_at is None and status != S.NEW:
+        _mark_acknowledged(actor, ticket, now)
+    if ticket.status in WAITING_STATUSES and status not in WAITING_STATUSES:
+        _resume_clock(ticket, now)
+    if status in WAITING_STATUSES and ticket.waiting_since is None:
+        ticket.waiting_since = now
+    if status == S.RESOLVED:
+        ticket.resolved_at = now
+        ticket.resolution = note
+        if now > ticket.resolve_due_at and ticket.resolve_breached_at is None:
+            ticket.resolve_breached_at = ticket.resolve_due_at
+    elif status == S.CLOSED:
+        ticket.closed_at = now
+    elif ticket.status in DONE_STATUSES:  # reopened
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    ticket.status = status
+
+
+def _resume_clock(ticket: Ticket, now: datetime) -> None:
+    """Leaving a waiting state: the resolve deadline moves on by the time waited."""
+    if ticket.waiting_since is None:
+        return
+    paused = sla.minutes_between(ticket.waiting_since, now, ticket.sla_calendar, business_hours())
+    ticket.paused_minutes += paused
+    ticket.resolve_due_at = sla.add_minutes(
+        ticket.resolve_due_at, paused, ticket.sla_calendar, business_hours()
+    )
+    ticket.resolve_warn_at = sla.add_minutes(
+        ticket.resolve_warn_at, paused, ticket.sla_calendar, business_hours()
+    )
+    ticket.waiting_since = None
+
+
+def _resolve_child(actor, child: Ticket, parent: Ticket, note: str | None, now: datetime) -> None:
+    before = child.status
+    _apply_status(actor, child, S.RESOLVED.value, now, note)
+    _entry(
+        actor,
+        child,
+        EntryKind.EVENT,
+        f"Løst sammen med hendelse #{parent.id}" + (f"\n{note}" if note else ""),
+        at=now,
+    )
+    audit.record(
+        actor,
+        "ticket.resolved",
+        child,
+        f"Sak #{child.id} løst med hendelse #{parent.id}",
+        changes={"status": {"before": before, "after": S.RESOLVED.value}},
+        municipality_id=child.municipality_id,
+    )
+
+
+@operation
+def add_entry(
+    actor, ticket: Ticket, body: str | None, *, kind: str = EntryKind.NOTE
+) -> TicketEntry:
+    """An internal note, or a reply told to the reporter, in the work log."""
+    body = text_or_none(body)
+    if not body:
+        message = _l("Write something first.")
+        raise ValidationError(message, fields={"body": [message]})
+    if kind not in (EntryKind.NOTE, EntryKind.REPLY):
+        message = _l("Choose an internal note or a reply.")
+        raise ValidationError(message, fields={"kind": [message]})
+    entry = _entry(actor, ticket, kind, body)
+    # Writing on the ticket counts as a change of it (and bumps its version).
+    ticket.updated_at = entry.at
+    db.session.flush()
+    audit.record(
+        actor,
+        f"ticket.{kind}",
+        ticket,
+        f"Sak #{ticket.id}: {'notat' if kind == EntryKind.NOTE else 'svar'} skrevet",
+        municipality_id=ticket.municipality_id,
+    )
+    return entry
+
+
+EDITABLE = ("title", "description", "category", "system", "urgency", "impact")
+
+
+@operation
+def update_ticket(actor, ticket: Ticket, *, expected_version: int | None = None, **data: Any):
+    """Change what the ticket is about; a new urgency or impact gives new deadlines."""
+    check_version(ticket, expected_version)
+    fields: dict[str, list] = {}
+    clean: dict[str, Any] = {}
+    for name in EDITABLE:
+        if name not in data:
+            continue
+        value = data[name]
+        if name in ("urgency", "impact"):
+            _choice(value, Level, name, _l("Choose high, medium or low."), fields)
+        elif name == "title":
+            value = text_or_none(value, limit=200)
+            if not value:
+                fields["title"] = [_l("Write a short title: what is wrong?")]
+        else:
+            value = text_or_none(value, limit={"category": 60, "system": 80}.get(name))
+        clean[name] = value
+    if fields:
+        raise invalid(fields)
+    changes = {
+        k: {"before": getattr(ticket, k), "after": v}
+        for k, v in clean.items()
+        if getattr(ticket, k) != v
+    }
+    if not changes:
+        return ticket
+    for name, value in clean.items():
+        setattr(ticket, name, value)
+    priority = priority_for(ticket.urgency, ticket.impact)
+    if priority != ticket.priority:
+        changes["priority"] = {"before": ticket.priority, "after": priority}
+        ticket.priority = priority
+        _deadlines(ticket)
+    _entry(actor, ticket, EntryKind.EVENT, "Endret: " + ", ".join(sorted(changes)))
+    audit.record(
+        actor,
+        "ticket.update",
+        ticket,
+        f"Sak #{ticket.id} endret",
+        changes=changes,
+        municipality_id=ticket.municipality_id,
+    )
+    return ticket
+
+
+# --- teams, rules, SLA --------------------------------------------------------------
+
+
+TEAM_FIELDS = ("name", "kind", "supplier_id", "phone", "email", "hours", "note", "is_active")
+
+
+def _clean_team(municipality_id: int, data: dict[str, Any], exclude_id=None) -> dict[str, Any]:
+    fields: dict[str, list] = {}
+    clean: dict[str, Any] = {}
+    name = text_or_none(data.get("name"), limit=80)
+    if not name:
+        fields["name"] = [_l("Give the team a name.")]
+    elif db.session.scalar(
+        select(Team.id).where(
+            Team.municipality_id == municipality_id, Team.name == name, Team.id != (exclude_id or 0)
+        )
+    ):
+        fields["name"] = [_l("The municipality already has a team with that name.")]
+    clean["name"] = name
+    clean["kind"] = _choice(
+        data.get("kind"), TeamKind, "kind", _l("Choose what kind of team it is."), fields
+    )
+    for key, limit in (("phone", 30), ("email", 254), ("hours", 120)):
+        clean[key] = text_or_none(data.get(key), limit=limit)
+    clean["note"] = text_or_none(data.get("note"))
+    clean["supplier_id"] = data.get("supplier_id") or None
+    clean["is_active"] = bool(data.get("is_active", True))
+    if fields:
+        raise invalid(fields)
+    return clean
+
+
+@operation
+def create_team(actor, municipality_id: int, *, members=(), is_default=False, **data) -> Team:
+    clean = _clean_team(municipality_id, data)
+    for user in members:
+        _check_assignee(user, municipality_id, field="member_ids")
+    if is_default:
+        _clear_default(municipality_id)
+    team = Team(municipality_id=municipality_id, is_default=bool(is_default), **clean)
+    team.members = list(members)
+    db.session.add(team)
+    audit.record(
+        actor, "team.create", team, f"Team {team.name} opprettet", municipality_id=municipality_id
+    )
+    return team
+
+
+@operation
+def update_team(
+    actor, team: Team, *, members=None, is_default=None, expected_version=None, **data
+) -> Team:
+    check_version(team, expected_version)
+    clean = _clean_team(team.municipality_id, data, exclude_id=team.id)
+    changes = {k: {"before": getattr(team, k), "after": v} for k, v in clean.items()}
+    for key, value in clean.items():
+        setattr(team, key, value)
+    if members is not None:
+        for user in members:
+            _check_assignee(user, team.municipality_id, field="member_ids")
+        team.members = list(members)
+    if is_default and not team.is_default:
+        _clear_default(team.municipality_id)
+        team.is_default = True
+    elif is_default is False:
+        team.is_default = False
+    audit.record(
+        actor,
+        "team.update",
+        team,
+        f"Team {team.name} endret",
+        changes={k: v for k, v in changes.items() if v["before"] != v["after"]},
+        municipality_id=team.municipality_id,
+    )
+    return team
+
+
+def _clear_default(municipality_id: int) -> None:
+    db.session.execute(
+        update(Team)
+        .where(Team.municipality_id == municipality_id, Team.is_default.is_(True))
+        .values(is_default=False, version=Team.version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.flush()
+
+
+@operation
+def save_rule(
+    actor,
+    municipality_id: int,
+    *,
+    rule: RoutingRule | None = None,
+    team: Team | None,
+    position: Any,
+    kind: str | None = None,
+    category: str | None = None,
+    product_id: int | None = None,
+    system: str | None = None,
+    note: str | None = None,
+    is_active: bool = True,
+    expected_version: int | None = None,
+) -> RoutingRule:
+    """Create (rule None) or change a routing rule."""
+    fields: dict[str, list] = {}
+    if team is None or team.municipality_id != municipality_id:
+        fields["team_id"] = [_l("Choose the team that gets these tickets.")]
+    try:
+        position = int(str(position).strip())
+        if position < 0:
+            raise ValueError(position)
+    except (TypeError, ValueError):
+        fields["position"] = [_l("Enter a whole number of 0 or more.")]
+    if kind and kind not in {k.value for k in TicketKind}:
+        fields["kind"] = [_l("Choose the kind of ticket.")]
+    if fields:
+        raise invalid(fields)
+    values = {
+        "team_id": team.id,
+        "position": position,
+        "kind": kind or None,
+        "category": text_or_none(category, limit=60),
+        "product_id": product_id or None,
+        "system": text_or_none(system, limit=80),
+        "note": text_or_none(note),
+        "is_active": bool(is_active),
+    }
+    if rule is None:
+        rule = RoutingRule(municipality_id=municipality_id, **values)
+        db.session.add(rule)
+        action, changes = "routing_rule.create", None
+    else:
+        check_version(rule, expected_version)
+        changes = {
+            k: {"before": getattr(rule, k), "after": v}
+            for k, v in values.items()
+            if getattr(rule, k) != v
+        }
+        for key, value in values.items():
+            setattr(rule, key, value)
+        action = "routing_rule.update"
+    audit.record(
+        actor,
+        action,
+        rule,
+        f"Rutingregel {position} → {team.name}",
+        changes=changes,
+        municipality_id=municipality_id,
+    )
+    return rule
+
+
+@operation
+def delete_rule(actor, rule: RoutingRule, *, expected_version: int | None = None) -> None:
+    check_version(rule, expected_version)
+    audit.record(
+        actor,
+        "routing_rule.delete",
+        rule,
+        f"Rutingregel {rule.position} slettet",
+        municipality_id=rule.municipality_id,
+    )
+    db.session.delete(rule)
+
+
+@operation
+def set_sla_target(
+    actor,
+    municipality_id: int,
+    priority: int,
+    *,
+    acknowledge_minutes: Any,
+    resolve_minutes: Any,
+    calendar: str,
+) -> SlaTarget:
+    """A municipality's own SLA for one priority (applies to tickets created after)."""
+    fields: dict[str, list] = {}
+    values = {}
+    for name, value in (
+        ("acknowledge_minutes", acknowledge_minutes),
+        ("resolve_minutes", resolve_minutes),
+    ):
+        try:
+            number = int(str(value).strip())
+            if number <= 0:
+                raise ValueError(value)
+            values[name] = number
+        except (TypeError, ValueError):
+            fields[name] = [_l("Enter a whole number of minutes, more than 0.")]
+    if calendar not in {c.value for c in sla.Calendar}:
+        fields["calendar"] = [_l("Choose 24/7 or business hours.")]
+    if priority not in {p.value for p in Priority}:
+        fields["priority"] = [_l("Choose a priority.")]
+    if not fields and values["resolve_minutes"] < values["acknowledge_minutes"]:
+        fields["resolve_minutes"] = [
+            _l("The time to resolve cannot be shorter than to acknowledge.")
+        ]
+    if fields:
+        raise invalid(fields)
+    row = db.session.scalar(
+        select(SlaTarget).where(
+            SlaTarget.municipality_id == municipality_id, SlaTarget.priority == priority
+        )
+    )
+    before = None
+    if row is None:
+        row = SlaTarget(
+            municipality_id=municipality_id, priority=priority, calendar=calendar, **values
+        )
+        db.session.add(row)
+    else:
+        before = {
+            "acknowledge_minutes": row.acknowledge_minutes,
+            "resolve_minutes": row.resolve_minutes,
+            "calendar": row.calendar,
+        }
+        row.calendar = calendar
+        for key, value in values.items():
+            setattr(row, key, value)
+    after = {**values, "calendar": calendar}
+    audit.record(
+        actor,
+        "sla_target.set",
+        row,
+        f"SLA for prioritet {priority}: {after}",
+        changes={k: {"before": (before or {}).get(k), "after": v} for k, v in after.items()},
+        municipality_id=municipality_id,
+    )
+    return row
+
+
+# --- the daily sweep ----------------------------------------------------------------
+
+
+@operation
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Record passed deadlines as breaches; close tickets resolved long enough ago."""
+    from datetime import timedelta
+
+    now = now or utcnow()
+    acknowledged = db.session.execute(
+        update(Ticket)
+        .where(
+            Ticket.acknowledged_at.is_(None),
+            Ticket.acknowledge_breached_at.is_(None),
+            Ticket.acknowledge_due_at < now,
+            Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .values(acknowledge_breached_at=Ticket.acknowledge_due_at, version=Ticket.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    resolved = db.session.execute(
+        update(Ticket)
+        .where(
+            Ticket.resolve_breached_at.is_(None),
+            Ticket.resolve_due_at < now,
+            Ticket.status.in_([s.value for s in OPEN_STATUSES if s not in WAITING_STATUSES]),
+        )
+        .values(resolve_breached_at=Ticket.resolve_due_at, version=Ticket.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    closed = 0
+    municipalities = db.session.scalars(
+        select(Ticket.municipality_id).where(Ticket.status == S.RESOLVED).distinct()
+    ).all()
+    for municipality_id in municipalities:
+        days = settings_for(municipality_id)["auto_close_days"]
+        tickets = db.session.scalars(
+            select(Ticket).where(
+                Ticket.municipality_id == municipality_id,
+                Ticket.status == S.RESOLVED,
+                Ticket.resolved_at < now - timedelta(days=days),
+            )
+        ).all()
+        for ticket in tickets:
+            ticket.status = S.CLOSED.value
+            ticket.closed_at = now
+            _entry(None, ticket, EntryKind.EVENT, f"Lukket automatisk etter {days} dager", at=now)
+            audit.record(
+                None,
+                "ticket.closed",
+                ticket,
+                f"Sak #{ticket.id} lukket automatisk",
+                changes={"status": {"before": S.RESOLVED.value, "after": S.CLOSED.value}},
+                municipality_id=municipality_id,
+            )
+            closed += 1
+    if acknowledged or resolved:
+        audit.record(
+            None,
+            "ticket.sla_sweep",
+            None,
+            f"SLA-brudd registrert: {acknowledged} kvittering, {resolved} løsning",
+            object_type="tickets",
+        )
+    db.session.expire_all()
+    return {"acknowledge_breaches": acknowledged, "resolve_breaches": resolved, "closed": closed}
+
+
+def acknowledge_or_explain(actor, ticket_id: int, *, at: datetime | None = None) -> Ticket:
+    """Acknowledge; when someone else was faster, say who, whichever way the race was lost.
+
+    On PostgreSQL the loser's conditional UPDATE waits for the winner and then matches
+    no row. On SQLite the loser's write is refused at once, possibly before the
+    winner has committed: the request's transaction is ended and the acknowledgement
+    tried again on fresh data, which then names the person who owns the ticket.
+    """
+    for attempt in range(3):
+        ticket = db.session.get(Ticket, ticket_id)
+        try:
+            return acknowledge(actor, ticket, at=at)
+        except ConflictError:
+            db.session.rollback()
+            ticket = db.session.get(Ticket, ticket_id)
+            if ticket is not None and ticket.acknowledged_at is not None:
+                raise _already_acknowledged(ticket) from None
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,266 @@
+"""Read side of support: the queues, their counts, a ticket with its log, the contact page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from vftops.core.models import utcnow
+from vftops.core.scope import municipality_ids, scoped
+from vftops.equipment.models import Device
+from vftops.extensions import db
+from vftops.support import sla
+from vftops.support.models import (
+    RoutingRule,
+    Team,
+    Ticket,
+    TicketAttachment,
+    TicketEntry,
+    TicketKind,
+    TicketStatus,
+    team_members,
+)
+
+# The queues, in the order the menu shows them.
+QUEUES = ("mine", "team", "unassigned", "soon", "supplier", "open", "all")
+SORTS = {
+    "due": (Ticket.resolve_due_at, Ticket.id),
+    "priority": (Ticket.priority, Ticket.resolve_due_at, Ticket.id),
+    "newest": (Ticket.created_at.desc(), Ticket.id.desc()),
+    "oldest": (Ticket.created_at, Ticket.id),
+}
+
+
+def is_open_clause():
+    """Written as the partial indexes' own predicate, so the planner can use them."""
+    return Ticket.status.not_in([TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value])
+
+
+def team_ids_for(user) -> list[int]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(select(team_members.c.team_id).where(team_members.c.user_id == user.id))
+    )
+
+
+def _queue_clause(name: str, user, now: datetime, teams: list[int]):
+    if name == "mine":
+        return and_(is_open_clause(), Ticket.assignee_id == user.id)
+    if name == "team":
+        return and_(is_open_clause(), Ticket.team_id.in_(teams or [-1]))
+    if name == "unassigned":
+        return and_(is_open_clause(), Ticket.assignee_id.is_(None))
+    if name == "soon":
+        # Not waiting (the clock is stopped) and past the warning point, breached or not.
+        return and_(
+            is_open_clause(),
+            Ticket.status.not_in(
+                [TicketStatus.WAITING_REPORTER.value, TicketStatus.WAITING_SUPPLIER.value]
+            ),
+            or_(
+                Ticket.resolve_warn_at <= now,
+                and_(Ticket.acknowledged_at.is_(None), Ticket.acknowledge_due_at <= now),
+            ),
+        )
+    if name == "supplier":
+        return Ticket.status == TicketStatus.WAITING_SUPPLIER.value
+    if name == "open":
+        return is_open_clause()
+    return None  # all
+
+
+def queue(
+    user,
+    name: str = "open",
+    *,
+    now: datetime | None = None,
+    sort: str = "due",
+    status: str | None = None,
+    kind: str | None = None,
+    priority: int | None = None,
+    team_id: int | None = None,
+    municipality_id: int | None = None,
+    q: str | None = None,
+):
+    """A select of the user's tickets in one queue, filtered and sorted (not executed)."""
+    now = now or utcnow()
+    stmt = scoped(select(Ticket), Ticket, user).options(
+        joinedload(Ticket.team),
+        joinedload(Ticket.assignee),
+        joinedload(Ticket.recipient),
+        joinedload(Ticket.municipality),
+    )
+    clause = _queue_clause(name, user, now, team_ids_for(user) if name == "team" else [])
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if status:
+        stmt = stmt.where(Ticket.status == status)
+    if kind:
+        stmt = stmt.where(Ticket.kind == kind)
+    if priority:
+        stmt = stmt.where(Ticket.priority == priority)
+    if team_id:
+        stmt = stmt.where(Ticket.team_id == team_id)
+    if municipality_id:
+        stmt = stmt.where(Ticket.municipality_id == municipality_id)
+    if q:
+        q = q.strip()
+        if q.lstrip("#").isdigit():
+            stmt = stmt.where(Ticket.id == int(q.lstrip("#")))
+        else:
+            pattern = "%" + q.lower().replace("%", r"\%").replace("_", r"\_") + "%"
+            stmt = stmt.where(func.lower(Ticket.title).like(pattern, escape="\\"))
+    return stmt.order_by(*SORTS.get(sort, SORTS["due"]))
+
+
+def queue_counts(user, now: datetime | None = None) -> dict[str, int]:
+    """How many tickets each queue holds: one aggregate over the user's open tickets."""
+    now = now or utcnow()
+    ids = sorted(municipality_ids(user))
+    if not ids:
+        return dict.fromkeys(QUEUES[:-1], 0)
+    teams = team_ids_for(user)
+
+    def counted(name):
+        return func.coalesce(func.sum(case((_queue_clause(name, user, now, teams), 1), else_=0)), 0)
+
+    row = db.session.execute(
+        select(*(counted(name) for name in QUEUES[:-2]), func.count()).where(
+            Ticket.municipality_id.in_(ids), is_open_clause()
+        )
+    ).one()
+    return {**dict(zip(QUEUES[:-2], (int(v) for v in row[:-1]), strict=True)), "open": row[-1]}
+
+
+def ticket_detail(ticket_id: int, user) -> Ticket | None:
+    """One ticket with everything its page shows, in a fixed number of queries."""
+    return db.session.scalar(
+        scoped(select(Ticket), Ticket, user)
+        .where(Ticket.id == ticket_id)
+        .options(
+            joinedload(Ticket.team),
+            joinedload(Ticket.assignee),
+            joinedload(Ticket.acknowledged_by),
+            joinedload(Ticket.recipient),
+            joinedload(Ticket.supplier),
+            joinedload(Ticket.parent),
+            selectinload(Ticket.devices).joinedload(Device.product),
+            selectinload(Ticket.children).joinedload(Ticket.assignee),
+        )
+    )
+
+
+def entries_for(ticket: Ticket) -> list[TicketEntry]:
+    return list(
+        db.session.scalars(
+            select(TicketEntry)
+            .where(TicketEntry.ticket_id == ticket.id)
+            .options(joinedload(TicketEntry.author))
+            .order_by(TicketEntry.id)
+        )
+    )
+
+
+def attachments_for(ticket: Ticket) -> list[TicketAttachment]:
+    return list(
+        db.session.scalars(
+            select(TicketAttachment)
+            .where(TicketAttachment.ticket_id == ticket.id)
+            .order_by(TicketAttachment.id)
+        )
+    )
+
+
+@dataclass
+class Clock:
+    """What the queue shows about a ticket's SLA right now."""
+
+    state: str  # "breached", "soon", "ok", "paused", "done"
+    minutes_left: int | None  # calendar minutes to the next deadline (negative: overdue)
+    deadline: datetime | None
+    what: str  # "acknowledge" or "resolve"
+
+
+def clock(ticket: Ticket, now: datetime, hours) -> Clock:
+    if not ticket.is_open:
+        breached = ticket.resolve_breached_at is not None
+        return Clock("breached" if breached else "done", None, None, "resolve")
+    if ticket.acknowledged_at is None:
+        deadline, what = ticket.acknowledge_due_at, "acknowledge"
+    else:
+        deadline, what = ticket.resolve_due_at, "resolve"
+    if ticket.is_waiting:
+        return Clock("paused", None, deadline, what)
+    if deadline <= now:
+        left = -sla.minutes_between(deadline, now, ticket.sla_calendar, hours)
+        return Clock("breached", left, deadline, what)
+    left = sla.minutes_between(now, deadline, ticket.sla_calendar, hours)
+    soon = ticket.resolve_warn_at <= now or what == "acknowledge"
+    return Clock("soon" if soon else "ok", left, deadline, what)
+
+
+def incident_suggestions(user, now: datetime | None = None) -> list[dict]:
+    """Municipalities where more technical alarms than their rule allows came in at once.
+
+    The alarms counted are open, not yet linked to an incident, and created within
+    the rule's window before now.
+    """
+    from vftops.support.operations import settings_for
+
+    now = now or utcnow()
+    suggestions = []
+    for municipality_id in sorted(municipality_ids(user)):
+        rule = settings_for(municipality_id)
+        since = now - timedelta(minutes=rule["incident_window_minutes"])
+        ids = db.session.scalars(
+            select(Ticket.id)
+            .where(
+                Ticket.municipality_id == municipality_id,
+                Ticket.kind == TicketKind.TECHNICAL_ALARM.value,
+                Ticket.parent_id.is_(None),
+                Ticket.is_incident.is_(False),
+                Ticket.created_at >= since,
+                is_open_clause(),
+            )
+            .order_by(Ticket.id)
+            .limit(1000)
+        ).all()
+        if len(ids) > rule["incident_threshold"]:
+            suggestions.append(
+                {
+                    "municipality_id": municipality_id,
+                    "ticket_ids": ids,
+                    "count": len(ids),
+                    "window_minutes": rule["incident_window_minutes"],
+                    "threshold": rule["incident_threshold"],
+                }
+            )
+    return suggestions
+
+
+def teams_for(user, *, active_only: bool = False):
+    stmt = (
+        scoped(select(Team), Team, user)
+        .options(
+            selectinload(Team.members), joinedload(Team.supplier), joinedload(Team.municipality)
+        )
+        .order_by(Team.municipality_id, Team.name)
+    )
+    if active_only:
+        stmt = stmt.where(Team.is_active.is_(True))
+    return list(db.session.scalars(stmt).unique())
+
+
+def rules_for(user, municipality_id: int | None = None):
+    stmt = (
+        scoped(select(RoutingRule), RoutingRule, user)
+        .options(joinedload(RoutingRule.team), joinedload(RoutingRule.product))
+        .order_by(RoutingRule.municipality_id, RoutingRule.position, RoutingRule.id)
+    )
+    if municipality_id:
+        stmt = stmt.where(RoutingRule.municipality_id == municipality_id)
+    return list(db.session.scalars(stmt))
