@@ -347,9 +347,14 @@ def test_long_device_list_counts_up_to_the_cap(app, client, setup, factories):
     app.config["LIST_COUNT_CAP"] = 5
     html = client.get("/devices").get_data(as_text=True)
     assert re.search(r'data-testid="device-count">\s*Mer enn 5 enheter', html)
-    assert "Side 1<" in html and "Side 1 av" not in html
-    assert "C049" in html and "C050" not in html
+    assert "Side 1<" in html
+    assert "Side 1 av" not in html
+    assert "C049" in html
+    assert "C050" not in html
     assert 'page=2">Neste' in html
     last = client.get("/devices?page=2").get_data(as_text=True)
-    assert "C050" in last and "C059" in last and "C049" not in last
-    assert ">Neste<" not in last and ">Forrige<" in last
+    assert "C050" in last
+    assert "C059" in last
+    assert "C049" not in last
+    assert ">Neste<" not in last
+    assert ">Forrige<" in last

@@ -121,7 +121,8 @@ def test_no_rule_matches_the_default_team_gets_it_on_business_hours(app, desk):
         )
         assert ticket.team_id == desk.desk_team
         assert ticket.recipient_id is None
-        assert ticket.priority == 3 and ticket.sla_calendar == "business"
+        assert ticket.priority == 3
+        assert ticket.sla_calendar == "business"
         # 4 working hours to acknowledge: one on Friday, three on Monday.
         assert ticket.acknowledge_due_at == oslo(2026, 11, 23, 11, 0)
 
@@ -149,7 +150,8 @@ def test_the_same_external_id_twice_is_one_ticket(app, desk):
         db.session.commit()
         again = _alarm(desk, external_id="alarm-771")
         db.session.commit()
-        assert again.id == first.id and ops.was_existing(again)
+        assert again.id == first.id
+        assert ops.was_existing(again)
         assert db.session.scalars(select(Ticket.id)).all() == [first.id]
 
 
@@ -180,7 +182,7 @@ def test_two_people_acknowledging_at_once(app, desk):
         with app.app_context():
             try:
                 actor = _get(User, people[i])
-                db.session.get(Ticket, ticket_id).status  # both have read it as new
+                assert db.session.get(Ticket, ticket_id).status == "new"  # both read it
                 barrier.wait()
                 ops.acknowledge_or_explain(actor, ticket_id)
                 db.session.commit()
@@ -198,7 +200,8 @@ def test_two_people_acknowledging_at_once(app, desk):
         t.join(30)
     winners = [o for o in outcomes if isinstance(o, str)]
     losers = [o for o in outcomes if isinstance(o, ConflictError)]
-    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 1, outcomes
     winner = winners[0]
     assert losers[0].details["acknowledged_by"] == winner
     assert f"Person {winner.title()}" in str(losers[0].message)
@@ -245,7 +248,8 @@ def test_waiting_stops_the_clock_and_resolving_late_is_a_breach(app, desk):
         assert ticket.resolve_due_at == oslo(2026, 11, 26, 10, 0)
         ops.change_status(anne, ticket, "waiting_reporter", at=oslo(2026, 11, 23, 12, 0))
         # Acknowledged on the way, by the first person to act.
-        assert ticket.acknowledged_by_id == anne.id and ticket.acknowledge_breached_at is None
+        assert ticket.acknowledged_by_id == anne.id
+        assert ticket.acknowledge_breached_at is None
         ops.change_status(anne, ticket, "in_progress", at=oslo(2026, 11, 25, 12, 0))
         assert ticket.paused_minutes == 16 * 60
         assert ticket.resolve_due_at == oslo(2026, 11, 30, 10, 0)
@@ -322,7 +326,8 @@ def test_a_new_urgency_gives_new_deadlines(app, desk):
         )
         assert ticket.priority == 4
         ops.update_ticket(_get(User, desk.anne), ticket, urgency="high", impact="high")
-        assert ticket.priority == 1 and ticket.sla_calendar == "24x7"
+        assert ticket.priority == 1
+        assert ticket.sla_calendar == "24x7"
         assert ticket.acknowledge_due_at == oslo(2026, 11, 23, 9, 15)
         recipient = db.session.get(Recipient, desk.critical.id)
         assert recipient.is_critical
