@@ -197,6 +197,7 @@ class TestingConfig(Config):
     # Cheap hashes keep the suite fast; the method is still a real KDF.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - an algorithm name
     IMPORT_DIR = str(Path(tempfile.gettempdir()) / "vftops-test-imports")
+    ATTACHMENT_DIR = str(Path(tempfile.gettempdir()) / "vftops-test-attachments")
 
     @classmethod
     def check(cls, config: dict) -> None:

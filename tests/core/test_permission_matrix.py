@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import csrf_from, login
 from tests.matrix import Endpoint
 from tests.stock.endpoints import STOCK_ENDPOINTS
+from tests.support.endpoints import SUPPORT_ENDPOINTS
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, Role
 
 P = Permission
@@ -407,6 +408,7 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/movements", P.EQUIPMENT_VIEW),
     Endpoint("GET", "/api/v1/movements/{movement}", P.EQUIPMENT_VIEW),
     *STOCK_ENDPOINTS,
+    *SUPPORT_ENDPOINTS,
 ]
 
 # Open to everyone, logged in or not.
@@ -419,6 +421,13 @@ PUBLIC = {
     "/static/<path:filename>",
     "/bootstrap/static/<path:filename>",
 }
+
+
+# The smallest valid PNG: a 1×1 transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63f8ffff3f0005fe02fea7d6a1c50000000049454e44ae426082"
+)
 
 
 def _world(factories):
@@ -440,6 +449,8 @@ def _world(factories):
     from vftops.org.operations import create_municipality, create_unit
     from vftops.stock import operations as st
     from vftops.stock.operations import create_store
+    from vftops.support import operations as sp
+    from vftops.support.attachments import add_attachment
 
     world = {}
     with factories.app.app_context():
@@ -502,6 +513,37 @@ def _world(factories):
                 placement=placement,
             )
             db.session.flush()
+            # Support: a default team and a technician team with a rule, a new ticket
+            # about the installed device (with a photo), one in progress, an incident.
+            desk = sp.create_team(
+                None, m.id, name=f"Servicedesk {key}", kind="servicedesk", is_default=True
+            )
+            technicians = sp.create_team(
+                None, m.id, name=f"Teknikere {key}", kind="technicians", members=[target]
+            )
+            rule = sp.save_rule(None, m.id, team=technicians, position=10, kind="equipment_fault")
+            ticket = sp.create_ticket(
+                None,
+                m.id,
+                title=f"Alarmen svarer ikke {key}",
+                kind="technical_alarm",
+                channel="alarm",
+                reporter_kind="monitoring",
+                devices=[installed],
+            )
+            attachment = add_attachment(None, ticket, "bilde.png", PNG)
+            working = sp.create_ticket(
+                None,
+                m.id,
+                title=f"Dispenser feil {key}",
+                kind="equipment_fault",
+                channel="phone",
+                reporter_kind="employee",
+                devices=[in_stock],
+            )
+            sp.change_status(target, working, "in_progress")
+            incident = sp.create_incident(None, m.id, title=f"Nettfeil {key}", tickets=[working])
+            db.session.flush()
             event = db.session.scalars(
                 select(AuditEvent.id).where(AuditEvent.municipality_id == m.id)
             ).first()
@@ -531,6 +573,13 @@ def _world(factories):
                 order_sent=sent.id,
                 order_line_sent=sent.lines[0].id,
                 count=count.id,
+                team=desk.id,
+                team2=technicians.id,
+                rule=rule.id,
+                ticket=ticket.id,
+                ticket_working=working.id,
+                incident=incident.id,
+                attachment=attachment.id,
             )
         db.session.commit()
     return world

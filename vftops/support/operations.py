@@ -924,3 +924,327 @@ def acknowledge_or_explain(actor, ticket_id: int, *, at: datetime | None = None)
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+# --- supplier escalation ------------------------------------------------------------
+
+
+@operation
+def escalate(
+    actor,
+    ticket: Ticket,
+    supplier,
+    *,
+    supplier_ref: str | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Hand the fault to the supplier: the ticket waits for them (the clock stops)."""
+    check_version(ticket, expected_version)
+    if supplier is None:
+        message = _l("Choose the supplier.")
+        raise ValidationError(message, fields={"supplier_id": [message]})
+    if not ticket.is_open:
+        raise _transition_error(ticket, S.WAITING_SUPPLIER.value)
+    now = at or utcnow()
+    before = ticket.status
+    if ticket.status != S.WAITING_SUPPLIER:
+        _apply_status(actor, ticket, S.WAITING_SUPPLIER.value, now, None)
+    ticket.supplier_id = supplier.id
+    ticket.supplier_ref = text_or_none(supplier_ref, limit=60)
+    ticket.escalated_at = now
+    ticket.supplier_answered_at = None
+    ticket.supplier_fixed_at = None
+    text = f"Eskalert til {supplier.name}" + (
+        f" (saksnr. {ticket.supplier_ref})" if ticket.supplier_ref else ""
+    )
+    _entry(actor, ticket, EntryKind.EVENT, text + (f"\n{text_or_none(note)}" if note else ""), now)
+    audit.record(
+        actor,
+        "ticket.escalate",
+        ticket,
+        f"Sak #{ticket.id}: {text}",
+        changes={
+            "status": {"before": before, "after": ticket.status},
+            "supplier_id": {"before": None, "after": supplier.id},
+        },
+        municipality_id=ticket.municipality_id,
+    )
+    return ticket
+
+
+@operation
+def record_supplier_response(
+    actor,
+    ticket: Ticket,
+    *,
+    answered_at: datetime | None = None,
+    fixed_at: datetime | None = None,
+    supplier_ref: str | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """When the supplier answered and when they fixed it (their own SLA is measured on these)."""
+    check_version(ticket, expected_version)
+    if ticket.escalated_at is None:
+        raise ConflictError(_l("The ticket has not been escalated to a supplier."))
+    fields: dict[str, list] = {}
+    now = utcnow()
+    for name, value in (("answered_at", answered_at), ("fixed_at", fixed_at)):
+        if value is not None and (value < ticket.escalated_at or value > now):
+            fields[name] = [_l("Give a time between the escalation and now.")]
+    if answered_at and fixed_at and fixed_at < answered_at:
+        fields["fixed_at"] = [_l("It cannot be fixed before the supplier answered.")]
+    if fields:
+        raise invalid(fields)
+    changes = {}
+    for name, value in (("supplier_answered_at", answered_at), ("supplier_fixed_at", fixed_at)):
+        if value is not None and getattr(ticket, name) != value:
+            changes[name] = {"before": getattr(ticket, name), "after": value}
+            setattr(ticket, name, value)
+    if fixed_at is not None and ticket.supplier_answered_at is None:
+        ticket.supplier_answered_at = fixed_at
+    if supplier_ref is not None:
+        ticket.supplier_ref = text_or_none(supplier_ref, limit=60)
+    parts = []
+    if answered_at:
+        parts.append("svarte")
+    if fixed_at:
+        parts.append("rettet")
+    if parts:
+        _entry(
+            actor, ticket, EntryKind.EVENT, f"Leverandøren {' og '.join(parts)}", fixed_at or now
+        )
+    audit.record(
+        actor,
+        "ticket.supplier_response",
+        ticket,
+        f"Sak #{ticket.id}: leverandøren {' og '.join(parts) or 'oppdatert'}",
+        changes=changes,
+        municipality_id=ticket.municipality_id,
+    )
+    return ticket
+
+
+# --- mass incidents -----------------------------------------------------------------
+
+
+@operation
+def create_incident(
+    actor,
+    municipality_id: int,
+    *,
+    title: str | None,
+    tickets: list[Ticket],
+    description: str | None = None,
+    kind: str = TicketKind.TECHNICAL_ALARM.value,
+    at: datetime | None = None,
+) -> Ticket:
+    """A parent incident for many tickets at once (e.g. a mobile network outage)."""
+    tickets = list(dict.fromkeys(tickets))
+    if not tickets:
+        message = _l("Choose the tickets the incident covers.")
+        raise ValidationError(message, fields={"ticket_ids": [message]})
+    impact = Level.HIGH.value
+    incident = create_ticket(
+        actor,
+        municipality_id,
+        title=title,
+        kind=kind,
+        channel=Channel.WEB.value if actor is not None else Channel.API.value,
+        reporter_kind=ReporterKind.EMPLOYEE.value,
+        description=description,
+        urgency=max(
+            (t.urgency for t in tickets),
+            key=[Level.LOW, Level.MEDIUM, Level.HIGH].index,
+        ),
+        impact=impact,
+        devices=[],
+        at=at,
+    )
+    incident.is_incident = True
+    link_to_incident(actor, incident, tickets)
+    return incident
+
+
+@operation
+def link_to_incident(actor, incident: Ticket, tickets: list[Ticket]) -> Ticket:
+    """Put tickets under an incident; resolving the incident resolves them."""
+    if not incident.is_incident:
+        raise ConflictError(_l("Tickets can only be linked to an incident."))
+    if not incident.is_open:
+        raise ConflictError(_l("The incident is no longer open."))
+    fields: dict[str, list] = {}
+    for ticket in tickets:
+        if ticket.municipality_id != incident.municipality_id:
+            fields["ticket_ids"] = [_l("A ticket belongs to another municipality.")]
+        elif ticket.id == incident.id or ticket.is_incident:
+            fields["ticket_ids"] = [_l("An incident cannot be linked to an incident.")]
+        elif not ticket.is_open:
+            fields["ticket_ids"] = [_l("Ticket #%(id)d is already resolved.", id=ticket.id)]
+    if fields:
+        raise invalid(fields)
+    linked = []
+    for ticket in tickets:
+        if ticket.parent_id == incident.id:
+            continue
+        ticket.parent_id = incident.id
+        linked.append(ticket.id)
+        _entry(actor, ticket, EntryKind.EVENT, f"Koblet til hendelse #{incident.id}")
+    if linked:
+        _entry(
+            actor,
+            incident,
+            EntryKind.EVENT,
+            f"{len(linked)} saker koblet til: " + ", ".join(f"#{i}" for i in linked),
+        )
+        audit.record(
+            actor,
+            "ticket.link",
+            incident,
+            f"Hendelse #{incident.id}: {len(linked)} saker koblet til",
+            changes={"children": {"before": None, "after": linked}},
+            municipality_id=incident.municipality_id,
+        )
+    db.session.expire(incident, ["children"])
+    return incident
+
+
+@operation
+def unlink_from_incident(actor, ticket: Ticket) -> Ticket:
+    if ticket.parent_id is None:
+        return ticket
+    parent_id = ticket.parent_id
+    ticket.parent_id = None
+    _entry(actor, ticket, EntryKind.EVENT, f"Tatt ut av hendelse #{parent_id}")
+    audit.record(
+        actor,
+        "ticket.unlink",
+        ticket,
+        f"Sak #{ticket.id} tatt ut av hendelse #{parent_id}",
+        municipality_id=ticket.municipality_id,
+    )
+    return ticket
+
+
+# --- acting on equipment from a ticket ----------------------------------------------
+
+
+def _link_device(ticket: Ticket, device: Device) -> None:
+    if device not in ticket.devices:
+        ticket.devices.append(device)
+
+
+@operation
+def replace_from_ticket(
+    actor,
+    ticket: Ticket,
+    placement: Placement,
+    replacement: Device,
+    *,
+    destination: str = "repair",
+    store=None,
+    note: str | None = None,
+) -> Placement:
+    """Swap a faulty device at the recipient (the equipment register's replace), on the ticket."""
+    from vftops.equipment import operations as equipment
+
+    if placement.municipality_id != ticket.municipality_id:
+        message = _l("The device belongs to another municipality than the ticket.")
+        raise ValidationError(message, fields={"placement_id": [message]})
+    old = placement.device
+    new_placement = equipment.replace_device(
+        actor,
+        placement,
+        replacement,
+        destination=destination,
+        store=store,
+        note=text_or_none(note) or f"Sak #{ticket.id}",
+    )
+    _link_device(ticket, old)
+    _link_device(ticket, replacement)
+    if ticket.recipient_id is None:
+        ticket.recipient_id = placement.recipient_id
+    _entry(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        f"Byttet {old.serial_number} med {replacement.serial_number} ({destination})",
+    )
+    audit.record(
+        actor,
+        "ticket.replace",
+        ticket,
+        f"Sak #{ticket.id}: {old.serial_number} byttet med {replacement.serial_number}",
+        municipality_id=ticket.municipality_id,
+    )
+    return new_placement
+
+
+@operation
+def repair_from_ticket(actor, ticket: Ticket, device: Device, *, note: str | None = None):
+    """Send a device that is in a store to the supplier for repair, on the ticket."""
+    from vftops.equipment import operations as equipment
+
+    if device.municipality_id != ticket.municipality_id:
+        message = _l("The device belongs to another municipality than the ticket.")
+        raise ValidationError(message, fields={"device_id": [message]})
+    movement = equipment.change_status(
+        actor, device, "in_repair", reason=text_or_none(note) or f"Sak #{ticket.id}"
+    )
+    _link_device(ticket, device)
+    _entry(actor, ticket, EntryKind.EVENT, f"{device.serial_number} sendt til reparasjon")
+    audit.record(
+        actor,
+        "ticket.repair",
+        ticket,
+        f"Sak #{ticket.id}: {device.serial_number} sendt til reparasjon",
+        municipality_id=ticket.municipality_id,
+    )
+    return movement
+
+
+@operation
+def plan_visit_from_ticket(
+    actor,
+    ticket: Ticket,
+    *,
+    assigned_to,
+    planned_on,
+    kind: str = "replace",
+    device: Device | None = None,
+    note: str | None = None,
+):
+    """A visit at the ticket's recipient for a technician: shows in «Mine oppdrag i dag»."""
+    from vftops.equipment import operations as equipment
+
+    if ticket.recipient is None:
+        message = _l("The ticket has no recipient to visit.")
+        raise ValidationError(message, fields={"recipient_id": [message]})
+    placement = None
+    if device is not None:
+        placement = db.session.scalar(
+            select(Placement).where(
+                Placement.device_id == device.id,
+                Placement.recipient_id == ticket.recipient_id,
+                Placement.returned_at.is_(None),
+            )
+        )
+    visit = equipment.plan_visit(
+        actor,
+        ticket.recipient,
+        kind=kind,
+        assigned_to=assigned_to,
+        planned_on=planned_on,
+        device=device if placement is None else None,
+        placement=placement,
+        note=text_or_none(note) or f"Sak #{ticket.id}: {ticket.title}",
+    )
+    visit.ticket_id = ticket.id
+    _entry(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        f"Besøk planlagt {planned_on.isoformat()} for {_who(assigned_to)}",
+    )
+    return visit
