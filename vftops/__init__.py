@@ -93,9 +93,19 @@ def _register_blueprints(app: Flask) -> None:
     from vftops.org import views as org_views
     from vftops.stock import api as stock_api
     from vftops.stock import views as stock_views
+    from vftops.support import api as support_api
+    from vftops.support import views as support_views
 
     # HTML pages
-    for module in (core_views, auth_views, org_views, audit_views, equipment_views, stock_views):
+    for module in (
+        core_views,
+        auth_views,
+        org_views,
+        audit_views,
+        equipment_views,
+        stock_views,
+        support_views,
+    ):
         app.register_blueprint(module.bp)
     # JSON API under /api/v1, documented in /api/v1/openapi.json
     api.init_app(app)
@@ -105,5 +115,6 @@ def _register_blueprints(app: Flask) -> None:
         audit_api.blp,
         *equipment_api.blueprints,
         *stock_api.blueprints,
+        *support_api.blueprints,
     ):
         api.register_blueprint(blueprint)

@@ -37,6 +37,7 @@ NAVIGATION = [
     (_l("Devices"), "equipment.devices", Permission.EQUIPMENT_VIEW),
     (_l("Recipients"), "equipment.recipients", Permission.RECIPIENTS_VIEW),
     (_l("Products"), "equipment.products", Permission.EQUIPMENT_VIEW),
+    (_l("Support"), "support.queue", Permission.TICKETS_VIEW),
     (_l("Stock"), "stock.shortfalls", Permission.STOCK_VIEW),
     (_l("Scan"), "equipment.scan", Permission.EQUIPMENT_VIEW),
     (_l("Municipalities"), "org.municipalities", Permission.ORG_VIEW),
