@@ -55,6 +55,17 @@ def index():
                 Visit.planned_on <= to_user_timezone(now).date(),
             )
         )
+    if user.can(Permission.TICKETS_VIEW):
+        from vftops.support import queries as support_queries
+        from vftops.support.views import can_reach
+
+        # One aggregate over the open tickets, and one look per municipality for a
+        # burst of technical alarms.
+        tasks["ticket_counts"] = support_queries.queue_counts(user, now)
+        tasks["incident_suggestions"] = support_queries.incident_suggestions(user, now)
+        tasks["incident_page"] = user.can(Permission.TICKETS_MANAGE) and can_reach(
+            "support.incident_new"
+        )
     if user.can(Permission.USERS_MANAGE):
         no_membership = ~exists().where(Membership.user_id == User.id)
         tasks["users_without_municipality"] = db.session.scalars(
