@@ -61,6 +61,15 @@ class ProductForm(VersionedForm):
         description=_l("What one leased device costs a month: shows what idle stock costs."),
         render_kw={"inputmode": "decimal"},
     )
+    test_interval_months = StringField(
+        _l("Function test every … months"),
+        validators=[Optional(), Length(max=10)],
+        description=_l(
+            "Periodic function test of installed devices, e.g. 6 for safety alarms. "
+            "Empty: not tested periodically."
+        ),
+        render_kw={"inputmode": "numeric"},
+    )
     is_active = BooleanField(_l("In use"), default=True)
 
 
@@ -69,6 +78,16 @@ class SupplierForm(VersionedForm):
     org_number = StringField(_l("Organisation number"), validators=[Optional(), Length(max=11)])
     support_phone = StringField(_l("Support phone"), validators=[Optional(), Length(max=30)])
     support_email = StringField(_l("Support e-mail"), validators=[Optional(), Length(max=254)])
+    support_hours = StringField(
+        _l("Support opening hours"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("E.g. weekdays 08–16. Shown on the «who to contact» page."),
+    )
+    out_of_hours_note = StringField(
+        _l("Outside opening hours"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("E.g. on-call phone, or the extra cost of calling outside the hours."),
+    )
     lead_time_days = StringField(
         _l("Lead time (days)"),
         validators=[Optional(), Length(max=10)],

@@ -59,6 +59,7 @@ PRODUCT_FIELDS = (
     "return_checklist",
     "supplier_id",
     "monthly_rent",
+    "test_interval_months",
     "is_active",
 )
 DEVICE_FIELDS = (
@@ -103,6 +104,8 @@ def _text(value) -> str | None:
 # --- catalogue ----------------------------------------------------------------------
 
 MAX_RENT = Decimal("99999999.99")
+# A periodic function test at least every ten years.
+MAX_TEST_INTERVAL_MONTHS = 120
 
 
 def _kroner(value) -> Decimal | None:
@@ -144,6 +147,24 @@ def _clean_product(data: dict[str, Any], exclude_id: int | None = None) -> dict[
                 raise ValueError(lifetime)
         except (TypeError, ValueError):
             fields["lifetime_months"] = [_l("Give the lifetime as a whole number of months.")]
+    interval = data.get("test_interval_months")
+    if interval is None or (isinstance(interval, str) and not interval.strip()):
+        out["test_interval_months"] = None
+    else:
+        try:
+            if isinstance(interval, bool) or (
+                isinstance(interval, float) and not interval.is_integer()
+            ):
+                raise ValueError(interval)
+            out["test_interval_months"] = (
+                int(interval) if isinstance(interval, int | float) else int(str(interval).strip())
+            )
+            if not 0 < out["test_interval_months"] <= MAX_TEST_INTERVAL_MONTHS:
+                raise ValueError(interval)
+        except (TypeError, ValueError):
+            fields["test_interval_months"] = [
+                _l("Give the test interval as a whole number of months from 1 to 120.")
+            ]
     try:
         out["monthly_rent"] = _kroner(data.get("monthly_rent"))
     except ValueError:
@@ -188,6 +209,7 @@ def create_product(actor, **data) -> Product:
         return_checklist=clean["return_checklist"],
         supplier_id=clean.get("supplier_id") or None,
         monthly_rent=clean["monthly_rent"],
+        test_interval_months=clean.get("test_interval_months"),
     )
     db.session.add(product)
     audit.record(

@@ -82,6 +82,13 @@ class SupplierSchema(ma.Schema):
     )
     support_phone = ma.fields.String(allow_none=True)
     support_email = ma.fields.String(allow_none=True)
+    support_hours = ma.fields.String(
+        allow_none=True, metadata={"description": "When support answers, e.g. hverdager 08–16"}
+    )
+    out_of_hours_note = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Outside the hours: on-call number, extra cost …"},
+    )
     lead_time_days = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "Days from order to delivery; null: the default lead time"},
@@ -101,6 +108,8 @@ class SupplierCreateSchema(StrictSchema):
     org_number = _text(metadata={"description": "Nine digits"})
     support_phone = _text()
     support_email = ma.fields.Email(allow_none=True)
+    support_hours = _text(validate=ma.validate.Length(max=120))
+    out_of_hours_note = _text(validate=ma.validate.Length(max=200))
     lead_time_days = _days_input(description=LEAD_TIME)
     notes = _text()
 
@@ -110,6 +119,8 @@ class SupplierUpdateSchema(StrictSchema):
     org_number = _text()
     support_phone = _text()
     support_email = ma.fields.Email(allow_none=True)
+    support_hours = _text(validate=ma.validate.Length(max=120))
+    out_of_hours_note = _text(validate=ma.validate.Length(max=200))
     lead_time_days = _days_input(description=LEAD_TIME)
     notes = _text()
     is_active = ma.fields.Boolean()
@@ -141,6 +152,10 @@ class ProductSchema(ma.Schema):
     is_serialised = ma.fields.Boolean()
     standard_configuration = ma.fields.String(allow_none=True)
     lifetime_months = ma.fields.Integer(allow_none=True)
+    test_interval_months = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "Periodic function test every so many months; null: none"},
+    )
     stores_personal_data = ma.fields.Boolean()
     return_checklist = ma.fields.List(
         ma.fields.String(), metadata={"description": "Extra return-checklist items"}
@@ -185,6 +200,15 @@ class ProductCreateSchema(StrictSchema):
     )
     standard_configuration = _text()
     lifetime_months = ma.fields.Integer(allow_none=True)
+    test_interval_months = TypedNumber(
+        allow_none=True,
+        metadata={
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 120,
+            "description": "Function test every so many months, 1 to 120; null: none",
+        },
+    )
     stores_personal_data = ma.fields.Boolean()
     return_checklist = ma.fields.List(ma.fields.String())
     supplier_id = ma.fields.Integer(allow_none=True)
@@ -198,6 +222,15 @@ class ProductUpdateSchema(StrictSchema):
     is_serialised = ma.fields.Boolean()
     standard_configuration = _text()
     lifetime_months = ma.fields.Integer(allow_none=True)
+    test_interval_months = TypedNumber(
+        allow_none=True,
+        metadata={
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 120,
+            "description": "Function test every so many months, 1 to 120; null: none",
+        },
+    )
     stores_personal_data = ma.fields.Boolean()
     return_checklist = ma.fields.List(ma.fields.String())
     supplier_id = ma.fields.Integer(allow_none=True)

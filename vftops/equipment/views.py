@@ -662,6 +662,7 @@ def _product_data(form: ProductForm) -> dict:
         "return_checklist": form.return_checklist.data,
         "supplier_id": form.supplier_id.data,
         "monthly_rent": form.monthly_rent.data,
+        "test_interval_months": form.test_interval_months.data,
     }
 
 
@@ -715,6 +716,8 @@ def _supplier_data(form: SupplierForm) -> dict:
         "org_number": form.org_number.data,
         "support_phone": form.support_phone.data,
         "support_email": form.support_email.data,
+        "support_hours": form.support_hours.data,
+        "out_of_hours_note": form.out_of_hours_note.data,
         "lead_time_days": form.lead_time_days.data,
         "notes": form.notes.data,
     }
@@ -969,11 +972,26 @@ def my_day():
         )
         .order_by(Visit.planned_on, Visit.id)
     ).all()
+    # Jobs planned from a support ticket link back to it: the titles in one query.
+    tickets = {}
+    ticket_ids = {v.ticket_id for v in rows if v.ticket_id is not None}
+    if ticket_ids and current_user.can(P.TICKETS_VIEW):
+        from vftops.support.models import Ticket
+
+        tickets = dict(
+            db.session.execute(
+                select(Ticket.id, Ticket.title).where(
+                    Ticket.id.in_(ticket_ids),
+                    Ticket.municipality_id.in_(municipality_ids(current_user)),
+                )
+            ).all()
+        )
     return render_template(
         "equipment/my_day.html",
         today=today,
         now=[v for v in rows if v.planned_on <= today],
         later=[v for v in rows if v.planned_on > today],
+        tickets=tickets,
     )
 
 
