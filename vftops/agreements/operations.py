@@ -16,6 +16,8 @@ SUPPLIER_FIELDS = (
     "org_number",
     "support_phone",
     "support_email",
+    "support_hours",
+    "out_of_hours_note",
     "lead_time_days",
     "notes",
     "is_active",
@@ -65,6 +67,8 @@ def create_supplier(
     org_number: str | None = None,
     support_phone: str | None = None,
     support_email: str | None = None,
+    support_hours: str | None = None,
+    out_of_hours_note: str | None = None,
     lead_time_days=None,
     notes: str | None = None,
 ) -> Supplier:
@@ -75,6 +79,8 @@ def create_supplier(
         org_number=org_number,
         support_phone=(support_phone or "").strip() or None,
         support_email=(support_email or "").strip() or None,
+        support_hours=(support_hours or "").strip()[:120] or None,
+        out_of_hours_note=(out_of_hours_note or "").strip()[:200] or None,
         lead_time_days=lead_time_days,
         notes=(notes or "").strip() or None,
     )
@@ -104,6 +110,9 @@ def update_supplier(actor, supplier: Supplier, *, expected_version=None, **field
     for key in ("support_phone", "support_email", "notes"):
         if key in fields:
             setattr(supplier, key, (fields[key] or "").strip() or None)
+    for key, limit in (("support_hours", 120), ("out_of_hours_note", 200)):
+        if key in fields:
+            setattr(supplier, key, (fields[key] or "").strip()[:limit] or None)
     if "is_active" in fields:
         supplier.is_active = bool(fields["is_active"])
     changes = audit.diff(before, audit.snapshot(supplier, SUPPLIER_FIELDS))
