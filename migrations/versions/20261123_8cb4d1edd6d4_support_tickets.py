@@ -221,6 +221,9 @@ def upgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_municipality_created', ['municipality_id', 'created_at'], unique=False)
         batch_op.create_index('ix_tickets_municipality_status', ['municipality_id', 'status'], unique=False)
+        batch_op.create_index('ix_tickets_municipality_acknowledged', ['municipality_id', 'acknowledged_at'], unique=False)
+        batch_op.create_index('ix_tickets_municipality_resolved', ['municipality_id', 'resolved_at'], unique=False)
+        batch_op.create_index('ix_tickets_municipality_escalated', ['municipality_id', 'escalated_at'], unique=False, sqlite_where=sa.text('escalated_at IS NOT NULL'), postgresql_where=sa.text('escalated_at IS NOT NULL'))
         batch_op.create_index('ix_tickets_open_assignee', ['assignee_id', 'resolve_due_at'], unique=False, sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.create_index('ix_tickets_open_due', ['municipality_id', 'resolve_due_at'], unique=False, sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.create_index('ix_tickets_open_warn', ['municipality_id', 'resolve_warn_at'], unique=False, sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
@@ -356,6 +359,9 @@ def downgrade():
         batch_op.drop_index('ix_tickets_open_team', sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.drop_index('ix_tickets_open_due', sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.drop_index('ix_tickets_open_assignee', sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
+        batch_op.drop_index('ix_tickets_municipality_escalated', sqlite_where=sa.text('escalated_at IS NOT NULL'), postgresql_where=sa.text('escalated_at IS NOT NULL'))
+        batch_op.drop_index('ix_tickets_municipality_resolved')
+        batch_op.drop_index('ix_tickets_municipality_acknowledged')
         batch_op.drop_index('ix_tickets_municipality_status')
         batch_op.drop_index('ix_tickets_municipality_created')
 

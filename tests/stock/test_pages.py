@@ -587,7 +587,9 @@ def test_suggestion_shows_its_inputs_and_accepting_sets_the_minimum(app, client,
         )
     )
     assert "Installerte enheter fra dette lageret 20" in card
-    assert "Feil og bytter siste 12 måneder 6" in card
+    assert "Returnert defekt eller byttet, siste 12 måneder 6" in card
+    assert "Feilsaker uten retur, siste 12 måneder 0" in card
+    assert "Feil, siste 12 måneder 6" in card
     assert "Feilrate per år 0,3" in card
     assert "30 dager" in card
     assert "Forventede feil i leveringstiden 0,49" in card

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.models import OSLO, UTCDateTime, local_day, local_today, utcnow
@@ -289,9 +289,16 @@ class Suggestion:
     store: Store
     product: Product
     installed_base: int
-    failures: int  # returned faulty or replaced in the last 12 months
+    returns: int  # placements ended as faulty or replaced in the last 12 months
     lead_time_days: int
     lead_time_is_default: bool
+    # Fault tickets (technical alarm, equipment fault) in the last 12 months about
+    # devices that were not also returned so: the same fault is counted once.
+    fault_tickets: int = 0
+
+    @property
+    def failures(self) -> int:
+        return self.returns + self.fault_tickets
 
     @property
     def failure_rate(self) -> Decimal:
@@ -323,6 +330,8 @@ class Suggestion:
         return {
             "installed_base": self.installed_base,
             "failures_12_months": self.failures,
+            "returns_12_months": self.returns,
+            "fault_tickets_12_months": self.fault_tickets,
             "failure_rate_per_year": float(round(self.failure_rate, 4)),
             "lead_time_days": self.lead_time_days,
             "expected_in_lead_time": float(round(self.expected_in_lead_time, 2)),
@@ -368,12 +377,48 @@ def _failures_from(store_ids, since: datetime, *, product_id=None):
     return {(s, p): n for s, p, n in db.session.execute(stmt)}
 
 
+def _fault_tickets_from(store_ids, since: datetime, *, product_id=None):
+    """Fault tickets since `since` per store × product, the store being where the device
+    was installed from, leaving out devices returned faulty or replaced in the period:
+    a technical alarm that ended in a replacement is one failure, not two."""
+    from vftops.support.models import Ticket, ticket_devices
+    from vftops.support.reports import FAULT_KINDS
+
+    returned = exists(
+        select(Placement.id).where(
+            Placement.device_id == ticket_devices.c.device_id,
+            Placement.returned_at >= since,
+            Placement.return_reason.in_([ReturnReason.FAULTY, ReturnReason.REPLACED]),
+        )
+    )
+    stmt = (
+        select(Movement.from_store_id, Device.product_id, func.count(func.distinct(Ticket.id)))
+        .select_from(Ticket)
+        .join(ticket_devices, ticket_devices.c.ticket_id == Ticket.id)
+        .join(Device, Device.id == ticket_devices.c.device_id)
+        .join(
+            Movement,
+            and_(
+                Movement.device_id == Device.id,
+                Movement.kind == MovementKind.INSTALL,
+                Movement.from_store_id.in_(store_ids),
+            ),
+        )
+        .where(Ticket.kind.in_(FAULT_KINDS), Ticket.created_at >= since, ~returned)
+        .group_by(Movement.from_store_id, Device.product_id)
+    )
+    if product_id is not None:
+        stmt = stmt.where(Device.product_id == product_id)
+    return {(s, p): n for s, p, n in db.session.execute(stmt)}
+
+
 def suggestions(store: Store, *, product_id: int | None = None) -> dict[int, Suggestion]:
     """Suggested minimums for every product the store serves installed devices of."""
     since = utcnow() - timedelta(days=365)
     base = _installed_from([store.id], product_id=product_id)
     failures = _failures_from([store.id], since, product_id=product_id)
-    pids = {p for _s, p in base} | {p for _s, p in failures}
+    tickets = _fault_tickets_from([store.id], since, product_id=product_id)
+    pids = {p for _s, p in base} | {p for _s, p in failures} | {p for _s, p in tickets}
     if product_id is not None:
         pids.add(product_id)
     products = _by_id(Product, pids, joinedload(Product.supplier))
@@ -385,7 +430,8 @@ def suggestions(store: Store, *, product_id: int | None = None) -> dict[int, Sug
             store=store,
             product=product,
             installed_base=base.get((store.id, pid), 0),
-            failures=failures.get((store.id, pid), 0),
+            returns=failures.get((store.id, pid), 0),
+            fault_tickets=tickets.get((store.id, pid), 0),
             lead_time_days=lead or default_lead,
             lead_time_is_default=lead is None,
         )

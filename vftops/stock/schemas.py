@@ -228,7 +228,19 @@ class SuggestionSchema(ma.Schema):
         metadata={"description": "Devices from this store installed at recipients now"}
     )
     failures_12_months = ma.fields.Integer(
-        metadata={"description": "Of those, returned faulty or replaced in the last 12 months"},
+        metadata={
+            "description": "Failures in the last 12 months: returns plus fault tickets "
+            "(returns_12_months + fault_tickets_12_months)"
+        },
+    )
+    returns_12_months = ma.fields.Integer(
+        metadata={"description": "Devices from this store returned faulty or replaced"},
+    )
+    fault_tickets_12_months = ma.fields.Integer(
+        metadata={
+            "description": "Technical alarms and equipment-fault tickets about devices from "
+            "this store that were not also returned faulty or replaced (counted once)"
+        },
     )
     failure_rate_per_year = ma.fields.Float(
         metadata={"description": "Failures per installed device a year"}

@@ -370,6 +370,16 @@ class Ticket(TimestampMixin, VersionedMixin, db.Model):
         ),
         Index("ix_tickets_municipality_created", "municipality_id", "created_at"),
         Index("ix_tickets_municipality_status", "municipality_id", "status"),
+        # The reports read a period of acknowledgements, resolutions and escalations.
+        Index("ix_tickets_municipality_acknowledged", "municipality_id", "acknowledged_at"),
+        Index("ix_tickets_municipality_resolved", "municipality_id", "resolved_at"),
+        Index(
+            "ix_tickets_municipality_escalated",
+            "municipality_id",
+            "escalated_at",
+            sqlite_where=text("escalated_at IS NOT NULL"),
+            postgresql_where=text("escalated_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

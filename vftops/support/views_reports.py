@@ -1,5 +1,179 @@
-"""Support pages: views_reports."""
+"""Support pages: the reports with their charts, and any ticket list as CSV or XLSX."""
 
 from __future__ import annotations
 
-from vftops.support.views import bp  # noqa: F401
+import io
+import tempfile
+
+from flask import abort, render_template, request, send_file
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from vftops.core.models import local_today
+from vftops.core.permissions import Permission, require
+from vftops.core.scope import municipality_ids
+from vftops.extensions import db
+from vftops.org.models import Municipality
+from vftops.support import charts, export, queries
+from vftops.support import reports as figures
+from vftops.support.models import KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS, Ticket
+from vftops.support.views import bp
+
+P = Permission
+# A CSV up to this size is built in memory; a longer one goes to a temporary file.
+SPOOL_BYTES = 8 * 1024 * 1024
+
+
+def _municipality_filter() -> tuple[list[Municipality], int | None]:
+    """The reader's municipalities, and the one the query string names (404 if not theirs)."""
+    ids = municipality_ids(current_user)
+    chosen = request.args.get("municipality_id", type=int)
+    if chosen is not None and chosen not in ids:
+        abort(404)
+    municipalities = list(
+        db.session.scalars(
+            select(Municipality).where(Municipality.id.in_(ids)).order_by(Municipality.name)
+        )
+    )
+    return municipalities, chosen
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+def _per_thousand(value: float | None) -> str:
+    return "–" if value is None else format_decimal(value, format="#,##0.0")
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else format_percent(value)
+
+
+def _hours(seconds: float | None) -> str | None:
+    """A median duration on the wall clock as people say it («3 t 20 min», «2 d 4 t»)."""
+    if seconds is None:
+        return None
+    minutes = max(round(seconds / 60), 0)
+    hours, mins = divmod(minutes, 60)
+    if hours >= 48:
+        days, hours = divmod(hours, 24)
+        return _("%(days)d d %(hours)d h", days=days, hours=hours)
+    if hours and mins:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=mins)
+    if hours:
+        return _("%(hours)d h", hours=hours)
+    return _("%(minutes)d min", minutes=mins)
+
+
+@bp.get("/reports")
+@require(P.TICKETS_VIEW)
+def reports():
+    municipalities, chosen = _municipality_filter()
+    weeks = request.args.get("weeks", figures.DEFAULT_WEEKS, type=int)
+    if weeks not in figures.WEEK_CHOICES:
+        weeks = figures.DEFAULT_WEEKS
+    ids = [chosen] if chosen else [m.id for m in municipalities]
+    period = figures.period(weeks)
+    report = figures.build(ids, period, no_team=_("No team"))
+    fault_chart = charts.horizontal_bars(
+        [
+            (row.product.name, row.per_thousand or 0, _per_thousand(row.per_thousand))
+            for row in report.faults
+            if row.faults
+        ]
+    )
+    team_chart = charts.horizontal_bars(
+        [(row.label, (row.share or 0) * 100, _share(row.share)) for row in report.teams],
+        maximum=100,
+    )
+    return render_template(
+        "support/reports.html",
+        report=report,
+        period=period,
+        weekly=charts.weekly_columns(report),
+        fault_chart=fault_chart,
+        team_chart=team_chart,
+        week_choices=figures.WEEK_CHOICES,
+        weeks=weeks,
+        municipalities=municipalities,
+        chosen=chosen,
+        chosen_name=next((m.name for m in municipalities if m.id == chosen), None),
+        kind_labels=KIND_LABELS,
+        priority_labels=PRIORITY_LABELS,
+        per_thousand=_per_thousand,
+        share=_share,
+        hours=_hours,
+    )
+
+
+# --- export ---------------------------------------------------------------------------
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _export_query():
+    """The queue page's list with the queue page's query string, every row (no pages)."""
+    _municipalities, chosen = _municipality_filter()
+    name = request.args.get("queue", "open")
+    if name not in queries.QUEUES:
+        name = "open"
+    status = request.args.get("status") or None
+    kind = request.args.get("kind") or None
+    priority = _int("priority")
+    sort = request.args.get("sort") or "due"
+    criteria = {
+        "q": (request.args.get("q") or "").strip()[:200] or None,
+        "status": status if status in {s.value for s in STATUS_LABELS} else None,
+        "kind": kind if kind in {k.value for k in KIND_LABELS} else None,
+        "priority": priority if priority in {p.value for p in PRIORITY_LABELS} else None,
+        "team_id": _int("team_id"),
+        "municipality_id": chosen,
+        "sort": sort if sort in queries.SORTS else "due",
+    }
+    return queries.queue(current_user._get_current_object(), name, **criteria).options(
+        joinedload(Ticket.supplier)
+    )
+
+
+def _filename(extension: str) -> str:
+    return f"saker-{local_today().isoformat()}.{extension}"
+
+
+def _send(data, extension: str, mimetype: str):
+    response = send_file(
+        data, mimetype=mimetype, as_attachment=True, download_name=_filename(extension)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/export.csv")
+@require(P.TICKETS_VIEW)
+def export_csv():
+    """The whole list, read in batches and written to a temporary file as it comes."""
+    stmt = _export_query().execution_options(yield_per=500)
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed below
+    export.write_csv(db.session.scalars(stmt), out)
+    small = out.tell() <= SPOOL_BYTES
+    out.seek(0)
+    if small:  # still in memory: hand over the bytes and let the file go
+        data = io.BytesIO(out.read())
+        out.close()
+        return _send(data, "csv", export.CSV_MIMETYPE)
+    response = _send(out, "csv", export.CSV_MIMETYPE)
+    response.call_on_close(out.close)
+    return response
+
+
+@bp.get("/export.xlsx")
+@require(P.TICKETS_VIEW)
+def export_xlsx():
+    stmt = _export_query().execution_options(yield_per=500)
+    data = export.xlsx_bytes(db.session.scalars(stmt))
+    return _send(io.BytesIO(data), "xlsx", export.XLSX_MIMETYPE)

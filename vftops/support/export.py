@@ -1,0 +1,158 @@
+"""A list of tickets as CSV or XLSX, for a spreadsheet: Norwegian headers, Oslo times.
+
+The cells pass through the device export's guard (`vftops.equipment.transfer.neutralise`):
+a text a spreadsheet could run as a formula gets a leading «'». Both are written
+row by row while the tickets are read in batches (to a temporary file for the CSV,
+with openpyxl's write-only workbook for the XLSX), so a long list never sits in
+memory as objects.
+
+Personal data stays out: the reporter's name and contact and the recipient are not
+exported (the ticket page shows them to those who may see them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from vftops.core.models import OSLO
+from vftops.equipment.transfer import CSV_MIMETYPE, XLSX_MIMETYPE, neutralise
+from vftops.support.models import (
+    CHANNEL_LABELS,
+    KIND_LABELS,
+    PRIORITY_LABELS,
+    REPORTER_LABELS,
+    STATUS_LABELS,
+    Ticket,
+)
+
+__all__ = ["COLUMNS", "CSV_MIMETYPE", "XLSX_MIMETYPE", "write_csv", "xlsx_bytes"]
+
+
+class _Words:
+    """The labels in the reader's language, looked up once per file (not once per cell)."""
+
+    def __init__(self):
+        self.kind = _strings(KIND_LABELS)
+        self.status = _strings(STATUS_LABELS)
+        self.priority = _strings(PRIORITY_LABELS)
+        self.channel = _strings(CHANNEL_LABELS)
+        self.reporter = _strings(REPORTER_LABELS)
+        self.yes, self.no = _("Yes"), _("No")
+
+    def yes_no(self, value) -> str:
+        return self.yes if value else self.no
+
+
+def _strings(labels) -> dict:
+    return {key: str(label) for key, label in labels.items()}
+
+
+@dataclass(frozen=True)
+class Column:
+    label: Any  # lazy: the header in the reader's language
+    value: Callable[[Ticket, _Words], Any]
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(_l("Ticket number"), lambda t, w: t.id),
+    Column(_l("Title"), lambda t, w: t.title),
+    Column(_l("Kind"), lambda t, w: w.kind.get(t.kind, t.kind)),
+    Column(_l("Category"), lambda t, w: t.category),
+    Column(_l("Status"), lambda t, w: w.status.get(t.status, t.status)),
+    Column(_l("Priority"), lambda t, w: w.priority.get(t.priority, t.priority)),
+    Column(_l("Municipality"), lambda t, w: t.municipality.name),
+    Column(_l("Team"), lambda t, w: t.team.name if t.team is not None else None),
+    Column(
+        _l("Assignee"),
+        lambda t, w: (t.assignee.full_name or t.assignee.username) if t.assignee else None,
+    ),
+    Column(_l("Channel"), lambda t, w: w.channel.get(t.channel, t.channel)),
+    Column(_l("Reported by"), lambda t, w: w.reporter.get(t.reporter_kind, t.reporter_kind)),
+    Column(_l("System"), lambda t, w: t.system),
+    Column(_l("Registered"), lambda t, w: t.created_at),
+    Column(_l("Acknowledged"), lambda t, w: t.acknowledged_at),
+    Column(_l("Deadline to acknowledge"), lambda t, w: t.acknowledge_due_at),
+    Column(_l("Deadline to resolve"), lambda t, w: t.resolve_due_at),
+    Column(_l("Resolved"), lambda t, w: t.resolved_at),
+    Column(_l("Closed"), lambda t, w: t.closed_at),
+    Column(_l("Acknowledge deadline breached"), lambda t, w: w.yes_no(t.acknowledge_breached_at)),
+    Column(_l("Resolve deadline breached"), lambda t, w: w.yes_no(t.resolve_breached_at)),
+    Column(_l("Incident"), lambda t, w: t.parent_id if t.parent_id else None),
+    Column(_l("Supplier"), lambda t, w: t.supplier.name if t.supplier is not None else None),
+    Column(_l("Supplier's case number"), lambda t, w: t.supplier_ref),
+    Column(_l("Escalated"), lambda t, w: t.escalated_at),
+)
+
+
+def _local(value: datetime) -> datetime:
+    """The moment on a Norwegian wall clock, without a zone (spreadsheets have none)."""
+    return value.astimezone(OSLO).replace(tzinfo=None)
+
+
+def headers() -> list[str]:
+    return [neutralise(str(c.label)) for c in COLUMNS]
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return _local(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, int):
+        return str(value)
+    return neutralise(str(value))
+
+
+def write_csv(tickets: Iterable[Ticket], out: BinaryIO) -> None:
+    """UTF-8 with BOM (Excel then shows æ, ø, å) and «;» between cells, written as it goes."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers())
+    words = _Words()
+    for ticket in tickets:
+        writer.writerow([_csv_cell(c.value(ticket, words)) for c in COLUMNS])
+    text.flush()
+    text.detach()  # leave `out` open for the caller
+
+
+def xlsx_bytes(tickets: Iterable[Ticket]) -> bytes:
+    """One sheet, bold header row, times as Oslo date-times, the number as a number."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Tickets")[:31])
+    bold = Font(bold=True)
+    header = []
+    for text in headers():
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    words = _Words()
+    for ticket in tickets:
+        row = []
+        for column in COLUMNS:
+            value = column.value(ticket, words)
+            if isinstance(value, datetime):
+                cell = WriteOnlyCell(sheet, value=_local(value))
+                cell.number_format = "DD.MM.YYYY HH:MM"
+                row.append(cell)
+            elif isinstance(value, int):
+                row.append(value)
+            else:
+                # A string cell, never a formula: openpyxl would take «=…» as one.
+                row.append(neutralise(value))
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
