@@ -115,9 +115,12 @@ def demo_command(if_empty: bool) -> None:
 @click.option("--devices", default=300_000, show_default=True)
 @click.option("--recipients", default=150_000, show_default=True)
 @click.option("--movements", default=3_000_000, show_default=True)
+@click.option("--tickets", default=500_000, show_default=True)
 @click.option("--samples", default=100, show_default=True, help="Requests per measurement.")
 @click.option("--reuse", is_flag=True, help="Measure again the dataset an earlier run built.")
-def bench_command(devices: int, recipients: int, movements: int, samples: int, reuse: bool) -> None:
+def bench_command(
+    devices: int, recipients: int, movements: int, tickets: int, samples: int, reuse: bool
+) -> None:
     """Build a synthetic dataset on an EMPTY database and time the main pages."""
     from vftops.bench import build_dataset, report, run_bench
     from vftops.demo import database_is_empty
@@ -128,7 +131,7 @@ def bench_command(devices: int, recipients: int, movements: int, samples: int, r
         )
     click.echo(f"Database: {db.engine.url.render_as_string(hide_password=True)}")
     if not reuse:
-        build_dataset(devices, recipients, movements, echo=click.echo)
+        build_dataset(devices, recipients, movements, tickets=tickets, echo=click.echo)
         db.session.remove()
         # Measured as a server worker would answer: in a fresh process, not in the
         # one that has just built 3 million rows and still carries their garbage.
@@ -158,7 +161,11 @@ def bench_command(devices: int, recipients: int, movements: int, samples: int, r
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
 def notify_command(day, dry_run: bool) -> None:
-    """E-mail each store's responsible person the day's stock digest (once a day; run from cron)."""
+    """Sweep the support SLA, then e-mail each person the day's digest (once a day; from cron).
+
+    Store responsibles hear about their stores; support teams and assignees about tickets
+    breached or breaching soon; those who record function tests about overdue tests.
+    """
     from vftops.stock.notify import MailNotConfigured, run_notify
 
     try:
@@ -166,7 +173,13 @@ def notify_command(day, dry_run: bool) -> None:
     except MailNotConfigured as error:
         raise click.ClickException(str(error)) from None
     verb = "Would send" if dry_run else "Sent"
-    click.echo(f"Stock digest for {result.day:%Y-%m-%d}" + (" (dry run)" if dry_run else ""))
+    if result.sweep is not None:
+        click.echo(
+            f"Support sweep: {result.sweep['acknowledge_breaches']} acknowledge and "
+            f"{result.sweep['resolve_breaches']} resolve breach(es) recorded; "
+            f"{result.sweep['closed']} ticket(s) closed."
+        )
+    click.echo(f"Daily digest for {result.day:%Y-%m-%d}" + (" (dry run)" if dry_run else ""))
     for mail in result.sent:
         click.echo(f"  {verb.lower()} to {mail.label}: {mail.items} item(s) – {mail.subject}")
     for label in result.skipped_already_sent:

@@ -1,9 +1,14 @@
-"""The daily stock digest: what each store's responsible person should hear about today.
+"""The daily digest: what each person should hear about today, in one e-mail.
 
-`run_notify()` is what `flask vftops notify` runs from cron. It builds the digest of
-every active store at once (`queries.digests`: a fixed number of aggregate queries,
-whatever the number of stores), groups the stores by their responsible person and
-sends each person one e-mail covering all their stores, in the person's language.
+`run_notify()` is what `flask vftops notify` runs from cron. It first runs the
+support sweep (SLA breaches recorded, old resolved tickets closed). Then it builds
+the digest of every active store at once (`queries.digests`: a fixed number of
+aggregate queries, whatever the number of stores) and the support items for
+everyone at once (`vftops.support.digest.collect`), groups them by person and
+sends each person one e-mail in their language: the stores they are responsible
+for; the tickets of their teams or assigned to them that are breached or breaching
+soon; and, for those who record function tests, the overdue tests of their
+municipalities. The SMTP plumbing is shared with other e-mails (`vftops.core.mail`).
 
 A person gets the digest at most once a day. The `DigestLog` row (person, day) is
 written and flushed *before* the e-mail is sent; its unique constraint decides when
@@ -11,21 +16,19 @@ two runs race, and the row is committed only after the SMTP server accepted the
 mail. A failed send rolls the row back, so the next run tries that person again.
 
 The in-app notification list (`views_notify`) shows the same items through
-`store_items()`, so the e-mail and the page always say the same thing.
+`store_items()` and `support.digest.items_for()`, so the e-mail and the page
+always say the same thing.
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
-import ssl
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale, ngettext
@@ -34,23 +37,39 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core.errors import ConflictError
 from vftops.core.i18n import format_d
+from vftops.core.mail import (
+    SMTP_TIMEOUT_SECONDS,
+    Mailer,
+    MailNotConfigured,
+    ServerDown,
+    describe,
+    render,
+    url_builder,
+)
+from vftops.core.mail import message as mail_message
 from vftops.core.models import local_today, utcnow
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
 from vftops.stock import queries
 from vftops.stock.models import DigestLog, Store
+from vftops.support import digest as support_digest
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "SMTP_TIMEOUT_SECONDS",
+    "MailNotConfigured",
+    "NotifyResult",
+    "run_notify",
+    "sections",
+    "store_items",
+]
 
 SHORTFALL = "shortfall"
 OVERDUE = "overdue"
 WAITING = "waiting"
-
-SMTP_TIMEOUT_SECONDS = 30
-
-
-class MailNotConfigured(RuntimeError):
-    """There is no SMTP server to send through."""
-
 
 # --- the items, in the reader's language ----------------------------------------------
 
@@ -201,6 +220,8 @@ class NotifyResult:
     nothing_to_report: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     elapsed: float = 0.0
+    # What the support sweep recorded before the digest was built (None: not run).
+    sweep: dict[str, int] | None = None
 
     @property
     def items(self) -> int:
@@ -211,55 +232,52 @@ class NotifyResult:
         return not self.failed
 
 
-def _url_builder():
-    """Absolute links to the app's pages under BASE_URL, outside any request."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc or "localhost",
-        script_name=base.path.rstrip("/") or "/",
-        url_scheme=base.scheme or "https",
-    )
-
-    def build(endpoint: str, values: dict | None = None) -> str:
-        return adapter.build(endpoint, values or {}, force_external=True)
-
-    return build
-
-
-def _render(name: str, **context) -> str:
-    # Straight from the Jinja environment: the request's context processors
-    # (navigation, current user) mean nothing in an e-mail sent from cron.
-    return current_app.jinja_env.get_template(name).render(**context)
-
-
-def _message(person, stores: list[StoreItems], day: date, link, domain: str) -> Outgoing:
-    count = sum(s.count for s in stores)
-    subject = ngettext(
-        "vftops: %(num)d stock alert for %(date)s",
-        "vftops: %(num)d stock alerts for %(date)s",
-        count,
-        date=format_d(day),
-    )
+def _message(
+    person,
+    stores: list[StoreItems],
+    day: date,
+    link,
+    support: support_digest.SupportItems | None = None,
+) -> Outgoing:
+    support = support or support_digest.SupportItems()
+    stock_count = sum(s.count for s in stores)
+    count = stock_count + support.count
+    if not support:
+        subject = ngettext(
+            "vftops: %(num)d stock alert for %(date)s",
+            "vftops: %(num)d stock alerts for %(date)s",
+            count,
+            date=format_d(day),
+        )
+    else:
+        subject = ngettext(
+            "vftops: %(num)d alert for %(date)s",
+            "vftops: %(num)d alerts for %(date)s",
+            count,
+            date=format_d(day),
+        )
+    queue = "support.queue" in current_app.view_functions
     context = {
         "person": person,
         "stores": stores,
+        "support": support,
         "day": day,
         "count": count,
         "link": lambda item: link(item.endpoint, item.values),
         "store_link": lambda store: link("stock.store_detail", {"store_id": store.id}),
         "list_link": link("stock.notifications"),
+        "queue_link": link("support.queue", {"queue": "soon"}) if queue else None,
         "warn_days": current_app.config["STOCK_RESET_WARN_DAYS"],
         "subject": subject,
     }
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = Address(display_name=person.full_name, addr_spec=person.email.strip())
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid("digest", domain=domain)
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_render("stock/email/digest.txt", **context))
-    message.add_alternative(_render("stock/email/digest.html", **context), subtype="html")
+    message = mail_message(
+        to_name=person.full_name,
+        to_address=person.email,
+        subject=subject,
+        text=render("stock/email/digest.txt", **context),
+        html=render("stock/email/digest.html", **context),
+        kind="digest",
+    )
     return Outgoing(
         user_id=person.id,
         name=person.full_name,
@@ -268,6 +286,17 @@ def _message(person, stores: list[StoreItems], day: date, link, domain: str) -> 
         subject=subject,
         message=message,
     )
+
+
+def _support_people(support: support_digest.SupportData, known: set[int]) -> list:
+    """The people the support part names who are not store responsibles (one query, and
+    one for their roles)."""
+    from vftops.auth.models import User
+
+    missing = support.people - known
+    if not missing:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(missing))))
 
 
 def _prepare(day: date, result: NotifyResult) -> list[Outgoing]:
@@ -283,27 +312,31 @@ def _prepare(day: date, result: NotifyResult) -> list[Outgoing]:
         .order_by(Store.name, Store.id)
     ).all()
     found = queries.digests(select(Store.id).where(Store.is_active.is_(True)), today=day)
+    support = support_digest.collect(utcnow(), day)
     responsible_ids = {s.responsible_id for s in stores if s.responsible_id is not None}
+    people: dict[int, object] = {
+        user.id: user for user in _support_people(support, responsible_ids)
+    }
+    everyone = responsible_ids | set(people)
     member_of: dict[int, set[int]] = defaultdict(set)
     already: set[int] = set()
-    if responsible_ids:
+    if everyone:
         for user_id, municipality_id in db.session.execute(
             select(Membership.user_id, Membership.municipality_id).where(
-                Membership.user_id.in_(responsible_ids)
+                Membership.user_id.in_(everyone)
             )
         ):
             member_of[user_id].add(municipality_id)
         already = set(
             db.session.scalars(
                 select(DigestLog.user_id).where(
-                    DigestLog.day == day, DigestLog.user_id.in_(responsible_ids)
+                    DigestLog.day == day, DigestLog.user_id.in_(everyone)
                 )
             )
         )
 
     # Whose stores: a person receives a store's digest only while they still work
     # in a municipality the store serves.
-    people: dict[int, object] = {}
     digests_of: dict[int, dict[int, queries.StoreDigest]] = defaultdict(dict)
     unattended: dict[int, queries.StoreDigest] = {}
     for store in stores:
@@ -325,130 +358,46 @@ def _prepare(day: date, result: NotifyResult) -> list[Outgoing]:
     ]
 
     names = {s.municipality_id: s.municipality.name for s in stores}
-    link = _url_builder()
-    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    link = url_builder()
     outgoing = []
     for person in sorted(people.values(), key=lambda p: (p.full_name.lower(), p.id)):
+        if not person.is_active_user:
+            continue
         mine = digests_of.get(person.id)
-        if not mine:
-            result.nothing_to_report += 1
-            continue
-        has_email = bool((person.email or "").strip())
-        if has_email and person.id in already:
-            result.skipped_already_sent.append(f"{person.full_name} <{person.email}>")
-            continue
         with force_locale(person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            stores_items = sections(mine, day, names=names)
+            theirs = support_digest.items_for(person, member_of[person.id], support)
+            if not mine and not theirs:
+                result.nothing_to_report += 1
+                continue
+            has_email = bool((person.email or "").strip())
+            if has_email and person.id in already:
+                result.skipped_already_sent.append(f"{person.full_name} <{person.email}>")
+                continue
+            stores_items = sections(mine, day, names=names) if mine else []
             if not has_email:
+                labels = [s.label for s in stores_items]
+                if theirs.ticket_count:
+                    labels.append("support tickets")
+                if theirs.test_count:
+                    labels.append("function tests")
                 result.people_without_email.append(
                     PersonNote(
                         name=person.full_name,
                         username=person.username,
-                        stores=[s.label for s in stores_items],
-                        items=sum(s.count for s in stores_items),
+                        stores=labels,
+                        items=sum(s.count for s in stores_items) + theirs.count,
                     )
                 )
                 continue
             try:
-                outgoing.append(_message(person, stores_items, day, link, domain))
+                outgoing.append(_message(person, stores_items, day, link, theirs))
             except (ValueError, IndexError) as error:  # an address the mail library refuses
                 result.failed.append((f"{person.full_name} <{person.email}>", str(error)))
     return outgoing
 
 
-class _ServerDown(Exception):
-    """The SMTP server cannot be reached or will not let us in: every e-mail would fail."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _Mailer:
-    """One SMTP connection for the whole run, opened on the first e-mail."""
-
-    def __init__(self, config):
-        self.config = config
-        self.smtp: smtplib.SMTP | None = None
-
-    @property
-    def server(self) -> str:
-        return f"{self.config['MAIL_SERVER']}:{self.config.get('MAIL_PORT') or 25}"
-
-    def _connect(self) -> smtplib.SMTP:
-        try:
-            smtp = smtplib.SMTP(
-                self.config["MAIL_SERVER"],
-                int(self.config.get("MAIL_PORT") or 25),
-                timeout=SMTP_TIMEOUT_SECONDS,
-            )
-        except (smtplib.SMTPException, OSError) as error:
-            raise _ServerDown(f"could not reach the SMTP server {self.server}: {error}") from error
-        try:
-            if self.config.get("MAIL_USE_TLS"):
-                smtp.starttls(context=ssl.create_default_context())
-            if self.config.get("MAIL_USERNAME"):
-                smtp.login(self.config["MAIL_USERNAME"], self.config.get("MAIL_PASSWORD") or "")
-        except (smtplib.SMTPException, OSError) as error:
-            smtp.close()
-            raise _ServerDown(
-                f"the SMTP server {self.server} refused the connection: {_describe(error)}"
-            ) from error
-        return smtp
-
-    def send(self, message: EmailMessage) -> None:
-        """Send one e-mail; _ServerDown when no e-mail can go, SMTPException for this one."""
-        for attempt in (1, 2):
-            if self.smtp is None:
-                self.smtp = self._connect()
-            try:
-                self.smtp.send_message(message)
-                return
-            except smtplib.SMTPServerDisconnected as error:
-                self._drop()
-                if attempt == 2:
-                    raise _ServerDown(
-                        f"lost the connection to the SMTP server {self.server}: {error}"
-                    ) from error
-                # The server hung up between two e-mails (idle timeout): once more, fresh.
-            except smtplib.SMTPException:
-                raise  # refused this e-mail (SMTPException is an OSError: keep it first)
-            except OSError as error:
-                self._drop()
-                raise _ServerDown(
-                    f"lost the connection to the SMTP server {self.server}: {error}"
-                ) from error
-
-    def _drop(self) -> None:
-        if self.smtp is not None:
-            self.smtp.close()
-            self.smtp = None
-
-    def close(self) -> None:
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except OSError:  # SMTPException too
-                self.smtp.close()
-            self.smtp = None
-
-
-def _describe(error: smtplib.SMTPException | OSError) -> str:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "the SMTP server refused the address: " + "; ".join(
-            f"{code} {_text(msg)}" for code, msg in error.recipients.values()
-        )
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"the SMTP server answered {error.smtp_code} {_text(error.smtp_error)}"
-    return str(error) or error.__class__.__name__
-
-
-def _text(value) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
-
-
 def _send_all(outgoing: list[Outgoing], day: date, result: NotifyResult) -> None:
-    mailer = _Mailer(current_app.config)
+    mailer = Mailer(current_app.config)
     server_down: str | None = None
     try:
         for mail in outgoing:
@@ -471,14 +420,14 @@ def _send_all(outgoing: list[Outgoing], day: date, result: NotifyResult) -> None
                 continue
             try:
                 mailer.send(mail.message)
-            except _ServerDown as error:
+            except ServerDown as error:
                 db.session.rollback()
                 server_down = error.reason  # the others would fail the same way
                 result.failed.append((mail.label, server_down))
                 continue
             except smtplib.SMTPException as error:  # refused this one e-mail
                 db.session.rollback()
-                result.failed.append((mail.label, _describe(error)))
+                result.failed.append((mail.label, describe(error)))
                 continue
             db.session.commit()
             result.sent.append(mail)
@@ -486,10 +435,27 @@ def _send_all(outgoing: list[Outgoing], day: date, result: NotifyResult) -> None
         mailer.close()
 
 
-def run_notify(day: date | None = None, *, dry_run: bool = False) -> NotifyResult:
-    """Send the day's stock digest to every store's responsible person, once a day.
+def _sweep(result: NotifyResult) -> None:
+    """Record SLA breaches and close tickets resolved long enough ago, before the digest."""
+    from vftops.support.operations import sweep
 
-    With `dry_run` nothing is sent or recorded: `result.sent` lists what would go.
+    try:
+        result.sweep = sweep()
+        db.session.commit()
+    except ConflictError:  # another run sweeps right now: it does the same
+        db.session.rollback()
+        log.info("the support sweep was left to another run")
+
+
+def run_notify(day: date | None = None, *, dry_run: bool = False) -> NotifyResult:
+    """Send the day's digest once a day to each person with something to hear about.
+
+    First the support sweep records SLA breaches and closes old resolved tickets.
+    Then: store responsibles hear about their stores; members of support teams and
+    people with tickets assigned hear about tickets breached or breaching soon, and
+    those who record function tests about overdue tests in their municipalities.
+
+    With `dry_run` nothing is swept, sent or recorded: `result.sent` lists what would go.
     """
     started = time.monotonic()
     if not dry_run and not current_app.config.get("MAIL_SERVER"):
@@ -500,6 +466,8 @@ def run_notify(day: date | None = None, *, dry_run: bool = False) -> NotifyResul
         )
     day = day or local_today()
     result = NotifyResult(day=day, dry_run=dry_run)
+    if not dry_run:
+        _sweep(result)
     outgoing = _prepare(day, result)
     # Only reads so far: end that transaction, so each person's log row is a short
     # transaction of its own (SQLite lets one writer in at a time).
