@@ -87,7 +87,9 @@ def load_demo() -> dict[str, object]:
         )
     from vftops.equipment.demo import load_equipment_demo
     from vftops.stock.demo import load_stock_demo
+    from vftops.support.demo import load_support_demo
 
     equipment = load_equipment_demo(municipalities, units, users)
     load_stock_demo(municipalities, users, **equipment)
+    load_support_demo(municipalities, users, **equipment)
     return {"municipalities": municipalities, "units": units, "users": users}
