@@ -561,6 +561,7 @@ def _world(factories):
                 supplier=supplier.id,
                 store=store.id,
                 device=in_stock.id,
+                installed=installed.id,
                 recipient=recipient.id,
                 placement=placement.id,
                 movement=movement,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -199,7 +200,12 @@ def clock(ticket: Ticket, now: datetime, hours) -> Clock:
         left = -sla.minutes_between(deadline, now, ticket.sla_calendar, hours)
         return Clock("breached", left, deadline, what)
     left = sla.minutes_between(now, deadline, ticket.sla_calendar, hours)
-    soon = ticket.resolve_warn_at <= now or what == "acknowledge"
+    if what == "acknowledge":
+        # The same share of the time to acknowledge as of the time to resolve.
+        share = current_app.config["SUPPORT_WARN_PERCENT"] / 100
+        soon = now >= deadline - (deadline - ticket.created_at) * share
+    else:
+        soon = ticket.resolve_warn_at <= now
     return Clock("soon" if soon else "ok", left, deadline, what)
 
 
