@@ -8,7 +8,7 @@ from functools import wraps
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -87,6 +87,27 @@ def operation(func):
         return result
 
     return wrapper
+
+
+def take_write_lock(model, row_id: int) -> None:
+    """Begin a transaction by writing, so a writer that lost a race waits for the winner.
+
+    Call it first in a fresh transaction (after a rollback), before reading. On
+    SQLite a transaction that read first cannot write once another connection has
+    committed: it fails at once, whatever busy_timeout says. A no-op write as the
+    first statement takes the write lock the way BEGIN IMMEDIATE does: it waits for
+    the other writer's commit and then reads what that writer wrote. On PostgreSQL
+    the row is locked FOR UPDATE.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(model)
+            .where(model.id == row_id)
+            .values(id=model.id)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
 
 
 def check_version(obj, expected_version: int | None) -> None:

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from vftops.core import audit
-from vftops.core.db import check_version, operation
+from vftops.core.db import check_version, operation, take_write_lock
 from vftops.core.errors import ConflictError, ValidationError
-from vftops.core.models import utcnow
+from vftops.core.models import OSLO, utcnow
 from vftops.core.permissions import Permission
 from vftops.core.validation import invalid, text_or_none
 from vftops.equipment.models import Device, Placement, Recipient
@@ -45,6 +45,17 @@ from vftops.support.models import (
 )
 
 S = TicketStatus
+
+# The work log is stored text, read by Norwegian colleagues and auditors alike.
+LOG_STATUS = {
+    S.NEW: "ny",
+    S.ACKNOWLEDGED: "kvittert",
+    S.IN_PROGRESS: "under arbeid",
+    S.WAITING_REPORTER: "venter på melder",
+    S.WAITING_SUPPLIER: "venter på leverandør",
+    S.RESOLVED: "løst",
+    S.CLOSED: "lukket",
+}
 
 
 # --- settings: priority, SLA, routing ---------------------------------------------------
@@ -117,7 +128,9 @@ def route(
 
 def _deadlines(ticket: Ticket) -> None:
     """Work out both deadlines from the creation time, the priority and the time paused."""
-    ack, resolve, calendar = sla_targets(ticket.municipality_id)[ticket.priority]
+    # Reading the targets must not write the half-changed ticket (one UPDATE, one version).
+    with db.session.no_autoflush:
+        ack, resolve, calendar = sla_targets(ticket.municipality_id)[ticket.priority]
     hours = business_hours()
     ticket.sla_calendar = calendar
     ticket.acknowledge_due_at = sla.add_minutes(ticket.created_at, ack, calendar, hours)
@@ -456,7 +469,7 @@ def change_status(
         actor,
         ticket,
         EntryKind.EVENT,
-        f"Status: {before} → {status}" + (f"\n{note}" if note else ""),
+        f"Status: {LOG_STATUS[before]} → {LOG_STATUS[status]}" + (f"\n{note}" if note else ""),
         at=now,
     )
     audit.record(
@@ -909,8 +922,9 @@ def acknowledge_or_explain(actor, ticket_id: int, *, at: datetime | None = None)
 
     On PostgreSQL the loser's conditional UPDATE waits for the winner and then matches
     no row. On SQLite the loser's write is refused at once, possibly before the
-    winner has committed: the request's transaction is ended and the acknowledgement
-    tried again on fresh data, which then names the person who owns the ticket.
+    winner has committed: the request's transaction is ended, a new one waits for the
+    write lock (so for the winner's commit) and the acknowledgement is tried again on
+    fresh data, which then names the person who owns the ticket.
     """
     for attempt in range(3):
         ticket = db.session.get(Ticket, ticket_id)
@@ -918,6 +932,7 @@ def acknowledge_or_explain(actor, ticket_id: int, *, at: datetime | None = None)
             return acknowledge(actor, ticket, at=at)
         except ConflictError:
             db.session.rollback()
+            take_write_lock(Ticket, ticket_id)
             ticket = db.session.get(Ticket, ticket_id)
             if ticket is not None and ticket.acknowledged_at is not None:
                 raise _already_acknowledged(ticket) from None
@@ -949,6 +964,7 @@ def escalate(
         raise _transition_error(ticket, S.WAITING_SUPPLIER.value)
     now = at or utcnow()
     before = ticket.status
+    before_supplier = ticket.supplier_id
     if ticket.status != S.WAITING_SUPPLIER:
         _apply_status(actor, ticket, S.WAITING_SUPPLIER.value, now, None)
     ticket.supplier_id = supplier.id
@@ -967,7 +983,7 @@ def escalate(
         f"Sak #{ticket.id}: {text}",
         changes={
             "status": {"before": before, "after": ticket.status},
-            "supplier_id": {"before": None, "after": supplier.id},
+            "supplier_id": {"before": before_supplier, "after": supplier.id},
         },
         municipality_id=ticket.municipality_id,
     )
@@ -993,33 +1009,42 @@ def record_supplier_response(
     for name, value in (("answered_at", answered_at), ("fixed_at", fixed_at)):
         if value is not None and (value < ticket.escalated_at or value > now):
             fields[name] = [_l("Give a time between the escalation and now.")]
-    if answered_at and fixed_at and fixed_at < answered_at:
-        fields["fixed_at"] = [_l("It cannot be fixed before the supplier answered.")]
+    # Each time given is checked against the other, given now or recorded before.
+    answered = answered_at or ticket.supplier_answered_at
+    fixed = fixed_at or ticket.supplier_fixed_at
+    if answered and fixed and fixed < answered:
+        fields["fixed_at" if fixed_at else "answered_at"] = [
+            _l("It cannot be fixed before the supplier answered.")
+        ]
     if fields:
         raise invalid(fields)
-    changes = {}
-    for name, value in (("supplier_answered_at", answered_at), ("supplier_fixed_at", fixed_at)):
-        if value is not None and getattr(ticket, name) != value:
-            changes[name] = {"before": getattr(ticket, name), "after": value}
-            setattr(ticket, name, value)
-    if fixed_at is not None and ticket.supplier_answered_at is None:
-        ticket.supplier_answered_at = fixed_at
+    tracked = ("supplier_answered_at", "supplier_fixed_at", "supplier_ref")
+    before = audit.snapshot(ticket, tracked)
+    if answered_at is not None:
+        ticket.supplier_answered_at = answered_at
+    if fixed_at is not None:
+        ticket.supplier_fixed_at = fixed_at
+        if ticket.supplier_answered_at is None:
+            ticket.supplier_answered_at = fixed_at
     if supplier_ref is not None:
         ticket.supplier_ref = text_or_none(supplier_ref, limit=60)
-    parts = []
-    if answered_at:
-        parts.append("svarte")
-    if fixed_at:
-        parts.append("rettet")
-    if parts:
-        _entry(
-            actor, ticket, EntryKind.EVENT, f"Leverandøren {' og '.join(parts)}", fixed_at or now
-        )
+    changes = audit.diff(before, audit.snapshot(ticket, tracked))
+    if not changes:
+        return ticket
+    # The log says what is new, in Norwegian time, whatever form sent the times again.
+    parts = [
+        f"{word} {getattr(ticket, name).astimezone(OSLO):%d.%m.%Y %H:%M}"
+        for name, word in (("supplier_answered_at", "svarte"), ("supplier_fixed_at", "rettet"))
+        if name in changes
+    ]
+    if "supplier_ref" in changes:
+        parts.append(f"saksnr. {ticket.supplier_ref or '–'}")
+    _entry(actor, ticket, EntryKind.EVENT, f"Leverandøren {' og '.join(parts)}", now)
     audit.record(
         actor,
         "ticket.supplier_response",
         ticket,
-        f"Sak #{ticket.id}: leverandøren {' og '.join(parts) or 'oppdatert'}",
+        f"Sak #{ticket.id}: leverandøren {' og '.join(parts)}",
         changes=changes,
         municipality_id=ticket.municipality_id,
     )
@@ -1165,11 +1190,13 @@ def replace_from_ticket(
     _link_device(ticket, replacement)
     if ticket.recipient_id is None:
         ticket.recipient_id = placement.recipient_id
+    where = {"repair": "til reparasjon", "store": "til lager", "scrap": "kassert"}
     _entry(
         actor,
         ticket,
         EntryKind.EVENT,
-        f"Byttet {old.serial_number} med {replacement.serial_number} ({destination})",
+        f"Byttet {old.serial_number} med {replacement.serial_number}"
+        f" ({old.serial_number} {where.get(destination, destination)})",
     )
     audit.record(
         actor,
@@ -1245,6 +1272,78 @@ def plan_visit_from_ticket(
         actor,
         ticket,
         EntryKind.EVENT,
-        f"Besøk planlagt {planned_on.isoformat()} for {_who(assigned_to)}",
+        f"Besøk planlagt {planned_on:%d.%m.%Y} for {_who(assigned_to)}",
     )
     return visit
+
+
+# --- configuration (area C): a municipality's own support settings -----------------
+
+SETTINGS_LIMITS = {
+    # field: (smallest, largest, message)
+    "auto_close_days": (1, 365, _l("Enter a whole number of days from 1 to 365.")),
+    "incident_threshold": (2, 1000, _l("Enter a whole number of alarms from 2 to 1000.")),
+    "incident_window_minutes": (1, 24 * 60, _l("Enter a whole number of minutes from 1 to 1440.")),
+}
+
+
+@operation
+def save_support_settings(
+    actor,
+    municipality_id: int,
+    *,
+    auto_close_days: Any,
+    incident_threshold: Any,
+    incident_window_minutes: Any,
+    expected_version: int | None = None,
+) -> SupportSettings:
+    """Auto-close after N days and the mass-incident rule («more than N alarms in M minutes»).
+
+    Applies from the next sweep and the next look at the start page.
+    """
+    fields: dict[str, list] = {}
+    values: dict[str, int] = {}
+    for name, value in (
+        ("auto_close_days", auto_close_days),
+        ("incident_threshold", incident_threshold),
+        ("incident_window_minutes", incident_window_minutes),
+    ):
+        low, high, message = SETTINGS_LIMITS[name]
+        try:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            number = int(value) if isinstance(value, int | float) else int(str(value).strip())
+            if not low <= number <= high:
+                raise ValueError(value)
+            values[name] = number
+        except (TypeError, ValueError):
+            fields[name] = [message]
+    if fields:
+        raise invalid(fields)
+    row = db.session.get(SupportSettings, municipality_id)
+    if row is None:
+        before = None
+        row = SupportSettings(municipality_id=municipality_id, **values)
+        db.session.add(row)
+    else:
+        check_version(row, expected_version)
+        before = {k: getattr(row, k) for k in values}
+        for key, value in values.items():
+            setattr(row, key, value)
+    changes = {
+        k: {"before": (before or {}).get(k), "after": v}
+        for k, v in values.items()
+        if before is None or before[k] != v
+    }
+    db.session.flush()
+    audit.record(
+        actor,
+        "support_settings.save",
+        row,
+        f"Supportinnstillinger: lukkes etter {values['auto_close_days']} dager, hendelse ved "
+        f"mer enn {values['incident_threshold']} alarmer på "
+        f"{values['incident_window_minutes']} minutter",
+        changes=changes,
+        municipality_id=municipality_id,
+    )
+    return row
