@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,7 @@ def build_dataset(
     *,
     stores: int = 200,
     products: int = 2000,
+    tickets: int = 500_000,
     echo=click.echo,
 ) -> dict:
     """Write the synthetic dataset in bulk. Returns ids the measurements use."""
@@ -346,6 +348,13 @@ def build_dataset(
             if n % 25 == 0:
                 db.session.commit()
     db.session.commit()
+    _tickets(
+        mid,
+        now,
+        tickets,
+        user_id=admin.id,
+        echo=echo,
+    )
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             # VACUUM as well: it sets the visibility map that autovacuum would set
@@ -355,14 +364,105 @@ def build_dataset(
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
     echo(f"  built in {time.perf_counter() - started:.0f} s")
+    from vftops.support.models import Ticket
+
     return {
         "token": token,
+        "ticket": db.session.scalar(
+            select(func.min(Ticket.id)).where(Ticket.municipality_id == mid, Ticket.status == "new")
+        ),
         "long_device": long_device,
         "recipient": first_recipient + 1,
         "store": store_ids[0],
         "serial_fragment": f"{devices // 2:08d}"[-6:],
         "installed_share": installed_share,
     }
+
+
+TICKET_KINDS = ("technical_alarm", "equipment_fault", "system_fault", "access", "question")
+TEAMS = (("Servicedesk", "servicedesk"), ("Teknikere", "technicians"), ("IT", "it"))
+OPEN_EVERY = 10  # one ticket in ten is still open
+
+
+def _tickets(mid, now, count, *, user_id, echo) -> None:
+    """`count` tickets over two years, one in ten open, on the municipality's teams.
+
+    The open ones are spread over the statuses and deadlines the queues filter on:
+    some assigned to the benchmark user, some unassigned, some waiting on a supplier,
+    some past their warning point or breached.
+    """
+    from vftops.support.models import Team, Ticket, team_members
+
+    if not count:
+        return
+    echo(f"  tickets: {count} ({count // OPEN_EVERY} open)")
+    team_ids = []
+    for name, kind in TEAMS:
+        team = Team(
+            municipality_id=mid, name=name, kind=kind, is_default=kind == "servicedesk", version=1
+        )
+        db.session.add(team)
+        db.session.flush()
+        team_ids.append(team.id)
+    db.session.execute(insert(team_members), [{"team_id": team_ids[1], "user_id": user_id}])
+    db.session.commit()
+    span = timedelta(days=730)
+
+    def rows():
+        for i in range(count):
+            created = now - span * (1 - i / count)
+            is_open = i % OPEN_EVERY == 0
+            priority = 1 + i % 4
+            due = created + timedelta(hours=4 * priority)
+            if is_open:
+                status = ("new", "acknowledged", "in_progress", "waiting_supplier")[(i // 10) % 4]
+                # Open tickets are recent: deadlines around now, some passed.
+                created = now - timedelta(minutes=(i * 7) % (6 * 24 * 60))
+                due = created + timedelta(hours=8 * priority)
+            else:
+                status = "closed" if i % 3 else "resolved"
+            acknowledged = None if status == "new" else created + timedelta(minutes=10)
+            resolved = None if is_open else created + timedelta(hours=2 + i % 30)
+            yield {
+                "municipality_id": mid,
+                "title": f"Sak {i}: {'mistet forbindelse' if i % 2 else 'lavt batteri'}",
+                "kind": TICKET_KINDS[i % len(TICKET_KINDS)],
+                "category": None,
+                "channel": "alarm" if i % 2 else "phone",
+                "reporter_kind": "monitoring" if i % 2 else "employee",
+                "recipient_id": None,
+                "urgency": "medium",
+                "impact": "medium",
+                "priority": priority,
+                "status": status,
+                "team_id": team_ids[i % len(team_ids)],
+                "assignee_id": user_id if is_open and i % 50 == 0 else None,
+                "acknowledged_at": acknowledged,
+                "acknowledged_by_id": user_id if acknowledged else None,
+                "resolved_at": resolved,
+                "closed_at": resolved + timedelta(days=7) if status == "closed" else None,
+                "sla_calendar": "24x7",
+                "acknowledge_due_at": created + timedelta(minutes=60),
+                "resolve_due_at": due,
+                "resolve_warn_at": due - timedelta(hours=2 * priority),
+                "waiting_since": now if status == "waiting_supplier" else None,
+                "paused_minutes": 0,
+                "is_incident": False,
+                "external_id": f"bench-{i}",
+                "created_at": created,
+                "updated_at": resolved or created,
+                "version": 1,
+            }
+
+    columns = tuple(next(iter(rows())))
+    if db.engine.dialect.name == "postgresql":
+        _copy_rows("tickets", columns, rows())
+    else:
+        for n, batch in enumerate(_batched(rows(), 20000)):
+            db.session.execute(insert(Ticket), batch)
+            if n % 5 == 0:
+                db.session.commit()
+    db.session.commit()
 
 
 def _stock(
@@ -556,10 +656,17 @@ def existing_dataset() -> dict | None:
         return None
     _token, token = create_api_token(None, bench_user, name="bench", days=1)
     db.session.commit()
+    from vftops.support.models import Ticket
+
     first_device = db.session.scalar(select(func.min(Device.id)))
     devices = db.session.scalar(select(func.count(Device.id)))
     return {
         "token": token,
+        "ticket": db.session.scalar(
+            select(func.min(Ticket.id)).where(
+                Ticket.municipality_id == municipality.id, Ticket.status == "new"
+            )
+        ),
         "long_device": first_device + 1,
         "recipient": db.session.scalar(select(func.min(Recipient.id))) + 1,
         "store": db.session.scalar(
@@ -580,13 +687,20 @@ def run_bench(
     samples: int,
     stores: int = 200,
     products: int = 2000,
+    tickets: int = 500_000,
     echo=click.echo,
     reuse: bool = False,
 ):
     ids = existing_dataset() if reuse else None
     if ids is None:
         ids = build_dataset(
-            devices, recipients, movements, stores=stores, products=products, echo=echo
+            devices,
+            recipients,
+            movements,
+            stores=stores,
+            products=products,
+            tickets=tickets,
+            echo=echo,
         )
     else:
         echo("  measuring the dataset an earlier run built")
@@ -635,7 +749,19 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
         ("device list API, first page", get(api, "/api/v1/devices?status=in_stock&limit=50")),
         ("shortfall board, all stores", get(pages, "/stock")),
         ("store levels page, big store", get(pages, f"/stock/stores/{ids['store']}")),
+        ("start page (queue counts)", get(pages, "/")),
+        ("ticket queue, mine", get(pages, "/support?queue=mine")),
+        ("ticket queue, my team's", get(pages, "/support?queue=team")),
+        ("ticket queue, unassigned, page 20", get(pages, "/support?queue=unassigned&page=20")),
+        ("ticket queue, breaching soon", get(pages, "/support?queue=soon")),
+        ("ticket queue, waiting on supplier", get(pages, "/support?queue=supplier")),
+        ("ticket queue, all open", get(pages, "/support?queue=open")),
+        ("ticket page", get(pages, f"/support/{ids['ticket']}")),
+        ("ticket list API, open", get(api, "/api/v1/tickets?queue=open&limit=50")),
+        ("support reports, 12 weeks", get(pages, "/support/reports")),
     ]
+    if ids["ticket"] is None:  # a dataset without tickets
+        checks = [c for c in checks if c[0] != "ticket page"]
     for name, call in checks:
         call()  # warm up caches and plans
         results.append((name, _time(call, samples)))
@@ -672,7 +798,27 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
         assert response.status_code == 200, response.get_json()
     results.append(("install (API)", install_times))
     results.append(("return (API)", return_times))
-    results.append(("stock digest, all stores (dry run)", _time_notify(app, samples, echo)))
+    create_times = []
+    run = uuid.uuid4().hex[:12]  # a fresh external id each run, even within a second
+    for n, device_id in enumerate(stock):
+        start = time.perf_counter()
+        response = api.post(
+            "/api/v1/tickets",
+            json={
+                "title": "Mistet forbindelse",
+                "kind": "technical_alarm",
+                "channel": "alarm",
+                "reporter_kind": "monitoring",
+                "device_ids": [device_id],
+                "external_id": f"bench-create-{run}-{n}",
+            },
+        )
+        create_times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 201, response.get_json()
+    results.append(("ticket create (API)", create_times))
+    results.append(
+        ("daily digest, all stores and teams (dry run)", _time_notify(app, samples, echo))
+    )
     return [(name, statistics.median(t), _p95(t)) for name, t in results]
 
 
@@ -687,7 +833,7 @@ def _time_notify(app, samples: int, echo) -> list[float]:
             result = run_notify(dry_run=True)
             times.append((time.perf_counter() - start) * 1000)
             db.session.remove()
-    echo(f"  measured the stock digest: {len(result.sent)} e-mails, {result.items} items")
+    echo(f"  measured the daily digest: {len(result.sent)} e-mails, {result.items} items")
     return times
 
 

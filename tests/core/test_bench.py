@@ -16,9 +16,20 @@ NAMES = [
     "device list API, first page",
     "shortfall board, all stores",
     "store levels page, big store",
+    "start page (queue counts)",
+    "ticket queue, mine",
+    "ticket queue, my team's",
+    "ticket queue, unassigned, page 20",
+    "ticket queue, breaching soon",
+    "ticket queue, waiting on supplier",
+    "ticket queue, all open",
+    "ticket page",
+    "ticket list API, open",
+    "support reports, 12 weeks",
     "install (API)",
     "return (API)",
-    "stock digest, all stores (dry run)",
+    "ticket create (API)",
+    "daily digest, all stores and teams (dry run)",
 ]
 
 
@@ -33,6 +44,7 @@ def test_bench_builds_a_small_dataset_and_measures_everything(app):
             samples=2,
             stores=4,
             products=40,
+            tickets=2000,
             echo=lambda *_: None,
         )
         from sqlalchemy import func, select
@@ -65,7 +77,7 @@ def test_bench_dataset_gives_the_stock_pages_something_to_show(app):
     from vftops.stock.notify import run_notify
 
     with app.app_context():
-        build_dataset(200, 50, 400, stores=4, products=40, echo=lambda *_: None)
+        build_dataset(200, 50, 400, stores=4, products=40, tickets=300, echo=lambda *_: None)
         bench = db.session.scalar(select(User).where(User.username == "bench"))
         stores = db.session.scalars(select(Store)).all()
         assert len(stores) == 4
@@ -84,3 +96,22 @@ def test_bench_dataset_gives_the_stock_pages_something_to_show(app):
         result = run_notify(dry_run=True)
         assert len(result.sent) == len({d.store.responsible_id for d in digests.values()})
         assert all("@bench.example.no" in mail.email for mail in result.sent)
+
+
+def test_bench_tickets_fill_every_queue(app):
+    """One ticket in ten is open, spread so each measured queue has work to show."""
+    from sqlalchemy import func, select
+
+    from vftops.auth.models import User
+    from vftops.bench import build_dataset
+    from vftops.support import queries
+    from vftops.support.models import Ticket
+
+    with app.app_context():
+        build_dataset(50, 20, 100, stores=2, products=20, tickets=2000, echo=lambda *_: None)
+        bench = db.session.scalar(select(User).where(User.username == "bench"))
+        assert db.session.scalar(select(func.count(Ticket.id))) == 2000
+        counts = queries.queue_counts(bench)
+        assert counts["open"] == 200
+        for name in ("mine", "team", "unassigned", "soon", "supplier"):
+            assert 0 < counts[name] < 200, (name, counts)
