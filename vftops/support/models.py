@@ -368,8 +368,31 @@ class Ticket(TimestampMixin, VersionedMixin, db.Model):
             sqlite_where=text(OPEN_SQL),
             postgresql_where=text(OPEN_SQL),
         ),
+        # Every column the queue counts look at, so they read the index alone.
+        Index(
+            "ix_tickets_open_counts",
+            "municipality_id",
+            "assignee_id",
+            "team_id",
+            "status",
+            "resolve_warn_at",
+            "acknowledged_at",
+            "acknowledge_due_at",
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
+        # The open incidents a ticket can be linked to, newest first.
+        Index(
+            "ix_tickets_open_incidents",
+            "municipality_id",
+            "is_incident",
+            "id",
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
         Index("ix_tickets_municipality_created", "municipality_id", "created_at"),
-        Index("ix_tickets_municipality_status", "municipality_id", "status"),
+        # A status's tickets in deadline order (waiting on a supplier, resolved).
+        Index("ix_tickets_municipality_status", "municipality_id", "status", "resolve_due_at"),
         # The reports read a period of acknowledgements, resolutions and escalations.
         Index("ix_tickets_municipality_acknowledged", "municipality_id", "acknowledged_at"),
         Index("ix_tickets_municipality_resolved", "municipality_id", "resolved_at"),

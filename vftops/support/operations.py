@@ -43,6 +43,7 @@ from vftops.support.models import (
     TicketKind,
     TicketStatus,
 )
+from vftops.support.queries import is_open_clause
 
 S = TicketStatus
 
@@ -864,7 +865,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             Ticket.acknowledged_at.is_(None),
             Ticket.acknowledge_breached_at.is_(None),
             Ticket.acknowledge_due_at < now,
-            Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+            is_open_clause(),
         )
         .values(acknowledge_breached_at=Ticket.acknowledge_due_at, version=Ticket.version + 1)
         .execution_options(synchronize_session=False)
@@ -874,7 +875,8 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         .where(
             Ticket.resolve_breached_at.is_(None),
             Ticket.resolve_due_at < now,
-            Ticket.status.in_([s.value for s in OPEN_STATUSES if s not in WAITING_STATUSES]),
+            is_open_clause(),
+            Ticket.status.not_in([s.value for s in WAITING_STATUSES]),
         )
         .values(resolve_breached_at=Ticket.resolve_due_at, version=Ticket.version + 1)
         .execution_options(synchronize_session=False)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.models import utcnow
@@ -36,8 +36,21 @@ SORTS = {
 
 
 def is_open_clause():
-    """Written as the partial indexes' own predicate, so the planner can use them."""
-    return Ticket.status.not_in([TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value])
+    """Open tickets, written as the partial indexes' own predicate with the values inline.
+
+    A partial index is used only when the query repeats its WHERE with literals: SQLite
+    does not look into bound parameters, and PostgreSQL's generic plans (which a
+    prepared statement gets after a few runs) cannot either.
+    """
+    return Ticket.status.not_in(
+        bindparam(
+            "done_statuses",
+            [TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value],
+            expanding=True,
+            literal_execute=True,
+            unique=True,
+        )
+    )
 
 
 def team_ids_for(user) -> list[int]:
