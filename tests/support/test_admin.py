@@ -470,3 +470,41 @@ def test_sla_of_another_municipality_answers_404(app, client, office):
     assert refused.status_code == 404
     with app.app_context():
         assert db.session.scalar(select(SlaTarget.id)) is None
+
+
+def test_an_own_sla_target_can_go_back_to_the_default(app, client, office):
+    """Stjørdal tried a shorter time for priority 2 and goes back to the standard."""
+    login(client, office.desk)
+    saved = _post(
+        client,
+        "/support/sla",
+        {**_sla(2, "0", "30", "6", "0"), "municipality_id": office.m.id},
+        form_page="/support/sla",
+    )
+    assert saved.status_code == 302
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="sla-reset-2"' in page
+    assert 'data-testid="sla-reset-1"' not in page  # priority 1 has nothing to reset
+
+    reset = {"section": "reset", "priority": "2", "municipality_id": office.m.id}
+    back = _post(client, "/support/sla", reset, form_page="/support/sla")
+    assert back.status_code == 302
+    page = client.get(back.headers["Location"]).get_data(as_text=True)
+    assert "Prioritet Høy bruker standard-SLA igjen" in page
+    card = page.split('data-testid="sla-2"')[1].split('data-testid="sla-3"')[0]
+    assert "Stjørdal bruker standarden." in card
+    assert 'data-testid="sla-reset-2"' not in card
+    with app.app_context():
+        assert db.session.scalar(select(SlaTarget.id)) is None
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sla_target.reset"))
+        assert event.municipality_id == office.m.id
+        assert event.changes["resolve_minutes"] == {"before": 360, "after": None}
+
+    again = _post(client, "/support/sla", reset, form_page="/support/sla")
+    assert "Prioritet Høy bruker allerede standarden." in client.get(
+        again.headers["Location"]
+    ).get_data(as_text=True)
+
+    # Another municipality's target cannot be reset from here.
+    other = {**reset, "municipality_id": office.other.id}
+    assert _post(client, "/support/sla", other, form_page="/support/sla").status_code == 404

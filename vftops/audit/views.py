@@ -88,6 +88,7 @@ ACTION_LABELS = {
     "routing_rule.update": _l("Routing rule changed"),
     "routing_rule.delete": _l("Routing rule deleted"),
     "sla_target.set": _l("Service-level target set"),
+    "sla_target.reset": _l("Service-level target back to the default"),
     "support_settings.save": _l("Support settings saved"),
     "function_test.record": _l("Function test recorded"),
     "product.create": _l("Product added to the catalogue"),

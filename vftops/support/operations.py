@@ -850,6 +850,35 @@ def set_sla_target(
     return row
 
 
+@operation
+def reset_sla_target(actor, municipality_id: int, priority: int) -> bool:
+    """Back to the default SLA for one priority (for tickets created after).
+
+    False when the municipality already used the default: nothing to do."""
+    row = db.session.scalar(
+        select(SlaTarget).where(
+            SlaTarget.municipality_id == municipality_id, SlaTarget.priority == priority
+        )
+    )
+    if row is None:
+        return False
+    before = {
+        "acknowledge_minutes": row.acknowledge_minutes,
+        "resolve_minutes": row.resolve_minutes,
+        "calendar": row.calendar,
+    }
+    audit.record(
+        actor,
+        "sla_target.reset",
+        row,
+        f"SLA for prioritet {priority} tilbake til standarden",
+        changes={k: {"before": v, "after": None} for k, v in before.items()},
+        municipality_id=municipality_id,
+    )
+    db.session.delete(row)
+    return True
+
+
 # --- the daily sweep ----------------------------------------------------------------
 
 

@@ -584,11 +584,25 @@ def sla_save():
         return _sla_page(
             municipality, municipalities, _target_forms(municipality.id), form, done.status
         )
-    if section != "target":
+    if section not in ("target", "reset"):
         abort(400)
     priority = request.form.get("priority", type=int)
     if priority not in {int(p) for p in Priority}:
         abort(400)
+    if section == "reset":
+        label = PRIORITY_LABELS[Priority(priority)]
+        if ops.reset_sla_target(_actor(), municipality.id, priority):
+            flash(
+                _(
+                    "Priority %(priority)s uses the default SLA again, for tickets registered "
+                    "from now on.",
+                    priority=label,
+                ),
+                "success",
+            )
+        else:
+            flash(_("Priority %(priority)s already uses the default.", priority=label), "info")
+        return redirect(back)
     forms = _target_forms(municipality.id, posted=priority)
     form = forms[priority]
     done = submit(
