@@ -221,6 +221,7 @@ def upgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_municipality_created', ['municipality_id', 'created_at'], unique=False)
         batch_op.create_index('ix_tickets_municipality_status', ['municipality_id', 'status', 'resolve_due_at'], unique=False)
+        batch_op.create_index('ix_tickets_open_id', ['municipality_id', 'id'], unique=False, sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.create_index('ix_tickets_open_incidents', ['municipality_id', 'is_incident', 'id'], unique=False, sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.create_index('ix_tickets_open_counts', ['municipality_id', 'assignee_id', 'team_id', 'status', 'resolve_warn_at', 'acknowledged_at', 'acknowledge_due_at'], unique=False, sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.create_index('ix_tickets_municipality_acknowledged', ['municipality_id', 'acknowledged_at'], unique=False)
@@ -364,6 +365,7 @@ def downgrade():
         batch_op.drop_index('ix_tickets_municipality_escalated', sqlite_where=sa.text('escalated_at IS NOT NULL'), postgresql_where=sa.text('escalated_at IS NOT NULL'))
         batch_op.drop_index('ix_tickets_municipality_resolved')
         batch_op.drop_index('ix_tickets_municipality_acknowledged')
+        batch_op.drop_index('ix_tickets_open_id', sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.drop_index('ix_tickets_open_incidents', sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.drop_index('ix_tickets_open_counts', sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.drop_index('ix_tickets_municipality_status')

@@ -381,6 +381,14 @@ class Ticket(TimestampMixin, VersionedMixin, db.Model):
             sqlite_where=text(OPEN_SQL),
             postgresql_where=text(OPEN_SQL),
         ),
+        # Open tickets newest first (the API's list and sync).
+        Index(
+            "ix_tickets_open_id",
+            "municipality_id",
+            "id",
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
         # The open incidents a ticket can be linked to, newest first.
         Index(
             "ix_tickets_open_incidents",

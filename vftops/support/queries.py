@@ -245,7 +245,8 @@ def incident_suggestions(user, now: datetime | None = None) -> list[dict]:
                 Ticket.created_at >= since,
                 is_open_clause(),
             )
-            .order_by(Ticket.id)
+            # In time order: the recent window is a short range of the created index.
+            .order_by(Ticket.created_at, Ticket.id)
             .limit(1000)
         ).all()
         if len(ids) > rule["incident_threshold"]:
