@@ -32,8 +32,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from vftops.core import spreadsheet
 from vftops.core.errors import ValidationError
 from vftops.core.scope import municipality_ids
+from vftops.core.spreadsheet import neutralise
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.labels import CATEGORY_LABELS, OWNERSHIP_LABELS
 from vftops.equipment.models import Device, Ownership, Product
@@ -44,8 +46,6 @@ from vftops.stock.models import Store
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 PREVIEW_ROWS = 50
-CSV_MIMETYPE = "text/csv; charset=utf-8"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MAIN_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
 # --- export -------------------------------------------------------------------------
@@ -81,16 +81,6 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     Column("warranty_until", _l("Warranty until"), lambda d: d.warranty_until),
 )
 
-# OWASP «CSV injection»: a cell starting with one of these may be run as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A text that a spreadsheet could read as a formula gets a leading «'»; the rest as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 def _headers() -> list[str]:
     return [neutralise(str(c.label)) for c in EXPORT_COLUMNS]
@@ -119,36 +109,8 @@ def export_csv(devices: Iterable[Device]) -> bytes:
 
 def export_xlsx(devices: Iterable[Device]) -> bytes:
     """One sheet, bold header row, dates as dates and cost as a number."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Devices")[:31])
-    bold = Font(bold=True)
-    header = []
-    for text in _headers():
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for device in devices:
-        row = []
-        for column in EXPORT_COLUMNS:
-            value = column.value(device)
-            if isinstance(value, date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "DD.MM.YYYY"
-                row.append(cell)
-            elif isinstance(value, Decimal):
-                row.append(value)
-            else:
-                # A string cell, never a formula: openpyxl would take «=…» as one.
-                row.append(neutralise(value))
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    rows = ([c.value(device) for c in EXPORT_COLUMNS] for device in devices)
+    return spreadsheet.xlsx_bytes(_("Devices"), _headers(), rows)
 
 
 # --- reading a file -----------------------------------------------------------------

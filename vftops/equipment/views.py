@@ -21,6 +21,7 @@ from vftops.core.models import utcnow
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import Permission, login_required, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
+from vftops.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import checklist as cl
 from vftops.equipment import operations as ops
@@ -187,13 +188,13 @@ def _export(render, extension: str, mimetype: str):
 @bp.get("/devices/export.csv")
 @require(P.EQUIPMENT_VIEW)
 def devices_export_csv():
-    return _export(transfer.export_csv, "csv", transfer.CSV_MIMETYPE)
+    return _export(transfer.export_csv, "csv", CSV_MIMETYPE)
 
 
 @bp.get("/devices/export.xlsx")
 @require(P.EQUIPMENT_VIEW)
 def devices_export_xlsx():
-    return _export(transfer.export_xlsx, "xlsx", transfer.XLSX_MIMETYPE)
+    return _export(transfer.export_xlsx, "xlsx", XLSX_MIMETYPE)
 
 
 def _plan_upload(upload) -> tuple[transfer.ImportPlan, str | None, str]:

@@ -1,6 +1,6 @@
 """A list of tickets as CSV or XLSX, for a spreadsheet: Norwegian headers, Oslo times.
 
-The cells pass through the device export's guard (`vftops.equipment.transfer.neutralise`):
+The cells pass through the exports' guard (`vftops.core.spreadsheet.neutralise`):
 a text a spreadsheet could run as a formula gets a leading «'». Both are written
 row by row while the tickets are read in batches (to a temporary file for the CSV,
 with openpyxl's write-only workbook for the XLSX), so a long list never sits in
@@ -22,8 +22,9 @@ from typing import Any, BinaryIO
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from vftops.core import spreadsheet
 from vftops.core.models import OSLO
-from vftops.equipment.transfer import CSV_MIMETYPE, XLSX_MIMETYPE, neutralise
+from vftops.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, neutralise
 from vftops.support.models import (
     CHANNEL_LABELS,
     KIND_LABELS,
@@ -125,34 +126,11 @@ def write_csv(tickets: Iterable[Ticket], out: BinaryIO) -> None:
 
 def xlsx_bytes(tickets: Iterable[Ticket]) -> bytes:
     """One sheet, bold header row, times as Oslo date-times, the number as a number."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Tickets")[:31])
-    bold = Font(bold=True)
-    header = []
-    for text in headers():
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
     words = _Words()
-    for ticket in tickets:
-        row = []
-        for column in COLUMNS:
-            value = column.value(ticket, words)
-            if isinstance(value, datetime):
-                cell = WriteOnlyCell(sheet, value=_local(value))
-                cell.number_format = "DD.MM.YYYY HH:MM"
-                row.append(cell)
-            elif isinstance(value, int):
-                row.append(value)
-            else:
-                # A string cell, never a formula: openpyxl would take «=…» as one.
-                row.append(neutralise(value))
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+    def rows():
+        for ticket in tickets:
+            values = (c.value(ticket, words) for c in COLUMNS)
+            yield [_local(v) if isinstance(v, datetime) else v for v in values]
+
+    return spreadsheet.xlsx_bytes(_("Tickets"), headers(), rows())
