@@ -94,16 +94,20 @@ def test_two_people_renaming_a_unit_at_once(app, factories):
     m = factories.municipality()
     unit = factories.unit(m, name="Start")
 
+    with app.app_context():
+        # Both forms were opened on this version; a thread that starts late must not
+        # read the other's saved version as its own starting point.
+        shown = db.session.get(Unit, unit.id).version
+
     def work(i):
         row = db.session.get(Unit, unit.id)
-        version = row.version
         return update_unit(
             None,
             row,
             name=f"Navn {i}",
             kind="avdeling",
             parent_id=None,
-            expected_version=version,
+            expected_version=shown,
         ).name
 
     outcomes = _race(app, work)

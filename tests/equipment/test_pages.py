@@ -334,17 +334,18 @@ def test_service_ended_with_devices_out_is_listed(client, setup, factories):
     assert "+4791234567" in detail
 
 
-def test_long_device_list_counts_up_to_the_cap(app, client, setup, factories):
+def test_long_device_list_counts_up_to_the_cap(app, client, setup, factories, monkeypatch):
     """Above the cap the list says «more than …» and still pages to the last device."""
     s = setup
     for i in range(60):
         factories.device(s["product"], s["store"], serial=f"C{i:03d}")
     login(client, s["tech"])
-    app.config["LIST_COUNT_CAP"] = 100
+    # The application is shared by the whole session: the setting is put back after.
+    monkeypatch.setitem(app.config, "LIST_COUNT_CAP", 100)
     html = client.get("/devices").get_data(as_text=True)
     assert re.search(r'data-testid="device-count">\s*60 enheter', html)
     assert "Side 1 av 2" in html
-    app.config["LIST_COUNT_CAP"] = 5
+    monkeypatch.setitem(app.config, "LIST_COUNT_CAP", 5)
     html = client.get("/devices").get_data(as_text=True)
     assert re.search(r'data-testid="device-count">\s*Mer enn 5 enheter', html)
     assert "Side 1<" in html

@@ -422,6 +422,8 @@ def test_suggested_minimum_shows_its_inputs_and_can_be_accepted(app, factories, 
     assert {k: v for k, v in item.items() if k != "product"} == {
         "installed_base": 20,
         "failures_12_months": 6,
+        "returns_12_months": 6,
+        "fault_tickets_12_months": 0,
         "failure_rate_per_year": 0.3,
         "lead_time_days": 30,
         "lead_time_is_default": False,
