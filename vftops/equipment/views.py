@@ -17,7 +17,7 @@ from vftops.agreements.models import Supplier
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.i18n import format_d
-from vftops.core.models import utcnow
+from vftops.core.models import local_today, utcnow
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import Permission, login_required, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
@@ -943,21 +943,13 @@ def search():
 # --- the technician's day ---------------------------------------------------------------
 
 
-def _today():
-    from flask_babel import to_user_timezone
-
-    from vftops.core.models import utcnow
-
-    return to_user_timezone(utcnow()).date()
-
-
 @bp.get("/my-day")
 @require(P.PLACEMENTS_MANAGE)
 def my_day():
     """«Mine oppdrag i dag»: my jobs for today and earlier ones not done, then the next week."""
     from datetime import timedelta
 
-    today = _today()
+    today = local_today()
     rows = db.session.scalars(
         select(Visit)
         .where(
@@ -1036,7 +1028,7 @@ def visit_new(recipient_id: int):
         + [(p.id, f"{p.device.serial_number} – {p.device.product.name}") for p in current]
     )
     if request.method == "GET":
-        form.planned_on.data = _today()
+        form.planned_on.data = local_today()
         if current_user.can(P.PLACEMENTS_MANAGE):
             form.assigned_to_id.data = current_user.id
 
