@@ -720,3 +720,56 @@ def test_a_ticket_without_a_recipient_cannot_get_a_visit(app, client, login_as, 
     assert "Planlegg besøk" not in text(client.get(f"/support/{lonely}"))
     page = text(client.get(f"/support/{lonely}/visit"))
     assert "Saken har ingen tjenestemottaker å besøke." in page
+
+
+def test_it_acting_on_a_ticket_does_not_see_whose_home_it_is(
+    app, client, login_as, site, factories
+):
+    """IT handles tickets but may not see recipients: planning a visit, replacing the
+    device and gathering an incident name no citizen and no address."""
+    ivar = factories.user("it", municipalities=[site.m], username="ivar")
+    login_as(ivar)
+    pages = {
+        "visit": client.get(f"/support/{site.ticket}/visit"),
+        "replace": client.get(f"/support/{site.ticket}/replace"),
+        "incident": client.get(f"/support/incidents/new?ticket_ids={site.ticket}"),
+    }
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, name
+        assert "Kari Nordmann" not in html, name
+        assert "Storgata 1" not in html, name
+        assert "tjenestemottaker" in html.lower(), name
+
+
+def test_a_ticket_under_one_incident_is_not_moved_to_another_without_a_word(app, site):
+    """Typing a ticket that already belongs to incident A into incident B is refused,
+    naming A: A would otherwise still count on resolving it."""
+    with app.app_context():
+        ticket = db.session.get(Ticket, site.ticket)
+        first = ops.create_incident(None, site.m.id, title="Mobilnettet nede", tickets=[ticket])
+        db.session.commit()
+        spare = db.session.get(Device, site.spare.id)
+        other = ops.create_ticket(
+            None,
+            site.m.id,
+            title="Alarmen piper",
+            kind="technical_alarm",
+            channel="alarm",
+            reporter_kind="monitoring",
+            devices=[spare],
+        )
+        db.session.commit()
+        with pytest.raises(ValidationError) as refused:
+            ops.create_incident(
+                None,
+                site.m.id,
+                title="Strømbrudd",
+                tickets=[other, db.session.get(Ticket, site.ticket)],
+            )
+        db.session.rollback()
+        message = str(refused.value.fields["ticket_ids"][0])
+        assert f"#{site.ticket}" in message
+        assert f"#{first.id}" in message
+        assert db.session.get(Ticket, site.ticket).parent_id == first.id
+        assert db.session.get(Ticket, other.id).parent_id is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -508,3 +509,54 @@ def test_an_own_sla_target_can_go_back_to_the_default(app, client, office):
     # Another municipality's target cannot be reset from here.
     other = {**reset, "municipality_id": office.other.id}
     assert _post(client, "/support/sla", other, form_page="/support/sla").status_code == 404
+
+
+def test_a_team_with_someone_who_left_can_still_be_changed(app, client, office):
+    """Tor has left (deactivated) but is still ticked on the technicians' team: changing
+    the team's phone works, and his leaving is not recorded as a change of members.
+    Adding someone who does not handle tickets is refused."""
+    with app.app_context():
+        db.session.get(User, office.tech.id).is_active_user = False
+        db.session.commit()
+    login(client, office.desk)
+    url = f"/support/teams/{office.technicians}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert "Person Tor (behandler ikke lenger saker)" in page
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page) or re.search(
+        r'value="(\d+)"[^>]*name="version"', page
+    )
+    data = {
+        "name": "Teknikere",
+        "kind": "technicians",
+        "phone": "74 80 99 99",
+        "email": "teknikere@stjordal.example",
+        "member_ids": [office.tech.id],
+        "is_active": "y",
+        "version": version.group(1) if version else "",
+    }
+    saved = _post(client, url, data)
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    with app.app_context():
+        team = db.session.get(Team, office.technicians)
+        assert team.phone == "74 80 99 99"
+        assert [u.id for u in team.members] == [office.tech.id]
+        event = db.session.scalar(
+            select(AuditEvent)
+            .where(AuditEvent.action == "team.update")
+            .order_by(AuditEvent.id.desc())
+        )
+        assert event.changes["phone"] == {"before": "74 80 20 00", "after": "74 80 99 99"}
+        assert "member_ids" not in event.changes
+        version = team.version
+
+    refused = _post(
+        client,
+        url,
+        {**data, "member_ids": [office.tech.id, office.manager.id], "version": str(version)},
+    )
+    assert refused.status_code == 422
+    errors = re.findall(
+        r'class="invalid-feedback d-block">(.*?)</div>', refused.get_data(as_text=True)
+    )
+    # The unit manager is not among the people offered.
+    assert errors == ["Kryss bare av for det listen tilbyr."], errors

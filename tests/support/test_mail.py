@@ -520,3 +520,29 @@ def test_digest_reads_with_a_fixed_number_of_queries(app, desk, day, factories):
     many, second = statements()
     assert len(second.sent) == len(first.sent) + 3
     assert many == few
+
+
+def test_the_owner_is_mailed_once_not_again_when_nothing_about_them_changed(
+    app, desk, inbox, login_as, client
+):
+    """Assigning Tor twice, or moving his ticket to another team, mails him once."""
+    login_as(desk.anne)
+    assert _assign_on_the_page(client, desk.ticket, desk.tor.id).status_code == 302
+    assert _assign_on_the_page(client, desk.ticket, desk.tor.id).status_code == 302
+    assert len([m for m in inbox.messages if "tor@example.no" in str(m["To"])]) == 1
+
+
+def test_assigning_someone_outside_the_municipality_says_nothing_about_them(
+    app, desk, login_as, client
+):
+    """Meråker's technician and an id nobody has get the same answer: not a choice here."""
+    login_as(desk.anne)
+    answers = [
+        _assign_on_the_page(client, desk.ticket, user_id) for user_id in (desk.stranger.id, 99999)
+    ]
+    assert [a.status_code for a in answers] == [422, 422]
+    texts = [a.get_data(as_text=True) for a in answers]
+    assert all("Velg en som behandler saker." in t for t in texts)
+    assert all("jobber ikke i sakens kommune" not in t for t in texts)
+    with app.app_context():
+        assert db.session.get(Ticket, desk.ticket).assignee_id is None

@@ -675,6 +675,43 @@ def test_a_reader_sees_the_ticket_but_no_actions_and_no_recipient_without_rights
     assert "Legg ved</button>" not in read
 
 
+def test_internal_notes_are_for_those_who_handle_tickets(app, client, desk):
+    """Procurement and the unit manager read a ticket's replies and events, never the
+    servicedesk's internal notes."""
+    ticket_id = make_ticket(app, desk, devices=[desk.device])
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        anne = db.session.get(User, desk.anne.id)
+        ops.add_entry(anne, ticket, "Internt: leverandøren er treg igjen", kind="note")
+        ops.add_entry(anne, ticket, "Vi bytter alarmen i morgen", kind="reply")
+        db.session.commit()
+    login(client, desk.buyer)
+    read = text(client.get(f"/support/{ticket_id}"))
+    assert "Vi bytter alarmen i morgen" in read
+    assert "leverandøren er treg" not in read
+    client.post("/logout", data={"csrf_token": csrf_from(read)})
+    login(client, desk.anne)
+    own = text(client.get(f"/support/{ticket_id}"))
+    assert "Internt: leverandøren er treg igjen" in own
+    assert "Vi bytter alarmen i morgen" in own
+
+
+def test_the_queue_as_shown_can_be_taken_to_a_spreadsheet(app, client, desk):
+    """The export links carry the queue and its filters: the file holds that list."""
+    make_ticket(app, desk, devices=[desk.device], title="Alarmen piper")
+    make_ticket(app, desk, title="Hvordan lader jeg?", kind="question")
+    login(client, desk.anne)
+    page = client.get("/support?queue=open&kind=question").get_data(as_text=True)
+    links = re.findall(r'href="([^"]*/support/export\.(?:csv|xlsx)[^"]*)"', page)
+    assert len(links) == 2
+    csv_url = next(u for u in links if ".csv" in u).replace("&amp;", "&")
+    assert "queue=open" in csv_url
+    assert "kind=question" in csv_url
+    body = client.get(csv_url).get_data().decode("utf-8-sig")
+    assert "Hvordan lader jeg?" in body
+    assert "Alarmen piper" not in body
+
+
 def test_acknowledging_is_one_click_and_shows_who_owns_it(app, client, desk):
     ticket_id = make_ticket(app, desk, devices=[desk.device])
     login(client, desk.anne)

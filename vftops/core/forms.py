@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectMultipleField, widgets
+from wtforms import HiddenField, SelectChoice, SelectMultipleField, ValidationError, widgets
 
 
 class ConfirmForm(FlaskForm):
@@ -25,6 +26,12 @@ class VersionedForm(FlaskForm):
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        # WTForms' own message for this is not translated into Bokmål.
+        offered = {c[0] for c in self.iter_choices()}
+        if any(value not in offered for value in self.data or []):
+            raise ValidationError(_l("Tick only what the list offers."))
 
 
 def choices(pairs) -> list[SelectChoice]:

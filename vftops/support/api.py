@@ -44,7 +44,7 @@ from vftops.org.models import Membership
 from vftops.support import operations as ops
 from vftops.support import queries
 from vftops.support.function_tests import record_function_test
-from vftops.support.models import EntryKind, Team, Ticket, TicketStatus, ticket_devices
+from vftops.support.models import Team, Ticket, TicketStatus, ticket_devices
 from vftops.support.schemas import (
     FunctionTestCreateSchema,
     FunctionTestSchema,
@@ -144,10 +144,7 @@ def _detail(ticket_id: int) -> Ticket:
     ticket = queries.ticket_detail(ticket_id, current_user)
     if ticket is None:
         abort(404)
-    entries = queries.entries_for(ticket)
-    if not current_user.can(P.TICKETS_MANAGE):
-        entries = [e for e in entries if e.kind != EntryKind.NOTE]
-    ticket.log_entries = entries
+    ticket.log_entries = queries.entries_for(ticket, current_user)
     ticket.attachment_list = queries.attachments_for(ticket)
     ticket.clock = queries.clock(ticket, utcnow(), ops.business_hours())
     return ticket

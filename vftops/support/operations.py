@@ -422,7 +422,9 @@ def assign(
     """Give the ticket to a team and/or a person. Returns the ticket; the caller mails."""
     check_version(ticket, expected_version)
     _check_team(team, ticket.municipality_id)
-    _check_assignee(assignee, ticket.municipality_id)
+    if assignee is not None and assignee.id != ticket.assignee_id:
+        # A new owner must handle tickets here; keeping the owner is never refused.
+        _check_assignee(assignee, ticket.municipality_id)
     before = {"team_id": ticket.team_id, "assignee_id": ticket.assignee_id}
     ticket.team_id = team.id if team is not None else ticket.team_id
     ticket.assignee_id = assignee.id if assignee is not None else None
@@ -677,14 +679,24 @@ def update_team(
     for key, value in clean.items():
         setattr(team, key, value)
     if members is not None:
+        # Only new members are checked: someone who has left may stay listed until
+        # unticked, without blocking every other change of the team.
+        current = {u.id for u in team.members}
         for user in members:
-            _check_assignee(user, team.municipality_id, field="member_ids")
+            if user.id not in current:
+                _check_assignee(user, team.municipality_id, field="member_ids")
+        changes["member_ids"] = {
+            "before": sorted(current),
+            "after": sorted(u.id for u in members),
+        }
         team.members = list(members)
+    was_default = team.is_default
     if is_default and not team.is_default:
         _clear_default(team.municipality_id)
         team.is_default = True
     elif is_default is False:
         team.is_default = False
+    changes["is_default"] = {"before": was_default, "after": team.is_default}
     audit.record(
         actor,
         "team.update",
@@ -1138,6 +1150,16 @@ def link_to_incident(actor, incident: Ticket, tickets: list[Ticket]) -> Ticket:
             fields["ticket_ids"] = [_l("An incident cannot be linked to an incident.")]
         elif not ticket.is_open:
             fields["ticket_ids"] = [_l("Ticket #%(id)d is already resolved.", id=ticket.id)]
+        elif ticket.parent_id is not None and ticket.parent_id != incident.id:
+            # Moving it silently would leave the other incident thinking it still
+            # resolves this ticket.
+            fields["ticket_ids"] = [
+                _l(
+                    "Ticket #%(id)d is under incident #%(parent)d: take it out there first.",
+                    id=ticket.id,
+                    parent=ticket.parent_id,
+                )
+            ]
     if fields:
         raise invalid(fields)
     linked = []

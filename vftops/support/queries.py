@@ -10,11 +10,13 @@ from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.models import utcnow
+from vftops.core.permissions import Permission
 from vftops.core.scope import municipality_ids, scoped
 from vftops.equipment.models import Device
 from vftops.extensions import db
 from vftops.support import sla
 from vftops.support.models import (
+    EntryKind,
     RoutingRule,
     Team,
     Ticket,
@@ -168,15 +170,18 @@ def ticket_detail(ticket_id: int, user) -> Ticket | None:
     )
 
 
-def entries_for(ticket: Ticket) -> list[TicketEntry]:
-    return list(
-        db.session.scalars(
-            select(TicketEntry)
-            .where(TicketEntry.ticket_id == ticket.id)
-            .options(joinedload(TicketEntry.author))
-            .order_by(TicketEntry.id)
-        )
+def entries_for(ticket: Ticket, user) -> list[TicketEntry]:
+    """The work log as `user` may read it: internal notes only for those who handle
+    tickets (a reporter or a reader sees the replies and the events)."""
+    stmt = (
+        select(TicketEntry)
+        .where(TicketEntry.ticket_id == ticket.id)
+        .options(joinedload(TicketEntry.author))
+        .order_by(TicketEntry.id)
     )
+    if not user.can(Permission.TICKETS_MANAGE):
+        stmt = stmt.where(TicketEntry.kind != EntryKind.NOTE.value)
+    return list(db.session.scalars(stmt))
 
 
 def attachments_for(ticket: Ticket) -> list[TicketAttachment]:

@@ -571,12 +571,15 @@ def _handlers(municipality_id: int) -> list[User]:
     )
 
 
-def _assign_choices(form: AssignForm, ticket: Ticket) -> None:
+def _assign_choices(form: AssignForm, ticket: Ticket) -> dict[int, User]:
+    """Fill the choices; returns the people who may own the ticket, by id."""
     teams = [t for t in _teams(municipality_id=ticket.municipality_id) if t.is_active]
     form.team_id.choices = choices([("", _("Keep the team"))] + [(t.id, t.name) for t in teams])
+    handlers = {u.id: u for u in _handlers(ticket.municipality_id)}
     form.assignee_id.choices = choices(
-        [("", _("Nobody"))] + [(u.id, u.full_name) for u in _handlers(ticket.municipality_id)]
+        [("", _("Nobody"))] + [(u.id, u.full_name) for u in handlers.values()]
     )
+    return handlers
 
 
 def _status_choices(form: StatusForm, ticket: Ticket) -> None:
@@ -615,7 +618,7 @@ def _render_detail(ticket_id: int, status: int = 200, **forms):
         "support/ticket.html",
         ticket=ticket,
         clock=clock_view(ticket, now, ops.business_hours()),
-        entries=queries.entries_for(ticket),
+        entries=queries.entries_for(ticket, current_user),
         attachments=queries.attachments_for(ticket),
         assign_form=assign_form,
         status_form=status_form,
@@ -700,11 +703,13 @@ def ticket_acknowledge(ticket_id: int):
 def ticket_assign(ticket_id: int):
     ticket = _scoped_ticket(ticket_id)
     form = AssignForm(prefix="assign")
-    _assign_choices(form, ticket)
+    handlers = _assign_choices(form, ticket)
     team = get_scoped_or_404(Team, form.team_id.data, current_user) if form.team_id.data else None
     assignee = None
+    owner_before = ticket.assignee_id
     if form.assignee_id.data:
-        assignee = db.session.get(User, form.assignee_id.data)
+        # Only the people offered: anyone else gets the same answer, whoever they are.
+        assignee = handlers.get(form.assignee_id.data)
         if assignee is None:
             form.assignee_id.errors = [_("Choose someone who handles tickets.")]
             return _render_detail(ticket_id, 422, assign_form=form)
@@ -719,7 +724,8 @@ def ticket_assign(ticket_id: int):
         ),
     )
     if done.ok:
-        _notify_assignee(ticket, assignee)
+        if assignee is not None and assignee.id != owner_before:
+            _notify_assignee(ticket, assignee)
         if assignee is not None:
             flash(
                 _(

@@ -461,8 +461,15 @@ def _store_choices(form_field, municipality_id: int) -> None:
     form_field.choices = choices([("", _("Choose a store"))] + [(s.id, s.name) for s in stores])
 
 
+def _recipient_name(recipient) -> str:
+    """The recipient's name for those who may see recipients; a neutral word for others."""
+    if current_user.can(P.RECIPIENTS_VIEW):
+        return recipient.name
+    return _("At a recipient").lower()
+
+
 def _placement_label(p: Placement) -> str:
-    return f"{p.device.serial_number} – {p.device.product.name} ({p.recipient.name})"
+    return f"{p.device.serial_number} – {p.device.product.name} ({_recipient_name(p.recipient)})"
 
 
 @bp.route("/<int:ticket_id>/replace", methods=["GET", "POST"])
@@ -506,20 +513,25 @@ def ticket_replace(ticket_id: int):
             )
         except DomainError as exc:
             raise _renamed(exc, {"replacement_id": "serial", "device_id": "serial"}) from None
-        return placement.device.serial_number, replacement.serial_number, new.recipient.name
+        return placement.device.serial_number, replacement.serial_number, new.recipient
 
     done = submit(form, run)
     if done.ok:
-        old, new, name = done.result
-        flash(
-            _(
+        old, new, recipient = done.result
+        if current_user.can(P.RECIPIENTS_VIEW):
+            message = _(
                 "%(old)s is replaced by %(new)s at %(name)s, with the same settings.",
                 old=old,
                 new=new,
-                name=name,
-            ),
-            "success",
-        )
+                name=recipient.name,
+            )
+        else:
+            message = _(
+                "%(old)s is replaced by %(new)s at the recipient, with the same settings.",
+                old=old,
+                new=new,
+            )
+        flash(message, "success")
         return _to_ticket(ticket)
     if done.error is not None:
         ticket = _ticket(ticket_id, selectinload(Ticket.devices))
