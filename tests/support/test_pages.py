@@ -323,6 +323,35 @@ def test_a_burst_of_alarms_is_suggested_as_an_incident(app, client, desk):
     assert 'name="ticket_ids"' not in read
 
 
+def test_a_shared_servicedesk_gets_each_municipalitys_suggestion_in_two_queries(
+    app, client, desk
+):
+    """Siri works for Stjørdal and Meråker. Meråker's own rule (2 alarms in 15 minutes)
+    is met; Stjørdal's default rule is not. The check costs the same two statements
+    however many municipalities she serves."""
+    with app.app_context():
+        db.session.add(
+            SupportSettings(
+                municipality_id=desk.other.id,
+                auto_close_days=7,
+                incident_threshold=2,
+                incident_window_minutes=15,
+            )
+        )
+        db.session.commit()
+    for i in range(3):
+        make_ticket(app, desk, municipality=desk.other, title=f"Meråker {i}")
+        make_ticket(app, desk, title=f"Stjørdal {i}")
+    login(client, desk.shared)
+    with count_statements(app) as statements:
+        body = text(client.get("/support"))
+    suggestions = re.findall(r'data-testid="incident-suggestion".*?</a>', body, re.S)
+    assert len(suggestions) == 1
+    assert "Meråker" in suggestions[0]
+    assert "3 tekniske alarmer siste 15 minutter" in suggestions[0]
+    assert len([s for s in statements if "FROM support_settings" in s]) == 1
+
+
 # --- the start page -----------------------------------------------------------------
 
 

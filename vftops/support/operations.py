@@ -82,7 +82,23 @@ def sla_targets(municipality_id: int) -> dict[int, tuple[int, int, str]]:
 
 
 def settings_for(municipality_id: int) -> dict[str, int]:
-    row = db.session.get(SupportSettings, municipality_id)
+    return _settings(db.session.get(SupportSettings, municipality_id))
+
+
+def settings_for_many(municipality_ids) -> dict[int, dict[str, int]]:
+    """The settings of several municipalities in one query."""
+    ids = list(municipality_ids)
+    rows = {
+        row.municipality_id: row
+        for row in db.session.scalars(
+            select(SupportSettings).where(SupportSettings.municipality_id.in_(ids))
+        )
+    }
+    return {mid: _settings(rows.get(mid)) for mid in ids}
+
+
+def _settings(row: SupportSettings | None) -> dict[str, int]:
+    """A municipality's own settings, or the configured defaults."""
     config = current_app.config
     return {
         "auto_close_days": row.auto_close_days if row else config["SUPPORT_AUTO_CLOSE_DAYS"],

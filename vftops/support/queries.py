@@ -231,35 +231,45 @@ def incident_suggestions(user, now: datetime | None = None) -> list[dict]:
     """Municipalities where more technical alarms than their rule allows came in at once.
 
     The alarms counted are open, not yet linked to an incident, and created within
-    the rule's window before now.
+    the rule's window before now. Two queries, however many municipalities.
     """
-    from vftops.support.operations import settings_for
+    from vftops.support.operations import settings_for_many
 
     now = now or utcnow()
-    suggestions = []
-    for municipality_id in sorted(municipality_ids(user)):
-        rule = settings_for(municipality_id)
+    ids = sorted(municipality_ids(user))
+    if not ids:
+        return []
+    rules = settings_for_many(ids)
+    widest = max(r["incident_window_minutes"] for r in rules.values())
+    rows = db.session.execute(
+        select(Ticket.municipality_id, Ticket.id, Ticket.created_at)
+        .where(
+            Ticket.municipality_id.in_(ids),
+            Ticket.kind == TicketKind.TECHNICAL_ALARM.value,
+            Ticket.parent_id.is_(None),
+            Ticket.is_incident.is_(False),
+            Ticket.created_at >= now - timedelta(minutes=widest),
+            is_open_clause(),
+        )
+        # In time order: the recent window is a short range of the created index.
+        .order_by(Ticket.created_at, Ticket.id)
+        .limit(1000 * len(ids))
+    ).all()
+    recent: dict[int, list[int]] = {mid: [] for mid in ids}
+    for municipality_id, ticket_id, created_at in rows:
+        rule = rules[municipality_id]
         since = now - timedelta(minutes=rule["incident_window_minutes"])
-        ids = db.session.scalars(
-            select(Ticket.id)
-            .where(
-                Ticket.municipality_id == municipality_id,
-                Ticket.kind == TicketKind.TECHNICAL_ALARM.value,
-                Ticket.parent_id.is_(None),
-                Ticket.is_incident.is_(False),
-                Ticket.created_at >= since,
-                is_open_clause(),
-            )
-            # In time order: the recent window is a short range of the created index.
-            .order_by(Ticket.created_at, Ticket.id)
-            .limit(1000)
-        ).all()
-        if len(ids) > rule["incident_threshold"]:
+        if created_at >= since and len(recent[municipality_id]) < 1000:
+            recent[municipality_id].append(ticket_id)
+    suggestions = []
+    for municipality_id in ids:
+        rule, found = rules[municipality_id], recent[municipality_id]
+        if len(found) > rule["incident_threshold"]:
             suggestions.append(
                 {
                     "municipality_id": municipality_id,
-                    "ticket_ids": ids,
-                    "count": len(ids),
+                    "ticket_ids": found,
+                    "count": len(found),
                     "window_minutes": rule["incident_window_minutes"],
                     "threshold": rule["incident_threshold"],
                 }
