@@ -560,3 +560,37 @@ def test_a_team_with_someone_who_left_can_still_be_changed(app, client, office):
     )
     # The unit manager is not among the people offered.
     assert errors == ["Kryss bare av for det listen tilbyr."], errors
+
+
+def test_an_sla_target_saved_on_an_old_page_is_refused(app, client, office):
+    """Two people had the SLA page open; the second save, based on what the first has
+    since changed, is refused and the first one's target stays."""
+    login(client, office.desk)
+    first = _post(
+        client,
+        "/support/sla",
+        {**_sla(2, "0", "30", "6", "0"), "municipality_id": office.m.id, "p2-version": ""},
+        form_page="/support/sla",
+    )
+    assert first.status_code == 302
+    page = client.get("/support/sla").get_data(as_text=True)
+    card = page.split('data-testid="sla-2"')[1].split('data-testid="sla-3"')[0]
+    assert re.search(r'name="p2-version"[^>]*value="1"|value="1"[^>]*name="p2-version"', card)
+    again = _post(
+        client,
+        "/support/sla",
+        {**_sla(2, "0", "45", "8", "0"), "municipality_id": office.m.id, "p2-version": "1"},
+        form_page="/support/sla",
+    )
+    assert again.status_code == 302  # based on the current version: saved
+    stale = _post(
+        client,
+        "/support/sla",
+        {**_sla(2, "1", "0", "9", "0"), "municipality_id": office.m.id, "p2-version": "1"},
+        form_page="/support/sla",
+    )
+    assert stale.status_code == 409
+    assert "endret dette samtidig" in stale.get_data(as_text=True)
+    with app.app_context():
+        row = db.session.scalar(select(SlaTarget))
+        assert (row.acknowledge_minutes, row.resolve_minutes, row.version) == (45, 480, 2)

@@ -323,9 +323,7 @@ def test_a_burst_of_alarms_is_suggested_as_an_incident(app, client, desk):
     assert 'name="ticket_ids"' not in read
 
 
-def test_a_shared_servicedesk_gets_each_municipalitys_suggestion_in_two_queries(
-    app, client, desk
-):
+def test_a_shared_servicedesk_gets_each_municipalitys_suggestion_in_two_queries(app, client, desk):
     """Siri works for Stjørdal and Meråker. Meråker's own rule (2 alarms in 15 minutes)
     is met; Stjørdal's default rule is not. The check costs the same two statements
     however many municipalities she serves."""

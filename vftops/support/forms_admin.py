@@ -158,8 +158,10 @@ _HOURS = _l("Enter a whole number of hours.")
 _MINUTES = _l("Enter a whole number of minutes.")
 
 
-class SlaTargetForm(FlaskForm):
-    """One priority's targets: hours and minutes to acknowledge and to resolve."""
+class SlaTargetForm(VersionedForm):
+    """One priority's targets: hours and minutes to acknowledge and to resolve. The
+    version is that of the municipality's own target when the page was opened ("" when
+    it used the default)."""
 
     acknowledge_hours = StringField(
         _l("Acknowledge within (hours)"), validators=[_whole(_HOURS)], render_kw=_NUMBER

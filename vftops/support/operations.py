@@ -821,8 +821,12 @@ def set_sla_target(
     acknowledge_minutes: Any,
     resolve_minutes: Any,
     calendar: str,
+    expected_version: int | None = None,
 ) -> SlaTarget:
-    """A municipality's own SLA for one priority (applies to tickets created after)."""
+    """A municipality's own SLA for one priority (applies to tickets created after).
+
+    `expected_version`: the own target's version the form was opened on; a change
+    made by someone else since is refused (409)."""
     fields: dict[str, list] = {}
     values = {}
     for name, value in (
@@ -852,6 +856,8 @@ def set_sla_target(
         )
     )
     before = None
+    if row is not None:
+        check_version(row, expected_version)
     if row is None:
         row = SlaTarget(
             municipality_id=municipality_id, priority=priority, calendar=calendar, **values

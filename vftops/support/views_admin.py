@@ -492,6 +492,7 @@ def _own_targets(municipality_id: int) -> dict[int, SlaTarget]:
 def _target_forms(municipality_id: int, posted: int | None = None) -> dict[int, SlaTargetForm]:
     """One form per priority, filled with what holds now; the posted one with what was sent."""
     effective = ops.sla_targets(municipality_id)
+    own = _own_targets(municipality_id)
     forms = {}
     for priority in Priority:
         p = int(priority)
@@ -500,6 +501,7 @@ def _target_forms(municipality_id: int, posted: int | None = None) -> dict[int, 
         else:
             forms[p] = SlaTargetForm(prefix=f"p{p}", formdata=None)
             forms[p].set_minutes(*effective[p])
+            forms[p].version.data = own[p].version if p in own else ""
     return forms
 
 
@@ -614,6 +616,7 @@ def sla_save():
             acknowledge_minutes=form.total("acknowledge"),
             resolve_minutes=form.total("resolve"),
             calendar=form.calendar.data,
+            expected_version=form.expected_version(),
         ),
     )
     if done.ok:
