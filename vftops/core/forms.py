@@ -29,6 +29,8 @@ class MultiCheckboxField(SelectMultipleField):
 
     def pre_validate(self, form):
         # WTForms' own message for this is not translated into Bokmål.
+        if not self.validate_choice:
+            return
         offered = {c[0] for c in self.iter_choices()}
         if any(value not in offered for value in self.data or []):
             raise ValidationError(_l("Tick only what the list offers."))
