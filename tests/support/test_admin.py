@@ -594,3 +594,44 @@ def test_an_sla_target_saved_on_an_old_page_is_refused(app, client, office):
     with app.app_context():
         row = db.session.scalar(select(SlaTarget))
         assert (row.acknowledge_minutes, row.resolve_minutes, row.version) == (45, 480, 2)
+
+
+def test_teams_rules_and_contacts_cost_the_same_however_many_there_are(
+    app, client, office, factories
+):
+    """Three more teams with members, rules and installed products add no statements
+    to the teams, rules and contact pages."""
+    from tests.conftest import count_statements
+
+    login(client, office.desk)
+    urls = ["/support/teams", "/support/rules", "/support/contacts"]
+
+    def statements():
+        counts = []
+        for url in urls:
+            with count_statements(app) as seen:
+                response = client.get(url)
+            assert response.status_code == 200
+            counts.append(len(seen))
+        return counts
+
+    before = statements()
+    store = factories.store(office.m, name="Lager 2")
+    for i in range(3):
+        product = factories.product("mobile_alarm", model=f"Sporing {i}")
+        device = factories.device(product, store, serial=f"GPS-{i}")
+        factories.placement(device, factories.recipient(office.m, name=f"Mottaker {i}"))
+        with app.app_context():
+            team = ops.create_team(
+                None,
+                office.m.id,
+                name=f"Team {i}",
+                kind="technicians",
+                members=[db.session.get(User, office.tech.id)],
+            )
+            ops.save_rule(None, office.m.id, team=team, position=20 + i, product_id=product.id)
+            db.session.commit()
+    after = statements()
+    assert after == before
+    contacts = client.get("/support/contacts").get_data(as_text=True)
+    assert all(f"Sporing {i}" in contacts and f"Team {i}" in contacts for i in range(3))

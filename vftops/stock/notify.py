@@ -256,7 +256,6 @@ def _message(
             count,
             date=format_d(day),
         )
-    queue = "support.queue" in current_app.view_functions
     context = {
         "person": person,
         "stores": stores,
@@ -266,7 +265,7 @@ def _message(
         "link": lambda item: link(item.endpoint, item.values),
         "store_link": lambda store: link("stock.store_detail", {"store_id": store.id}),
         "list_link": link("stock.notifications"),
-        "queue_link": link("support.queue", {"queue": "soon"}) if queue else None,
+        "queue_link": link("support.queue", {"queue": "soon"}),
         "warn_days": current_app.config["STOCK_RESET_WARN_DAYS"],
         "subject": subject,
     }

@@ -41,8 +41,8 @@ from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Placement, Recipient
 from vftops.extensions import db
 from vftops.org.models import Membership
+from vftops.support import mail, queries
 from vftops.support import operations as ops
-from vftops.support import queries
 from vftops.support.function_tests import record_function_test
 from vftops.support.models import Team, Ticket, TicketStatus, ticket_devices
 from vftops.support.schemas import (
@@ -515,21 +515,8 @@ class TicketAssign(MethodView):
             _actor(), ticket, assignee=assignee, team=team, expected_version=data.get("version")
         )
         if ticket.assignee_id is not None and ticket.assignee_id != before:
-            _notify_assignee(ticket)
+            mail.notify_assignment_after_commit(ticket)
         return ticket
-
-
-def _notify_assignee(ticket: Ticket) -> None:
-    """Tell the new owner by e-mail, where the mail module offers it (after the commit)."""
-    try:
-        from vftops.support import mail
-    except ImportError:
-        return
-    notify = getattr(mail, "notify_assignment_after_commit", None) or getattr(
-        mail, "notify_assignment", None
-    )
-    if notify is not None:
-        notify(ticket)
 
 
 def _colleague(reference) -> User | None:

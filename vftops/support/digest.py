@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import and_, case, false, func, or_, select
@@ -138,10 +137,6 @@ class SupportData:
             for ticket in self.by_team.get(team_id, []):
                 found.setdefault(ticket.id, ticket)
         return sorted(found.values(), key=lambda t: (t.deadline, t.id))
-
-
-def _endpoint(name: str, fallback: str) -> str:
-    return name if name in current_app.view_functions else fallback
 
 
 # --- reading, for everyone at once ---------------------------------------------------------
@@ -368,7 +363,7 @@ def _ticket_item(ticket: Flagged) -> Item:
             text = _("#%(id)d %(title)s: to be acknowledged by %(deadline)s", **values)
         else:
             text = _("#%(id)d %(title)s: to be resolved by %(deadline)s", **values)
-    endpoint = _endpoint("support.ticket_detail", "support.queue")
+    endpoint = "support.ticket_detail"
     link = {"ticket_id": ticket.id} if endpoint == "support.ticket_detail" else {"queue": "soon"}
     return Item(kind, text, endpoint, link)
 
@@ -386,8 +381,8 @@ def items_for(person, member_of: set[int], data: SupportData) -> SupportItems:
     out.soon = [_ticket_item(t) for t in soon[:MAX_TICKETS]]
     out.more_soon = max(len(soon) - MAX_TICKETS, 0)
     if person.can(Permission.TESTS_RECORD):
-        record = _endpoint("support.test_record", "equipment.device_detail")
-        due_list = _endpoint("support.tests_due", "support.queue")
+        record = "support.test_record"
+        due_list = "support.tests_due"
         for municipality_id in sorted(member_of, key=lambda m: data.names.get(m, "")):
             total = data.overdue_total.get(municipality_id, 0)
             if not total:

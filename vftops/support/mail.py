@@ -31,11 +31,8 @@ def _who(user) -> str:
 
 
 def ticket_link(ticket_id: int) -> str:
-    """The ticket's page under BASE_URL (the queue while the ticket page is not there)."""
-    build = mail.url_builder()
-    if "support.ticket_detail" in current_app.view_functions:
-        return build("support.ticket_detail", {"ticket_id": ticket_id})
-    return build("support.queue", {"q": f"#{ticket_id}", "queue": "all"})
+    """The ticket's page under BASE_URL."""
+    return mail.url_builder()("support.ticket_detail", {"ticket_id": ticket_id})
 
 
 def assignment_message(ticket: Ticket, assignee, actor=None):

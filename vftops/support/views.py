@@ -41,8 +41,8 @@ from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Recipient
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
+from vftops.support import mail, queries
 from vftops.support import operations as ops
-from vftops.support import queries
 from vftops.support.attachments import add_attachment, path_of
 from vftops.support.forms import (
     ENTRY_KINDS,
@@ -725,7 +725,7 @@ def ticket_assign(ticket_id: int):
     )
     if done.ok:
         if assignee is not None and assignee.id != owner_before:
-            _notify_assignee(ticket, assignee)
+            mail.notify_assignment_after_commit(ticket, assignee, _actor())
         if assignee is not None:
             flash(
                 _(
@@ -741,14 +741,6 @@ def ticket_assign(ticket_id: int):
     if done.status == 409:
         return _to_ticket(ticket_id)
     return _render_detail(ticket_id, done.status, assign_form=form)
-
-
-def _notify_assignee(ticket: Ticket, assignee) -> None:
-    """Tell the new owner by e-mail, once the assignment is committed."""
-    from vftops.support import mail
-
-    db.session.commit()
-    mail.notify_assignment(ticket, assignee, _actor())
 
 
 @bp.post("/<int:ticket_id>/status")

@@ -6,7 +6,7 @@ recording a test needs TESTS_RECORD.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -160,8 +160,7 @@ def test_record(device_id: int):
                 ),
                 "warning",
             )
-            if "support.ticket_detail" in current_app.view_functions:
-                return redirect(url_for("support.ticket_detail", ticket_id=test.ticket_id))
+            return redirect(url_for("support.ticket_detail", ticket_id=test.ticket_id))
         else:
             flash(
                 _(
@@ -186,5 +185,4 @@ def _record_page(device: Device, placement: Placement | None, form, back: str, s
         back=back,
         today=local_today(),
         result_labels=RESULT_LABELS,
-        has_ticket_page="support.ticket_detail" in current_app.view_functions,
     ), status
