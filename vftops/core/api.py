@@ -5,8 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+
+from vftops.core.errors import MAX_LISTED, more_message
 
 ERROR_CODES = {
     400: "bad_request",
@@ -92,15 +95,32 @@ def list_envelope(item_schema_cls):
     return Envelope
 
 
-def json_error(status: int, message: str, fields: dict | None = None, headers=None, details=None):
+def json_error(
+    status: int,
+    message: str,
+    fields: dict | None = None,
+    headers=None,
+    details=None,
+    translate=str,
+):
     body = {"error": {"code": ERROR_CODES.get(status, "error"), "message": str(message)}}
     if details:
         body["error"]["details"] = details
     if fields:
-        body["error"]["fields"] = {
-            str(k): [str(m) for m in (v if isinstance(v, list | tuple) else [v])]
-            for k, v in fields.items()
-        }
+        # However many problems the input had, the answer lists at most MAX_LISTED
+        # fields with MAX_LISTED messages each, and says how many more there were.
+        listed = {}
+        for key, value in fields.items():
+            if len(listed) == MAX_LISTED:
+                body["error"].setdefault("details", {})["fields_not_listed"] = (
+                    len(fields) - MAX_LISTED
+                )
+                break
+            messages = list(value) if isinstance(value, list | tuple) else [value]
+            if len(messages) > MAX_LISTED + 1:  # a DomainError's own list is already capped
+                messages = [*messages[:MAX_LISTED], more_message(len(messages) - MAX_LISTED)]
+            listed[str(key)] = [str(translate(m) if isinstance(m, str) else m) for m in messages]
+        body["error"]["fields"] = listed
     response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():
@@ -126,25 +146,29 @@ def flatten_webargs_messages(messages) -> dict[str, list[str]]:
     return fields
 
 
+# marshmallow's built-in messages, translated once per message rather than as a table.
+FIELD_MESSAGES = {
+    "Unknown field.": _l("Unknown field."),
+    "Missing data for required field.": _l("This field is required."),
+    "Not a valid integer.": _l("Not a whole number."),
+    "Not a valid string.": _l("Not text."),
+    "Not a valid boolean.": _l("Not true or false."),
+    "Not a valid list.": _l("Not a list."),
+    "Not a valid email address.": _l("Not a valid e-mail address."),
+    "Not a valid datetime.": _l("Not a valid date and time."),
+    "Not a valid date.": _l("Not a valid date."),
+    "Field may not be null.": _l("This field cannot be empty."),
+    "Invalid input type.": _l("Wrong type of value."),
+    "Invalid JSON body.": _l("The body is not valid JSON."),
+}
+
+
 def translate_field_message(message: str) -> str:
     """marshmallow's built-in messages, in the reader's language."""
-    known = {
-        "Unknown field.": _("Unknown field."),
-        "Missing data for required field.": _("This field is required."),
-        "Not a valid integer.": _("Not a whole number."),
-        "Not a valid string.": _("Not text."),
-        "Not a valid boolean.": _("Not true or false."),
-        "Not a valid list.": _("Not a list."),
-        "Not a valid email address.": _("Not a valid e-mail address."),
-        "Not a valid datetime.": _("Not a valid date and time."),
-        "Not a valid date.": _("Not a valid date."),
-        "Field may not be null.": _("This field cannot be empty."),
-        "Invalid input type.": _("Wrong type of value."),
-        "Invalid JSON body.": _("The body is not valid JSON."),
-    }
     if message.startswith("Must be one of: "):
         return _("Must be one of: %(choices)s", choices=message[len("Must be one of: ") :])
-    return known.get(message, message)
+    known = FIELD_MESSAGES.get(message)
+    return str(known) if known is not None else message
 
 
 def check_api_request():
@@ -152,7 +176,9 @@ def check_api_request():
     if not request.path.startswith("/api/"):
         return None
     limit = current_app.config["API_MAX_BODY_BYTES"]
-    request.max_content_length = limit
+    # A chunked body has no length to check here: it is read up to one byte past the
+    # limit, so that `vftops.core.inputs` can tell «too large» (413) from «broken» (400).
+    request.max_content_length = limit + 1
     if request.content_length is not None and request.content_length > limit:
         return json_error(413, _("The request body is larger than 2 MB."))
     if request.method in {"POST", "PUT", "PATCH"}:

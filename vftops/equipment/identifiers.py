@@ -68,3 +68,45 @@ def clean_mac(value: str | None):
     if not re.fullmatch(r"[0-9A-F]{12}", raw):
         return value, _l("A MAC address has twelve hexadecimal digits, e.g. 00:1A:2B:3C:4D:5E.")
     return ":".join(raw[i : i + 2] for i in range(0, 12, 2)), None
+
+
+# A delivery, transfer or count is scanned in batches; a longer list is refused whole.
+MAX_SERIAL_LINES = 10_000
+
+
+def numbered_serials(lines, *, field: str = "serials") -> tuple[list[tuple[int, str]], list[str]]:
+    """Scanned or pasted lines as (line number, serial), blank lines skipped, each serial
+    once: a repeat is named with the line it repeats. More than MAX_SERIAL_LINES
+    serials are refused before any is looked at."""
+    from vftops.core.errors import ValidationError
+    from vftops.core.i18n import format_number
+
+    lines = list(lines or [])
+    if sum(1 for line in lines if str(line).strip()) > MAX_SERIAL_LINES:
+        message = _l(
+            "At most %(max)s serial numbers at a time. Split the list.",
+            max=format_number(MAX_SERIAL_LINES),
+        )
+        raise ValidationError(message, fields={field: [message]})
+    seen: dict[str, int] = {}
+    out: list[tuple[int, str]] = []
+    problems: list[str] = []
+    for number, line in enumerate(lines, 1):
+        serial = normalise_serial(line)
+        if not serial:
+            continue
+        if serial in seen:
+            problems.append(
+                str(
+                    _l(
+                        "Line %(n)d: %(serial)s is also on line %(first)d.",
+                        n=number,
+                        serial=serial,
+                        first=seen[serial],
+                    )
+                )
+            )
+            continue
+        seen[serial] = number
+        out.append((number, serial))
+    return out, problems

@@ -26,6 +26,7 @@ from vftops.equipment.identifiers import (
     clean_mac,
     clean_phone,
     normalise_serial,
+    numbered_serials,
 )
 from vftops.equipment.models import (
     Category,
@@ -419,26 +420,10 @@ def receive_devices(
     actor, *, product: Product, store: Store, serial_lines: list[str], reason: str | None = None
 ) -> list[Device]:
     """Register a whole delivery: every serial or none. Each bad line is named."""
-    problems: list[str] = []
-    seen: dict[str, int] = {}
+    lines, problems = numbered_serials(serial_lines)
+    seen = {serial: number for number, serial in lines}
     serials: list[str] = []
-    for number, line in enumerate(serial_lines, 1):
-        serial = normalise_serial(line)
-        if not serial:
-            continue
-        if serial in seen:
-            problems.append(
-                str(
-                    _l(
-                        "Line %(n)d: %(serial)s is also on line %(first)d.",
-                        n=number,
-                        serial=serial,
-                        first=seen[serial],
-                    )
-                )
-            )
-            continue
-        seen[serial] = number
+    for number, serial in lines:
         if len(serial) > 64:
             problems.append(
                 str(_l("Line %(n)d: a serial number has at most 64 characters.", n=number))
@@ -490,7 +475,7 @@ def import_devices(actor, rows: list[dict[str, Any]], *, reason: str | None = No
     if plan.problems:
         raise ValidationError(
             _l("Nothing was registered. Correct these rows and try again."),
-            fields={"rows": [str(problem) for problem in plan.problems]},
+            fields={"rows": [str(problem) for problem in plan.problems.messages()]},
         )
     if not plan.devices:
         message = _l("The file has a header row but no devices.")

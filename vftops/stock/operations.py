@@ -16,7 +16,7 @@ from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import local_today, utcnow
 from vftops.core.scope import municipality_ids
 from vftops.equipment import operations as eq
-from vftops.equipment.identifiers import normalise_serial
+from vftops.equipment.identifiers import numbered_serials
 from vftops.equipment.models import Device, DeviceStatus, MovementKind, Product
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
@@ -660,30 +660,6 @@ def _find_in_store(store: Store, serials: list[tuple[int, str]]) -> tuple[list, 
     return devices, problems
 
 
-def _serial_lines(lines) -> tuple[list[tuple[int, str]], list[str]]:
-    seen: dict[str, int] = {}
-    out, problems = [], []
-    for number, line in enumerate(lines or [], 1):
-        serial = normalise_serial(line)
-        if not serial:
-            continue
-        if serial in seen:
-            problems.append(
-                str(
-                    _l(
-                        "Line %(n)d: %(serial)s is also on line %(first)d.",
-                        n=number,
-                        serial=serial,
-                        first=seen[serial],
-                    )
-                )
-            )
-            continue
-        seen[serial] = number
-        out.append((number, serial))
-    return out, problems
-
-
 @operation
 def send_transfer(
     actor,
@@ -704,7 +680,7 @@ def send_transfer(
         raise ValidationError(message, fields={"to_store_id": [message]})
     _require_active(to_store, "to_store_id")
     _require_active(from_store, "from_store_id")
-    lines, problems = _serial_lines(serials)
+    lines, problems = numbered_serials(serials)
     devices, missing = _find_in_store(from_store, lines) if lines else ([], [])
     problems += missing
     for device in devices:
@@ -1097,7 +1073,7 @@ def receive_order(
                     _l("Scan the serial numbers of %(name)s.", name=line.product.name)
                 ]
                 continue
-            lines_, problems = _serial_lines(serials[line_id])
+            lines_, problems = numbered_serials(serials[line_id], field=f"line-{line_id}")
             if problems:
                 fields[f"line-{line_id}"] = problems
                 continue
@@ -1293,7 +1269,7 @@ def _check_open(count: StockCount) -> None:
 def add_count_scans(actor, count: StockCount, serial_lines: list[str]) -> dict[str, int]:
     """Record scanned serials. Scanning one twice is harmless."""
     _check_open(count)
-    lines, _dupes = _serial_lines(serial_lines)
+    lines, _dupes = numbered_serials(serial_lines)
     if not lines:
         message = _l("Scan or paste at least one serial number.")
         raise ValidationError(message, fields={"serials": [message]})
