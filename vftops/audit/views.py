@@ -6,7 +6,6 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
@@ -15,7 +14,7 @@ from vftops.audit.queries import audit_events_for
 from vftops.auth.models import User
 from vftops.auth.queries import visible_users
 from vftops.core.audit import AuditEvent
-from vftops.core.forms import choices
+from vftops.core.forms import Form, choices
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import Permission, require
 from vftops.extensions import db
@@ -113,7 +112,7 @@ ACTION_LABELS = {
 }
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

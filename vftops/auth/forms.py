@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.validators import Email as EmailValidator
 
-from vftops.core.forms import MultiCheckboxField, VersionedForm, choices
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices
 
 LOCALE_CHOICES = choices([("nb", "Norsk bokmål"), ("en", "English")])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Enter your username."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
@@ -36,7 +35,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     full_name = StringField(
         _l("Full name"), validators=[DataRequired(_l("Enter your full name.")), Length(max=120)]
     )
@@ -47,7 +46,7 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(_l("Give the token a name.")), Length(max=80)],
@@ -86,7 +85,7 @@ class UserForm(VersionedForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     new_password = PasswordField(
         _l("New password"), validators=[DataRequired(_l("Enter a new password."))]
     )
@@ -99,7 +98,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -4,14 +4,52 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectMultipleField, ValidationError, widgets
+from wtforms import (
+    FieldList,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectMultipleField,
+    ValidationError,
+    widgets,
+)
+
+from vftops.core.inputs import refused_text
 
 
-class ConfirmForm(FlaskForm):
+def _leaf_fields(fields):
+    for field in fields:
+        if isinstance(field, FormField):
+            yield from _leaf_fields(field.form)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from _leaf_fields([entry])
+        else:
+            yield field
+
+
+class Form(FlaskForm):
+    """Every page form. A field whose text the databases cannot store alike (NUL, other
+    control characters) is shown in error, with the rest of what was typed; the
+    request check found it (`vftops.core.inputs`) and keeps the request from saving."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        refused = refused_text()
+        if refused:
+            for field in _leaf_fields(self):
+                problem = refused.get(field.name)
+                if problem is not None:
+                    field.errors = [str(problem), *list(field.errors)]
+                    valid = False
+        return valid
+
+
+class ConfirmForm(Form):
     """A button-only form: carries the CSRF token for a POST action."""
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """Edit forms carry the row version they were opened on (optimistic locking)."""
 
     version = HiddenField()

@@ -24,6 +24,7 @@ from vftops.core.api import (
     translate_field_message,
 )
 from vftops.core.errors import DomainError
+from vftops.core.inputs import BadInput, check_request, refusal, refused_text
 from vftops.core.permissions import ROLE_LABELS, Permission, is_api_request
 from vftops.core.scope import municipality_ids
 from vftops.extensions import db
@@ -104,13 +105,13 @@ def handle_http_exception(error: HTTPException):
     if is_api_request():
         headers = {}
         fields = None
+        translate = str
         message = _status_message(status)
         data = getattr(error, "data", None) or {}
         if "messages" in data:
-            fields = {
-                k: [translate_field_message(m) for m in v]
-                for k, v in flatten_webargs_messages(data["messages"]).items()
-            }
+            # Translated as listed: json_error lists at most MAX_LISTED of them.
+            fields = flatten_webargs_messages(data["messages"])
+            translate = translate_field_message
             if status == 400:
                 message = _("The request body is not valid JSON.")
             else:
@@ -123,7 +124,7 @@ def handle_http_exception(error: HTTPException):
             headers["WWW-Authenticate"] = 'Bearer realm="vftops"'
         if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             headers["Allow"] = ", ".join(error.valid_methods)
-        return json_error(status, message, fields, headers)
+        return json_error(status, message, fields, headers, translate=translate)
     if isinstance(error, CSRFError):
         return (
             render_template(
@@ -151,6 +152,21 @@ def handle_domain_error(error: DomainError):
     db.session.rollback()
     if is_api_request():
         return json_error(error.status, error.message, error.fields, details=error.details)
+    return (
+        render_template(
+            "errors/error.html",
+            status=error.status,
+            title=STATUS_TITLES.get(error.status, _l("Error")),
+            message=error.message,
+        ),
+        error.status,
+    )
+
+
+def handle_bad_input(error: BadInput):
+    """Input refused before any view ran (`vftops.core.inputs`): nothing was read or saved."""
+    if is_api_request():
+        return json_error(error.status, error.message, error.fields)
     return (
         render_template(
             "errors/error.html",
@@ -211,7 +227,9 @@ def submit(form, run: Callable[[], Any]) -> Submission:
 
 
 def init_app(app) -> None:
+    # The API's size, type and CSRF checks, then text and bodies no view should see.
     app.before_request(check_api_request)
+    app.before_request(check_request)
 
     @app.after_request
     def finish_transaction(response):
@@ -242,6 +260,18 @@ def init_app(app) -> None:
             headers.setdefault("Cache-Control", "no-store")
         return response
 
+    @app.after_request
+    def refuse_unshown_text(response):
+        # Runs before the two above. A page form shows refused text beside its field
+        # (an error answer); whatever the view did, nothing of this request is kept.
+        problems = refused_text()
+        if not problems:
+            return response
+        db.session.rollback()
+        if response.status_code >= 400:
+            return response
+        return app.make_response(handle_bad_input(refusal(problems)))
+
     # WTForms writes None as the text "None": keep only attributes that have a value.
     app.jinja_env.filters["present"] = lambda attrs: {
         k: v for k, v in attrs.items() if v is not None and v is not False
@@ -249,6 +279,7 @@ def init_app(app) -> None:
 
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(BadInput, handle_bad_input)
     app.register_error_handler(Exception, handle_unexpected)
 
     @app.context_processor

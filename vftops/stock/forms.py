@@ -7,11 +7,10 @@ and name the field, so what was typed comes back beside the message.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from vftops.core.forms import MultiCheckboxField, VersionedForm, choices
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices
 from vftops.stock.models import StoreKind
 
 STORE_KIND_LABELS = {
@@ -78,7 +77,7 @@ class MinimumForm(VersionedForm):
     )
 
 
-class ReceiveConsumablesForm(FlaskForm):
+class ReceiveConsumablesForm(Form):
     product_id = SelectField(
         _l("Consumable"),
         coerce=_int_or_none,
@@ -91,7 +90,7 @@ class ReceiveConsumablesForm(FlaskForm):
     )
 
 
-class IssueConsumablesForm(FlaskForm):
+class IssueConsumablesForm(Form):
     product_id = SelectField(
         _l("Consumable"),
         coerce=_int_or_none,
@@ -112,7 +111,7 @@ class IssueConsumablesForm(FlaskForm):
     )
 
 
-class AdjustConsumablesForm(FlaskForm):
+class AdjustConsumablesForm(Form):
     product_id = SelectField(
         _l("Consumable"),
         coerce=_int_or_none,

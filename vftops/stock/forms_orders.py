@@ -11,21 +11,20 @@ it (an archived store, an inactive supplier).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms import Form as RowForm
 from wtforms.validators import DataRequired, Length, Optional
 
-from vftops.core.forms import MultiCheckboxField, VersionedForm
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm
 
 SCAN_ATTRS = {
     "rows": 10,
@@ -45,7 +44,7 @@ def _int_or_none(value):
 # --- purchase orders ------------------------------------------------------------------
 
 
-class OrderLineForm(Form):
+class OrderLineForm(RowForm):
     """One row of an order: a product, how many and (optionally) the price of one."""
 
     product_id = SelectField(_l("Product"), coerce=_int_or_none, choices=[], validate_choice=False)
@@ -82,7 +81,7 @@ class OrderForm(VersionedForm):
     lines = FieldList(FormField(OrderLineForm), min_entries=1, max_entries=100)
 
 
-class OrderFilterForm(FlaskForm):
+class OrderFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -97,7 +96,7 @@ class OrderCancelForm(VersionedForm):
     )
 
 
-class ReceiveLineForm(Form):
+class ReceiveLineForm(RowForm):
     """What arrived on one order line: scanned serials, or a quantity of a consumable."""
 
     line_id = HiddenField()
@@ -117,12 +116,12 @@ class OrderReceiveForm(VersionedForm):
 # --- transfers ------------------------------------------------------------------------
 
 
-class TransferQuantityForm(Form):
+class TransferQuantityForm(RowForm):
     product_id = HiddenField()
     quantity = StringField(_l("Quantity"), validators=[Optional(), Length(max=10)])
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     from_store_id = HiddenField()
     to_store_id = SelectField(
         _l("To store"),
@@ -141,7 +140,7 @@ class TransferForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional()], render_kw={"rows": 2})
 
 
-class TransferFilterForm(FlaskForm):
+class TransferFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -152,7 +151,7 @@ class TransferFilterForm(FlaskForm):
 # --- stock counts ---------------------------------------------------------------------
 
 
-class CountScanForm(FlaskForm):
+class CountScanForm(Form):
     serials = TextAreaField(
         _l("Scan serial numbers"),
         validators=[DataRequired(_l("Scan or paste at least one serial number."))],
@@ -163,12 +162,12 @@ class CountScanForm(FlaskForm):
     )
 
 
-class CountQuantityLineForm(Form):
+class CountQuantityLineForm(RowForm):
     product_id = HiddenField()
     counted = StringField(_l("Number counted"), validators=[Optional(), Length(max=10)])
 
 
-class CountQuantityForm(FlaskForm):
+class CountQuantityForm(Form):
     lines = FieldList(FormField(CountQuantityLineForm))
     extra_product_id = SelectField(
         _l("Another consumable"),

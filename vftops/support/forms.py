@@ -10,12 +10,11 @@ the municipality scope and the operation says what is wrong with it.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from vftops.core.forms import VersionedForm, choices
+from vftops.core.forms import Form, VersionedForm, choices
 from vftops.support.models import (
     CHANNEL_LABELS,
     IMPACT_LABELS,
@@ -56,7 +55,7 @@ WEB_CHANNELS = {
 }
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """The queue's filters, read from the query string."""
 
     class Meta:
@@ -77,7 +76,7 @@ class QueueFilterForm(FlaskForm):
     sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
 
 
-class TicketForm(FlaskForm):
+class TicketForm(Form):
     """Report a fault or a question, by web form or for someone on the phone."""
 
     municipality_id = SelectField(
@@ -205,7 +204,7 @@ ENTRY_KINDS = {
 }
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     kind = RadioField(
         _l("Kind of entry"),
         choices=choices(ENTRY_KINDS.items()),
@@ -219,5 +218,5 @@ class EntryForm(FlaskForm):
     )
 
 
-class AttachForm(FlaskForm):
+class AttachForm(Form):
     file = FileField(_l("Photo or PDF"), render_kw={"accept": FILE_ACCEPT})

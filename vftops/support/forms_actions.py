@@ -11,7 +11,6 @@ municipality's id answers 404) and the operation explains what is wrong with it.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -22,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from vftops.core.forms import MultiCheckboxField, choices
+from vftops.core.forms import Form, MultiCheckboxField, choices
 from vftops.equipment.forms import VISIT_KIND_LABELS
 from vftops.equipment.labels import DESTINATION_LABELS
 
@@ -47,7 +46,7 @@ def _int_or_none(value):
         return None
 
 
-class EscalateForm(FlaskForm):
+class EscalateForm(Form):
     supplier_id = SelectField(
         _l("Supplier"),
         coerce=_int_or_none,
@@ -67,7 +66,7 @@ class EscalateForm(FlaskForm):
     )
 
 
-class SupplierResponseForm(FlaskForm):
+class SupplierResponseForm(Form):
     """When the supplier answered and fixed it, in Norwegian time as people say it."""
 
     answered_at = DateTimeLocalField(
@@ -90,7 +89,7 @@ class SupplierResponseForm(FlaskForm):
 REPLACE_DESTINATIONS = ("repair", "store", "scrap")
 
 
-class ReplaceForm(FlaskForm):
+class ReplaceForm(Form):
     placement_id = SelectField(
         _l("Faulty device"),
         coerce=_int_or_none,
@@ -130,12 +129,12 @@ class ReplaceForm(FlaskForm):
     )
 
 
-class RepairForm(FlaskForm):
+class RepairForm(Form):
     device_id = HiddenField(validators=[DataRequired(_l("Choose the device to repair."))])
     note = StringField(_l("What is wrong with it?"), validators=[Optional(), Length(max=500)])
 
 
-class VisitForm(FlaskForm):
+class VisitForm(Form):
     assigned_to_id = SelectField(
         _l("Technician"),
         coerce=_int_or_none,
@@ -160,7 +159,7 @@ class VisitForm(FlaskForm):
     )
 
 
-class IncidentForm(FlaskForm):
+class IncidentForm(Form):
     ticket_ids = MultiCheckboxField(
         _l("Tickets the incident covers"), coerce=int, choices=[], validate_choice=False
     )
@@ -178,7 +177,7 @@ class IncidentForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional()], render_kw={"rows": 4})
 
 
-class LinkForm(FlaskForm):
+class LinkForm(Form):
     incident_id = SelectField(
         _l("Incident"),
         coerce=_int_or_none,

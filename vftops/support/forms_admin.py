@@ -7,11 +7,10 @@ not a whole number, and the operations check the rest (ranges, order).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from vftops.core.forms import MultiCheckboxField, VersionedForm, choices
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices
 from vftops.support.models import KIND_LABELS, TEAM_KIND_LABELS, TestResult
 from vftops.support.sla import Calendar
 
@@ -136,7 +135,7 @@ class RuleForm(VersionedForm):
         self.kind.choices = choices([("", blank)] + [(k.value, v) for k, v in KIND_LABELS.items()])
 
 
-class RouteTestForm(FlaskForm):
+class RouteTestForm(Form):
     """«Test ruting»: which team would get a ticket like this? (GET, changes nothing.)"""
 
     class Meta:
@@ -212,7 +211,7 @@ class SupportSettingsForm(VersionedForm):
     )
 
 
-class DueFilterForm(FlaskForm):
+class DueFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -231,7 +230,7 @@ class DueFilterForm(FlaskForm):
     overdue = BooleanField(_l("Only overdue"))
 
 
-class FunctionTestForm(FlaskForm):
+class FunctionTestForm(Form):
     result = RadioField(
         _l("Result"),
         choices=choices((k.value, v) for k, v in RESULT_LABELS.items()),
