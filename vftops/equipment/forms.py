@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
@@ -16,8 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
-from vftops.core.forms import MultiCheckboxField, VersionedForm, choices
-from vftops.equipment import transfer
+from vftops.core import tabular
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices
 from vftops.equipment.labels import (
     CATEGORY_LABELS,
     DESTINATION_LABELS,
@@ -234,19 +233,19 @@ def _spreadsheet_content(form, field):
         return
     data = field.data.read()
     field.data.seek(0)
-    problem = transfer.content_error(field.data.filename, data)
+    problem = tabular.content_error(field.data.filename, data)
     if problem is not None:
         raise StopValidation(str(problem))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("File (CSV or XLSX)"),
         validators=[
             FileRequired(_l("Choose a file to import.")),
             FileAllowed(["csv", "xlsx"], _l("Choose a .csv or .xlsx file.")),
             FileSize(
-                transfer.MAX_IMPORT_BYTES,
+                tabular.MAX_UPLOAD_BYTES,
                 message=_l("The file is larger than 5 MB. Split it into smaller files."),
             ),
             _spreadsheet_content,
@@ -261,7 +260,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class ImportCommitForm(FlaskForm):
+class ImportCommitForm(Form):
     """«Register all»: names the upload the preview was made from, never its content."""
 
     import_token = HiddenField(validators=[DataRequired()])

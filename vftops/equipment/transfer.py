@@ -17,10 +17,9 @@ import os
 import re
 import secrets
 import time
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from vftops.core import spreadsheet
-from vftops.core.errors import ValidationError
+from vftops.core import spreadsheet, tabular
+from vftops.core.errors import Problems
 from vftops.core.scope import municipality_ids
 from vftops.core.spreadsheet import neutralise
 from vftops.equipment.identifiers import normalise_serial
@@ -43,10 +42,7 @@ from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock.models import Store
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 PREVIEW_ROWS = 50
-XLSX_MAIN_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
 # --- export -------------------------------------------------------------------------
 
@@ -161,85 +157,14 @@ def _header_names() -> dict[str, str]:
     return names
 
 
-def _unneutralise(value: str) -> str:
-    """Our own export prefixes «'» to formula-like text; take it off again."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
-
-
-def _cell(value) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date | Decimal):
-        return value
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, int | bool):
-        return str(value)
-    return _unneutralise(str(value).strip())
-
-
-def _file_error(message) -> ValidationError:
-    return ValidationError(message, fields={"file": [message]})
-
-
-def _csv_rows(data: bytes) -> Iterable[tuple[int, list]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _file_error(
-            _l("The file is not UTF-8 text. In Excel, save it as «CSV UTF-8».")
-        ) from exc
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        # A record is one row in a spreadsheet, even with a line break inside a cell.
-        return list(enumerate(reader, 1))
-    except csv.Error as exc:
-        raise _file_error(_l("The file could not be read as CSV.")) from exc
-
-
-def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise _file_error(_l("The file could not be read as an Excel workbook (.xlsx).")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong size; read what is there
-        rows = []
-        for row in sheet.iter_rows():
-            cells = [c for c in row if getattr(c, "row", None) is not None]
-            if not cells:
-                continue
-            rows.append((cells[0].row, [c.value for c in row]))
-        return rows
-    finally:
-        workbook.close()
-
-
 def parse_import(filename: str, data: bytes) -> list[dict[str, Any]]:
     """The rows of a CSV or XLSX file as dicts of field → value, each with its `row` number.
 
     Row numbers are the spreadsheet's: the header is row 1. Blank rows are skipped.
     """
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        records = _xlsx_rows(data)
-    elif name.endswith(".csv"):
-        records = _csv_rows(data)
-    else:
-        raise _file_error(_l("Choose a .csv or .xlsx file."))
-    records = [(n, [_cell(v) for v in values]) for n, values in records]
-    records = [(n, values) for n, values in records if any(v != "" for v in values)]
+    records = tabular.read_rows(filename or "", data)
     if not records:
-        raise _file_error(_l("The file is empty."))
+        raise tabular.file_error(_l("The file is empty."))
     names = _header_names()
     header_row, header = records[0]
     columns: dict[int, str] = {}
@@ -254,7 +179,7 @@ def parse_import(filename: str, data: bytes) -> list[dict[str, Any]]:
         if key not in present and not (key in ("product", "store") and f"{key}_id" in present)
     ]
     if missing:
-        raise _file_error(
+        raise tabular.file_error(
             _l(
                 "The header row (row %(row)d) lacks these columns: %(columns)s.",
                 row=header_row,
@@ -271,7 +196,7 @@ def parse_import(filename: str, data: bytes) -> list[dict[str, Any]]:
             row[key] = value
         rows.append(row)
     if not rows:
-        raise _file_error(_l("The file has a header row but no devices."))
+        raise tabular.file_error(_l("The file has a header row but no devices."))
     return rows
 
 
@@ -282,7 +207,7 @@ def parse_import(filename: str, data: bytes) -> list[dict[str, Any]]:
 class Problem:
     row: int
     column: str  # the column's name in the reader's language
-    message: str
+    message: Any  # a lazy translation
 
     def __str__(self) -> str:
         return _(
@@ -306,7 +231,8 @@ class PlannedDevice:
 class ImportPlan:
     rows: int = 0
     devices: list[PlannedDevice] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    # The first MAX_LISTED problems in row order, and how many there are in all.
+    problems: Problems = field(default_factory=Problems)
 
     @property
     def ok(self) -> bool:
@@ -439,7 +365,8 @@ def plan_import(actor, rows: list[dict[str, Any]]) -> ImportPlan:
     candidates: list[PlannedDevice] = []
 
     def refuse(row, column, message):
-        plan.problems.append(Problem(row["row"], field_label(column), str(message)))
+        number = row["row"]
+        plan.problems.add(number, lambda: Problem(number, field_label(column), message))
 
     for row in rows:
         ok = True
@@ -522,7 +449,6 @@ def plan_import(actor, rows: list[dict[str, Any]]) -> ImportPlan:
             refuse({"row": planned.row}, "serial_number", message)
         else:
             plan.devices.append(planned)
-    plan.problems.sort(key=lambda p: p.row)
     return plan
 
 
@@ -595,32 +521,3 @@ def discard_upload(token: str) -> None:
     for path in (directory / token, directory / f"{token}.json"):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-
-
-# --- what an upload must look like ----------------------------------------------------
-
-
-def content_error(filename: str, data: bytes):
-    """Why the bytes are not the kind of file the name says (None when they are)."""
-    name = (filename or "").lower()
-    if name.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return _l("The file is not UTF-8 text. In Excel, save it as «CSV UTF-8».")
-        if "\x00" in text:
-            return _l("The file is not UTF-8 text. In Excel, save it as «CSV UTF-8».")
-        return None
-    if name.endswith(".xlsx"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                types = archive.read("[Content_Types].xml")
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except (zipfile.BadZipFile, KeyError, OSError):
-            return _l("The file is not an Excel workbook (.xlsx).")
-        if XLSX_MAIN_TYPE not in types:
-            return _l("The file is not an Excel workbook (.xlsx).")
-        if unpacked > MAX_UNPACKED_BYTES:  # a «zip bomb» would fill the memory
-            return _l("The workbook is too large. Split it into smaller files.")
-        return None
-    return _l("Choose a .csv or .xlsx file.")
