@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from vftops.auth.models import ApiToken, LoginSession, User, UserRole, new_session_nonce
 from vftops.auth.passwords import check_password_rules, hash_password, verify_password
+from vftops.auth.queries import reaches_every_municipality
 from vftops.core import audit
 from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError, PermissionDeniedError, ValidationError
@@ -107,11 +108,32 @@ def can_manage(actor: User | None, user: User) -> bool:
     """An administrator manages only people who work solely in their own municipalities.
 
     Roles, passwords and the active flag reach every municipality a person
-    belongs to; changing them needs a say in all of them.
+    belongs to; changing them needs a say in all of them. A person who belongs to
+    no municipality could be given any of them, so only an administrator who is a
+    member of every municipality manages them («no memberships» is not a subset
+    of everyone's).
     """
     if actor is None:  # the command line on the server
         return True
-    return {m.municipality_id for m in user.memberships} <= municipality_ids(actor)
+    theirs = {m.municipality_id for m in user.memberships}
+    if not theirs:
+        return reaches_every_municipality(actor)
+    return theirs <= municipality_ids(actor)
+
+
+def _memberships_after(actor: User, user: User, wanted: set[int]) -> set[int]:
+    """The person's municipalities after a save: those the actor cannot see stay."""
+    visible = municipality_ids(actor)
+    return wanted | {
+        m.municipality_id for m in user.memberships if m.municipality_id not in visible
+    }
+
+
+def _check_keeps_a_municipality(actor: User | None, kept: set[int]) -> None:
+    """Only someone who would still manage them may leave a person without municipality."""
+    if not kept and not reaches_every_municipality(actor):
+        message = _l("Choose at least one municipality. To end a person's access, deactivate them.")
+        raise ValidationError(message, fields={"municipality_ids": [message]})
 
 
 def _check_can_manage(actor: User | None, user: User) -> None:
@@ -158,6 +180,7 @@ def create_user(
     role_values = _validated_roles(roles)
     if actor is not None:
         mids, uids = _validated_memberships(actor, municipality_ids, unit_ids)
+        _check_keeps_a_municipality(actor, mids)
     else:
         mids, uids = {int(m) for m in municipality_ids}, {int(u) for u in unit_ids}
     user = User(
@@ -215,6 +238,7 @@ def update_user(
         message = _l("This is the last active administrator; the role cannot be removed.")
         raise ConflictError(message, fields={"roles": [message]})
     mids, uids = _validated_memberships(actor, municipality_ids, unit_ids)
+    _check_keeps_a_municipality(actor, _memberships_after(actor, user, mids))
     user.full_name = full_name
     user.email = (email or "").strip() or None
     if locale in current_app.config["LANGUAGES"]:

@@ -9,17 +9,33 @@ from sqlalchemy.orm import selectinload
 from vftops.auth.models import User, UserRole
 from vftops.core.scope import municipality_ids
 from vftops.extensions import db
-from vftops.org.models import Membership, UnitMembership
+from vftops.org.models import Membership, Municipality, UnitMembership
+
+
+def reaches_every_municipality(actor) -> bool:
+    """Is the actor a member of every municipality of the installation?
+
+    Such a person is «without municipality restriction»: they alone see and manage
+    people who belong to no municipality, because such a person could be given
+    access to any of them. (In a new installation without municipalities, the
+    first administrator is.)
+    """
+    if actor is None:  # the command line on the server
+        return True
+    return set(db.session.scalars(select(Municipality.id))) <= municipality_ids(actor)
 
 
 def visible_users(actor) -> object:
-    """Users who share a municipality with the actor, or who have none yet."""
+    """Users who share a municipality with the actor; those who belong to none are
+    seen only by someone who is a member of every municipality."""
     mine = municipality_ids(actor)
     shares = exists().where(Membership.user_id == User.id, Membership.municipality_id.in_(mine))
-    has_none = ~exists().where(Membership.user_id == User.id)
+    condition = shares
+    if reaches_every_municipality(actor):
+        condition = or_(shares, ~exists().where(Membership.user_id == User.id))
     return (
         select(User)
-        .where(or_(shares, has_none))
+        .where(condition)
         .options(
             selectinload(User.role_rows),
             selectinload(User.memberships).selectinload(Membership.municipality),
