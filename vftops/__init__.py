@@ -29,6 +29,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_cls)
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("VFTOPS_BASE_URL"):
+        app.config["BASE_URL"] = os.environ["VFTOPS_BASE_URL"]
     if os.environ.get("DATABASE_URL") and name != "testing":
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     app.config.update(overrides)
@@ -43,6 +45,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
             x_proto=app.config["PROXY_FIX_X_PROTO"],
         )
 
+    from vftops.core.inputs import JSONProvider
+
+    app.json = JSONProvider(app)
     _init_extensions(app)
     _register_blueprints(app)
 

@@ -94,6 +94,10 @@ class Config:
 
     # Uploaded import files wait here between the preview and «Registrer alle».
     IMPORT_DIR = os.environ.get("VFTOPS_IMPORT_DIR", str(INSTANCE_DIR / "imports"))
+    # An import file is refused, naming the row or cell, beyond these: rows after the
+    # header (blank rows count) and characters in one cell. Checked while reading.
+    IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 50_000)
+    IMPORT_MAX_CELL_CHARS = _env_int("IMPORT_MAX_CELL_CHARS", 1_000)
 
     PAGE_SIZE = 50
     # Long lists count their rows up to here and then say «more than …».
@@ -138,14 +142,17 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "vftops <vftops@localhost>")
-    # Links in e-mails point here (e.g. https://vftops.kommune.no).
-    BASE_URL = os.environ.get("VFTOPS_BASE_URL", "http://127.0.0.1:5000")
+    # Links in e-mails and on QR labels point here (e.g. https://vftops.kommune.no),
+    # never to the Host a request names. Production refuses to start without it.
+    BASE_URL: str | None = None
+    DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
     PROPAGATE_EXCEPTIONS = False
 
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse to start with settings that are unsafe for this environment."""
+        config["BASE_URL"] = config.get("BASE_URL") or cls.DEFAULT_BASE_URL
 
 
 class ProductionConfig(Config):
@@ -153,9 +160,12 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls, config: dict) -> None:
-        missing = [k for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not config.get(k)]
+        missing = [
+            k for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BASE_URL") if not config.get(k)
+        ]
+        env_names = {"SQLALCHEMY_DATABASE_URI": "DATABASE_URL", "BASE_URL": "VFTOPS_BASE_URL"}
         if missing:
-            names = ", ".join("DATABASE_URL" if k.startswith("SQLALCHEMY") else k for k in missing)
+            names = ", ".join(env_names.get(k, k) for k in missing)
             raise RuntimeError(
                 f"vftops refuses to start in production without {names}. "
                 "Set VFTOPS_CONFIG=development for a local installation."
@@ -181,6 +191,7 @@ class DevelopmentConfig(Config):
 
     @classmethod
     def check(cls, config: dict) -> None:
+        config["BASE_URL"] = config.get("BASE_URL") or cls.DEFAULT_BASE_URL
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = _development_secret()
         if not config.get("SQLALCHEMY_DATABASE_URI"):
@@ -201,6 +212,7 @@ class TestingConfig(Config):
 
     @classmethod
     def check(cls, config: dict) -> None:
+        config["BASE_URL"] = config.get("BASE_URL") or cls.DEFAULT_BASE_URL
         if not config.get("SQLALCHEMY_DATABASE_URI"):
             raise RuntimeError("TestingConfig needs SQLALCHEMY_DATABASE_URI")
 

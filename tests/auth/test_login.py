@@ -163,6 +163,7 @@ def test_session_cookie_is_secure_in_production(monkeypatch, tmp_path):
 
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite'}")
+    monkeypatch.setenv("VFTOPS_BASE_URL", "https://vftops.kommune.no")
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -176,6 +177,20 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
+
+
+def test_production_refuses_to_start_without_its_own_address(monkeypatch, tmp_path):
+    """Links on QR labels and in e-mails need the installation's address: production
+    does not start without VFTOPS_BASE_URL (it would print labels pointing nowhere)."""
+    from vftops import create_app
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite'}")
+    monkeypatch.delenv("VFTOPS_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="VFTOPS_BASE_URL"):
+        create_app("production")
+    monkeypatch.setenv("VFTOPS_BASE_URL", "https://vftops.kommune.no")
+    assert create_app("production").config["BASE_URL"] == "https://vftops.kommune.no"
 
 
 def test_logout_ends_the_session(client, factories):

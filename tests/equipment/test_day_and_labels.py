@@ -160,23 +160,22 @@ def test_finishing_a_job_twice_is_refused(app, client, day):
     assert "allerede avsluttet" in html
 
 
-def test_labels_carry_a_qr_code_of_the_device_page(app, client, day, factories):
-    """Each printed label's QR code opens that device's page."""
+def test_labels_carry_a_qr_code_of_the_device_page(app, client, day, factories, monkeypatch):
+    """Each printed label's QR code opens that device's page at the installation's own
+    address (VFTOPS_BASE_URL), whatever Host the printing request named."""
     from vftops.equipment.qr import qr_svg
 
+    monkeypatch.setitem(app.config, "BASE_URL", "https://vftops.stjordal.kommune.no")
     d = day
     devices = [factories.device(d["product"], d["store"], serial=f"LBL-{i}") for i in range(3)]
+    client.environ_base["HTTP_HOST"] = "evil.example"  # every request names that host
     login(client, d["tech"])
     ids = ",".join(str(x.id) for x in devices)
     html = client.get(f"/devices/labels?ids={ids}").get_data(as_text=True)
     assert html.count('<figure class="device-label">') == 3
-    with app.test_request_context(base_url="http://localhost"):
-        from flask import url_for
-
-        expected = str(
-            qr_svg(url_for("equipment.device_detail", device_id=devices[1].id, _external=True))
-        )
-    assert expected in html
+    path = f"/devices/{devices[1].id}"
+    assert str(qr_svg(f"https://vftops.stjordal.kommune.no{path}")) in html
+    assert str(qr_svg(f"http://evil.example{path}")) not in html
     assert "LBL-1" in html
 
 

@@ -13,11 +13,11 @@ import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from urllib.parse import urlsplit
 
 from flask import current_app
 
 from vftops.core.models import utcnow
+from vftops.core.urls import base_hostname
 
 SMTP_TIMEOUT_SECONDS = 30
 
@@ -38,23 +38,8 @@ def is_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
-def url_builder():
-    """Absolute links to the app's pages under BASE_URL, outside any request."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc or "localhost",
-        script_name=base.path.rstrip("/") or "/",
-        url_scheme=base.scheme or "https",
-    )
-
-    def build(endpoint: str, values: dict | None = None) -> str:
-        return adapter.build(endpoint, values or {}, force_external=True)
-
-    return build
-
-
 def mail_domain() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return base_hostname()
 
 
 def render(name: str, **context) -> str:

@@ -22,6 +22,7 @@ from vftops.core.pagination import capped_page
 from vftops.core.permissions import Permission, login_required, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
 from vftops.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE
+from vftops.core.urls import url_builder
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import checklist as cl
 from vftops.equipment import operations as ops
@@ -453,10 +454,9 @@ def labels():
     rows = db.session.scalars(stmt.order_by(Device.serial_number).limit(LABEL_LIMIT + 1)).all()
     too_many = len(rows) > LABEL_LIMIT
     rows = rows[:LABEL_LIMIT]
-    codes = {
-        d.id: qr_svg(url_for("equipment.device_detail", device_id=d.id, _external=True))
-        for d in rows
-    }
+    # The label points to BASE_URL, never to the Host the request happened to name.
+    link = url_builder()
+    codes = {d.id: qr_svg(link("equipment.device_detail", {"device_id": d.id})) for d in rows}
     return render_template("equipment/labels.html", devices=rows, codes=codes, too_many=too_many)
 
 

@@ -46,10 +46,10 @@ from vftops.core.mail import (
     ServerDown,
     describe,
     render,
-    url_builder,
 )
 from vftops.core.mail import message as mail_message
 from vftops.core.models import local_today, utcnow
+from vftops.core.urls import url_builder
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
 from vftops.stock import queries

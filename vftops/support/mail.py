@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from vftops.core import mail
 from vftops.core.i18n import format_dt
+from vftops.core.urls import external_url
 from vftops.extensions import db
 from vftops.support.models import KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS, Team, Ticket
 
@@ -32,7 +33,7 @@ def _who(user) -> str:
 
 def ticket_link(ticket_id: int) -> str:
     """The ticket's page under BASE_URL."""
-    return mail.url_builder()("support.ticket_detail", {"ticket_id": ticket_id})
+    return external_url("support.ticket_detail", ticket_id=ticket_id)
 
 
 def assignment_message(ticket: Ticket, assignee, actor=None):
