@@ -959,6 +959,14 @@ def test_editing_gives_a_new_priority_and_a_stale_form_is_refused(app, client, d
 # --- attachments --------------------------------------------------------------------
 
 
+def _attach_field_error(html: str) -> str:
+    """The error shown in the attach form, beside its file field."""
+    form = html[html.index('data-testid="attach-form"') :]
+    form = form[: form.index("</form>")]
+    assert "invalid-feedback" in form, form
+    return form
+
+
 def attach(client, ticket_id, content: bytes, name: str):
     page = text(client.get(f"/support/{ticket_id}"))
     return client.post(
@@ -1005,15 +1013,18 @@ def test_a_too_large_or_wrong_file_is_refused_and_nothing_is_stored(
     monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", 100_000)
     login(client, desk.anne)
     before = stored_files(app)
+    # Each refusal shows the ticket again with the problem beside the file field.
     big = attach(client, ticket_id, b"\xff\xd8\xff" + b"0" * 100_000, "stort.jpg")
-    assert big.status_code == 302
-    assert "Filen er for stor" in text(client.get(big.headers["Location"]))
+    assert big.status_code == 413
+    assert "Filen er for stor" in _attach_field_error(text(big))
     fake = attach(client, ticket_id, b"<script>alert(1)</script>", "bilde.jpg")
-    assert "Bare bilder (JPEG, PNG, WebP, HEIC) og PDF-filer kan legges ved." in text(
-        client.get(fake.headers["Location"])
+    assert fake.status_code == 422
+    assert "Bare bilder (JPEG, PNG, WebP, HEIC) og PDF-filer kan legges ved." in (
+        _attach_field_error(text(fake))
     )
     nothing = attach(client, ticket_id, b"", "")
-    assert "Velg en fil." in text(client.get(nothing.headers["Location"]))
+    assert nothing.status_code == 422
+    assert "Velg en fil." in _attach_field_error(text(nothing))
     assert stored_files(app) == before
     with app.app_context():
         assert db.session.scalar(select(func.count(TicketAttachment.id))) == 0

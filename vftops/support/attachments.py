@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from vftops.core import audit
 from vftops.core.db import operation
-from vftops.core.errors import ValidationError
+from vftops.core.errors import TooLargeError, ValidationError
 from vftops.extensions import db
 from vftops.support.models import EntryKind, Ticket, TicketAttachment
 
@@ -58,7 +58,7 @@ def add_attachment(actor, ticket: Ticket, filename: str | None, data: bytes) -> 
         raise ValidationError(message, fields={"file": [message]})
     if len(data) > limit:
         message = _l("The file is too large: at most %(mb)d MB.", mb=max(1, limit // (1024 * 1024)))
-        raise ValidationError(message, fields={"file": [message]})
+        raise TooLargeError(message, fields={"file": [message]})
     kind = sniff(data)
     if kind is None:
         message = _l("Only photos (JPEG, PNG, WebP, HEIC) and PDF files can be attached.")

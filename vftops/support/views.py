@@ -796,7 +796,9 @@ def ticket_entry(ticket_id: int):
 def ticket_attach(ticket_id: int):
     ticket = _scoped_ticket(ticket_id)
     form = AttachForm(prefix="attach")
-    upload = form.file.data if form.validate_on_submit() else None
+    if not form.validate_on_submit():
+        return _render_detail(ticket_id, 422, attach_form=form)
+    upload = form.file.data
     data = b""
     if upload is not None and getattr(upload, "filename", None):
         data = upload.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1)
@@ -805,9 +807,10 @@ def ticket_attach(ticket_id: int):
             _actor(), ticket, getattr(upload, "filename", None) if upload else None, data
         )
     except DomainError as exc:
-        flash_domain_error(exc)
-    else:
-        flash(_("%(name)s is attached to the ticket.", name=attachment.filename), "success")
+        # The form again, the problem beside the file field (413 when it is too large).
+        flash_domain_error(exc, form)
+        return _render_detail(ticket_id, exc.status, attach_form=form)
+    flash(_("%(name)s is attached to the ticket.", name=attachment.filename), "success")
     return _to_ticket(ticket_id, "attachments")
 
 
