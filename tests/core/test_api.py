@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from tests.conftest import csrf_from, login
@@ -182,3 +184,40 @@ def test_users_api_patch_deactivates_and_guards_version(admin_api):
     assert response.get_json()["full_name"] == "Vikar Vikarsen"
     listed = admin_api.get("/api/v1/users?status=inactive").get_json()["items"]
     assert [u["username"] for u in listed] == ["vikar"]
+
+
+@pytest.mark.one_backend
+def test_every_api_write_from_a_browser_session_needs_the_csrf_header(app, client, factories):
+    """Every API method that can change something — POST, PUT, PATCH and DELETE — sent
+    with the session cookie and without X-CSRFToken is refused with 400, and nothing
+    changes (a DELETE of a stock minimum went through before)."""
+    from sqlalchemy import func, select
+
+    from tests.core.test_permission_matrix import ENDPOINTS, _fill, _world
+    from vftops.core.audit import AuditEvent
+    from vftops.core.permissions import Role
+    from vftops.extensions import db
+
+    world = _world(factories)
+    actor = factories.user(
+        *[r.value for r in Role],
+        municipalities=[SimpleNamespace(id=world["a"].municipality)],
+    )
+    login(client, actor)
+    with app.app_context():
+        before = db.session.scalar(select(func.count(AuditEvent.id)))
+    writes = [e for e in ENDPOINTS if e.is_api and e.method != "GET"]
+    assert {e.method for e in writes} >= {"POST", "PATCH", "DELETE"}
+    wrong = []
+    for endpoint in writes:
+        path = endpoint.path.format(**vars(world["a"]))
+        body = {k: _fill(v, world["a"]) for k, v in (endpoint.body or {}).items()}
+        response = client.open(path, method=endpoint.method, json=body)
+        if (
+            response.status_code != 400
+            or "X-CSRFToken" not in response.get_json()["error"]["message"]
+        ):
+            wrong.append(f"{endpoint} → {response.status_code}")
+    assert not wrong, wrong
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AuditEvent.id))) == before

@@ -171,6 +171,9 @@ def translate_field_message(message: str) -> str:
     return str(known) if known is not None else message
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def check_api_request():
     """Runs before every /api/ request: body size, content type, CSRF for cookies."""
     if not request.path.startswith("/api/"):
@@ -181,14 +184,17 @@ def check_api_request():
     request.max_content_length = limit + 1
     if request.content_length is not None and request.content_length > limit:
         return json_error(413, _("The request body is larger than 2 MB."))
-    if request.method in {"POST", "PUT", "PATCH"}:
-        has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
-        if has_body and not request.is_json:
-            return json_error(415, _("Send the request body as application/json."))
-        from flask_login import current_user
+    if request.method in SAFE_METHODS:
+        return None
+    has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
+    if has_body and not request.is_json:
+        return json_error(415, _("Send the request body as application/json."))
+    from flask_login import current_user
 
-        if current_user.is_authenticated and g.get("auth_via") == "session":
-            from vftops.extensions import csrf
+    # Every method that can change something (DELETE too) needs the CSRF token when
+    # the caller is a browser session; a bearer token cannot be sent by another site.
+    if current_user.is_authenticated and g.get("auth_via") == "session":
+        from vftops.extensions import csrf
 
-            csrf.protect()
+        csrf.protect()
     return None
