@@ -1034,6 +1034,25 @@ def test_a_too_large_or_wrong_file_is_refused_and_nothing_is_stored(
         assert not any("Vedlegg" in line for line in log)
 
 
+def test_an_attachment_is_named_and_served_by_what_it_really_is(app, client, desk):
+    """A JPEG uploaded as «x.html» is listed and downloaded as «x.jpg» with the JPEG
+    type: the uploader's extension never decides what a browser does with it."""
+    ticket_id = make_ticket(app, desk, devices=[desk.device])
+    login(client, desk.anne)
+    jpeg = b"\xff\xd8\xff\xe0" + b"0" * 64
+    response = attach(client, ticket_id, jpeg, "x.html")
+    assert response.status_code == 302
+    page = text(client.get(f"/support/{ticket_id}"))
+    assert "x.jpg" in page
+    assert "x.html" not in page
+    with app.app_context():
+        attachment_id = db.session.scalar(select(TicketAttachment.id))
+    served = client.get(f"/support/{ticket_id}/attachments/{attachment_id}")
+    assert served.mimetype == "image/jpeg"
+    assert served.headers["Content-Disposition"] == "inline; filename=x.jpg"
+    assert ".html" not in served.headers["Content-Disposition"]
+
+
 # --- tenancy ------------------------------------------------------------------------
 
 

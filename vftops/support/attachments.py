@@ -41,6 +41,22 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+EXTENSIONS = {content_type: extension for _sig, content_type, extension in SIGNATURES} | {
+    "image/webp": "webp",
+    "image/heic": "heic",
+}
+
+
+def file_name(filename: str | None, content_type: str) -> str:
+    """The uploader's name with the extension of what the file really is: a JPEG sent
+    as «x.html» is kept and served as «x.jpg», never as something a browser would run."""
+    extension = EXTENSIONS.get(content_type, "bin")
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = stem.strip(". ")[:190] or "vedlegg"
+    return f"{stem}.{extension}"
+
+
 def storage_dir() -> Path:
     return Path(current_app.config["ATTACHMENT_DIR"])
 
@@ -64,8 +80,7 @@ def add_attachment(actor, ticket: Ticket, filename: str | None, data: bytes) -> 
         message = _l("Only photos (JPEG, PNG, WebP, HEIC) and PDF files can be attached.")
         raise ValidationError(message, fields={"file": [message]})
     content_type, extension = kind
-    name = os.path.basename((filename or "").replace("\\", "/")).strip()[:200]
-    name = name or f"vedlegg.{extension}"
+    name = file_name(filename, content_type)
     stored_name = f"{ticket.municipality_id}-{secrets.token_hex(16)}.{extension}"
     attachment = TicketAttachment(
         ticket_id=ticket.id,

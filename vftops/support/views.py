@@ -43,7 +43,7 @@ from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
 from vftops.support import mail, queries
 from vftops.support import operations as ops
-from vftops.support.attachments import add_attachment, path_of
+from vftops.support.attachments import add_attachment, file_name, path_of
 from vftops.support.forms import (
     ENTRY_KINDS,
     AssignForm,
@@ -834,7 +834,7 @@ def attachment(ticket_id: int, attachment_id: int):
         io.BytesIO(path.read_bytes()),
         mimetype=row.content_type,
         as_attachment=row.content_type not in INLINE_TYPES,
-        download_name=row.filename,
+        download_name=file_name(row.filename, row.content_type),
         conditional=False,
         etag=False,
         max_age=None,
