@@ -11,7 +11,7 @@ import os
 
 from flask import Flask
 
-from vftops.config import CONFIGS, PROJECT_ROOT, normalise_database_url
+from vftops.config import CONFIGS, PROJECT_ROOT, check_base_url, normalise_database_url
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -35,6 +35,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     app.config.update(overrides)
     config_cls.check(app.config)
+    check_base_url(app.config["BASE_URL"])
 
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -45,9 +46,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
             x_proto=app.config["PROXY_FIX_X_PROTO"],
         )
 
-    from vftops.core.inputs import JSONProvider
+    from vftops.core.inputs import BoundedIntegerConverter, JSONProvider
 
     app.json = JSONProvider(app)
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     _init_extensions(app)
     _register_blueprints(app)
 

@@ -1,7 +1,9 @@
 """Configuration classes, read from the environment.
 
 `VFTOPS_CONFIG` picks one of `production` (the default), `development` or
-`testing`. Production refuses to start without `SECRET_KEY` and `DATABASE_URL`.
+`testing`. Production refuses to start without `SECRET_KEY`, `DATABASE_URL` and
+`VFTOPS_BASE_URL`, and every environment refuses a base URL that is not http(s)
+with a host: it is printed on QR labels.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("VFTOPS_INSTANCE_DIR", PROJECT_ROOT / "instance")).resolve()
@@ -25,6 +28,16 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def check_base_url(url: str) -> None:
+    """The installation's own address must be an absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RuntimeError(
+            f"VFTOPS_BASE_URL must be the installation's address with http(s):// and a "
+            f"host, e.g. https://vftops.kommune.no (got {url!r})."
+        )
 
 
 def normalise_database_url(url: str) -> str:
@@ -208,6 +221,8 @@ class TestingConfig(Config):
     # Cheap hashes keep the suite fast; the method is still a real KDF.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - an algorithm name
     IMPORT_DIR = str(Path(tempfile.gettempdir()) / "vftops-test-imports")
+    # A GET that writes without saying so (`core.db.writes`) fails the test that made it.
+    STRICT_READS = True
     ATTACHMENT_DIR = str(Path(tempfile.gettempdir()) / "vftops-test-attachments")
 
     @classmethod

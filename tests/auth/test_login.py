@@ -189,6 +189,9 @@ def test_production_refuses_to_start_without_its_own_address(monkeypatch, tmp_pa
     monkeypatch.delenv("VFTOPS_BASE_URL", raising=False)
     with pytest.raises(RuntimeError, match="VFTOPS_BASE_URL"):
         create_app("production")
+    monkeypatch.setenv("VFTOPS_BASE_URL", "vftops.kommune.no")  # no scheme: labels go nowhere
+    with pytest.raises(RuntimeError, match="http"):
+        create_app("production")
     monkeypatch.setenv("VFTOPS_BASE_URL", "https://vftops.kommune.no")
     assert create_app("production").config["BASE_URL"] == "https://vftops.kommune.no"
 

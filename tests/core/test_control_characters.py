@@ -246,3 +246,156 @@ def test_every_page_form_shows_refused_text_beside_its_field(app):
     forms = [c for c in subclasses(FlaskForm) if c.__module__.startswith("vftops.")]
     assert len(forms) > 40
     assert [c.__qualname__ for c in forms if not issubclass(c, Form)] == []
+
+
+LONG = "x" * 100_001
+
+
+def _longest_stored_text(app) -> int:
+    """The longest text in any text column of any table."""
+    from sqlalchemy import String, func, select
+
+    from vftops.extensions import db
+
+    longest = 0
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, String):
+                    found = db.session.scalar(select(func.max(func.length(column))))
+                    longest = max(longest, found or 0)
+    return longest
+
+
+def test_text_of_a_hundred_thousand_characters_is_refused_everywhere(app, client, factories):
+    """Every text field of every page form and API write has a maximum length: 100,001
+    characters in any of them answers 4xx, never 500, and nothing that long is stored
+    (a 100,000-character ticket title was saved before, and PostgreSQL answered 500 for
+    a name longer than its column)."""
+    world = _world(factories)
+    actor = _everyone(factories, world)
+    token = factories.token(actor)
+    api = app.test_client()
+    login(client, actor)
+    ids = world["a"]
+    tried, wrong = 0, []
+    for endpoint in WRITES:
+        for key, value in (endpoint.body or {}).items():
+            value = _fill(value, ids)
+            if not isinstance(value, str) or value.isdigit() or key == "version":
+                continue
+            tried += 1
+            body = {k: _fill(v, ids) for k, v in endpoint.body.items()}
+            body[key] = LONG
+            path = endpoint.path.format(**vars(ids))
+            if endpoint.is_api:
+                response = api.open(
+                    path,
+                    method=endpoint.method,
+                    json=body,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            else:
+                data = {
+                    k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else str(v)
+                    for k, v in body.items()
+                }
+                data["csrf_token"] = csrf_from(client.get("/account").get_data(as_text=True))
+                response = client.post(path, data=data)
+            if response.status_code >= 500:
+                wrong.append(f"{endpoint} [{key}] → {response.status_code}")
+    assert tried > 60, tried
+    assert not wrong, "\n".join(wrong)
+    assert _longest_stored_text(app) <= 10_000
+
+
+def test_a_too_long_title_is_refused_naming_the_field(app, client, factories):
+    """A ticket title of 100,001 characters answers 422 naming «title», on both databases."""
+    m = factories.municipality()
+    user = factories.user("servicedesk", municipalities=[m])
+    response = client.post(
+        "/api/v1/tickets",
+        json={
+            "municipality_id": m.id,
+            "title": LONG,
+            "kind": "question",
+            "channel": "phone",
+            "reporter_kind": "employee",
+        },
+        headers={"Authorization": f"Bearer {factories.token(user)}"},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "title" in response.get_json()["error"]["fields"]
+
+
+def test_a_file_sent_under_a_text_fields_name_is_not_its_text(app, client, factories):
+    """Every text field of every page form sent as an uploaded file answers 4xx or saves
+    without the file, never 500, and no «<FileStorage …>» is stored as text (a ticket's
+    log had one before)."""
+    from sqlalchemy import func, select
+
+    from vftops.extensions import db
+    from vftops.support.models import TicketEntry
+
+    world = _world(factories)
+    login(client, _everyone(factories, world))
+    ids = world["a"]
+    wrong, tried = [], 0
+    for endpoint in WRITES:
+        if endpoint.is_api:
+            continue
+        for key, value in (endpoint.body or {}).items():
+            value = _fill(value, ids)
+            if not isinstance(value, str) or value.isdigit() or key == "version":
+                continue
+            tried += 1
+            data = {
+                k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else str(_fill(v, ids))
+                for k, v in endpoint.body.items()
+            }
+            data[key] = (io.BytesIO(b"a" * 64), "a.txt")
+            data["csrf_token"] = csrf_from(client.get("/account").get_data(as_text=True))
+            response = client.post(
+                endpoint.path.format(**vars(ids)), data=data, content_type="multipart/form-data"
+            )
+            response.get_data()
+            if response.status_code >= 500:
+                wrong.append(f"{endpoint} [{key}] → {response.status_code}")
+    assert tried > 60, tried
+    assert not wrong, "\n".join(wrong)
+    with app.app_context():
+        stored = db.session.scalar(
+            select(func.count(TicketEntry.id)).where(TicketEntry.body.contains("FileStorage"))
+        )
+    assert stored == 0
+
+
+def test_a_refused_request_keeps_no_file_and_says_nothing_was_saved(
+    app, client, factories, tmp_path, monkeypatch
+):
+    """A photo posted with a control character in another field is refused as a whole:
+    no attachment, no file left on disk, and no «attached» message beside the refusal."""
+    from tests.core.test_permission_matrix import PNG
+
+    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path / "vedlegg"))
+    world = _world(factories)
+    login(client, _everyone(factories, world))
+    ticket = world["a"].ticket
+    before = set((tmp_path / "vedlegg").glob("*"))
+    page = client.get(f"/support/{ticket}").get_data(as_text=True)
+    response = client.post(
+        f"/support/{ticket}/attachments",
+        data={
+            "csrf_token": csrf_from(page),
+            "attach-file": (io.BytesIO(PNG), "bilde.png"),
+            "kommentar": "Hylle 3\x0b",
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Ingenting ble lagret" in html
+    assert "er lagt ved saken" not in html
+    assert set((tmp_path / "vedlegg").glob("*")) == before
+    shown = client.get(f"/support/{ticket}").get_data(as_text=True)
+    assert "er lagt ved saken" not in shown

@@ -9,6 +9,7 @@ from vftops.agreements.models import Supplier
 from vftops.core import audit
 from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError, ValidationError
+from vftops.core.validation import digits
 from vftops.extensions import db
 
 SUPPLIER_FIELDS = (
@@ -16,6 +17,7 @@ SUPPLIER_FIELDS = (
     "org_number",
     "support_phone",
     "support_email",
+    "order_email",
     "support_hours",
     "out_of_hours_note",
     "lead_time_days",
@@ -41,13 +43,25 @@ def _lead_time(value) -> int | None:
     return days
 
 
+def _order_email(value) -> str | None:
+    """Where orders are e-mailed: one address, or nothing (orders are then printed)."""
+    address = (value or "").strip()
+    if not address:
+        return None
+    local, _, domain = address.rpartition("@")
+    if not local or "." not in domain or any(c.isspace() or c in ",;<>" for c in address):
+        message = _l("Enter one e-mail address like ordre@leverandor.no.")
+        raise ValidationError(message, fields={"order_email": [message]})
+    return address
+
+
 def _clean(name: str, org_number: str | None, exclude_id: int | None = None):
     name = (name or "").strip()
     if not name:
         message = _l("Enter the supplier's name.")
         raise ValidationError(message, fields={"name": [message]})
     org_number = (org_number or "").replace(" ", "") or None
-    if org_number and not (org_number.isdigit() and len(org_number) == 9):
+    if org_number and not (digits(org_number) and len(org_number) == 9):
         message = _l("An organisation number has nine digits.")
         raise ValidationError(message, fields={"org_number": [message]})
     stmt = select(Supplier.id).where(func.lower(Supplier.name) == name.lower())
@@ -67,6 +81,7 @@ def create_supplier(
     org_number: str | None = None,
     support_phone: str | None = None,
     support_email: str | None = None,
+    order_email: str | None = None,
     support_hours: str | None = None,
     out_of_hours_note: str | None = None,
     lead_time_days=None,
@@ -79,8 +94,9 @@ def create_supplier(
         org_number=org_number,
         support_phone=(support_phone or "").strip() or None,
         support_email=(support_email or "").strip() or None,
-        support_hours=(support_hours or "").strip()[:120] or None,
-        out_of_hours_note=(out_of_hours_note or "").strip()[:200] or None,
+        order_email=_order_email(order_email),
+        support_hours=(support_hours or "").strip() or None,
+        out_of_hours_note=(out_of_hours_note or "").strip() or None,
         lead_time_days=lead_time_days,
         notes=(notes or "").strip() or None,
     )
@@ -107,12 +123,11 @@ def update_supplier(actor, supplier: Supplier, *, expected_version=None, **field
     supplier.name, supplier.org_number = name, org_number
     if "lead_time_days" in fields:
         supplier.lead_time_days = _lead_time(fields["lead_time_days"])
-    for key in ("support_phone", "support_email", "notes"):
+    for key in ("support_phone", "support_email", "notes", "support_hours", "out_of_hours_note"):
         if key in fields:
             setattr(supplier, key, (fields[key] or "").strip() or None)
-    for key, limit in (("support_hours", 120), ("out_of_hours_note", 200)):
-        if key in fields:
-            setattr(supplier, key, (fields[key] or "").strip()[:limit] or None)
+    if "order_email" in fields:
+        supplier.order_email = _order_email(fields["order_email"])
     if "is_active" in fields:
         supplier.is_active = bool(fields["is_active"])
     changes = audit.diff(before, audit.snapshot(supplier, SUPPLIER_FIELDS))

@@ -7,7 +7,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from vftops.auth.models import User, UserRole
-from vftops.core.scope import municipality_ids
+from vftops.core.scope import id_or_404, municipality_ids
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, UnitMembership
 
@@ -63,7 +63,7 @@ def filter_users(stmt, *, q: str | None = None, role: str | None = None, status:
 
 
 def get_visible_user_or_404(actor, user_id: int) -> User:
-    user = db.session.scalars(visible_users(actor).where(User.id == user_id)).first()
+    user = db.session.scalars(visible_users(actor).where(User.id == id_or_404(user_id))).first()
     if user is None:
         abort(404)
     return user

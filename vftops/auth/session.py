@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request, session
 from flask_babel import lazy_gettext as _l
 
+from vftops.core.validation import digits
 from vftops.extensions import login_manager
 
 
@@ -24,7 +25,7 @@ def load_user(user_key: str):
     from vftops.auth.operations import find_login_session
 
     user_id, _, nonce = user_key.partition(":")
-    if not user_id.isdigit() or not nonce:
+    if not digits(user_id) or not nonce:
         return None
     row = find_login_session(session.get("sid"))
     if row is None or row.user_id != int(user_id):

@@ -10,6 +10,7 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 
 from vftops.core.errors import MAX_LISTED, more_message
+from vftops.core.inputs import fits, number_problem
 
 ERROR_CODES = {
     400: "bad_request",
@@ -66,10 +67,25 @@ class ApiBlueprint(SmorestBlueprint):
 
 
 class StrictSchema(ma.Schema):
-    """Input schemas reject unknown fields (422) instead of ignoring them."""
+    """Input schemas reject unknown fields (422) instead of ignoring them, and whole
+    numbers beyond what the database holds (a query parameter is not JSON: the request
+    check does not see it as a number)."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.validates_schema
+    def _numbers_fit_the_database(self, data, **_kwargs):
+        errors = {}
+        for name, value in data.items():
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(v, int) and not isinstance(v, bool) and not fits(v) for v in values):
+                field = self.fields.get(name)
+                errors[(field.data_key if field is not None else None) or name] = [
+                    str(number_problem())
+                ]
+        if errors:
+            raise ma.ValidationError(errors)
 
 
 class CursorQuerySchema(StrictSchema):

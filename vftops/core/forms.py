@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import (
     FieldList,
+    FileField,
     FormField,
     HiddenField,
     SelectChoice,
@@ -14,7 +17,13 @@ from wtforms import (
     widgets,
 )
 
-from vftops.core.inputs import refused_text
+from vftops.core.inputs import fits, number_problem, refused_text
+
+
+def _too_large(data) -> bool:
+    """A whole number (an IntegerField, or a choice coerced to an id) the database cannot hold."""
+    values = data if isinstance(data, list | tuple) else [data]
+    return any(isinstance(v, int) and not isinstance(v, bool) and not fits(v) for v in values)
 
 
 def _leaf_fields(fields):
@@ -31,17 +40,40 @@ def _leaf_fields(fields):
 class Form(FlaskForm):
     """Every page form. A field whose text the databases cannot store alike (NUL, other
     control characters) is shown in error, with the rest of what was typed; the
-    request check found it (`vftops.core.inputs`) and keeps the request from saving."""
+    request check found it (`vftops.core.inputs`) and keeps the request from saving.
+    So is a whole number beyond what the database holds."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            """What was posted, as a page form reads it: an uploaded file only reaches
+            a file field (a file sent under a text field's name is not its text), and
+            a JSON body is not a page form at all."""
+            explicit = formdata is None or isinstance(formdata, MultiDict)
+            data = super().wrap_formdata(form, formdata)
+            if explicit or data is None:
+                return data
+            if request.is_json and not request.form:
+                return None
+            if isinstance(data, CombinedMultiDict):
+                wanted = {f.name for f in form if isinstance(f, FileField)}
+                files = MultiDict(
+                    (key, upload)
+                    for key, upload in request.files.items(multi=True)
+                    if key in wanted
+                )
+                return CombinedMultiDict((files, request.form))
+            return data
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         refused = refused_text()
-        if refused:
-            for field in _leaf_fields(self):
-                problem = refused.get(field.name)
-                if problem is not None:
-                    field.errors = [str(problem), *list(field.errors)]
-                    valid = False
+        for field in _leaf_fields(self):
+            problem = refused.get(field.name)
+            if problem is None and _too_large(field.data):
+                problem = number_problem()
+            if problem is not None:
+                field.errors = [str(problem), *list(field.errors)]
+                valid = False
         return valid
 
 

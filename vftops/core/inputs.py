@@ -13,6 +13,13 @@ checked here, in one place, before a view sees it:
   not already an error becomes a 422 page naming the fields.
 
 Tab, line feed and carriage return are allowed wherever text is.
+
+Whole numbers get the same care: every id and count is an INTEGER column, which
+PostgreSQL holds in 32 bits (SQLite cannot even bind a number beyond 64), so a
+number outside that range is refused where it is read — a path id by the URL
+converter (404), a JSON number here, a query parameter by `db_int`, a form field
+by the page form, an API query by the schema. Text longer than its column is
+refused when it is written (`vftops.core.db`).
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 # C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates.
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 MAX_JSON_DEPTH = 32
+DB_INT_MAX = 2**31 - 1  # an INTEGER column in PostgreSQL: every id and count
 
 
 class BadInput(Exception):
@@ -52,6 +61,31 @@ def text_problem(text: str):
     if "\ud800" <= char <= "\udfff":
         return _l("Remove the broken character (%(code)s) and try again.", code=code)
     return _l("Remove the invisible control character (%(code)s): it cannot be saved.", code=code)
+
+
+def fits(value: int) -> bool:
+    return -DB_INT_MAX <= value <= DB_INT_MAX
+
+
+def number_problem():
+    return _l("The number is too large.")
+
+
+def db_int(value) -> int:
+    """int() for request values (`request.args.get(..., type=db_int)`): a number beyond
+    what the database holds is no number at all (ValueError), like any other garbage."""
+    number = int(value)
+    if not fits(number):
+        raise ValueError("out of range")
+    return number
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` in a route: an id beyond what the database holds matches nothing (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def _check_parameters() -> None:
@@ -79,6 +113,8 @@ def _json_problems(document: Any) -> dict[str, list]:
             problem = text_problem(value)
             if problem is not None:
                 fields.setdefault(path or "_schema", [problem])
+        elif isinstance(value, int) and not isinstance(value, bool) and not fits(value):
+            fields.setdefault(path or "_schema", [number_problem()])
         elif isinstance(value, dict):
             for key, inner in value.items():
                 problem = text_problem(key)
@@ -94,6 +130,10 @@ def _json_problems(document: Any) -> dict[str, list]:
     return fields
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # Python reads NaN and Infinity; JSON has neither
+
+
 def _check_json_body() -> None:
     """Read the body within its limit, parse it once, and look at every string."""
     limit = current_app.config["API_MAX_BODY_BYTES"]
@@ -106,7 +146,7 @@ def _check_json_body() -> None:
     if not data or not request.is_json:
         return
     try:
-        document = json.loads(data)
+        document = json.loads(data, parse_constant=_no_constant)
     except RecursionError:
         raise BadInput(400, _l("The JSON is nested too deeply.")) from None
     except ValueError:

@@ -64,8 +64,19 @@ def in_scope(obj: Any, user) -> bool:
     return mid in municipality_ids(user)
 
 
+def id_or_404(value: Any) -> int:
+    """An id from a request as a number the database can hold; anything else finds
+    nothing (404), as an id that does not exist would."""
+    from vftops.core.inputs import db_int
+
+    try:
+        return db_int(value)
+    except (TypeError, ValueError):
+        abort(404)
+
+
 def get_scoped_or_404(model, object_id: Any, user, *, options=()):
-    stmt = scoped(select(model).where(model.id == object_id), model, user)
+    stmt = scoped(select(model).where(model.id == id_or_404(object_id)), model, user)
     for opt in options:
         stmt = stmt.options(opt)
     obj = db.session.scalars(stmt).first()

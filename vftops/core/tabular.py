@@ -4,10 +4,13 @@ Every import reads its file through here. A small file can describe a huge one
 (an XLSX is a zip of XML; one shared string can fill every cell), so the bounds
 are checked while streaming, before the rest is read:
 
-- the archive: its unpacked size in all and per part, before anything is parsed;
+- the archive: what it unpacks to in all, and each part it has to read, by the
+  part's role (`vftops.core.workbook`), before anything is parsed;
 - rows: at most `IMPORT_MAX_ROWS` after the header, blank rows included;
-- columns: at most `MAX_COLUMNS` cells in a row, formatted empty cells included;
-- cells: at most `IMPORT_MAX_CELL_CHARS` characters, and no control characters.
+- columns: no value beyond column `MAX_COLUMNS`;
+- cells: at most CELLS_PER_ROW cells a row on average over the file, formatted empty
+  cells included (they cost reading too), and at most `IMPORT_MAX_CELL_CHARS`
+  characters in one, with no control characters.
 
 A file out of bounds is refused as a whole, naming the row or the cell.
 """
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -30,17 +34,16 @@ from vftops.core.errors import ValidationError
 from vftops.core.i18n import format_number
 from vftops.core.inputs import text_problem
 from vftops.core.spreadsheet import FORMULA_STARTS
+from vftops.core.workbook import TooLong, Workbook, WorkbookError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_COLUMNS = 100
-# What an XLSX may unpack to: in all, and per part. Only the XML is parsed; openpyxl
-# builds objects for every style and shared string, so those parts are kept small.
+# What an XLSX may unpack to in all; each part it reads has its own limit (workbook.py).
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_PART_BYTES = {"sheet": 80 * 1024 * 1024, "sharedStrings": 24 * 1024 * 1024}
-MAX_OTHER_XML_BYTES = 8 * 1024 * 1024
 XLSX_MAIN_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-# A cell budget per row allowed: a sheet of formatted empty cells costs parsing time too.
-CELLS_PER_ROW = 20
+# Cells a row may have on average over the file, empty formatted ones included: a sheet
+# of a million formatted empty cells costs reading time too.
+CELLS_PER_ROW = 40
 
 
 @dataclass(frozen=True)
@@ -71,21 +74,12 @@ def column_name(index: int) -> str:
 # --- what an upload must look like before it is read -----------------------------------
 
 
-def _part_limit(name: str) -> int:
-    if name.startswith("xl/worksheets/"):
-        return MAX_PART_BYTES["sheet"]
-    if name == "xl/sharedStrings.xml":
-        return MAX_PART_BYTES["sharedStrings"]
-    if name.endswith((".xml", ".rels")):
-        return MAX_OTHER_XML_BYTES
-    return MAX_UNPACKED_BYTES
-
-
 def content_error(filename: str, data: bytes):
     """Why the bytes are not a CSV or XLSX we will read (None when they are).
 
-    Reads only the zip's directory, never the content: a «zip bomb» is refused by
-    what it says it unpacks to (zipfile refuses to unpack more than a part says).
+    Reads the zip's directory and its list of content types, nothing else: a «zip
+    bomb» is refused by what it says it unpacks to (zipfile refuses to unpack more
+    than a part says).
     """
     name = (filename or "").lower()
     if name.endswith(".csv"):
@@ -100,10 +94,10 @@ def content_error(filename: str, data: bytes):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 infos = archive.infolist()
-                if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES or any(
-                    info.file_size > _part_limit(info.filename) for info in infos
-                ):
+                if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
                     return _l("The workbook is too large. Split it into smaller files.")
+                if archive.getinfo("[Content_Types].xml").file_size > 256 * 1024:
+                    return _l("The file is not an Excel workbook (.xlsx).")
                 types = archive.read("[Content_Types].xml")
         except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
             return _l("The file is not an Excel workbook (.xlsx).")
@@ -134,9 +128,8 @@ class _Reader:
         # Equal texts share one string: a text repeated in every cell costs its length once.
         self.strings: dict[str, str] = {}
 
-    def check(self, number: int, width: int, cells_read: int) -> None:
-        """Count a row against the bounds: `width` is its last column, `cells_read` how
-        many cells the file wrote for it (formatted empty ones too)."""
+    def row(self, number: int) -> None:
+        """Count a row (blank ones too) against the row limit."""
         self.rows += 1
         if self.rows > self.bounds.rows + 1:  # the header row and `rows` more
             raise file_error(
@@ -146,14 +139,17 @@ class _Reader:
                     max=format_number(self.bounds.rows),
                 )
             )
-        self.cells += cells_read
-        if width > self.bounds.columns:
+
+    def cell(self, number: int, column: int, has_value: bool) -> None:
+        """Count a cell against the file's cells; refuse a value beyond the last column."""
+        self.cells += 1
+        if has_value and column > self.bounds.columns:
             raise file_error(
                 _l(
-                    "Row %(row)d has %(count)d columns; a file may have at most %(max)d. "
-                    "Delete the columns you do not need.",
-                    row=number,
-                    count=width,
+                    "Cell %(cell)s is beyond column %(last)s: a file may have at most %(max)d "
+                    "columns. Delete the columns you do not need.",
+                    cell=f"{column_name(column)}{number}",
+                    last=column_name(self.bounds.columns),
                     max=self.bounds.columns,
                 )
             )
@@ -169,14 +165,16 @@ class _Reader:
 
     def tidy(self, number: int, values) -> list[Any]:
         """The row's cells as text, dates or decimals, trailing empty cells dropped."""
-        cells = [self.cell(number, index, value) for index, value in enumerate(values, 1)]
+        cells = [self.value(number, index, value) for index, value in enumerate(values, 1)]
         while cells and cells[-1] == "":
             cells.pop()
         return cells
 
-    def cell(self, row: int, column: int, value) -> Any:
+    def value(self, row: int, column: int, value) -> Any:
         if value is None:
             return ""
+        if isinstance(value, TooLong):
+            raise self._too_long(row, column, value.length)
         if isinstance(value, datetime):
             return value.date()
         if isinstance(value, date | Decimal):
@@ -188,19 +186,22 @@ class _Reader:
         text = str(value)
         where = f"{column_name(column)}{row}"
         if len(text) > self.bounds.cell_chars:
-            raise file_error(
-                _l(
-                    "Cell %(cell)s has %(count)s characters; a cell may have at most %(max)s.",
-                    cell=where,
-                    count=format_number(len(text)),
-                    max=format_number(self.bounds.cell_chars),
-                )
-            )
+            raise self._too_long(row, column, len(text))
         problem = text_problem(text)
         if problem is not None:
             raise file_error(_l("Cell %(cell)s: %(problem)s", cell=where, problem=problem))
         text = _unneutralise(text.strip())
         return self.strings.setdefault(text, text)
+
+    def _too_long(self, row: int, column: int, length: int):
+        return file_error(
+            _l(
+                "Cell %(cell)s has %(count)s characters; a cell may have at most %(max)s.",
+                cell=f"{column_name(column)}{row}",
+                count=format_number(length),
+                max=format_number(self.bounds.cell_chars),
+            )
+        )
 
 
 def _csv_rows(data: bytes, reader: _Reader) -> Iterator[tuple[int, list]]:
@@ -232,75 +233,27 @@ def _csv_rows(data: bytes, reader: _Reader) -> Iterator[tuple[int, list]]:
                 ) from exc
             raise file_error(_l("Row %(row)d could not be read as CSV.", row=number + 1)) from exc
         number += 1
-        reader.check(number, len(values), len(values))
+        reader.row(number)
+        for column, value in enumerate(values, 1):
+            reader.cell(number, column, bool(value.strip()))
         yield number, reader.tidy(number, values)
-
-
-def _first_sheet(data: bytes):
-    """The workbook's shared strings and date styles, and its first sheet's XML parser.
-
-    openpyxl's own read-only workbook first scans each whole sheet for its size when
-    the sheet does not state it (our own exports do not), which doubles the work and
-    lets a file without that element cost a full parse before any bound applies. So
-    the workbook is read without its sheets, and the first sheet is parsed row by
-    row with openpyxl's own sheet parser (its dates, numbers and shared strings).
-    """
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.worksheet._reader import WorkSheetParser
-
-    book = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
-    book.read_manifest()
-    book.read_strings()
-    book.read_workbook()
-    apply_stylesheet(book.archive, book.wb)
-    targets = [
-        rel.target
-        for _sheet, rel in book.parser.find_sheets()
-        if rel.target in book.valid_files and "chartsheet" not in rel.Type
-    ]
-    source = book.archive.open(targets[0])
-    wb = book.wb
-    parser = WorkSheetParser(
-        source,
-        book.shared_strings,
-        data_only=True,
-        epoch=wb.epoch,
-        date_formats=wb._date_formats,
-        timedelta_formats=wb._timedelta_formats,
-    )
-    return book.archive, source, parser
 
 
 def _xlsx_rows(data: bytes, reader: _Reader) -> Iterator[tuple[int, list]]:
     try:
-        archive, source, parser = _first_sheet(data)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise file_error(_l("The file could not be read as an Excel workbook (.xlsx).")) from exc
-    try:
-        rows = parser.parse()  # one <row> at a time, as the XML is parsed
-        expected = 1
-        while True:
-            try:
-                number, cells = next(rows)
-            except StopIteration:
-                return
-            except Exception as exc:
-                raise file_error(
-                    _l("Row %(row)d could not be read from the workbook.", row=expected)
-                ) from exc
-            for missing in range(expected, number):  # rows the file skips are blank rows
-                reader.check(missing, 0, 0)
-            width = max((cell["column"] for cell in cells), default=0)
-            reader.check(number, width, len(cells))
-            values: list[Any] = [None] * width
-            for cell in cells:
-                values[cell["column"] - 1] = cell["value"]
+        book = Workbook(data, longest_text=reader.bounds.cell_chars)
+        for number, cells in book.rows(reader):
+            values: list[Any] = [None] * max(cells)
+            for column, value in cells.items():
+                values[column - 1] = value
             yield number, reader.tidy(number, values)
-            expected = max(expected, number + 1)
-    finally:
-        source.close()
-        archive.close()
+    except WorkbookError as exc:
+        if exc.too_large:
+            raise file_error(_l("The workbook is too large. Split it into smaller files.")) from exc
+        raise file_error(_l("The file could not be read as an Excel workbook (.xlsx).")) from exc
+    except (ParseError, ValueError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        # Broken XML, entities or a DTD (refused by defusedxml), a damaged zip member.
+        raise file_error(_l("The file could not be read as an Excel workbook (.xlsx).")) from exc
 
 
 def read_rows(filename: str, data: bytes, bounds: Bounds | None = None) -> list[tuple[int, list]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, g, render_template, request
+from flask import flash, g, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,6 +23,7 @@ from vftops.core.api import (
     json_error,
     translate_field_message,
 )
+from vftops.core.db import classify_request
 from vftops.core.errors import DomainError
 from vftops.core.inputs import BadInput, check_request, refusal, refused_text
 from vftops.core.permissions import ROLE_LABELS, Permission, is_api_request
@@ -227,7 +228,9 @@ def submit(form, run: Callable[[], Any]) -> Submission:
 
 
 def init_app(app) -> None:
-    # The API's size, type and CSRF checks, then text and bodies no view should see.
+    # Whether the request writes (SQLite takes its lock up front), the API's size, type
+    # and CSRF checks, then text and bodies no view should see.
+    app.before_request_funcs.setdefault(None, []).insert(0, classify_request)
     app.before_request(check_api_request)
     app.before_request(check_request)
 
@@ -270,6 +273,7 @@ def init_app(app) -> None:
         db.session.rollback()
         if response.status_code >= 400:
             return response
+        session.pop("_flashes", None)  # the view's «saved» message is not true
         return app.make_response(handle_bad_input(refusal(problems)))
 
     # WTForms writes None as the text "None": keep only attributes that have a value.

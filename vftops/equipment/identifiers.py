@@ -6,6 +6,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+from vftops.core.validation import digits
+
 _WS = re.compile(r"\s+")
 
 
@@ -31,7 +33,7 @@ def clean_imei(value: str | None):
     raw = _WS.sub("", value or "").replace("-", "")
     if not raw:
         return None, None
-    if not (raw.isdigit() and len(raw) == 15 and _luhn_ok(raw)):
+    if not (digits(raw) and len(raw) == 15 and _luhn_ok(raw)):
         return raw, _l("An IMEI has 15 digits with a valid check digit.")
     return raw, None
 
@@ -41,7 +43,7 @@ def clean_iccid(value: str | None):
     raw = _WS.sub("", value or "")
     if not raw:
         return None, None
-    if not (raw.isdigit() and 18 <= len(raw) <= 22 and raw.startswith("89")):
+    if not (digits(raw) and 18 <= len(raw) <= 22 and raw.startswith("89")):
         return raw, _l("A SIM card number (ICCID) has 18–22 digits and starts with 89.")
     return raw, None
 
@@ -53,7 +55,7 @@ def clean_phone(value: str | None):
         return None, None
     if raw.startswith("0047"):
         raw = "+47" + raw[4:]
-    if raw.isdigit() and len(raw) == 8:
+    if digits(raw) and len(raw) == 8:
         raw = "+47" + raw
     if re.fullmatch(r"\+47\d{8}", raw) or re.fullmatch(r"\+(?!47)\d{7,15}", raw):
         return raw, None

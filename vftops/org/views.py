@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from vftops.auth.models import User
 from vftops.core.forms import choices
+from vftops.core.inputs import db_int
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import submit
@@ -108,8 +109,8 @@ def unit_new(municipality_id: int):
     form = UnitForm()
     del form.is_active
     _parent_choices(form, municipality.id)
-    if request.method == "GET" and request.args.get("parent", type=int):
-        form.parent_id.data = request.args.get("parent", type=int)
+    if request.method == "GET" and request.args.get("parent", type=db_int):
+        form.parent_id.data = request.args.get("parent", type=db_int)
     done = submit(
         form,
         lambda: ops.create_unit(

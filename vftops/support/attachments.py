@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from vftops.core import audit
-from vftops.core.db import operation
+from vftops.core.db import operation, undo_on_rollback
 from vftops.core.errors import TooLargeError, ValidationError
 from vftops.extensions import db
 from vftops.support.models import EntryKind, Ticket, TicketAttachment
@@ -95,10 +95,11 @@ def add_attachment(actor, ticket: Ticket, filename: str | None, data: bytes) -> 
     directory = storage_dir()
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / stored_name
-    # Written last: if anything above fails, no file is left behind. A file whose row
-    # is rolled back later is an orphan on disk, never a row without its file.
+    # Written last: if anything above fails, no file is left behind.
     with open(target, "xb") as out:
         out.write(data)
+    # Rolled back later in the request (another step refused): no file without its row.
+    undo_on_rollback(lambda: target.unlink(missing_ok=True))
     from vftops.support.operations import _entry
 
     _entry(actor, ticket, EntryKind.EVENT, f"Vedlegg lagt til: {name}")

@@ -11,6 +11,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices
+from vftops.core.validation import digits
 from vftops.support.models import KIND_LABELS, TEAM_KIND_LABELS, TestResult
 from vftops.support.sla import Calendar
 
@@ -40,7 +41,7 @@ def whole_number(value) -> int | None:
     text = (value or "").strip() if isinstance(value, str) else value
     if text in (None, ""):
         return 0
-    if isinstance(text, str) and text.isdigit():
+    if digits(text):
         return int(text)
     return None
 

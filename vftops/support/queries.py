@@ -9,9 +9,11 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core.inputs import fits
 from vftops.core.models import utcnow
 from vftops.core.permissions import Permission
 from vftops.core.scope import municipality_ids, scoped
+from vftops.core.validation import digits
 from vftops.equipment.models import Device
 from vftops.extensions import db
 from vftops.support import sla
@@ -125,7 +127,7 @@ def queue(
         stmt = stmt.where(Ticket.municipality_id == municipality_id)
     if q:
         q = q.strip()
-        if q.lstrip("#").isdigit():
+        if digits(q.lstrip("#")) and fits(int(q.lstrip("#"))):
             stmt = stmt.where(Ticket.id == int(q.lstrip("#")))
         else:
             pattern = "%" + q.lower().replace("%", r"\%").replace("_", r"\_") + "%"

@@ -19,6 +19,7 @@ from vftops.agreements.models import Supplier
 from vftops.auth.models import User, UserRole
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
+from vftops.core.inputs import db_int
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
 from vftops.core.web import flash_domain_error, submit
@@ -377,7 +378,7 @@ def rule_new():
             )
         )
         form.position.data = str((highest or 0) + 10)
-        form.team_id.data = request.args.get("team_id", type=int)
+        form.team_id.data = request.args.get("team_id", type=db_int)
     done = submit(form, lambda: _save_rule(form, municipality.id, teams_here))
     if done.ok:
         flash(
@@ -588,7 +589,7 @@ def sla_save():
         )
     if section not in ("target", "reset"):
         abort(400)
-    priority = request.form.get("priority", type=int)
+    priority = request.form.get("priority", type=db_int)
     if priority not in {int(p) for p in Priority}:
         abort(400)
     if section == "reset":

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import tempfile
-
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from vftops.core.db import stream_objects
+from vftops.core.inputs import db_int
 from vftops.core.models import local_today
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import municipality_ids
+from vftops.core.spreadsheet import download
 from vftops.extensions import db
 from vftops.org.models import Municipality
 from vftops.support import charts, export, queries
@@ -24,13 +24,12 @@ from vftops.support.views import bp
 
 P = Permission
 # A CSV up to this size is built in memory; a longer one goes to a temporary file.
-SPOOL_BYTES = 8 * 1024 * 1024
 
 
 def _municipality_filter() -> tuple[list[Municipality], int | None]:
     """The reader's municipalities, and the one the query string names (404 if not theirs)."""
     ids = municipality_ids(current_user)
-    chosen = request.args.get("municipality_id", type=int)
+    chosen = request.args.get("municipality_id", type=db_int)
     if chosen is not None and chosen not in ids:
         abort(404)
     municipalities = list(
@@ -72,7 +71,7 @@ def _hours(seconds: float | None) -> str | None:
 @require(P.TICKETS_VIEW)
 def reports():
     municipalities, chosen = _municipality_filter()
-    weeks = request.args.get("weeks", figures.DEFAULT_WEEKS, type=int)
+    weeks = request.args.get("weeks", figures.DEFAULT_WEEKS, type=db_int)
     if weeks not in figures.WEEK_CHOICES:
         weeks = figures.DEFAULT_WEEKS
     ids = [chosen] if chosen else [m.id for m in municipalities]
@@ -113,8 +112,7 @@ def reports():
 
 
 def _int(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    return request.args.get(name, type=db_int)
 
 
 def _export_query():
@@ -145,35 +143,16 @@ def _filename(extension: str) -> str:
     return f"saker-{local_today().isoformat()}.{extension}"
 
 
-def _send(data, extension: str, mimetype: str):
-    response = send_file(
-        data, mimetype=mimetype, as_attachment=True, download_name=_filename(extension)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/export.csv")
 @require(P.TICKETS_VIEW)
 def export_csv():
-    """The whole list, read in batches and written to a temporary file as it comes."""
-    stmt = _export_query().execution_options(yield_per=500)
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed below
-    export.write_csv(db.session.scalars(stmt), out)
-    small = out.tell() <= SPOOL_BYTES
-    out.seek(0)
-    if small:  # still in memory: hand over the bytes and let the file go
-        data = io.BytesIO(out.read())
-        out.close()
-        return _send(data, "csv", export.CSV_MIMETYPE)
-    response = _send(out, "csv", export.CSV_MIMETYPE)
-    response.call_on_close(out.close)
-    return response
+    """The whole list, read in batches and sent as it is written."""
+    tickets = stream_objects(_export_query())
+    return download(export.csv_chunks(tickets), _filename("csv"), export.CSV_MIMETYPE)
 
 
 @bp.get("/export.xlsx")
 @require(P.TICKETS_VIEW)
 def export_xlsx():
-    stmt = _export_query().execution_options(yield_per=500)
-    data = export.xlsx_bytes(db.session.scalars(stmt))
-    return _send(io.BytesIO(data), "xlsx", export.XLSX_MIMETYPE)
+    tickets = stream_objects(_export_query())
+    return download(export.xlsx_chunks(tickets), _filename("xlsx"), export.XLSX_MIMETYPE)

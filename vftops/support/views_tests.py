@@ -14,9 +14,11 @@ from sqlalchemy.orm import joinedload
 
 from vftops.auth.models import User, UserRole
 from vftops.core.forms import choices
+from vftops.core.inputs import db_int
 from vftops.core.models import local_today
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
+from vftops.core.validation import digits
 from vftops.core.web import safe_next, submit
 from vftops.equipment.models import Device, Placement
 from vftops.extensions import db
@@ -79,7 +81,7 @@ def _filter_form() -> DueFilterForm:
     # A unit or municipality outside my scope is not there at all.
     for name, known in (("unit_id", {u.id for u in units}), ("municipality_id", set(ids))):
         wanted = request.args.get(name)
-        if wanted and (not wanted.isdigit() or int(wanted) not in known):
+        if wanted and (not digits(wanted) or int(wanted) not in known):
             abort(404)
     form.validate()
     return form
@@ -107,7 +109,7 @@ def tests_due():
     page = ft.due_page(
         current_user,
         filters,
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=max(request.args.get("page", 1, type=db_int) or 1, 1),
         per_page=PER_PAGE,
         today=today,
     )
