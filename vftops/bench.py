@@ -9,6 +9,7 @@ Figures are medians and 95th percentiles in milliseconds, and the ratio to
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import threading
 import time
@@ -17,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import click
 from sqlalchemy import func, insert, select
@@ -746,6 +748,8 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
         ("recipient page", get(pages, f"/recipients/{ids['recipient']}")),
         ("device list, filtered, first page", get(pages, "/devices?status=installed")),
         ("device list, filtered, page 2000", get(pages, "/devices?status=installed&page=2000")),
+        ("device list, unfiltered, first page", get(pages, "/devices")),
+        ("device list, unfiltered, page 5000", get(pages, "/devices?page=5000")),
         ("device list API, first page", get(api, "/api/v1/devices?status=in_stock&limit=50")),
         ("shortfall board, all stores", get(pages, "/stock")),
         ("store levels page, big store", get(pages, f"/stock/stores/{ids['store']}")),
@@ -779,7 +783,9 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
     for device_id in stock:
         start = time.perf_counter()
         response = api.post(
-            "/api/v1/placements", json={"device_id": device_id, "recipient_id": ids["recipient"]}
+            "/api/v1/placements",
+            # One recipient for every sample: a second device of its kind is intended.
+            json={"device_id": device_id, "recipient_id": ids["recipient"], "confirmed": True},
         )
         install_times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 201, response.get_json()
@@ -819,7 +825,55 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
     results.append(
         ("daily digest, all stores and teams (dry run)", _time_notify(app, samples, echo))
     )
-    return [(name, statistics.median(t), _p95(t)) for name, t in results]
+    rows = [(name, statistics.median(t), _p95(t)) for name, t in results]
+    _measure_exports(api, pages, ids, echo)
+    return rows
+
+
+EXPORTS = (
+    ("all devices as CSV", "/devices/export.csv", 10),
+    ("all devices as XLSX", "/devices/export.xlsx", 30),
+    ("50,000 tickets as XLSX", "/support/export.xlsx?queue=all", 30),
+)
+
+
+def _peak_mb() -> float | None:
+    """This process's peak resident memory (Linux), or None elsewhere."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def _measure_exports(api, pages, ids, echo) -> None:
+    """Each export once: seconds to the last byte, seconds to the first, bytes, and how
+    much the peak memory grew (Linux lets the peak be reset). Targets in the last column."""
+    echo(
+        f"{'export':<28} {'s total':>8} {'s first':>8} {'MB sent':>8} "
+        f"{'MB peak+':>9} {'target s':>9}"
+    )
+    for name, url, target in EXPORTS:
+        with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        before = _peak_mb()
+        start = time.perf_counter()
+        response = pages.get(url, buffered=False)
+        assert response.status_code == 200, (url, response.status_code)
+        first = None
+        size = 0
+        for chunk in response.response:
+            if first is None:
+                first = time.perf_counter() - start
+            size += len(chunk)
+        response.close()
+        total = time.perf_counter() - start
+        peak = _peak_mb()
+        grown = f"{peak - before:9.0f}" if peak is not None and before is not None else "        –"
+        echo(f"{name:<28} {total:>8.1f} {first or 0:>8.2f} {size / 1e6:>8.1f} {grown} {target:>9}")
 
 
 def _time_notify(app, samples: int, echo) -> list[float]:

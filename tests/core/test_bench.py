@@ -13,6 +13,8 @@ NAMES = [
     "recipient page",
     "device list, filtered, first page",
     "device list, filtered, page 2000",
+    "device list, unfiltered, first page",
+    "device list, unfiltered, page 5000",
     "device list API, first page",
     "shortfall board, all stores",
     "store levels page, big store",
@@ -34,7 +36,9 @@ NAMES = [
 
 
 def test_bench_builds_a_small_dataset_and_measures_everything(app):
-    """`flask vftops bench` on a tiny dataset reports every measurement, on both databases."""
+    """`flask vftops bench` on a tiny dataset reports every measurement, on both databases,
+    and the exports with their time and memory."""
+    said: list[str] = []
     with app.app_context():
         rows = run_bench(
             app,
@@ -45,7 +49,7 @@ def test_bench_builds_a_small_dataset_and_measures_everything(app):
             stores=4,
             products=40,
             tickets=2000,
-            echo=lambda *_: None,
+            echo=said.append,
         )
         from sqlalchemy import func, select
 
@@ -60,6 +64,8 @@ def test_bench_builds_a_small_dataset_and_measures_everything(app):
     assert names == NAMES
     assert all(median > 0 and p95 >= median for _n, median, p95 in rows)
     assert [n for n, _m, _p in again] == names
+    for export in ("all devices as CSV", "all devices as XLSX", "50,000 tickets as XLSX"):
+        assert any(line.startswith(export) for line in said), export
 
 
 def test_bench_dataset_gives_the_stock_pages_something_to_show(app):

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vftops.auth.models import ApiToken, LoginSession, User, UserRole, new_session_nonce
 from vftops.auth.passwords import check_password_rules, hash_password, verify_password
 from vftops.auth.queries import reaches_every_municipality
 from vftops.core import audit
-from vftops.core.db import check_version, operation
+from vftops.core.db import check_version, is_writing, operation
 from vftops.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from vftops.core.models import utcnow
 from vftops.core.permissions import Role
@@ -24,6 +27,7 @@ from vftops.core.scope import forget_scope, municipality_ids
 from vftops.extensions import db
 from vftops.org.models import Membership, Unit, UnitMembership
 
+log = logging.getLogger(__name__)
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 AUDITED_USER_FIELDS = ("username", "full_name", "email", "locale", "is_active_user")
 TOKEN_PREFIX = "vft_"  # noqa: S105 - a public marker, not a secret
@@ -373,7 +377,16 @@ def authenticate(username: str, password: str) -> User | None:
     if not ok or not user.is_active_user:
         audit.record(user, "auth.login_failed", user, f"Mislykket innlogging for {user.username}")
         return None
-    user.last_login_at = utcnow()
+    # Bookkeeping, not an edit: written past the row's version, so two logins to one
+    # account at the same moment (a shared desk account, a double click) never conflict.
+    now = utcnow()
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(last_login_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(user, "last_login_at", now)
     audit.record(user, "auth.login", user, f"{user.username} logget inn")
     return user
 
@@ -482,10 +495,34 @@ def user_for_token(plain: str) -> User | None:
     if token is None or not token.is_usable or not token.user.is_active_user:
         return None
     now = utcnow()
-    # Writing on every call would turn each API read into a write; a minute is enough.
+    # At most once a minute, and in a transaction of its own: the request may be a
+    # read, and noting when a token was used must never make it fail or conflict.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
+        _note_token_use(token.id, now)
     return token.user
+
+
+def _note_token_use(token_id: int, now) -> None:
+    statement = (
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at < now - timedelta(minutes=1),
+            ),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if is_writing():  # this request's transaction holds the write lock already
+        db.session.execute(statement)
+        return
+    try:
+        with db.engine.begin() as conn:
+            conn.execution_options(bookkeeping=True).execute(statement)
+    except OperationalError:  # the database was busy for longer than its timeout
+        log.warning("Could not note the use of API token %s", token_id, exc_info=True)
 
 
 def editable_memberships(actor: User, user: User) -> tuple[list[int], list[int]]:

@@ -32,6 +32,7 @@ from vftops.auth.models import ApiToken, User
 from vftops.auth.queries import filter_users, get_visible_user_or_404, visible_users
 from vftops.core.errors import DomainError
 from vftops.core.forms import ConfirmForm, choices
+from vftops.core.inputs import db_int
 from vftops.core.permissions import ROLE_LABELS, Permission, Role, login_required, require
 from vftops.core.scope import municipality_ids
 from vftops.core.web import flash_domain_error, safe_next, submit
@@ -228,7 +229,7 @@ def users():
         status=filters.status.data or "active",
     ).order_by(db.func.lower(User.full_name))
     page = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
+        stmt, page=request.args.get("page", 1, type=db_int), per_page=50, error_out=False
     )
     return render_template("auth/users.html", page=page, filters=filters)
 

@@ -110,12 +110,15 @@ def record(
     municipality_id: int | None = None,
     object_type: str | None = None,
     subject_user_id: int | None = None,
+    session=None,
 ) -> AuditEvent:
-    """Append an audit event in the current transaction (the caller commits)."""
+    """Append an audit event in the current transaction (the caller commits), or in
+    `session`'s when the change is written outside the request's own transaction."""
+    session = session if session is not None else db.session
     if object_type is None:
         object_type = getattr(obj, "__tablename__", type(obj).__name__.lower())
     object_id = getattr(obj, "id", None)
-    db.session.flush()  # the object needs its id before it can be named
+    session.flush()  # the object needs its id before it can be named
     object_id = getattr(obj, "id", object_id)
     if subject_user_id is None and municipality_id is None:
         # Events about people (users, logins, tokens) are scoped through that person.
@@ -130,7 +133,7 @@ def record(
         summary=summary,
         changes=changes or {},
     )
-    db.session.add(event_row)
+    session.add(event_row)
     return event_row
 
 

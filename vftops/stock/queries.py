@@ -18,7 +18,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.models import OSLO, UTCDateTime, local_day, local_today, utcnow
-from vftops.core.scope import scoped
+from vftops.core.scope import id_or_404, scoped
 from vftops.equipment.models import (
     Device,
     DeviceStatus,
@@ -804,7 +804,7 @@ def store_or_404(store_id, user, *, options=()) -> Store:
     """A store the user may see (own municipality or shared with it); otherwise 404."""
     from flask import abort
 
-    stmt = scoped(select(Store).where(Store.id == store_id), Store, user)
+    stmt = scoped(select(Store).where(Store.id == id_or_404(store_id)), Store, user)
     for option in options:
         stmt = stmt.options(option)
     store = db.session.scalars(stmt).first()
@@ -817,7 +817,8 @@ def _through_store(model, store_column, object_id, user, options=()):
     from flask import abort
 
     stmt = select(model).where(
-        model.id == object_id, store_column.in_(store_ids_for(user, active_only=False))
+        model.id == id_or_404(object_id),
+        store_column.in_(store_ids_for(user, active_only=False)),
     )
     for option in options:
         stmt = stmt.options(option)
@@ -849,7 +850,7 @@ def transfer_or_404(transfer_id, user) -> Transfer:
     transfer = db.session.scalars(
         select(Transfer)
         .where(
-            Transfer.id == transfer_id,
+            Transfer.id == id_or_404(transfer_id),
             or_(Transfer.from_store_id.in_(ids), Transfer.to_store_id.in_(ids)),
         )
         .options(

@@ -20,8 +20,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from vftops.auth.models import User, UserRole
 from vftops.core.errors import DomainError
 from vftops.core.forms import ConfirmForm, choices
+from vftops.core.inputs import db_int
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
-from vftops.core.scope import get_scoped_or_404, municipality_ids
+from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment.models import DeviceStatus, Product, Recipient
 from vftops.equipment.queries import recipients_for
@@ -74,7 +75,7 @@ def _store(store_id: int) -> Store:
 
 
 def _product_or_404(product_id) -> Product:
-    product = db.session.get(Product, product_id) if product_id else None
+    product = db.session.get(Product, id_or_404(product_id)) if product_id else None
     if product is None:
         abort(404)
     return product
@@ -406,7 +407,7 @@ def _minimum_page(store: Store, product: Product | None):
             [("", _("Choose a product"))] + [(p.id, p.name) for p in products]
         )
         if request.method == "GET":
-            form.product_id.data = request.args.get("product_id", type=int)
+            form.product_id.data = request.args.get("product_id", type=db_int)
 
     def run():
         chosen = product or _product_or_404(form.product_id.data)
@@ -537,7 +538,7 @@ HISTORY_DAYS = (30, 90, 365)
 def product_history(store_id: int, product_id: int):
     store = _store(store_id)
     product = _product_or_404(product_id)
-    days = request.args.get("days", 90, type=int)
+    days = request.args.get("days", 90, type=db_int)
     if days not in HISTORY_DAYS:
         days = 90
     points = queries.available_history(store, product, days=days)
@@ -593,7 +594,7 @@ def _consumable_choices(field, store: Store) -> None:
         ]
     )
     if request.method == "GET":
-        field.data = request.args.get("product_id", type=int)
+        field.data = request.args.get("product_id", type=db_int)
 
 
 def _consumable_page(form, store: Store, action: str, status: int):

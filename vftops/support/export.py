@@ -2,9 +2,8 @@
 
 The cells pass through the exports' guard (`vftops.core.spreadsheet.neutralise`):
 a text a spreadsheet could run as a formula gets a leading «'». Both are written
-row by row while the tickets are read in batches (to a temporary file for the CSV,
-with openpyxl's write-only workbook for the XLSX), so a long list never sits in
-memory as objects.
+row by row while the tickets are read in batches and sent as they are written, so a
+long list never sits in memory and the download starts at once.
 
 Personal data stays out: the reporter's name and contact and the recipient are not
 exported (the ticket page shows them to those who may see them).
@@ -12,12 +11,10 @@ exported (the ticket page shows them to those who may see them).
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,7 +31,7 @@ from vftops.support.models import (
     Ticket,
 )
 
-__all__ = ["COLUMNS", "CSV_MIMETYPE", "XLSX_MIMETYPE", "write_csv", "xlsx_bytes"]
+__all__ = ["COLUMNS", "CSV_MIMETYPE", "XLSX_MIMETYPE", "csv_chunks", "xlsx_chunks"]
 
 
 class _Words:
@@ -112,19 +109,14 @@ def _csv_cell(value) -> str:
     return neutralise(str(value))
 
 
-def write_csv(tickets: Iterable[Ticket], out: BinaryIO) -> None:
-    """UTF-8 with BOM (Excel then shows æ, ø, å) and «;» between cells, written as it goes."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers())
+def csv_chunks(tickets: Iterable[Ticket]) -> Iterator[bytes]:
+    """UTF-8 with BOM (Excel then shows æ, ø, å) and «;» between cells, as it is read."""
     words = _Words()
-    for ticket in tickets:
-        writer.writerow([_csv_cell(c.value(ticket, words)) for c in COLUMNS])
-    text.flush()
-    text.detach()  # leave `out` open for the caller
+    rows = ([_csv_cell(c.value(ticket, words)) for c in COLUMNS] for ticket in tickets)
+    return spreadsheet.csv_stream(headers(), rows)
 
 
-def xlsx_bytes(tickets: Iterable[Ticket]) -> bytes:
+def xlsx_chunks(tickets: Iterable[Ticket]) -> Iterator[bytes]:
     """One sheet, bold header row, times as Oslo date-times, the number as a number."""
     words = _Words()
 
@@ -133,4 +125,4 @@ def xlsx_bytes(tickets: Iterable[Ticket]) -> bytes:
             values = (c.value(ticket, words) for c in COLUMNS)
             yield [_local(v) if isinstance(v, datetime) else v for v in values]
 
-    return spreadsheet.xlsx_bytes(_("Tickets"), headers(), rows())
+    return spreadsheet.xlsx_stream(_("Tickets"), headers(), rows())

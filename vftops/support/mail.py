@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from vftops.core import mail
+from vftops.core.db import when_finished
 from vftops.core.i18n import format_dt
 from vftops.core.urls import external_url
 from vftops.extensions import db
@@ -142,22 +143,10 @@ def notify_assignment(ticket: Ticket, assignee=None, actor=None) -> bool:
 def notify_assignment_after_commit(ticket: Ticket, assignee=None, actor=None) -> None:
     """The same, for a caller still inside its transaction: the e-mail is written now and
     sent once the transaction is committed — and not at all if it is rolled back."""
-    from sqlalchemy import event
-
     assignee = assignee if assignee is not None else _current_assignee(ticket)
     actor = actor if actor is not None else _default_actor()
     message = _prepare(ticket, assignee, actor)
     if message is None:
         return
-    session = db.session()
     ticket_id, username = ticket.id, assignee.username
-
-    def send(_session) -> None:
-        event.remove(session, "after_rollback", forget)
-        _deliver(message, ticket_id, username)
-
-    def forget(_session) -> None:
-        event.remove(session, "after_commit", send)
-
-    event.listen(session, "after_commit", send, once=True)
-    event.listen(session, "after_rollback", forget, once=True)
+    when_finished(committed=lambda: _deliver(message, ticket_id, username))

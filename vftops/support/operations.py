@@ -243,7 +243,7 @@ def create_ticket(
     """
     devices = list(dict.fromkeys(devices or []))
     fields: dict[str, list] = {}
-    title = text_or_none(title, limit=200)
+    title = text_or_none(title)
     if not title:
         fields["title"] = [_l("Write a short title: what is wrong?")]
     _choice(kind, TicketKind, "kind", _l("Choose the kind of ticket."), fields)
@@ -260,7 +260,7 @@ def create_ticket(
         fields["recipient_id"] = [_l("The recipient belongs to another municipality.")]
     if fields:
         raise invalid(fields)
-    external_id = text_or_none(external_id, limit=100)
+    external_id = text_or_none(external_id)
     if external_id:
         existing = db.session.scalar(
             select(Ticket).where(
@@ -282,8 +282,8 @@ def create_ticket(
         urgency = Level.HIGH.value
     _check_team(team, municipality_id)
     _check_assignee(assignee, municipality_id)
-    category = text_or_none(category, limit=60)
-    system = text_or_none(system, limit=80)
+    category = text_or_none(category)
+    system = text_or_none(system)
     rule = None
     if team is None:
         team, rule = route(
@@ -302,8 +302,8 @@ def create_ticket(
         category=category,
         channel=channel,
         reporter_kind=reporter_kind,
-        reporter_name=text_or_none(reporter_name, limit=120),
-        reporter_contact=text_or_none(reporter_contact, limit=254),
+        reporter_name=text_or_none(reporter_name),
+        reporter_contact=text_or_none(reporter_contact),
         recipient_id=recipient.id if recipient is not None else None,
         system=system,
         urgency=urgency,
@@ -603,11 +603,11 @@ def update_ticket(actor, ticket: Ticket, *, expected_version: int | None = None,
         if name in ("urgency", "impact"):
             _choice(value, Level, name, _l("Choose high, medium or low."), fields)
         elif name == "title":
-            value = text_or_none(value, limit=200)
+            value = text_or_none(value)
             if not value:
                 fields["title"] = [_l("Write a short title: what is wrong?")]
         else:
-            value = text_or_none(value, limit={"category": 60, "system": 80}.get(name))
+            value = text_or_none(value)
         clean[name] = value
     if fields:
         raise invalid(fields)
@@ -646,7 +646,7 @@ TEAM_FIELDS = ("name", "kind", "supplier_id", "phone", "email", "hours", "note",
 def _clean_team(municipality_id: int, data: dict[str, Any], exclude_id=None) -> dict[str, Any]:
     fields: dict[str, list] = {}
     clean: dict[str, Any] = {}
-    name = text_or_none(data.get("name"), limit=80)
+    name = text_or_none(data.get("name"))
     if not name:
         fields["name"] = [_l("Give the team a name.")]
     elif db.session.scalar(
@@ -659,8 +659,8 @@ def _clean_team(municipality_id: int, data: dict[str, Any], exclude_id=None) -> 
     clean["kind"] = _choice(
         data.get("kind"), TeamKind, "kind", _l("Choose what kind of team it is."), fields
     )
-    for key, limit in (("phone", 30), ("email", 254), ("hours", 120)):
-        clean[key] = text_or_none(data.get(key), limit=limit)
+    for key in ("phone", "email", "hours"):
+        clean[key] = text_or_none(data.get(key))
     clean["note"] = text_or_none(data.get("note"))
     clean["supplier_id"] = data.get("supplier_id") or None
     clean["is_active"] = bool(data.get("is_active", True))
@@ -768,9 +768,9 @@ def save_rule(
         "team_id": team.id,
         "position": position,
         "kind": kind or None,
-        "category": text_or_none(category, limit=60),
+        "category": text_or_none(category),
         "product_id": product_id or None,
-        "system": text_or_none(system, limit=80),
+        "system": text_or_none(system),
         "note": text_or_none(note),
         "is_active": bool(is_active),
     }
@@ -1033,7 +1033,7 @@ def escalate(
     if ticket.status != S.WAITING_SUPPLIER:
         _apply_status(actor, ticket, S.WAITING_SUPPLIER.value, now, None)
     ticket.supplier_id = supplier.id
-    ticket.supplier_ref = text_or_none(supplier_ref, limit=60)
+    ticket.supplier_ref = text_or_none(supplier_ref)
     ticket.escalated_at = now
     ticket.supplier_answered_at = None
     ticket.supplier_fixed_at = None
@@ -1092,7 +1092,7 @@ def record_supplier_response(
         if ticket.supplier_answered_at is None:
             ticket.supplier_answered_at = fixed_at
     if supplier_ref is not None:
-        ticket.supplier_ref = text_or_none(supplier_ref, limit=60)
+        ticket.supplier_ref = text_or_none(supplier_ref)
     changes = audit.diff(before, audit.snapshot(ticket, tracked))
     if not changes:
         return ticket

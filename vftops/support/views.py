@@ -32,6 +32,7 @@ from sqlalchemy.orm import joinedload
 from vftops.auth.models import User, UserRole
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
+from vftops.core.inputs import db_int
 from vftops.core.models import utcnow
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
@@ -274,7 +275,7 @@ def queue():
     now = utcnow()
     page = capped_page(
         queries.queue(user, name, now=now, **criteria),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=db_int),
         per_page=PER_PAGE,
     )
     hours = ops.business_hours()
@@ -331,13 +332,13 @@ def _datalists() -> dict[str, list[str]]:
 
 def _prefill(form: TicketForm) -> None:
     """What the link says: the device (?device_id=) and the recipient (?recipient_id=)."""
-    device_id = request.args.get("device_id", type=int)
+    device_id = request.args.get("device_id", type=db_int)
     if device_id:
         device = get_scoped_or_404(Device, device_id, current_user)
         form.serials.data = device.serial_number
         form.device_hint.data = str(device.id)
         form.municipality_id.data = device.municipality_id
-    recipient_id = request.args.get("recipient_id", type=int)
+    recipient_id = request.args.get("recipient_id", type=db_int)
     if recipient_id:
         form.recipient_id.data = recipient_id
 

@@ -27,10 +27,11 @@ from vftops.agreements.models import Supplier
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.i18n import format_d
+from vftops.core.inputs import db_int, fits
 from vftops.core.models import OSLO, local_today
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404, scoped
-from vftops.core.validation import invalid
+from vftops.core.validation import digits, invalid
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import operations as equipment_ops
 from vftops.equipment.identifiers import normalise_serial
@@ -486,7 +487,7 @@ def ticket_replace(ticket_id: int):
     )
     _store_choices(form.store_id, ticket.municipality_id)
     if request.method == "GET":
-        wanted = request.args.get("placement_id", type=int)
+        wanted = request.args.get("placement_id", type=db_int)
         if wanted in by_id:
             form.placement_id.data = wanted
         elif len(placements) == 1:
@@ -550,7 +551,7 @@ def ticket_repair(ticket_id: int):
     """Send a device that is in a store to the supplier for repair, on the ticket."""
     ticket = _ticket(ticket_id)
     form = RepairForm()
-    if not form.validate_on_submit() or not str(form.device_id.data).isdigit():
+    if not form.validate_on_submit() or not digits(str(form.device_id.data)):
         flash(_("Choose the device to repair."), "danger")
         return _to_ticket(ticket)
     device = get_scoped_or_404(
@@ -688,7 +689,8 @@ def _ids(values) -> list[int]:
     found: dict[int, None] = {}
     for value in values:
         for number in re.findall(r"\d+", value or ""):
-            found.setdefault(int(number), None)
+            if fits(int(number)):  # a number no ticket can have is no ticket
+                found.setdefault(int(number), None)
     return list(found)[:MAX_INCIDENT_TICKETS]
 
 
