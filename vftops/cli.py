@@ -152,6 +152,21 @@ def bench_command(
     report(rows)
 
 
+@vftops_cli.command("load")
+@click.option("--clients", default=16, show_default=True, help="Concurrent clients.")
+@click.option("--seconds", default=60, show_default=True, help="How long they keep at it.")
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", default=4, show_default=True, help="Threads in each worker.")
+def load_command(clients: int, seconds: int, workers: int, threads: int) -> None:
+    """Many people writing different things at once through gunicorn: any 409 or 5xx fails."""
+    from vftops.loadtest import report, run_load
+
+    click.echo(f"Database: {db.engine.url.render_as_string(hide_password=True)}")
+    tally = run_load(clients=clients, seconds=seconds, workers=workers, threads=threads)
+    if not report(tally):
+        raise click.ClickException("Writers of different objects met a conflict or an error.")
+
+
 @vftops_cli.command("notify")
 @click.option(
     "--day",
@@ -179,6 +194,10 @@ def notify_command(day, dry_run: bool) -> None:
             f"{result.sweep['resolve_breaches']} resolve breach(es) recorded; "
             f"{result.sweep['closed']} ticket(s) closed."
         )
+    for number in result.orders_mailed:
+        click.echo(f"Order {number}: e-mailed to the supplier (tried again)")
+    for number in result.orders_not_mailed:
+        click.echo(f"Order {number}: the e-mail to the supplier still could not go", err=True)
     click.echo(f"Daily digest for {result.day:%Y-%m-%d}" + (" (dry run)" if dry_run else ""))
     for mail in result.sent:
         click.echo(f"  {verb.lower()} to {mail.label}: {mail.items} item(s) – {mail.subject}")

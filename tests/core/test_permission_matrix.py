@@ -204,7 +204,8 @@ ENDPOINTS = [
         "POST",
         "/devices/{device}/install",
         P.PLACEMENTS_MANAGE,
-        body={"recipient_id": "{recipient}"},
+        # The world's recipient has an alarm already: the second one is confirmed.
+        body={"recipient_id": "{recipient}", "confirmed": "y"},
         form_page="/account",
     ),
     Endpoint("GET", "/placements/{placement}/return", P.PLACEMENTS_MANAGE),
@@ -389,7 +390,7 @@ ENDPOINTS = [
         "POST",
         "/api/v1/placements",
         P.PLACEMENTS_MANAGE,
-        body={"device_id": "{device}", "recipient_id": "{recipient}"},
+        body={"device_id": "{device}", "recipient_id": "{recipient}", "confirmed": True},
         scoped=True,
     ),
     Endpoint("GET", "/api/v1/placements/{placement}", P.RECIPIENTS_VIEW),

@@ -415,7 +415,7 @@ def test_return_with_and_without_the_whole_checklist(app, factories, tech, world
     clean = _register(tech, world, "RET-1")
     dirty = _register(tech, world, "RET-2")
     p1 = _install(tech, clean["id"], kari.id)
-    p2 = _install(tech, dirty["id"], kari.id)
+    p2 = _install(tech, dirty["id"], kari.id, confirmed=True)  # a second alarm, on purpose
 
     url = f"/api/v1/placements/{p1['id']}/return"
     body = {

@@ -29,6 +29,7 @@ ORDERS: list = [
         scoped=True,  # the store in the body
     ),
     Endpoint("GET", "/stock/orders/{order}", P.STOCK_VIEW),
+    Endpoint("GET", "/stock/orders/{order}/print", P.STOCK_VIEW),
     Endpoint("GET", "/stock/orders/{order}/edit", P.ORDERS_MANAGE),
     Endpoint(
         "POST",

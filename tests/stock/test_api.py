@@ -839,7 +839,7 @@ def test_order_is_drafted_changed_sent_and_received_in_parts(app, tech, buyer, w
     then the last alarm: the order closes and the stock is there."""
     order = _draft(buyer, world, note="Til varemottaket")
     assert order["status"] == "draft"
-    assert re.fullmatch(r"\d{4}-0001", order["number"])
+    assert re.fullmatch(r"\d{4}-\d{4}-0001", order["number"])  # municipality-year-number
     assert order["supplier"] == {"id": world.supplier_id, "name": "Tunstall AS"}
     assert [(x["product"]["name"], x["quantity"], x["unit_price"]) for x in order["lines"]] == [
         ("Tunstall Lifeline Vi+", 3, "2490.00"),

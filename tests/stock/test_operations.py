@@ -465,7 +465,8 @@ def test_ordering_receiving_in_parts_and_more_than_ordered(app, factories, shop)
             agreement_ref="RA-2025-17",
         )
         db.session.commit()
-        assert (order.status, order.number) == ("draft", f"{local_today().year}-0001")
+        number = f"{central.municipality.number}-{local_today().year}-0001"
+        assert (order.status, order.number) == ("draft", number)
         with pytest.raises(ConflictError, match="Send bestillingen"):
             st.receive_order(None, order, quantities={order.lines[1].id: 5})
         st.send_order(None, order)
@@ -575,7 +576,9 @@ def test_suggested_minimum_from_installed_base_failures_and_lead_time(app, facto
                 received_at=now - timedelta(days=500),
             )
             placements.append(
-                eq.install(None, device, person, installed_at=now - timedelta(days=450))
+                eq.install(
+                    None, device, person, installed_at=now - timedelta(days=450), confirmed=True
+                )
             )
         for n, placement in enumerate(placements[:5]):
             days_ago = 400 if n == 0 else 30 * n

@@ -25,6 +25,8 @@ class Supplier(TimestampMixin, VersionedMixin, db.Model):
     org_number: Mapped[str | None] = mapped_column(String(9), nullable=True)
     support_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
     support_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # Where purchase orders go. Without it an order is marked as sent and printed.
+    order_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     # For «who to contact about what»: when support answers, and what it costs outside.
     support_hours: Mapped[str | None] = mapped_column(String(120), nullable=True)
     out_of_hours_note: Mapped[str | None] = mapped_column(String(200), nullable=True)

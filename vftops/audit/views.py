@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "order.create": _l("Purchase order created"),
     "order.update": _l("Purchase order changed"),
     "order.send": _l("Purchase order sent"),
+    "order.mailed": _l("Purchase order e-mailed to the supplier"),
     "order.cancel": _l("Purchase order cancelled"),
     "order.receive": _l("Delivery received"),
     "stock_count.start": _l("Stock count started"),

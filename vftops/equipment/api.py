@@ -19,13 +19,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from vftops.agreements import operations as supplier_ops
 from vftops.agreements.models import Supplier
 from vftops.core.api import ApiBlueprint
+from vftops.core.db import writes
 from vftops.core.errors import DomainError
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import Permission, require
-from vftops.core.scope import get_scoped_or_404, in_scope, scoped
+from vftops.core.scope import get_scoped_or_404, id_or_404, in_scope, scoped
 from vftops.equipment import operations as ops
 from vftops.equipment.identifiers import normalise_serial
-from vftops.equipment.models import Device, Movement, Placement, Product, Recipient
+from vftops.equipment.models import Device, Movement, Placement, Product, Recipient, Visit
 from vftops.equipment.queries import starts_with
 from vftops.equipment.schemas import (
     DeviceCreateSchema,
@@ -117,7 +118,7 @@ def _actor():
 
 def _get_or_404(model, object_id, *, options=()):
     """A catalogue row (products, suppliers belong to no municipality)."""
-    obj = db.session.get(model, object_id, options=list(options))
+    obj = db.session.get(model, id_or_404(object_id), options=list(options))
     if obj is None:
         abort(404)
     return obj
@@ -127,7 +128,7 @@ def _in_scope_or_404(model, object_id):
     """An object named by id in a request body: missing or outside your municipalities → 404."""
     if object_id is None:
         return None
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, id_or_404(object_id))
     if obj is None or not in_scope(obj, current_user):
         abort(404)
     return obj
@@ -370,6 +371,7 @@ class DeviceDelivery(MethodView):
             store=store,
             serial_lines=data["serials"],
             reason=data.get("reason"),
+            shared_serial_ok=data["shared_serial_ok"],
         )
         for device in devices:
             device._open_placement_id = None
@@ -493,6 +495,7 @@ class RecipientById(MethodView):
     @require(Permission.RECIPIENTS_VIEW)
     @recipients_blp.response(200, RecipientSchema)
     @recipients_blp.alt_response(404, response="NOT_FOUND")
+    @writes  # the read is logged
     def get(self, recipient_id):
         """The whole record with relatives; the read is written to the audit log."""
         recipient = get_scoped_or_404(
@@ -566,7 +569,8 @@ class Placements(MethodView):
         """Install a device from stock at a recipient; 409 says where a busy device is."""
         device = get_scoped_or_404(Device, data.pop("device_id"), current_user)
         recipient = get_scoped_or_404(Recipient, data.pop("recipient_id"), current_user)
-        return ops.install(_actor(), device, recipient, **data)
+        visit = _in_scope_or_404(Visit, data.pop("visit_id", None))
+        return ops.install(_actor(), device, recipient, visit=visit, **data)
 
 
 @placements_blp.route("/<int:placement_id>")
@@ -600,7 +604,8 @@ class PlacementReturn(MethodView):
             Placement, placement_id, current_user, options=_PLACEMENT_LOADS
         )
         store = _in_scope_or_404(Store, data.pop("store_id", None))
-        return ops.return_device(_actor(), placement, store=store, **data)
+        visit = _in_scope_or_404(Visit, data.pop("visit_id", None))
+        return ops.return_device(_actor(), placement, store=store, visit=visit, **data)
 
 
 @placements_blp.route("/<int:placement_id>/replace")
@@ -633,6 +638,7 @@ class PlacementReplace(MethodView):
                 store=store,
                 reason=data["reason"],
                 note=data.get("note"),
+                visit=_in_scope_or_404(Visit, data.get("visit_id")),
             )
         except DomainError as exc:
             # The operation names the field as the page form does.

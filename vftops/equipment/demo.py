@@ -17,12 +17,25 @@ from vftops.equipment.models import DeviceStatus, Placement
 from vftops.extensions import db
 from vftops.stock.demo import create_demo_stores
 
-# (name, support phone, support e-mail, lead time in days)
+# (name, support phone, support e-mail, lead time in days, order e-mail: orders to
+# a supplier without one are printed)
 SUPPLIERS = [
-    ("Tunstall Norge AS", "22 00 00 01", "support@tunstall.example.no", 10),
-    ("Careium AS", "22 00 00 02", "kundeservice@careium.example.no", 14),
-    ("Evondos Norge AS", "22 00 00 03", "support@evondos.example.no", 21),
-    ("Phoniro AS", "22 00 00 04", "support@phoniro.example.no", 28),
+    ("Tunstall Norge AS", "22 00 00 01", "support@tunstall.example.no", 10, None),
+    (
+        "Careium AS",
+        "22 00 00 02",
+        "kundeservice@careium.example.no",
+        14,
+        "ordre@careium.example.no",
+    ),
+    (
+        "Evondos Norge AS",
+        "22 00 00 03",
+        "support@evondos.example.no",
+        21,
+        "ordre@evondos.example.no",
+    ),
+    ("Phoniro AS", "22 00 00 04", "support@phoniro.example.no", 28, None),
 ]
 # Monthly rent of the leased products (kroner).
 MONTHLY_RENT = {"E300": "690.00", "GPS-klokke Q": "149.00"}
@@ -184,8 +197,10 @@ def load_equipment_demo(municipalities: dict, units: dict, users: dict) -> dict:
     tech = users["tekniker"]
     stjordal, meraker = municipalities["5035"], municipalities["5034"]
     suppliers = [
-        create_supplier(None, name=n, support_phone=p, support_email=e, lead_time_days=d)
-        for n, p, e, d in SUPPLIERS
+        create_supplier(
+            None, name=n, support_phone=p, support_email=e, lead_time_days=d, order_email=o
+        )
+        for n, p, e, d, o in SUPPLIERS
     ]
     products = []
     for sup, category, manufacturer, model, personal, life, extra, config in PRODUCTS:

@@ -77,6 +77,13 @@ class SupplierForm(VersionedForm):
     org_number = StringField(_l("Organisation number"), validators=[Optional(), Length(max=11)])
     support_phone = StringField(_l("Support phone"), validators=[Optional(), Length(max=30)])
     support_email = StringField(_l("Support e-mail"), validators=[Optional(), Length(max=254)])
+    order_email = StringField(
+        _l("Order e-mail"),
+        validators=[Optional(), Length(max=254)],
+        description=_l(
+            "Purchase orders are e-mailed here. Without it, an order is printed and marked as sent."
+        ),
+    )
     support_hours = StringField(
         _l("Support opening hours"),
         validators=[Optional(), Length(max=120)],
@@ -97,8 +104,18 @@ class SupplierForm(VersionedForm):
 
 
 class DeviceForm(VersionedForm):
-    product_id = SelectField(_l("Product"), coerce=_int_or_none, choices=[])
-    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[])
+    product_id = SelectField(
+        _l("Product"),
+        coerce=_int_or_none,
+        choices=[],
+        validators=[DataRequired(_l("Choose the product."))],
+    )
+    store_id = SelectField(
+        _l("Store"),
+        coerce=_int_or_none,
+        choices=[],
+        validators=[DataRequired(_l("Choose the store."))],
+    )
     serial_number = StringField(
         _l("Serial number"),
         validators=[DataRequired(_l("Enter the serial number.")), Length(max=80)],
@@ -114,11 +131,28 @@ class DeviceForm(VersionedForm):
     acquired_on = DateField(_l("Acquired"), validators=[Optional()])
     cost = StringField(_l("Cost (NOK)"), validators=[Optional(), Length(max=20)])
     warranty_until = DateField(_l("Warranty until"), validators=[Optional()])
+    shared_serial_ok = BooleanField(
+        _l("Another manufacturer uses the same number"),
+        description=_l(
+            "Tick only when a serial is refused as registered for another product and "
+            "both really carry it."
+        ),
+    )
 
 
 class ReceiveForm(VersionedForm):
-    product_id = SelectField(_l("Product"), coerce=_int_or_none, choices=[])
-    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[])
+    product_id = SelectField(
+        _l("Product"),
+        coerce=_int_or_none,
+        choices=[],
+        validators=[DataRequired(_l("Choose the product."))],
+    )
+    store_id = SelectField(
+        _l("Store"),
+        coerce=_int_or_none,
+        choices=[],
+        validators=[DataRequired(_l("Choose the store."))],
+    )
     serials = TextAreaField(
         _l("Serial numbers"),
         validators=[DataRequired(_l("Scan or paste at least one serial number."))],
@@ -128,6 +162,13 @@ class ReceiveForm(VersionedForm):
         render_kw={"rows": 10, "autocapitalize": "characters", "spellcheck": "false"},
     )
     reason = StringField(_l("Delivery reference"), validators=[Optional(), Length(max=200)])
+    shared_serial_ok = BooleanField(
+        _l("Another manufacturer uses the same number"),
+        description=_l(
+            "Tick only when a serial is refused as registered for another product and "
+            "both really carry it."
+        ),
+    )
 
 
 class RecipientForm(VersionedForm):
@@ -172,7 +213,12 @@ class RecipientForm(VersionedForm):
 
 
 class InstallForm(VersionedForm):
-    recipient_id = SelectField(_l("Recipient"), coerce=_int_or_none, choices=[])
+    recipient_id = SelectField(
+        _l("Recipient"),
+        coerce=_int_or_none,
+        choices=[],
+        validators=[DataRequired(_l("Choose who gets the device."))],
+    )
     config_note = TextAreaField(
         _l("Deviations from the standard configuration"), validators=[Optional()]
     )
@@ -183,6 +229,8 @@ class InstallForm(VersionedForm):
     )
     training_note = TextAreaField(_l("Training given"), validators=[Optional()])
     follow_up_on = DateField(_l("Follow-up date"), validators=[Optional()])
+    confirmed = BooleanField(_l("I have checked: install anyway"))
+    visit_id = HiddenField()  # the job on «My jobs today» this install is done from
 
 
 class ReturnForm(VersionedForm):
@@ -194,10 +242,16 @@ class ReturnForm(VersionedForm):
     store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
     checklist = MultiCheckboxField(_l("Checklist"), choices=[])
     note = TextAreaField(_l("Note"), validators=[Optional()])
+    visit_id = HiddenField()  # the job on «My jobs today» this is done from
 
 
 class ReplaceForm(VersionedForm):
-    replacement_id = SelectField(_l("Replacement device"), coerce=_int_or_none, choices=[])
+    replacement_id = SelectField(
+        _l("Replacement device"),
+        coerce=_int_or_none,
+        choices=[],
+        validators=[DataRequired(_l("Choose the device that takes its place."))],
+    )
     destination = SelectField(
         _l("The faulty device goes to"),
         choices=choices(
@@ -206,6 +260,7 @@ class ReplaceForm(VersionedForm):
     )
     store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
     note = TextAreaField(_l("What is wrong with it?"), validators=[Optional()])
+    visit_id = HiddenField()  # the job on «My jobs today» this is done from
 
 
 class StatusForm(VersionedForm):
@@ -257,6 +312,13 @@ class ImportForm(Form):
             "cost and warranty until. The columns of an export are understood as they are."
         ),
         render_kw={"accept": ".csv,.xlsx"},
+    )
+    shared_serial_ok = BooleanField(
+        _l("Another manufacturer uses the same number"),
+        description=_l(
+            "Tick only when a serial is refused as registered for another product and "
+            "both really carry it."
+        ),
     )
 
 

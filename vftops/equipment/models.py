@@ -165,6 +165,9 @@ class Device(TimestampMixin, VersionedMixin, db.Model):
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         # The device list: filter by municipality and status, in serial order.
         Index("ix_devices_municipality_status", "municipality_id", "status", "serial_number"),
+        # The unfiltered list and the exports, in serial order: PostgreSQL cannot sort
+        # by the pattern-ops index below, so without this it sorted the whole table.
+        Index("ix_devices_serial_order", "serial_number", "product_id"),
         # Stock levels: count by store, product and status from the index alone.
         Index("ix_devices_store_product_status", "store_id", "product_id", "status"),
         # Search by the start or the end of a number: prefix indexes. PostgreSQL

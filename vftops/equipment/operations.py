@@ -12,12 +12,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import joinedload
 
 from vftops.agreements.models import Supplier
 from vftops.core import audit
 from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError, ValidationError
+from vftops.core.i18n import format_d
 from vftops.core.models import utcnow
+from vftops.core.validation import digits
 from vftops.equipment import checklist as cl
 from vftops.equipment import transfer
 from vftops.equipment.identifiers import (
@@ -247,6 +250,9 @@ def update_product(actor, product: Product, *, expected_version=None, **data) ->
 # --- devices ------------------------------------------------------------------------
 
 
+MAX_COST = Decimal("10000000000")  # devices.cost is numeric(12, 2)
+
+
 def _clean_identifiers(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
     out: dict[str, Any] = {}
     fields: dict[str, list] = {}
@@ -284,7 +290,8 @@ def _clean_identifiers(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
         else:
             try:
                 out["cost"] = Decimal(str(value).replace(",", ".").replace(" ", ""))
-                if out["cost"] < 0:
+                # numeric(12, 2): no more than ten digits of kroner, nothing negative.
+                if not out["cost"].is_finite() or not 0 <= out["cost"] < MAX_COST:
                     raise InvalidOperation
             except InvalidOperation:
                 fields["cost"] = [_l("Give the cost in kroner, e.g. 2490.00.")]
@@ -296,6 +303,39 @@ def _serial_taken(product_id: int, serial: str, exclude_id: int | None = None) -
     if exclude_id is not None:
         stmt = stmt.where(Device.id != exclude_id)
     return db.session.scalars(stmt).first()
+
+
+def serials_elsewhere(serials, product_id: int) -> dict[str, str]:
+    """Which of these serials are registered for another product: serial → that product."""
+    found: dict[str, str] = {}
+    serials = sorted(set(serials))
+    for start in range(0, len(serials), 5000):
+        rows = db.session.execute(
+            select(Device.serial_number, Product.manufacturer, Product.model)
+            .join(Product, Product.id == Device.product_id)
+            .where(
+                Device.serial_number.in_(serials[start : start + 5000]),
+                Device.product_id != product_id,
+            )
+        )
+        for serial, manufacturer, model in rows:
+            found.setdefault(serial, f"{manufacturer} {model}")
+    return found
+
+
+SHARED_SERIAL_HINT = _l(
+    "If two manufacturers really use the same number, tick «Another manufacturer uses the "
+    "same number» and try again."
+)
+
+
+def shared_serial_error(serial: str, other: str) -> ConflictError:
+    message = _l("%(serial)s is already registered for %(product)s.", serial=serial, product=other)
+    return ConflictError(
+        message,
+        fields={"serial_number": [message, SHARED_SERIAL_HINT]},
+        details={"registered_for": other, "confirm_with": "shared_serial_ok"},
+    )
 
 
 def duplicate_serial_error(serial: str, existing: Device) -> ConflictError:
@@ -360,9 +400,13 @@ def register_device(
     serial_number: str,
     reason: str | None = None,
     received_at: datetime | None = None,
+    shared_serial_ok: bool = False,
     **data,
 ) -> Device:
-    """A new device arrives in a store (a delivery, or one found without a record)."""
+    """A new device arrives in a store (a delivery, or one found without a record).
+
+    A serial registered for another product is refused (it is most often the wrong
+    product chosen) unless `shared_serial_ok` confirms two manufacturers use it."""
     fields: dict[str, list] = {}
     serial = normalise_serial(serial_number)
     if not serial:
@@ -383,6 +427,10 @@ def register_device(
     existing = _serial_taken(product.id, serial)
     if existing is not None:
         raise duplicate_serial_error(serial, existing)
+    if not shared_serial_ok:
+        other = serials_elsewhere([serial], product.id).get(serial)
+        if other is not None:
+            raise shared_serial_error(serial, other)
     device = Device(
         product_id=product.id,
         municipality_id=store.municipality_id,
@@ -417,9 +465,16 @@ def register_device(
 
 @operation
 def receive_devices(
-    actor, *, product: Product, store: Store, serial_lines: list[str], reason: str | None = None
+    actor,
+    *,
+    product: Product,
+    store: Store,
+    serial_lines: list[str],
+    reason: str | None = None,
+    shared_serial_ok: bool = False,
 ) -> list[Device]:
-    """Register a whole delivery: every serial or none. Each bad line is named."""
+    """Register a whole delivery: every serial or none. Each bad line is named; a serial
+    registered for another product too, unless `shared_serial_ok` says both are right."""
     lines, problems = numbered_serials(serial_lines)
     seen = {serial: number for number, serial in lines}
     serials: list[str] = []
@@ -452,26 +507,55 @@ def receive_devices(
                         )
                     )
                 )
+    elsewhere = serials_elsewhere(serials, product.id) if serials and not shared_serial_ok else {}
+    for serial in serials:
+        if serial in elsewhere:
+            problems.append(
+                str(
+                    _l(
+                        "Line %(n)d: %(serial)s is already registered for %(product)s.",
+                        n=seen[serial],
+                        serial=serial,
+                        product=elsewhere[serial],
+                    )
+                )
+            )
     if problems:
         raise ValidationError(
-            _l("Nothing was registered. Correct these lines and try again."),
+            _l("Nothing was registered. Correct these lines and try again.")
+            if not elsewhere
+            else SHARED_SERIAL_HINT,
             fields={"serials": problems},
+            details={"registered_for_other_products": len(elsewhere)} if elsewhere else None,
         )
     return [
-        register_device(actor, product=product, store=store, serial_number=s, reason=reason)
+        register_device(
+            actor,
+            product=product,
+            store=store,
+            serial_number=s,
+            reason=reason,
+            shared_serial_ok=True,  # checked above, for the whole delivery at once
+        )
         for s in serials
     ]
 
 
 @operation
-def import_devices(actor, rows: list[dict[str, Any]], *, reason: str | None = None) -> list[Device]:
+def import_devices(
+    actor,
+    rows: list[dict[str, Any]],
+    *,
+    reason: str | None = None,
+    shared_serial_ok: bool = False,
+) -> list[Device]:
     """Register every row of an imported file, or none: each refused row is named.
 
     `rows` come from `transfer.parse_import`. Every row is checked first; then
     each device is registered like any other (movement and audit event), and
     the savepoint undoes them all if one fails.
     """
-    plan = transfer.plan_import(actor, rows)
+    plan = transfer.plan_import(actor, rows, shared_serial_ok=shared_serial_ok)
     if plan.problems:
         raise ValidationError(
             _l("Nothing was registered. Correct these rows and try again."),
@@ -543,8 +627,11 @@ def import_devices(actor, rows: list[dict[str, Any]], *, reason: str | None = No
 
 
 @operation
-def update_device(actor, device: Device, *, expected_version=None, **data) -> Device:
-    """Change a device's identifiers and purchase data. Status and place have their own steps."""
+def update_device(
+    actor, device: Device, *, expected_version=None, shared_serial_ok: bool = False, **data
+) -> Device:
+    """Change a device's identifiers and purchase data. Status and place have their own steps.
+    A new serial registered for another product is refused unless `shared_serial_ok`."""
     check_version(device, expected_version)
     before = audit.snapshot(device, DEVICE_FIELDS)
     fields: dict[str, list] = {}
@@ -556,6 +643,11 @@ def update_device(actor, device: Device, *, expected_version=None, **data) -> De
             existing = _serial_taken(device.product_id, serial, exclude_id=device.id)
             if existing is not None:
                 raise duplicate_serial_error(serial, existing)
+            other = None
+            if serial != device.serial_number and not shared_serial_ok:
+                other = serials_elsewhere([serial], device.product_id).get(serial)
+            if other is not None:
+                raise shared_serial_error(serial, other)
             device.serial_number = serial
             device.serial_reversed = serial[::-1]
     identifiers, id_errors = _clean_identifiers(data)
@@ -677,7 +769,7 @@ def _clean_recipient(data: dict[str, Any], municipality_id: int) -> dict[str, An
             out[key] = _text(data.get(key))
     if "postal_code" in data:
         code = (data.get("postal_code") or "").strip()
-        if code and not (code.isdigit() and len(code) == 4):
+        if code and not (digits(code) and len(code) == 4):
             fields["postal_code"] = [_l("A postal code has four digits.")]
         out["postal_code"] = code or None
     if "phone" in data:
@@ -830,6 +922,44 @@ def _clean_settings(settings) -> dict[str, str]:
     return {str(k).strip(): str(v).strip() for k, v in dict(settings).items() if str(k).strip()}
 
 
+def install_warnings(device: Device, recipient: Recipient) -> list:
+    """What makes an install at this person look like a mistake: their service has
+    ended, or they already have a device of the same kind in use."""
+    warnings = []
+    if recipient.service_ended_on is not None:
+        warnings.append(
+            _l(
+                "The service for %(name)s ended %(date)s.",
+                name=recipient.name,
+                date=format_d(recipient.service_ended_on),
+            )
+        )
+    same_kind = db.session.scalars(
+        select(Device)
+        .join(Placement, Placement.device_id == Device.id)
+        .join(Product, Product.id == Device.product_id)
+        .where(
+            Placement.recipient_id == recipient.id,
+            Placement.returned_at.is_(None),
+            Product.category == device.product.category,
+        )
+        .options(joinedload(Device.product))
+    ).all()
+    if same_kind:
+        warnings.append(
+            _l(
+                "%(name)s already has %(devices)s in use, of the same kind.",
+                name=recipient.name,
+                devices=", ".join(f"{d.product.name} {d.serial_number}" for d in same_kind),
+            )
+        )
+    return warnings
+
+
+class NeedsConfirmation(ConflictError):
+    """The change looks like a mistake; it is made only when the person confirms it."""
+
+
 @operation
 def install(
     actor,
@@ -843,8 +973,13 @@ def install(
     follow_up_on: date | None = None,
     replaces: Placement | None = None,
     expected_version: int | None = None,
+    confirmed: bool = False,
+    visit: Visit | None = None,
 ) -> Placement:
-    """Place a device from a store with a recipient, with its agreed configuration."""
+    """Place a device from a store with a recipient, with its agreed configuration.
+
+    An install at someone whose service has ended, or who already has a device of
+    that kind in use, is refused (NeedsConfirmation, naming why) until `confirmed`."""
     check_version(device, expected_version)
     if device.status != DeviceStatus.IN_STOCK:
         raise status_conflict(device, DeviceStatus.INSTALLED.value)
@@ -853,6 +988,13 @@ def install(
         raise ValidationError(message, fields={"device_id": [message]})
     if recipient.anonymised_at is not None:
         raise ConflictError(_l("The recipient's record has been anonymised."))
+    if not confirmed:
+        warnings = install_warnings(device, recipient)
+        if warnings:
+            raise NeedsConfirmation(
+                _l("Check before you install: %(why)s", why=" ".join(str(w) for w in warnings)),
+                details={"warnings": [str(w) for w in warnings], "confirm_with": "confirmed"},
+            )
     settings = _clean_settings(config_settings)
     placement = Placement(
         device_id=device.id,
@@ -888,7 +1030,31 @@ def install(
         },
         municipality_id=recipient.municipality_id,
     )
+    if visit is not None:
+        _job_done(actor, visit, recipient, device=device)
     return placement
+
+
+def _job_done(actor, visit: Visit, recipient: Recipient, *, device=None, placement=None) -> None:
+    """The job on the technician's list that this action was done from is done with it."""
+    if visit.recipient_id != recipient.id:
+        message = _l("The job is for another recipient.")
+        raise ValidationError(message, fields={"visit_id": [message]})
+    if visit.status != VisitStatus.PLANNED:
+        return  # finished meanwhile (by a colleague, or «Done» in another tab)
+    if device is not None and visit.device_id is None:
+        visit.device_id = device.id  # «decide at the store»: now decided
+    visit.status = VisitStatus.DONE.value
+    visit.done_at = utcnow()
+    audit.record(
+        actor,
+        "visit.done",
+        visit,
+        f"Oppdrag {visit.id} utført"
+        + (f" ({device.serial_number})" if device is not None else "")
+        + (f" ({placement.device.serial_number})" if placement is not None else ""),
+        municipality_id=visit.municipality_id,
+    )
 
 
 class Destination:
@@ -910,8 +1076,10 @@ def return_device(
     checklist: list[str] | None = None,
     note: str | None = None,
     returned_at: datetime | None = None,
+    visit: Visit | None = None,
 ) -> Placement:
-    """Take a device back from a recipient and send it to a store, repair, scrap or lost."""
+    """Take a device back from a recipient and send it to a store, repair, scrap or lost.
+    Done from a job on the technician's list (`visit`), the job is done too."""
     device = placement.device
     if placement.returned_at is not None or device.status != DeviceStatus.INSTALLED:
         raise status_conflict(device, "return")
@@ -958,6 +1126,8 @@ def return_device(
         changes={"status": {"before": DeviceStatus.INSTALLED.value, "after": status.value}},
         municipality_id=placement.municipality_id,
     )
+    if visit is not None:
+        _job_done(actor, visit, placement.recipient, placement=placement)
     return placement
 
 
@@ -972,9 +1142,11 @@ def replace_device(
     reason: str = ReturnReason.FAULTY.value,
     note: str | None = None,
     at: datetime | None = None,
+    visit: Visit | None = None,
 ) -> Placement:
     """The faulty-device case in one step: take it back and install a replacement of the
-    same category with the same configuration deviations."""
+    same category with the same configuration deviations. Done from a job on the
+    technician's list (`visit`), the job is done too."""
     old = placement.device
     if replacement.id == old.id:
         message = _l("Choose another device as the replacement.")
@@ -1004,6 +1176,8 @@ def replace_device(
         training_note=None,
         follow_up_on=placement.follow_up_on,
         replaces=placement,
+        confirmed=True,  # the same kind of device, in the place of the one taken back
+        visit=visit,
     )
 
 

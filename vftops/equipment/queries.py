@@ -34,7 +34,7 @@ def number_search(text: str):
         starts_with(Device.serial_number, needle),
         starts_with(Device.serial_reversed, needle[::-1]),
     ]
-    digits = "".join(ch for ch in needle if ch.isdigit() or ch == "+")
+    digits = "".join(ch for ch in needle if ch in "0123456789+")
     if digits:
         clauses.append(starts_with(Device.imei, digits.lstrip("+")))
         phone = digits
@@ -117,20 +117,42 @@ def device_timeline(device: Device, limit: int | None = 100) -> tuple[list[Movem
     return rows, total
 
 
-def recipient_placements(recipient: Recipient) -> list[Placement]:
-    """Current and past placements of a recipient, newest first, with devices and products."""
-    return list(
-        db.session.scalars(
-            select(Placement)
-            .where(Placement.recipient_id == recipient.id)
-            .options(
-                joinedload(Placement.device).joinedload(Device.product),
-                joinedload(Placement.installed_by),
-                joinedload(Placement.returned_by),
-            )
-            .order_by(Placement.returned_at.is_not(None), Placement.installed_at.desc())
+def _placements_of(recipient: Recipient):
+    return (
+        select(Placement)
+        .where(Placement.recipient_id == recipient.id)
+        .options(
+            joinedload(Placement.device).joinedload(Device.product),
+            joinedload(Placement.installed_by),
+            joinedload(Placement.returned_by),
         )
+        .order_by(Placement.returned_at.is_not(None), Placement.installed_at.desc())
     )
+
+
+def current_placements(recipient: Recipient) -> list[Placement]:
+    """The devices a recipient has now, newest first."""
+    return list(
+        db.session.scalars(_placements_of(recipient).where(Placement.returned_at.is_(None)))
+    )
+
+
+def recipient_history(
+    recipient: Recipient, limit: int | None = 50
+) -> tuple[list[Placement], list[Placement], int]:
+    """The devices a recipient has now (all of them), the newest `limit` earlier ones (all
+    when None) and how many earlier ones there are: a long history costs one page."""
+    current = current_placements(recipient)
+    stmt = _placements_of(recipient).where(Placement.returned_at.is_not(None))
+    past = list(db.session.scalars(stmt.limit(limit) if limit is not None else stmt))
+    total = len(past)
+    if limit is not None and total == limit:
+        total = db.session.scalar(
+            select(func.count(Placement.id)).where(
+                Placement.recipient_id == recipient.id, Placement.returned_at.is_not(None)
+            )
+        )
+    return current, past, total
 
 
 def recipients_for(
@@ -142,7 +164,7 @@ def recipients_for(
     stmt = stmt.where(Recipient.anonymised_at.is_(None))
     if q and q.strip():
         needle = q.strip()
-        if any(ch.isdigit() for ch in needle):
+        if any(ch in "0123456789" for ch in needle):
             # A journal reference: its start, through the index.
             stmt = stmt.where(
                 or_(

@@ -82,6 +82,10 @@ class SupplierSchema(ma.Schema):
     )
     support_phone = ma.fields.String(allow_none=True)
     support_email = ma.fields.String(allow_none=True)
+    order_email = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Where purchase orders are e-mailed; null: orders are printed"},
+    )
     support_hours = ma.fields.String(
         allow_none=True, metadata={"description": "When support answers, e.g. hverdager 08–16"}
     )
@@ -108,6 +112,7 @@ class SupplierCreateSchema(StrictSchema):
     org_number = _text(metadata={"description": "Nine digits"})
     support_phone = _text()
     support_email = ma.fields.Email(allow_none=True)
+    order_email = ma.fields.Email(allow_none=True)
     support_hours = _text(validate=ma.validate.Length(max=120))
     out_of_hours_note = _text(validate=ma.validate.Length(max=200))
     lead_time_days = _days_input(description=LEAD_TIME)
@@ -119,6 +124,7 @@ class SupplierUpdateSchema(StrictSchema):
     org_number = _text()
     support_phone = _text()
     support_email = ma.fields.Email(allow_none=True)
+    order_email = ma.fields.Email(allow_none=True)
     support_hours = _text(validate=ma.validate.Length(max=120))
     out_of_hours_note = _text(validate=ma.validate.Length(max=200))
     lead_time_days = _days_input(description=LEAD_TIME)
@@ -329,6 +335,13 @@ class DeviceCreateSchema(StrictSchema):
     cost = ma.fields.Decimal(allow_none=True, metadata={"description": "NOK"})
     warranty_until = ma.fields.Date(allow_none=True)
     reason = _text(metadata={"description": "Note for the ledger, e.g. the delivery"})
+    shared_serial_ok = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A serial registered for another product is refused (409) unless "
+            "this confirms two manufacturers really use the same number"
+        },
+    )
 
 
 class DeviceUpdateSchema(StrictSchema):
@@ -343,6 +356,13 @@ class DeviceUpdateSchema(StrictSchema):
     cost = ma.fields.Decimal(allow_none=True)
     warranty_until = ma.fields.Date(allow_none=True)
     version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
+    shared_serial_ok = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A new serial registered for another product is refused (409) "
+            "unless this confirms two manufacturers really use the same number"
+        },
+    )
 
 
 class DeviceStatusSchema(StrictSchema):
@@ -368,6 +388,13 @@ class DeviceReceiveSchema(StrictSchema):
         metadata={"description": "One serial per line; blank lines are skipped"},
     )
     reason = _text()
+    shared_serial_ok = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A serial registered for another product is refused (422) unless "
+            "this confirms two manufacturers really use the same number"
+        },
+    )
 
 
 class DeviceQuerySchema(CursorQuerySchema):
@@ -539,6 +566,17 @@ class InstallSchema(StrictSchema):
     )
     training_note = _text()
     follow_up_on = ma.fields.Date(allow_none=True)
+    confirmed = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "An install at someone whose service has ended, or who already has "
+            "a device of the same kind, answers 409 with details.warnings until confirmed"
+        },
+    )
+    visit_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "The planned job this is done from: it is marked done too"},
+    )
 
 
 class ReturnSchema(StrictSchema):
@@ -555,6 +593,10 @@ class ReturnSchema(StrictSchema):
     )
     note = _text()
     returned_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "Default now"})
+    visit_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "The planned job this is done from: it is marked done too"},
+    )
 
 
 def _replacement_destination(value: str) -> None:
@@ -578,6 +620,10 @@ class ReplaceSchema(StrictSchema):
         load_default=ReturnReason.FAULTY.value, metadata={"enum": RETURN_REASONS}
     )
     note = _text()
+    visit_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "The planned job this is done from: it is marked done too"},
+    )
 
 
 class PlacementQuerySchema(CursorQuerySchema):

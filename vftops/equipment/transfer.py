@@ -10,14 +10,12 @@ of them or none. Uploads wait between the preview and the commit under
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,13 +26,15 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import joinedload
 
 from vftops.core import spreadsheet, tabular
 from vftops.core.errors import Problems
+from vftops.core.inputs import fits
 from vftops.core.scope import municipality_ids
 from vftops.core.spreadsheet import neutralise
+from vftops.core.validation import digits
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.labels import CATEGORY_LABELS, OWNERSHIP_LABELS
 from vftops.equipment.models import Device, Ownership, Product
@@ -47,42 +47,85 @@ PREVIEW_ROWS = 50
 # --- export -------------------------------------------------------------------------
 
 
-def _label(mapping, key):
-    label = mapping.get(key)
-    return str(label) if label is not None else key
-
-
 @dataclass(frozen=True)
 class Column:
     key: str
     label: Any  # lazy translation: the header in the reader's language
-    value: Callable[[Device], Any]
+    value: Callable[[Any, dict], Any]  # (a row of `export_statement`, the labels) → cell
+
+
+def _word(kind: str):
+    return lambda r, w: w[kind].get(getattr(r, kind), getattr(r, kind))
 
 
 EXPORT_COLUMNS: tuple[Column, ...] = (
-    Column("serial_number", _l("Serial number"), lambda d: d.serial_number),
-    Column("product", _l("Product"), lambda d: d.product.name),
-    Column("category", _l("Category"), lambda d: _label(CATEGORY_LABELS, d.product.category)),
-    Column("status", _l("Status"), lambda d: _label(STATUS_LABELS, d.status)),
-    Column("store", _l("Store"), lambda d: d.store.name if d.store is not None else None),
-    Column("municipality", _l("Municipality"), lambda d: d.municipality.name),
-    Column("imei", _l("IMEI"), lambda d: d.imei),
-    Column("iccid", _l("SIM card number (ICCID)"), lambda d: d.iccid),
-    Column("phone_number", _l("Phone number"), lambda d: d.phone_number),
-    Column("mac_address", _l("MAC address"), lambda d: d.mac_address),
-    Column("firmware_version", _l("Firmware version"), lambda d: d.firmware_version),
-    Column("ownership", _l("Ownership"), lambda d: _label(OWNERSHIP_LABELS, d.ownership)),
-    Column("acquired_on", _l("Acquired"), lambda d: d.acquired_on),
-    Column("cost", _l("Cost (NOK)"), lambda d: d.cost),
-    Column("warranty_until", _l("Warranty until"), lambda d: d.warranty_until),
+    Column("serial_number", _l("Serial number"), lambda r, w: r.serial_number),
+    Column("product", _l("Product"), lambda r, w: f"{r.manufacturer} {r.model}"),
+    Column("category", _l("Category"), _word("category")),
+    Column("status", _l("Status"), _word("status")),
+    Column("store", _l("Store"), lambda r, w: r.store),
+    Column("municipality", _l("Municipality"), lambda r, w: r.municipality),
+    Column("imei", _l("IMEI"), lambda r, w: r.imei),
+    Column("iccid", _l("SIM card number (ICCID)"), lambda r, w: r.iccid),
+    Column("phone_number", _l("Phone number"), lambda r, w: r.phone_number),
+    Column("mac_address", _l("MAC address"), lambda r, w: r.mac_address),
+    Column("firmware_version", _l("Firmware version"), lambda r, w: r.firmware_version),
+    Column("ownership", _l("Ownership"), _word("ownership")),
+    Column("acquired_on", _l("Acquired"), lambda r, w: r.acquired_on),
+    Column("cost", _l("Cost (NOK)"), lambda r, w: r.cost),
+    Column("warranty_until", _l("Warranty until"), lambda r, w: r.warranty_until),
 )
 
 
-def _headers() -> list[str]:
+def export_headers() -> list[str]:
     return [neutralise(str(c.label)) for c in EXPORT_COLUMNS]
 
 
-def _csv_cell(value) -> str:
+def export_statement(devices):
+    """The columns of an export for the devices a device-list query selects, as plain rows
+    (no objects): the list's filters and scope, every row, in serial number order."""
+    from vftops.org.models import Municipality
+
+    return (
+        select(
+            Device.serial_number,
+            Product.manufacturer,
+            Product.model,
+            Product.category,
+            Device.status,
+            Store.name.label("store"),
+            Municipality.name.label("municipality"),
+            Device.imei,
+            Device.iccid,
+            Device.phone_number,
+            Device.mac_address,
+            Device.firmware_version,
+            Device.ownership,
+            Device.acquired_on,
+            Device.cost,
+            Device.warranty_until,
+        )
+        .select_from(Device)
+        .join(Product, Product.id == Device.product_id)
+        .outerjoin(Store, Store.id == Device.store_id)
+        .join(Municipality, Municipality.id == Device.municipality_id)
+        .where(devices.whereclause if devices.whereclause is not None else true())
+        .order_by(Device.serial_number, Device.product_id)
+    )
+
+
+def export_rows(rows: Iterable[Any]) -> Iterator[list]:
+    """Each row's cells: labels in the reader's language, looked up once per file."""
+    words = {
+        "category": {k: str(v) for k, v in CATEGORY_LABELS.items()},
+        "status": {k: str(v) for k, v in STATUS_LABELS.items()},
+        "ownership": {k: str(v) for k, v in OWNERSHIP_LABELS.items()},
+    }
+    for row in rows:
+        yield [c.value(row, words) for c in EXPORT_COLUMNS]
+
+
+def csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
@@ -93,20 +136,15 @@ def _csv_cell(value) -> str:
     return neutralise(str(value))
 
 
-def export_csv(devices: Iterable[Device]) -> bytes:
-    """UTF-8 with BOM (Excel then shows æ, ø, å) and «;» between cells."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(_headers())
-    for device in devices:
-        writer.writerow([_csv_cell(c.value(device)) for c in EXPORT_COLUMNS])
-    return out.getvalue().encode("utf-8-sig")
+def export_csv(rows: Iterable[Any]) -> Iterator[bytes]:
+    """UTF-8 with BOM (Excel then shows æ, ø, å) and «;» between cells, as it is read."""
+    cells = ([csv_cell(v) for v in values] for values in export_rows(rows))
+    return spreadsheet.csv_stream(export_headers(), cells)
 
 
-def export_xlsx(devices: Iterable[Device]) -> bytes:
-    """One sheet, bold header row, dates as dates and cost as a number."""
-    rows = ([c.value(device) for c in EXPORT_COLUMNS] for device in devices)
-    return spreadsheet.xlsx_bytes(_("Devices"), _headers(), rows)
+def export_xlsx(rows: Iterable[Any]) -> Iterator[bytes]:
+    """One sheet, bold header row, dates as dates and cost as a number, as it is read."""
+    return spreadsheet.xlsx_stream(_("Devices"), export_headers(), export_rows(rows))
 
 
 # --- reading a file -----------------------------------------------------------------
@@ -269,7 +307,7 @@ _OWNERSHIP = {
 
 def _as_id(value) -> int | None:
     text = str(value).strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if digits(text) and fits(int(text)) else None
 
 
 class _Catalogue:
@@ -342,17 +380,13 @@ def _clean_row(row: dict[str, Any]):
     firmware = clean.get("firmware_version")
     if firmware and len(firmware) > 40:
         errors["firmware_version"] = [_l("A firmware version has at most 40 characters.")]
-    cost = clean.get("cost")
-    if cost is not None and "cost" not in errors and cost >= MAX_COST:
-        errors["cost"] = [_l("Give the cost in kroner, e.g. 2490.00.")]
     return clean, errors
 
 
 _IDENTIFIERS = ("imei", "iccid", "phone_number", "mac_address", "firmware_version", "cost")
-MAX_COST = Decimal("10000000000")  # numeric(12, 2)
 
 
-def plan_import(actor, rows: list[dict[str, Any]]) -> ImportPlan:
+def plan_import(actor, rows: list[dict[str, Any]], *, shared_serial_ok: bool = False) -> ImportPlan:
     """Check every row without writing: what would be registered, and what is refused and why.
 
     Products and the actor's stores are read once, the serials already registered
@@ -362,6 +396,7 @@ def plan_import(actor, rows: list[dict[str, Any]]) -> ImportPlan:
     catalogue = _Catalogue(actor)
     plan = ImportPlan(rows=len(rows))
     first_seen: dict[tuple[int, str], int] = {}
+    serial_rows: dict[str, tuple[int, int]] = {}  # serial → (first row, its product)
     candidates: list[PlannedDevice] = []
 
     def refuse(row, column, message):
@@ -427,10 +462,21 @@ def plan_import(actor, rows: list[dict[str, Any]]) -> ImportPlan:
 
         if product is not None and serial and len(serial) <= 64:
             key = (product.id, serial)
+            first = serial_rows.setdefault(serial, (row["row"], product.id))
             if key in first_seen:
                 ok = False
                 message = _l(
                     "%(serial)s is also on row %(first)d.", serial=serial, first=first_seen[key]
+                )
+                refuse(row, "serial_number", message)
+            elif first[1] != product.id and not shared_serial_ok:
+                ok = False
+                message = _l(
+                    "%(serial)s is also on row %(first)d, for another product. If two "
+                    "manufacturers really use the same number, tick «Another manufacturer "
+                    "uses the same number» and upload again.",
+                    serial=serial,
+                    first=first[0],
                 )
                 refuse(row, "serial_number", message)
             else:
@@ -439,8 +485,28 @@ def plan_import(actor, rows: list[dict[str, Any]]) -> ImportPlan:
             candidates.append(PlannedDevice(row["row"], product, store, serial, clean))
 
     taken = _existing({(c.product.id, c.serial_number) for c in candidates})
+    elsewhere: dict[tuple[int, str], str] = {}
+    if not shared_serial_ok:
+        from vftops.equipment.operations import serials_elsewhere
+
+        by_product: dict[int, list[str]] = {}
+        for c in candidates:
+            by_product.setdefault(c.product.id, []).append(c.serial_number)
+        for product_id, serials in by_product.items():
+            for serial, other in serials_elsewhere(serials, product_id).items():
+                elsewhere[(product_id, serial)] = other
     for planned in candidates:
-        if (planned.product.id, planned.serial_number) in taken:
+        other = elsewhere.get((planned.product.id, planned.serial_number))
+        if other is not None:
+            message = _l(
+                "%(serial)s is already registered for %(product)s. If two manufacturers "
+                "really use the same number, tick «Another manufacturer uses the same "
+                "number» and upload again.",
+                serial=planned.serial_number,
+                product=other,
+            )
+            refuse({"row": planned.row}, "serial_number", message)
+        elif (planned.product.id, planned.serial_number) in taken:
             message = _l(
                 "%(serial)s is already registered for %(product)s.",
                 serial=planned.serial_number,
@@ -463,6 +529,7 @@ class Upload:
     token: str
     filename: str
     data: bytes
+    shared_serial_ok: bool = False
 
 
 def _upload_dir() -> Path:
@@ -483,12 +550,18 @@ def _forget_old(directory: Path) -> None:
             pass
 
 
-def save_upload(user, filename: str, data: bytes) -> str:
-    """Keep an uploaded file for its commit; returns the token that names it."""
+def save_upload(user, filename: str, data: bytes, *, shared_serial_ok: bool = False) -> str:
+    """Keep an uploaded file (and what was ticked with it) for its commit; returns the
+    token that names it."""
     directory = _upload_dir()
     _forget_old(directory)
     token = secrets.token_urlsafe(24)
-    meta = {"user_id": user.id, "filename": os.path.basename(filename or ""), "at": time.time()}
+    meta = {
+        "user_id": user.id,
+        "filename": os.path.basename(filename or ""),
+        "at": time.time(),
+        "shared_serial_ok": bool(shared_serial_ok),
+    }
     for path, content in (
         (directory / token, data),
         (directory / f"{token}.json", json.dumps(meta).encode()),
@@ -511,7 +584,9 @@ def load_upload(user, token: str | None) -> Upload | None:
         return None
     if meta.get("user_id") != user.id or time.time() - meta.get("at", 0) > UPLOAD_MAX_AGE:
         return None
-    return Upload(token, meta.get("filename") or "", data)
+    return Upload(
+        token, meta.get("filename") or "", data, bool(meta.get("shared_serial_ok", False))
+    )
 
 
 def discard_upload(token: str) -> None:

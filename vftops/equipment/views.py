@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import os
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, to_user_timezone
 from flask_login import current_user
@@ -14,15 +13,18 @@ from sqlalchemy.orm import joinedload
 
 from vftops.agreements import operations as supplier_ops
 from vftops.agreements.models import Supplier
+from vftops.core.db import stream_rows, writes
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.i18n import format_d
+from vftops.core.inputs import db_int, fits
 from vftops.core.models import local_today, utcnow
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import Permission, login_required, require
-from vftops.core.scope import get_scoped_or_404, municipality_ids
-from vftops.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE
+from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
+from vftops.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from vftops.core.urls import url_builder
+from vftops.core.validation import digits
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import checklist as cl
 from vftops.equipment import operations as ops
@@ -43,6 +45,7 @@ from vftops.equipment.forms import (
     SupplierForm,
     VisitForm,
 )
+from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.labels import (
     CATEGORY_LABELS,
     DESTINATION_LABELS,
@@ -150,13 +153,25 @@ def _device_filters() -> tuple[DeviceFilterForm, dict]:
 def devices():
     filters, criteria = _device_filters()
     stmt = queries.devices_for(current_user, **criteria).order_by(Device.serial_number)
-    page = capped_page(stmt, page=request.args.get("page", 1, type=int), per_page=50)
+    page = capped_page(stmt, page=request.args.get("page", 1, type=db_int), per_page=50)
     placements = queries.open_placements_by_device(
         [d.id for d in page.items if d.status == DeviceStatus.INSTALLED]
     )
     export_args = {k: v for k, v in request.args.items() if k in filters.data and v}
+    # Choosing the device for a planned install («decide at the store»): each row in
+    # stock offers to install it there, and doing so finishes the job.
+    job = None
+    wanted = request.args.get("visit", type=db_int)
+    if wanted and current_user.can(P.PLACEMENTS_MANAGE):
+        job = db.session.scalar(
+            scoped(select(Visit), Visit, current_user)
+            .where(Visit.id == wanted, Visit.status == VisitStatus.PLANNED)
+            .options(joinedload(Visit.recipient))
+        )
     # Just received: offer the labels for exactly that delivery.
-    delivery = ",".join(i for i in request.args.get("delivery", "").split(",") if i.isdigit())
+    delivery = ",".join(
+        i for i in request.args.get("delivery", "").split(",") if digits(i) and fits(int(i))
+    )
     return render_template(
         "equipment/devices.html",
         page=page,
@@ -164,26 +179,16 @@ def devices():
         placements=placements,
         export_args=export_args,
         delivery=delivery if 0 < delivery.count(",") + 1 <= LABEL_LIMIT else "",
+        job=job,
     )
 
 
 def _export(render, extension: str, mimetype: str):
-    """The whole filtered list (not one page) as a file named after today's date."""
+    """The whole filtered list (not one page), written while it is sent."""
     _filters, criteria = _device_filters()
-    rows = db.session.scalars(
-        queries.devices_for(current_user, **criteria).order_by(
-            Device.serial_number, Device.product_id
-        )
-    ).all()
+    statement = transfer.export_statement(queries.devices_for(current_user, **criteria))
     today = to_user_timezone(utcnow()).date().isoformat()
-    response = send_file(
-        io.BytesIO(render(rows)),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=f"enheter-{today}.{extension}",
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(render(stream_rows(statement)), f"enheter-{today}.{extension}", mimetype)
 
 
 @bp.get("/devices/export.csv")
@@ -198,12 +203,17 @@ def devices_export_xlsx():
     return _export(transfer.export_xlsx, "xlsx", XLSX_MIMETYPE)
 
 
-def _plan_upload(upload) -> tuple[transfer.ImportPlan, str | None, str]:
+def _plan_upload(upload, shared_serial_ok: bool) -> tuple[transfer.ImportPlan, str | None, str]:
     """Read and check an uploaded file; keep it for the commit only if it can be registered."""
     data = upload.read()
     filename = os.path.basename(upload.filename or "")
-    plan = transfer.plan_import(_actor(), transfer.parse_import(filename, data))
-    token = transfer.save_upload(_actor(), filename, data) if plan.ok else None
+    rows = transfer.parse_import(filename, data)
+    plan = transfer.plan_import(_actor(), rows, shared_serial_ok=shared_serial_ok)
+    token = (
+        transfer.save_upload(_actor(), filename, data, shared_serial_ok=shared_serial_ok)
+        if plan.ok
+        else None
+    )
     return plan, token, filename
 
 
@@ -220,7 +230,7 @@ def device_import():
     if request.method == "POST" and "import_token" in request.form:
         return _import_commit()
     form = ImportForm()
-    done = submit(form, lambda: _plan_upload(form.file.data))
+    done = submit(form, lambda: _plan_upload(form.file.data, form.shared_serial_ok.data))
     if done.ok:
         return _import_preview(*done.result)
     return render_template("equipment/import.html", form=form), done.status
@@ -248,7 +258,10 @@ def _import_commit():
     done = submit(
         form,
         lambda: ops.import_devices(
-            _actor(), rows, reason=_("Import from %(file)s", file=upload.filename)
+            _actor(),
+            rows,
+            reason=_("Import from %(file)s", file=upload.filename),
+            shared_serial_ok=upload.shared_serial_ok,
         ),
     )
     if done.ok:
@@ -265,7 +278,7 @@ def _import_commit():
         return redirect(url_for("equipment.devices"))
     # Someone may have registered a serial since the preview: show what is refused now.
     # Without a refused row (someone was only faster for a moment) it may be tried again.
-    plan = transfer.plan_import(_actor(), rows)
+    plan = transfer.plan_import(_actor(), rows, shared_serial_ok=upload.shared_serial_ok)
     if not plan.ok:
         transfer.discard_upload(upload.token)
     return _import_preview(plan, upload.token if plan.ok else None, upload.filename, done.status)
@@ -324,6 +337,7 @@ def device_new():
             product=product,
             store=_scoped_store(form.store_id.data) or abort(404),
             serial_number=form.serial_number.data,
+            shared_serial_ok=form.shared_serial_ok.data,
             **_device_form_data(form),
         )
 
@@ -352,6 +366,7 @@ def device_edit(device_id: int):
             device,
             serial_number=form.serial_number.data,
             expected_version=form.expected_version(),
+            shared_serial_ok=form.shared_serial_ok.data,
             **_device_form_data(form),
         ),
     )
@@ -376,6 +391,7 @@ def receive():
             store=_scoped_store(form.store_id.data) or abort(404),
             serial_lines=(form.serials.data or "").splitlines(),
             reason=form.reason.data,
+            shared_serial_ok=form.shared_serial_ok.data,
         )
 
     done = submit(form, run)
@@ -445,7 +461,9 @@ LABEL_LIMIT = 500
 @require(P.EQUIPMENT_VIEW)
 def labels():
     """A printable sheet of QR labels for the filtered list, or for chosen devices (?ids=)."""
-    ids = [int(i) for i in request.args.get("ids", "").split(",") if i.strip().isdigit()]
+    ids = [
+        int(i) for i in request.args.get("ids", "").split(",") if digits(i.strip()) and fits(int(i))
+    ]
     if ids:
         stmt = queries.devices_for(current_user).where(Device.id.in_(ids))
     else:
@@ -491,7 +509,8 @@ def install(device_id: int):
     )
     if request.method == "GET":
         form.version.data = device.version
-        form.recipient_id.data = request.args.get("recipient", type=int)
+        form.recipient_id.data = request.args.get("recipient", type=db_int)
+        form.visit_id.data = request.args.get("visit", type=db_int)
 
     def run():
         recipient = get_scoped_or_404(Recipient, form.recipient_id.data, current_user)
@@ -504,6 +523,8 @@ def install(device_id: int):
             training_note=form.training_note.data,
             follow_up_on=form.follow_up_on.data,
             expected_version=form.expected_version(),
+            confirmed=form.confirmed.data,
+            visit=_job(form.visit_id.data),
         )
 
     done = submit(form, run)
@@ -519,7 +540,17 @@ def install(device_id: int):
         return redirect(
             url_for("equipment.recipient_detail", recipient_id=done.result.recipient_id)
         )
-    return render_template("equipment/install.html", form=form, device=device), done.status
+    warnings = (done.error.details.get("warnings") if done.error else None) or []
+    return render_template(
+        "equipment/install.html", form=form, device=device, warnings=warnings
+    ), done.status
+
+
+def _job(visit_id) -> Visit | None:
+    """The job (from «My jobs today») an action is done from, in the user's municipalities."""
+    if visit_id in (None, ""):
+        return None
+    return get_scoped_or_404(Visit, visit_id, current_user)
 
 
 def _scoped_placement(placement_id: int) -> Placement:
@@ -545,6 +576,8 @@ def return_device(placement_id: int):
     form = ReturnForm()
     _store_choices(form.store_id, blank=_("Choose a store"), municipality_id=device.municipality_id)
     form.checklist.choices = choices(cl.checklist_items(device.product))
+    if request.method == "GET":
+        form.visit_id.data = request.args.get("visit", type=db_int)
     done = submit(
         form,
         lambda: ops.return_device(
@@ -555,6 +588,7 @@ def return_device(placement_id: int):
             store=_scoped_store(form.store_id.data),
             checklist=form.checklist.data,
             note=form.note.data,
+            visit=_job(form.visit_id.data),
         ),
     )
     if done.ok:
@@ -599,6 +633,8 @@ def replace(placement_id: int):
         ]
     )
     _store_choices(form.store_id, blank=_("Choose a store"), municipality_id=device.municipality_id)
+    if request.method == "GET":
+        form.visit_id.data = request.args.get("visit", type=db_int)
 
     def run():
         replacement = get_scoped_or_404(Device, form.replacement_id.data, current_user)
@@ -609,6 +645,7 @@ def replace(placement_id: int):
             destination=form.destination.data,
             store=_scoped_store(form.store_id.data),
             note=form.note.data,
+            visit=_job(form.visit_id.data),
         )
 
     done = submit(form, run)
@@ -717,6 +754,7 @@ def _supplier_data(form: SupplierForm) -> dict:
         "org_number": form.org_number.data,
         "support_phone": form.support_phone.data,
         "support_email": form.support_email.data,
+        "order_email": form.order_email.data,
         "support_hours": form.support_hours.data,
         "out_of_hours_note": form.out_of_hours_note.data,
         "lead_time_days": form.lead_time_days.data,
@@ -764,7 +802,7 @@ def recipients():
     critical = request.args.get("critical") == "1"
     stmt = queries.recipients_for(current_user, q=q, critical=critical).order_by(Recipient.name)
     page = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
+        stmt, page=request.args.get("page", 1, type=db_int), per_page=50, error_out=False
     )
     return render_template("equipment/recipients.html", page=page, q=q, critical=critical)
 
@@ -780,6 +818,7 @@ def service_ended():
 
 @bp.get("/recipients/<int:recipient_id>")
 @require(P.RECIPIENTS_VIEW)
+@writes  # the view of personal data is logged
 def recipient_detail(recipient_id: int):
     recipient = get_scoped_or_404(
         Recipient,
@@ -788,12 +827,15 @@ def recipient_detail(recipient_id: int):
         options=(joinedload(Recipient.unit), joinedload(Recipient.municipality)),
     )
     ops.record_recipient_view(_actor(), recipient)
-    placements = queries.recipient_placements(recipient)
+    current, past, past_total = queries.recipient_history(
+        recipient, limit=None if request.args.get("history") == "all" else 50
+    )
     return render_template(
         "equipment/recipient_detail.html",
         recipient=recipient,
-        current=[p for p in placements if p.is_open],
-        past=[p for p in placements if not p.is_open],
+        current=current,
+        past=past,
+        past_total=past_total,
     )
 
 
@@ -879,6 +921,7 @@ def recipient_new():
 
 @bp.route("/recipients/<int:recipient_id>/edit", methods=["GET", "POST"])
 @require(P.RECIPIENTS_MANAGE)
+@writes  # the view of personal data is logged
 def recipient_edit(recipient_id: int):
     recipient = get_scoped_or_404(Recipient, recipient_id, current_user)
     form = RecipientForm(obj=recipient)
@@ -929,14 +972,21 @@ def search():
                 queries.recipients_for(current_user, q=q).limit(50)
             ).all()
             recipients_found.sort(key=lambda r: r.name)
-    if len(devices_found) == 1 and not recipients_found and request.args.get("go") == "1":
-        return redirect(url_for("equipment.device_detail", device_id=devices_found[0].id))
+    # A scanned or typed number (go=1) that is one device's whole serial opens it; when
+    # several products carry that serial, the page asks which one is on the label.
+    exact = [d for d in devices_found if d.serial_number == normalise_serial(q)]
+    if request.args.get("go") == "1":
+        if len(exact) == 1:
+            return redirect(url_for("equipment.device_detail", device_id=exact[0].id))
+        if not exact and len(devices_found) == 1 and not recipients_found:
+            return redirect(url_for("equipment.device_detail", device_id=devices_found[0].id))
     return render_template(
         "equipment/search.html",
         q=q,
         devices=devices_found,
         recipients=recipients_found,
         placements=placements,
+        same_serial=exact if len(exact) > 1 else [],
     )
 
 
@@ -1022,7 +1072,7 @@ def visit_new(recipient_id: int):
         [("", _("Decide at the store"))]
         + [(d.id, f"{d.serial_number} – {d.product.name}") for d in in_stock]
     )
-    current = [p for p in queries.recipient_placements(recipient) if p.is_open]
+    current = queries.current_placements(recipient)
     form.placement_id.choices = choices(
         [("", _("None"))]
         + [(p.id, f"{p.device.serial_number} – {p.device.product.name}") for p in current]

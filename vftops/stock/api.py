@@ -896,6 +896,7 @@ class PurchaseOrderReceive(MethodView):
                 quantities=quantities,
                 reason=data.get("reason"),
                 expected_version=data.get("version"),
+                shared_serial_ok=data["shared_serial_ok"],
             )
         except DomainError as exc:
             _fields_renamed(exc, names)

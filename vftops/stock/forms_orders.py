@@ -111,6 +111,13 @@ class OrderReceiveForm(VersionedForm):
         description=_l("Required when more than ordered is received."),
         render_kw={"rows": 2},
     )
+    shared_serial_ok = BooleanField(
+        _l("Another manufacturer uses the same number"),
+        description=_l(
+            "Tick only when a serial is refused as registered for another product and "
+            "both really carry it."
+        ),
+    )
 
 
 # --- transfers ------------------------------------------------------------------------

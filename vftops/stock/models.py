@@ -269,7 +269,9 @@ class PurchaseOrder(TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "purchase_orders"
     __table_args__ = (
-        UniqueConstraint("municipality_id", "number"),
+        # «5035-2026-0001»: the municipality's number first, so an order number names
+        # one order everywhere, also in a store shared by several municipalities.
+        UniqueConstraint("number"),
         CheckConstraint(
             "status IN ('draft', 'sent', 'partly_received', 'received', 'cancelled')",
             name="known_status",
@@ -293,9 +295,20 @@ class PurchaseOrder(TimestampMixin, VersionedMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The e-mail to the supplier: to whom (set when the order is sent and the supplier
+    # has an order address), when it left and its Message-ID, or why it has not left
+    # yet (the daily run tries again). Bookkeeping, written past the row's version.
+    mail_to: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    mail_message_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    mail_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    mail_attempts: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     supplier: Mapped[Supplier] = relationship()
     store: Mapped[Store] = relationship()
+    municipality: Mapped[Municipality] = relationship()
     created_by: Mapped[User | None] = relationship()
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="PurchaseOrderLine.id"

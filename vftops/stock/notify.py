@@ -53,7 +53,7 @@ from vftops.core.urls import url_builder
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
 from vftops.stock import queries
-from vftops.stock.models import DigestLog, Store
+from vftops.stock.models import DigestLog, PurchaseOrder, Store
 from vftops.support import digest as support_digest
 
 log = logging.getLogger(__name__)
@@ -222,6 +222,9 @@ class NotifyResult:
     elapsed: float = 0.0
     # What the support sweep recorded before the digest was built (None: not run).
     sweep: dict[str, int] | None = None
+    # Purchase orders whose e-mail to the supplier had not left: tried again first.
+    orders_mailed: list[str] = field(default_factory=list)
+    orders_not_mailed: list[str] = field(default_factory=list)
 
     @property
     def items(self) -> int:
@@ -434,6 +437,29 @@ def _send_all(outgoing: list[Outgoing], day: date, result: NotifyResult) -> None
         mailer.close()
 
 
+def _retry_orders(result: NotifyResult) -> None:
+    """Orders marked sent whose e-mail to the supplier could not leave: try again."""
+    from vftops.stock import order_mail
+
+    waiting = order_mail.unsent()
+    db.session.rollback()  # each order's outcome is a transaction of its own
+    if not waiting:
+        return
+    mailer = Mailer(current_app.config)
+    try:
+        for order_id in waiting:
+            number = db.session.scalar(
+                select(PurchaseOrder.number).where(PurchaseOrder.id == order_id)
+            )
+            db.session.rollback()
+            if order_mail.deliver(order_id, mailer=mailer):
+                result.orders_mailed.append(number)
+            else:
+                result.orders_not_mailed.append(number)
+    finally:
+        mailer.close()
+
+
 def _sweep(result: NotifyResult) -> None:
     """Record SLA breaches and close tickets resolved long enough ago, before the digest."""
     from vftops.support.operations import sweep
@@ -467,6 +493,7 @@ def run_notify(day: date | None = None, *, dry_run: bool = False) -> NotifyResul
     result = NotifyResult(day=day, dry_run=dry_run)
     if not dry_run:
         _sweep(result)
+        _retry_orders(result)
     outgoing = _prepare(day, result)
     # Only reads so far: end that transaction, so each person's log row is a short
     # transaction of its own (SQLite lets one writer in at a time).

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from vftops.core import audit
 from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError, ValidationError
+from vftops.core.i18n import format_number
 from vftops.core.models import local_today, utcnow
 from vftops.core.scope import municipality_ids
 from vftops.equipment import operations as eq
@@ -20,6 +21,7 @@ from vftops.equipment.identifiers import numbered_serials
 from vftops.equipment.models import Device, DeviceStatus, MovementKind, Product
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
+from vftops.stock import order_mail
 from vftops.stock.models import (
     CountStatus,
     OrderReceipt,
@@ -57,8 +59,12 @@ def _text(value) -> str | None:
     return value or None
 
 
+# No store counts more of one thing than this; the database column holds 32 bits.
+MAX_COUNT = 1_000_000
+
+
 def whole_number(value, field: str, *, minimum: int = 0, required: bool = True) -> int | None:
-    """A count typed by a person: a whole number ≥ `minimum`, or a named error."""
+    """A count typed by a person: a whole number from `minimum` to MAX_COUNT, or a named error."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if not required:
             return None
@@ -79,6 +85,9 @@ def whole_number(value, field: str, *, minimum: int = 0, required: bool = True) 
             if minimum == 0
             else _l("Enter a whole number of at least %(n)d.", n=minimum)
         )
+        raise ValidationError(message, fields={field: [message]})
+    if number > MAX_COUNT:
+        message = _l("Enter a whole number of at most %(n)s.", n=format_number(MAX_COUNT))
         raise ValidationError(message, fields={field: [message]})
     return number
 
@@ -881,15 +890,17 @@ def _clean_lines(lines) -> list[tuple[Product, int, Decimal | None]]:
     return out
 
 
-def _next_number(municipality_id: int, today: date) -> str:
-    prefix = f"{today.year}-"
+def _next_number(municipality: Municipality, today: date) -> str:
+    """«5035-2026-0001»: the municipality's own series for the year. The number is unique
+    in the database; two orders made at the same moment cannot both take it (409)."""
+    prefix = f"{municipality.number}-{today.year}-"
     last = db.session.scalar(
         select(func.max(PurchaseOrder.number)).where(
-            PurchaseOrder.municipality_id == municipality_id,
+            PurchaseOrder.municipality_id == municipality.id,
             PurchaseOrder.number.like(f"{prefix}%"),
         )
     )
-    sequence = int(last.split("-")[1]) + 1 if last else 1
+    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{sequence:04d}"
 
 
@@ -919,7 +930,7 @@ def create_order(
     cleaned = _clean_lines(lines)
     order = PurchaseOrder(
         municipality_id=store.municipality_id,
-        number=_next_number(store.municipality_id, local_today()),
+        number=_next_number(store.municipality, local_today()),
         supplier_id=supplier.id,
         store_id=store.id,
         agreement_ref=_text(agreement_ref),
@@ -998,14 +1009,22 @@ def send_order(actor, order: PurchaseOrder, *, expected_version: int | None = No
         order.expected_on = default_expected_on(order.supplier)
     order.status = OrderStatus.SENT.value
     order.sent_at = at or utcnow()
+    changes = {"status": {"before": "draft", "after": "sent"}}
+    if order_mail.can_mail(order):
+        # E-mailed to the supplier once this is committed (order_mail).
+        order.mail_to = order.supplier.order_email
+        changes["mail_to"] = {"before": None, "after": order.mail_to}
     audit.record(
         actor,
         "order.send",
         order,
-        f"Avrop {order.number} sendt til {order.supplier.name}",
-        changes={"status": {"before": "draft", "after": "sent"}},
+        f"Avrop {order.number} sendt til {order.supplier.name}"
+        + (f" ({order.mail_to})" if order.mail_to else " (merket som sendt)"),
+        changes=changes,
         municipality_id=order.municipality_id,
     )
+    if order.mail_to:
+        order_mail.deliver_after_commit(order, actor)
     return order
 
 
@@ -1043,10 +1062,12 @@ def receive_order(
     quantities: dict[int, Any] | None = None,
     reason: str | None = None,
     expected_version: int | None = None,
+    shared_serial_ok: bool = False,
 ) -> list[OrderReceipt]:
     """Receive (part of) a delivery: scanned serials become devices, quantities are added.
 
-    All lines or none. More than ordered is allowed only with a reason.
+    All lines or none. More than ordered is allowed only with a reason; a serial that is
+    registered for another product only with `shared_serial_ok`.
     """
     check_version(order, expected_version)
     if order.status not in (OrderStatus.SENT, OrderStatus.PARTLY_RECEIVED):
@@ -1123,6 +1144,7 @@ def receive_order(
                     store=order.store,
                     serial_lines=serials[line_id],
                     reason=ledger_reason,
+                    shared_serial_ok=shared_serial_ok,
                 )
             except ValidationError as exc:
                 problems = exc.fields.get("serials") or [str(exc.message)]

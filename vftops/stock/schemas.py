@@ -423,7 +423,11 @@ class OrderLineSchema(ma.Schema):
 
 class PurchaseOrderSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    number = ma.fields.String(metadata={"description": "Year and sequence per municipality"})
+    number = ma.fields.String(
+        metadata={
+            "description": "The municipality's number, the year and a sequence: 5035-2026-0001"
+        }
+    )
     municipality_id = ma.fields.Integer()
     supplier_id = ma.fields.Integer()
     supplier = ma.fields.Nested(RefSchema)
@@ -441,6 +445,20 @@ class PurchaseOrderSchema(ma.Schema):
     created_by_id = ma.fields.Integer(allow_none=True)
     sent_at = ma.fields.AwareDateTime(allow_none=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
+    mail_to = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "The supplier's order address the order is e-mailed to"},
+    )
+    mailed_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "When the e-mail left; null with mail_to: not yet (retried daily)"
+        },
+    )
+    mail_message_id = ma.fields.String(allow_none=True)
+    mail_error = ma.fields.String(
+        allow_none=True, metadata={"description": "Why the e-mail has not left yet"}
+    )
     lines = ma.fields.List(ma.fields.Nested(OrderLineSchema))
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
@@ -499,6 +517,13 @@ class OrderReceiveSchema(StrictSchema):
     lines = ma.fields.List(ma.fields.Nested(ReceiptLineSchema), required=True)
     reason = _text(metadata={"description": "Required to receive more than ordered"})
     version = _version()
+    shared_serial_ok = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A serial registered for another product is refused (422) unless "
+            "this confirms two manufacturers really use the same number"
+        },
+    )
 
 
 class OrderQuerySchema(CursorQuerySchema):

@@ -8,6 +8,7 @@ line or field it names, with everything that was typed kept.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from vftops.core.audit import AuditEvent
 from vftops.core.errors import ConflictError, DomainError
 from vftops.core.forms import ConfirmForm, VersionedForm, choices
 from vftops.core.i18n import format_d
+from vftops.core.inputs import db_int
 from vftops.core.models import local_today
 from vftops.core.permissions import Permission, require
 from vftops.core.web import flash_domain_error, submit
@@ -30,7 +32,7 @@ from vftops.equipment.models import Product
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock import operations as ops
-from vftops.stock import queries
+from vftops.stock import order_mail, queries
 from vftops.stock.forms_orders import (
     CountConfirmForm,
     CountQuantityForm,
@@ -115,7 +117,7 @@ def _store_pairs(stores: list[Store]) -> list[tuple[int, str]]:
 
 def _page(stmt):
     return db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False
+        stmt, page=request.args.get("page", 1, type=db_int), per_page=PER_PAGE, error_out=False
     )
 
 
@@ -143,7 +145,7 @@ def _show_refusal(
 
 def _as_int(value) -> int | None:
     try:
-        return int(value)
+        return db_int(value)
     except (TypeError, ValueError):
         return None
 
@@ -271,7 +273,7 @@ def order_new():
         # Preselect what the link says, or the only store and supplier there is.
         for field in (form.store_id, form.supplier_id):
             options = [c.value for c in field.choices if c.value != ""]
-            field.data = request.args.get(field.name, type=int) or (
+            field.data = request.args.get(field.name, type=db_int) or (
                 options[0] if len(options) == 1 else None
             )
         if form.supplier_id.data:
@@ -403,6 +405,24 @@ def order_detail(order_id: int):
         total=total,
         priced=any(line.unit_price is not None for line in order.lines),
         cancel_form=cancel_form,
+        mailable=order_mail.can_mail(order),
+        mail_tries_left=order_mail.MAX_ATTEMPTS - order.mail_attempts,
+    )
+
+
+@bp.get("/orders/<int:order_id>/print")
+@require(P.STOCK_VIEW)
+def order_print(order_id: int):
+    """The order on paper (or as a PDF from the browser), for a supplier without e-mail."""
+    order = queries.order_or_404(order_id, current_user)
+    lines = order_mail.order_lines(order)
+    return render_template(
+        "stock/order_print.html",
+        order=order,
+        lines=lines,
+        total=sum((line["sum"] for line in lines if line["sum"] is not None), Decimal(0)),
+        priced=any(line["sum"] is not None for line in lines),
+        sender=order.created_by,
     )
 
 
@@ -417,15 +437,17 @@ def order_send(order_id: int):
         except DomainError as exc:
             flash_domain_error(exc)
         else:
-            flash(
-                _(
-                    "Order %(number)s is sent to %(supplier)s. Expected %(date)s.",
-                    number=order.number,
-                    supplier=order.supplier.name,
-                    date=format_d(order.expected_on),
-                ),
-                "success",
-            )
+            if order.mail_to is None:  # e-mailed orders are told about once the mail has gone
+                flash(
+                    _(
+                        "Order %(number)s is marked as sent to %(supplier)s, expected "
+                        "%(date)s. Print it and send it to the supplier.",
+                        number=order.number,
+                        supplier=order.supplier.name,
+                        date=format_d(order.expected_on),
+                    ),
+                    "success",
+                )
     return redirect(url_for("stock.order_detail", order_id=order.id))
 
 
@@ -506,6 +528,7 @@ def order_receive(order_id: int):
                     quantities=quantities,
                     reason=form.reason.data,
                     expected_version=form.expected_version(),
+                    shared_serial_ok=form.shared_serial_ok.data,
                 )
             except DomainError as exc:
                 over = {int(k): v for k, v in (exc.details.get("over") or {}).items()}
