@@ -167,6 +167,47 @@ def load_command(clients: int, seconds: int, workers: int, threads: int) -> None
         raise click.ClickException("Writers of different objects met a conflict or an error.")
 
 
+@vftops_cli.command("purge")
+@click.option(
+    "--months",
+    type=int,
+    default=None,
+    help="Retention: months without activity before a recipient is anonymised "
+    "(default PURGE_RETENTION_MONTHS, 12).",
+)
+@click.option("--dry-run", is_flag=True, help="List who would be anonymised; change nothing.")
+def purge_command(months: int | None, dry_run: bool) -> None:
+    """Anonymise the recipients whose service is long over (daily, from cron).
+
+    Due: no device out, nothing returned, ended, planned or edited for the retention
+    period. Their devices' history and tickets stay, with «Anonymisert tjenestemottaker»
+    for the name. The audit log records how many per municipality, never who.
+    """
+    from vftops.equipment.purge import run_purge
+
+    months = current_app.config["PURGE_RETENTION_MONTHS"] if months is None else months
+    if months < 1:
+        raise click.ClickException("The retention period is at least 1 month.")
+    result = run_purge(months=months, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(
+        f"Retention {result.months} month(s): nothing since before {result.cutoff:%Y-%m-%d}"
+        + (" (dry run)" if dry_run else "")
+    )
+    if not result.count:
+        click.echo("Nobody is due.")
+        return
+    for municipality, recipient_id, name, last in result.due:
+        when = f"{last:%Y-%m-%d}" if last else "-"
+        click.echo(f"  would anonymise {municipality}: #{recipient_id} {name} (last {when})")
+    verb = "Would anonymise" if dry_run else "Anonymised"
+    for municipality, count in result.per_municipality.items():
+        click.echo(f"{verb} {count} recipient(s) in {municipality}")
+
+
 @vftops_cli.command("notify")
 @click.option(
     "--day",

@@ -112,6 +112,10 @@ class Config:
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 50_000)
     IMPORT_MAX_CELL_CHARS = _env_int("IMPORT_MAX_CELL_CHARS", 1_000)
 
+    # Privacy: `flask vftops purge` anonymises a recipient after this many months
+    # without a device, a return, a job or an edit.
+    PURGE_RETENTION_MONTHS = _env_int("PURGE_RETENTION_MONTHS", 12)
+
     PAGE_SIZE = 50
     # Long lists count their rows up to here and then say «more than …».
     LIST_COUNT_CAP = _env_int("LIST_COUNT_CAP", 10_000)

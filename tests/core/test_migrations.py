@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -80,6 +81,62 @@ def test_downgrade_to_base_removes_everything_and_upgrade_restores_it(backend, d
             with engine.connect() as conn:
                 summaries = conn.execute(sa.text("SELECT summary FROM audit_events")).scalars()
                 assert list(summaries) == ["original"]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_log_written_before_loses_its_personal_values_once(backend, database_factory):
+    """Events written before personal fields were recorded as «changed» are redacted by the
+    migration that says so in its own event; what is not personal stays, and the log is
+    append-only again afterwards."""
+    app = _app_on_empty_database(backend, database_factory)
+    with app.app_context():
+        try:
+            flask_migrate.upgrade(revision="9f472614771e")
+            changes = {
+                "address": {"before": "Lensmannsvegen 17", "after": "Storgata 2"},
+                "is_critical": {"before": False, "after": True},
+            }
+            with db.engine.begin() as conn:
+                insert = sa.text(
+                    "INSERT INTO audit_events (created_at, action, object_type, object_id,"
+                    " summary, changes) VALUES (CURRENT_TIMESTAMP, :action, :type, '7',"
+                    " :summary, :changes)"
+                )
+                rows = [
+                    ("recipient.update", "recipients", "Tjenestemottaker 7 endret", changes),
+                    ("ticket.create", "tickets", "Sak #7 registrert: Alarm hos Åse → IT", {}),
+                    ("ticket.create", "tickets", "Sak #8 registrert: Alarm hos Åse", {}),
+                    ("device.update", "devices", "Enhet 7 endret", {"note": changes["address"]}),
+                ]
+                for action, type_, summary, change in rows:
+                    conn.execute(
+                        insert,
+                        {
+                            "action": action,
+                            "type": type_,
+                            "summary": summary,
+                            "changes": json.dumps(change),
+                        },
+                    )
+            flask_migrate.upgrade()
+            with db.engine.connect() as conn:
+                events = conn.execute(
+                    sa.text("SELECT action, summary, changes FROM audit_events ORDER BY id")
+                ).all()
+            got = [(a, s_, c if isinstance(c, dict) else json.loads(c)) for a, s_, c in events]
+            assert got[0][2] == {
+                "address": {"changed": True},
+                "is_critical": {"before": False, "after": True},
+            }
+            assert got[1][1] == "Sak #7 registrert → IT"
+            assert got[2][1] == "Sak #8 registrert"
+            assert got[3][2] == {"note": changes["address"]}  # not a person's field
+            assert got[4][0] == "audit.redact"
+            assert "3 eldre hendelse(r)" in got[4][1]
+            with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+                conn.execute(sa.text("UPDATE audit_events SET summary = 'rewritten'"))
         finally:
             db.session.remove()
             db.engine.dispose()

@@ -105,6 +105,8 @@ ACTION_LABELS = {
     "recipient.create": _l("Recipient registered"),
     "recipient.update": _l("Recipient changed"),
     "recipient.view": _l("Recipient viewed"),
+    "recipient.purge": _l("Recipients anonymised"),
+    "audit.redact": _l("Personal data removed from the log"),
     "placement.install": _l("Device installed"),
     "placement.return": _l("Device taken back"),
     "visit.plan": _l("Job planned"),

@@ -8,11 +8,12 @@ database triggers refuse it for any other client (see the first migration).
 from __future__ import annotations
 
 import enum
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from vftops.core.models import UTCDateTime, utcnow
@@ -194,3 +195,47 @@ def drop_append_only_sql(dialect: str, table: str) -> list[str]:
             f"DROP TRIGGER IF EXISTS {table}_no_delete",
         ]
     return []
+
+
+# --- taking personal data out of the append-only tables ---------------------------------
+
+_LIFTED = "vftops_append_only_lifted"
+
+
+@contextmanager
+def append_only_lifted(tables: tuple[str, ...] = ("movements", "ticket_entries")):
+    """Inside this block, in this transaction only, `scrub_append_only` may rewrite free
+    text in `tables`: their triggers are dropped and created again before it ends.
+
+    Both databases change triggers inside the transaction, so no other connection ever
+    sees a table unguarded; on PostgreSQL the tables are locked until the commit.
+    Anonymising a citizen is the one use: their name must leave the notes too."""
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    for table in tables:
+        for statement in drop_append_only_sql(dialect, table):
+            session.execute(text(statement))
+    session.info[_LIFTED] = set(tables)
+    try:
+        yield
+    finally:
+        session.info.pop(_LIFTED, None)
+    for table in tables:
+        for statement in append_only_sql(dialect, table):
+            session.execute(text(statement))
+
+
+def scrub_append_only(table, column: str, where, scrub) -> int:
+    """Rewrite `column` through `scrub` in the rows of an append-only `table` matching
+    `where`; only inside `append_only_lifted`. Returns how many rows changed."""
+    lifted = db.session.info.get(_LIFTED, set())
+    if table.name not in lifted:
+        raise AuditLogIsAppendOnly(f"{table.name} rows are never changed outside a purge")
+    col = table.c[column]
+    changed = 0
+    for row_id, value in db.session.execute(select(table.c.id, col).where(where)).all():
+        new = scrub(value)
+        if new != value:
+            db.session.execute(update(table).where(table.c.id == row_id).values({column: new}))
+            changed += 1
+    return changed

@@ -6,12 +6,14 @@ event in the same savepoint as the change itself.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from vftops.agreements.models import Supplier
@@ -20,6 +22,7 @@ from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.i18n import format_d
 from vftops.core.models import utcnow
+from vftops.core.privacy import ANONYMISED_NAME, redact, scrubber
 from vftops.core.validation import digits
 from vftops.equipment import checklist as cl
 from vftops.equipment import transfer
@@ -94,6 +97,25 @@ RECIPIENT_FIELDS = (
     "unit_id",
     "service_ended_on",
 )
+# Who the recipient is and how to reach them: the audit log records that these
+# changed, never their values, and anonymising clears them.
+PERSONAL_RECIPIENT_FIELDS = (
+    "name",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "access_note",
+    "journal_ref",
+    "decision_ref",
+    "relatives",
+)
+
+_signals = Namespace()
+# Sent while a recipient is anonymised, in the same savepoint, with `scrub`: a
+# function that takes their name and numbers out of a text. Modules that keep free
+# text about recipients (support's tickets) connect to it.
+recipient_anonymised = _signals.signal("recipient-anonymised")
 
 
 def _invalid(fields: dict[str, list]) -> ValidationError:
@@ -847,7 +869,7 @@ def create_recipient(
         "recipient.create",
         recipient,
         f"Tjenestemottaker {recipient.id} registrert",
-        changes=audit.diff({}, _recipient_state(recipient)),
+        changes=redact(audit.diff({}, _recipient_state(recipient)), PERSONAL_RECIPIENT_FIELDS),
         municipality_id=municipality.id,
     )
     return recipient
@@ -863,6 +885,8 @@ def update_recipient(
     **data,
 ) -> Recipient:
     check_version(recipient, expected_version)
+    if recipient.anonymised_at is not None:
+        raise ConflictError(_l("The recipient's record has been anonymised."))
     before = _recipient_state(recipient)
     clean = _clean_recipient(data, recipient.municipality_id)
     for key, value in clean.items():
@@ -870,7 +894,7 @@ def update_recipient(
     if relatives is not None:
         _set_relatives(recipient, relatives)
     db.session.flush()
-    changes = audit.diff(before, _recipient_state(recipient))
+    changes = redact(audit.diff(before, _recipient_state(recipient)), PERSONAL_RECIPIENT_FIELDS)
     if changes:
         recipient.updated_at = utcnow()  # relatives alone also bump the version
         audit.record(
@@ -882,6 +906,66 @@ def update_recipient(
             municipality_id=recipient.municipality_id,
         )
     return recipient
+
+
+def _personal_words(recipient: Recipient) -> list[str]:
+    """The names, numbers and address that identify the recipient in free text."""
+    words = [recipient.name, recipient.address, recipient.journal_ref, recipient.decision_ref]
+    people = [(recipient.name, recipient.phone)] + [(r.name, r.phone) for r in recipient.relatives]
+    for name, phone in people:
+        words += [name, *re.split(r"[\s-]+", name or "")]
+        if phone:
+            words += [phone, phone.removeprefix("+47")]
+    return [w for w in words if w]
+
+
+@operation
+def anonymise_recipient(actor, recipient: Recipient) -> None:
+    """Forget who the recipient was; keep what happened with the devices and tickets.
+
+    Clears the personal fields and the relatives, takes the recipient's names and
+    numbers out of the free text written about them (job notes, placement notes,
+    return notes, and through `recipient_anonymised` the tickets), and marks the record.
+    Recorded by the caller as a count (`vftops.equipment.purge`), never by name."""
+    if recipient.anonymised_at is not None:
+        return
+    if open_placements_of(recipient):
+        raise ConflictError(_l("The recipient still has a device: take it back first."))
+    scrub = scrubber(_personal_words(recipient))
+    for key in PERSONAL_RECIPIENT_FIELDS:
+        if key not in ("name", "relatives"):
+            setattr(recipient, key, None)
+    recipient.name = ANONYMISED_NAME
+    recipient.next_evaluation_on = None
+    recipient.relatives[:] = []
+    recipient.anonymised_at = utcnow()
+    db.session.execute(
+        update(Visit).where(Visit.recipient_id == recipient.id).values(note=None),
+        execution_options={"synchronize_session": False},
+    )
+    placement_ids = select(Placement.id).where(Placement.recipient_id == recipient.id)
+    db.session.execute(
+        update(Placement)
+        .where(Placement.recipient_id == recipient.id)
+        .values(config_note=None, training_note=None),
+        execution_options={"synchronize_session": False},
+    )
+    if scrub is not None:
+        audit.scrub_append_only(
+            Movement.__table__, "reason", Movement.placement_id.in_(placement_ids), scrub
+        )
+        recipient_anonymised.send(recipient, scrub=scrub)
+
+
+def open_placements_of(recipient: Recipient) -> bool:
+    return (
+        db.session.scalar(
+            select(Placement.id)
+            .where(Placement.recipient_id == recipient.id, Placement.returned_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 @operation

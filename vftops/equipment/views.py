@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from vftops.agreements import operations as supplier_ops
 from vftops.agreements.models import Supplier
 from vftops.core.db import stream_rows, writes
-from vftops.core.errors import DomainError
+from vftops.core.errors import ConflictError, DomainError
 from vftops.core.forms import choices
 from vftops.core.i18n import format_d
 from vftops.core.inputs import db_int, fits
@@ -924,6 +924,8 @@ def recipient_new():
 @writes  # the view of personal data is logged
 def recipient_edit(recipient_id: int):
     recipient = get_scoped_or_404(Recipient, recipient_id, current_user)
+    if recipient.anonymised_at is not None:
+        raise ConflictError(_("The recipient's record has been anonymised."))
     form = RecipientForm(obj=recipient)
     _fill_recipient_choices(form)
     del form.municipality_id

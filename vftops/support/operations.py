@@ -18,8 +18,10 @@ from vftops.core.db import check_version, operation, take_write_lock
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import OSLO, utcnow
 from vftops.core.permissions import Permission
+from vftops.core.privacy import redact
 from vftops.core.validation import invalid, text_or_none
 from vftops.equipment.models import Device, Placement, Recipient
+from vftops.equipment.operations import recipient_anonymised
 from vftops.extensions import db
 from vftops.support import sla
 from vftops.support.models import (
@@ -329,7 +331,7 @@ def create_ticket(
         actor,
         "ticket.create",
         ticket,
-        f"Sak #{ticket.id} registrert: {title}{routed}",
+        f"Sak #{ticket.id} registrert{routed}",
         changes={
             "priority": {"before": None, "after": ticket.priority},
             "team_id": {"before": None, "after": ticket.team_id},
@@ -588,6 +590,8 @@ def add_entry(
 
 
 EDITABLE = ("title", "description", "category", "system", "urgency", "impact")
+# Written by people about people: the audit log records that these changed, not how.
+FREE_TEXT = ("title", "description")
 
 
 @operation
@@ -631,7 +635,7 @@ def update_ticket(actor, ticket: Ticket, *, expected_version: int | None = None,
         "ticket.update",
         ticket,
         f"Sak #{ticket.id} endret",
-        changes=changes,
+        changes=redact(changes, FREE_TEXT),
         municipality_id=ticket.municipality_id,
     )
     return ticket
@@ -1422,3 +1426,26 @@ def save_support_settings(
         municipality_id=municipality_id,
     )
     return row
+
+
+# --- forgetting a recipient ----------------------------------------------------------
+
+
+@recipient_anonymised.connect
+def _forget_in_tickets(recipient: Recipient, *, scrub, **_extra) -> None:
+    """Tickets about an anonymised recipient keep what was wrong and what was done, not
+    who rang: the reporter is cleared and their names and numbers leave the text."""
+    tickets = db.session.scalars(select(Ticket).where(Ticket.recipient_id == recipient.id)).all()
+    for ticket in tickets:
+        ticket.reporter_name = None
+        ticket.reporter_contact = None
+        ticket.title = scrub(ticket.title)
+        ticket.description = scrub(ticket.description)
+        ticket.resolution = scrub(ticket.resolution)
+    if tickets:
+        audit.scrub_append_only(
+            TicketEntry.__table__,
+            "body",
+            TicketEntry.ticket_id.in_([t.id for t in tickets]),
+            scrub,
+        )
