@@ -290,9 +290,7 @@ def test_choosing_the_device_for_a_planned_install_closes_the_job(client, world)
 # --- a long history is paged ------------------------------------------------------------
 
 
-def test_a_recipient_with_a_long_history_shows_the_newest_and_offers_the_rest(
-    app, client, world
-):
+def test_a_recipient_with_a_long_history_shows_the_newest_and_offers_the_rest(app, client, world):
     """A recipient who has had 60 devices shows the current one and the newest 50 earlier
     ones, with a link to all 60 (a recipient with 1,380 took 228 ms and 234 KB)."""
     from vftops.equipment.models import Placement

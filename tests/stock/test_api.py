@@ -307,6 +307,8 @@ def test_stock_levels_show_what_is_short_and_what_is_on_its_way(app, factories, 
         "reorder_target": 8,
         "shortfall": 2,
         "to_order": 3,
+        "transfer_from": [],
+        "order_after_transfers": 3,
     }
     assert alarm["store"]["name"] == "Sentrallager"
     assert alarm["product"]["is_serialised"] is True
@@ -1065,6 +1067,53 @@ def test_order_from_shortfall_fills_up_to_the_target(app, factories, tech, buyer
         json={"store_id": world.store_b.id, "product_id": world.alarm.id},
     )
     assert foreign.status_code == 404
+
+
+def test_the_shortfall_is_sent_from_a_store_with_spare_before_it_is_ordered(
+    app, factories, tech, buyer, world
+):
+    """The van lacks 4 alarms; the central store has 3 above its minimum and Meråker's own
+    store 20 it may not send: 3 to send from Sentrallager, 1 to order, and an order that
+    asks for 1. With 3 to spare for a lack of 2, ordering answers 409 naming the store."""
+    for n in range(5):
+        factories.device(world.alarm, world.central, serial=f"C-{n}")
+    for n in range(20):
+        factories.device(world.alarm, world.store_b, serial=f"B-{n}")
+    for store, minimum in ((world.central, 2), (world.van, 4)):
+        assert (
+            buyer.post(
+                "/api/v1/stock-minimums",
+                json={"store_id": store.id, "product_id": world.alarm.id, "minimum": minimum},
+            ).status_code
+            == 201
+        )
+    short = tech.get("/api/v1/stock?below_minimum=true").get_json()["items"]
+    assert [
+        (r["store"]["name"], r["transfer_from"], r["order_after_transfers"]) for r in short
+    ] == [
+        (
+            "Teknikerbil",
+            [{"store_id": world.central.id, "store_name": "Sentrallager", "quantity": 3}],
+            1,
+        )
+    ]
+    body = {"store_id": world.van.id, "product_id": world.alarm.id}
+    order = buyer.post("/api/v1/purchase-orders/from-shortfall", json=body).get_json()
+    assert [line["quantity"] for line in order["lines"]] == [1]
+
+    minimum_id = short[0]["minimum_id"]
+    version = tech.get(f"/api/v1/stock-minimums/{minimum_id}").get_json()["version"]
+    changed = buyer.patch(
+        f"/api/v1/stock-minimums/{minimum_id}",
+        json={"minimum": 2},
+        headers={"If-Match": str(version)},
+    )
+    assert changed.status_code == 200, changed.get_json()
+    refused = buyer.post("/api/v1/purchase-orders/from-shortfall", json=body)
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert "Sentrallager (2)" in error["message"]
+    assert error["details"] == {"transfer_from": [{"store_id": world.central.id, "quantity": 2}]}
 
 
 # --- scope ------------------------------------------------------------------------------

@@ -818,3 +818,110 @@ def test_counted_quantities_are_saved_all_or_none(app, factories, shop):
             select(StockCountQuantity.product_id, StockCountQuantity.counted)
         ).all()
         assert sorted(saved) == sorted([(battery.id, 8), (strap.id, 3)])
+
+
+def test_the_board_sends_from_a_store_above_its_minimum_before_it_orders(app, factories, shop):
+    """The central store holds 10 alarms (minimum 4): 6 to spare. The nursing home lacks 5
+    and the car 3: the worse row gets 5, the car the last 1 and an order for 2. Another
+    municipality's full store is never offered; a consumable is sent the same way."""
+    nursing = factories.store(shop.m, name="Sykehjemmet", kind="local")
+    other = factories.municipality(name="Levanger", number="5037")
+    foreign = factories.store(other, name="Levanger lager")
+    for n in range(10):
+        factories.device(shop.alarm, shop.central, serial=f"C-{n}")
+    for n in range(20):
+        factories.device(shop.alarm, foreign, serial=f"L-{n}")
+    technician = factories.user("technician", municipalities=[shop.m, other])
+    with app.test_request_context():
+        from vftops.auth.models import User
+
+        central, car = _get(Store, shop.central), _get(Store, shop.car)
+        home = _get(Store, nursing)
+        alarm, battery = _get(Product, shop.alarm), _get(Product, shop.battery)
+        st.set_minimum(None, central, alarm, minimum=4)
+        st.set_minimum(None, home, alarm, minimum=5)
+        st.set_minimum(None, car, alarm, minimum=2, reorder_target=3)
+        st.receive_consumables(None, central, battery, 20)
+        st.set_minimum(None, central, battery, minimum=5)
+        st.set_minimum(None, car, battery, minimum=10)
+        db.session.commit()
+        user = db.session.get(User, technician.id)
+
+        plan = {
+            (lv.store.name, lv.product.model): (
+                [(s.name, n) for s, n in lv.transfer_from],
+                lv.order_after_transfers,
+            )
+            for lv in q.shortfalls(user)
+        }
+        assert plan == {
+            ("Sykehjemmet", "Lifeline Vi+"): ([("Sentrallager", 5)], 0),
+            ("Teknikerbil", "Lifeline Vi+"): ([("Sentrallager", 1)], 2),
+            ("Teknikerbil", "CR2-batteri"): ([("Sentrallager", 10)], 0),
+        }
+
+        # «Order the rest» orders only what no store can send ...
+        order = st.order_shortfall(user, car, alarm)
+        assert [(line.product.model, line.quantity) for line in order.lines] == [
+            ("Lifeline Vi+", 2)
+        ]
+        # ... and nothing where the transfers cover it, saying from where.
+        with pytest.raises(ConflictError) as refused:
+            st.order_shortfall(user, home, alarm)
+        assert "Sentrallager (5)" in str(refused.value.message)
+        assert refused.value.details == {"transfer_from": [{"store_id": central.id, "quantity": 5}]}
+        db.session.rollback()
+
+        # Once sent, the transfer is on its way: the board no longer asks for it.
+        st.send_transfer(
+            None, central, home, serials=[f"C-{n}" for n in range(5)], note="Fra tavla"
+        )
+        db.session.commit()
+        plan = {
+            (lv.store.name, lv.product.model): [(s.name, n) for s, n in lv.transfer_from]
+            for lv in q.shortfalls(user)
+        }
+        assert plan[("Sykehjemmet", "Lifeline Vi+")] == []
+        # The central store keeps 5 for its minimum of 4: the car still gets the one.
+        assert plan[("Teknikerbil", "Lifeline Vi+")] == [("Sentrallager", 1)]
+
+
+def test_a_shared_store_sends_only_devices_the_receiving_store_may_hold(app, factories, shop):
+    """A shared store holds 3 of Stjørdal's and 4 of Meråker's alarms. Meråker's own store
+    is short 6: only Meråker's 4 are offered, and Stjørdal's car gets Stjørdal's 3."""
+    from vftops.equipment.models import Device
+
+    partner = factories.municipality(name="Meråker", number="5034")
+    own = factories.store(partner, name="Meråker lager", kind="local")
+    admin = factories.user("admin", municipalities=[shop.m, partner])
+    with app.test_request_context():
+        from vftops.auth.models import User
+
+        actor = db.session.get(User, admin.id)
+        shared = st.create_store(
+            actor,
+            db.session.get(Municipality, shop.m.id),
+            name="Værnesregionens lager",
+            shared_with_ids=[partner.id],
+        )
+        db.session.commit()
+        shared_id = shared.id
+    for n in range(7):
+        factories.device(shop.alarm, SimpleNamespace(id=shared_id), serial=f"V-{n}")
+    with app.test_request_context():
+        from vftops.auth.models import User
+
+        for device in db.session.scalars(
+            select(Device).where(Device.serial_number.in_([f"V-{n}" for n in range(3, 7)]))
+        ):
+            device.municipality_id = partner.id
+        alarm = _get(Product, shop.alarm)
+        st.set_minimum(None, db.session.get(Store, own.id), alarm, minimum=6)
+        st.set_minimum(None, _get(Store, shop.car), alarm, minimum=5)
+        db.session.commit()
+        short = q.shortfalls(db.session.get(User, admin.id))
+        plan = {lv.store.name: [(s.name, n) for s, n in lv.transfer_from] for lv in short}
+        assert plan == {
+            "Meråker lager": [("Værnesregionens lager", 4)],
+            "Teknikerbil": [("Værnesregionens lager", 3)],
+        }

@@ -43,6 +43,7 @@ from vftops.stock.queries import (
     minimum_or_404,
     order_or_404,
     orders_for,
+    plan_transfers,
     store_ids_for,
     store_or_404,
     suggestions,
@@ -312,6 +313,7 @@ class StockLevels(MethodView):
         rows = levels(ids, product_id=args["product_id"], with_minimum_only=args["below_minimum"])
         if args["below_minimum"]:
             rows = [level for level in rows if level.is_short]
+            plan_transfers(current_user, rows)
         return _offset_page(rows, args["limit"], args["cursor"])
 
 
@@ -769,7 +771,9 @@ class OrderFromShortfall(MethodView):
     def post(self, data):
         """Order what is missing up to the reorder target, from the product's supplier.
 
-        The level's `to_order`: what is on order or on a transfer to the store counts.
+        The level's `order_after_transfers`: what is on order or on a transfer to the
+        store counts, and so does what other stores can send (`transfer_from`); when
+        they can send it all, the answer is 409 with `details.transfer_from`.
         A new draft (201), or a line on the store's open draft to that supplier
         (200). The product needs a supplier (422 otherwise); nothing to order is a 409.
         """

@@ -1193,12 +1193,27 @@ def receive_order(
 
 @operation
 def order_shortfall(actor, store: Store, product: Product) -> PurchaseOrder:
-    """«Bestill det som mangler»: a draft order (or a line on the open draft) up to target."""
-    from vftops.stock.queries import level_for
+    """«Bestill det som mangler»: a draft order (or a line on the open draft) up to target,
+    less what other stores can send (the shortfall board's suggested transfers)."""
+    from vftops.stock.queries import refill_plan
 
-    level = level_for(store, product)
+    level = refill_plan(actor, store, product)
     # The board's «to order»: what is on order or on a transfer here fills the shelf too.
-    quantity = level.to_order
+    quantity = level.order_after_transfers
+    if quantity < 1 and level.transfer_from:
+        message = _l(
+            "Nothing to order: %(stores)s can send what %(store)s lacks. Send a transfer first.",
+            stores=", ".join(f"{source.name} ({n})" for source, n in level.transfer_from),
+            store=store.name,
+        )
+        raise ConflictError(
+            message,
+            details={
+                "transfer_from": [
+                    {"store_id": source.id, "quantity": n} for source, n in level.transfer_from
+                ]
+            },
+        )
     if quantity < 1:
         message = _l(
             "Nothing to order: what is on order or on its way already fills %(store)s up to %(n)d.",

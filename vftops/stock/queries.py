@@ -41,6 +41,7 @@ from vftops.stock.models import (
     StockMinimum,
     StockMovement,
     Store,
+    StoreKind,
     Transfer,
     TransferLine,
     TransferStatus,
@@ -85,6 +86,8 @@ class Level:
     minimum: int | None = None
     reorder_target: int | None = None
     minimum_id: int | None = None
+    # Filled by `plan_transfers`: (store, how many) other stores can send before an order.
+    transfer_from: list[tuple[Store, int]] = field(default_factory=list)
 
     @property
     def target(self) -> int:
@@ -108,6 +111,15 @@ class Level:
         return max(self.target - self.available - self.on_order - self.incoming, 0)
 
     @property
+    def to_transfer(self) -> int:
+        return sum(quantity for _store, quantity in self.transfer_from)
+
+    @property
+    def order_after_transfers(self) -> int:
+        """What is left for the supplier once the suggested transfers are sent."""
+        return max(self.to_order - self.to_transfer, 0)
+
+    @property
     def severity(self) -> tuple:
         """Worst first: empty shelves, then the largest share of the minimum missing."""
         share = self.available / self.minimum if self.minimum else 1
@@ -118,6 +130,7 @@ def levels(
     store_ids,
     *,
     product_id: int | None = None,
+    product_ids=None,
     with_minimum_only: bool = False,
     short_only: bool = False,
 ):
@@ -134,6 +147,8 @@ def levels(
         clause = column_store.in_(store_ids)
         if product_id is not None:
             clause = and_(clause, column_product == product_id)
+        if product_ids is not None:
+            clause = and_(clause, column_product.in_(product_ids))
         return clause
 
     def paired(stmt, column_store, column_product):
@@ -270,12 +285,94 @@ def level_for(store: Store, product: Product) -> Level:
 
 
 def shortfalls(user, *, store_id: int | None = None) -> list[Level]:
-    """Every store × product of the user's below its minimum, worst first."""
+    """Every store × product of the user's below its minimum, worst first, each with
+    the transfers from other stores that would fill it before an order (`plan_transfers`)."""
     ids = store_ids_for(user)
     if store_id is not None:
         ids = ids.where(Store.id == store_id)
     short = [lv for lv in levels(ids, short_only=True) if lv.is_short]
     short.sort(key=lambda lv: lv.severity)
+    return plan_transfers(user, short)
+
+
+def refill_plan(user, store: Store, product: Product) -> Level:
+    """One store × product as the shortfall board plans it: the board's row when it is
+    on the board (what other stores can spare went to worse rows first), else alone."""
+    for level in shortfalls(user):
+        if level.store.id == store.id and level.product.id == product.id:
+            return level
+    return plan_transfers(user, [level_for(store, product)])[0]
+
+
+def plan_transfers(user, short: list[Level]) -> list[Level]:
+    """Fill each level's `transfer_from`: stores that can spare what it lacks, first.
+
+    A store can send what it holds above its own minimum (all of it without one)
+    to a store of the same municipality or shared service: for devices, only those
+    owned by a municipality the receiving store serves, as `send_transfer` demands.
+    What one store can spare is handed out once, to the worst shortfall first, and
+    only stores the user may see are offered. Three queries, whatever the rows.
+    """
+    wanted = [lv for lv in short if lv.to_order > 0]
+    if not wanted:
+        return short
+    served = {m for lv in wanted for m in lv.store.served_municipality_ids}
+    candidates = select(Store.id) if user is None else scoped(select(Store.id), Store, user)
+    candidates = candidates.where(Store.is_active.is_(True), Store.scope_clause(served))
+    product_ids = {lv.product.id for lv in wanted}
+    spare: dict[tuple[int, int], int] = {}
+    sources: dict[int, list[Level]] = defaultdict(list)
+    for lv in levels(candidates, product_ids=product_ids):
+        left = lv.available - (lv.minimum or 0)
+        if left > 0:
+            spare[(lv.store.id, lv.product.id)] = left
+            sources[lv.product.id].append(lv)
+    if not spare:
+        return short
+    # Devices on a shelf by owner: a shared store may hold another municipality's.
+    owned: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    for store_id, pid, mid, n in db.session.execute(
+        select(Device.store_id, Device.product_id, Device.municipality_id, func.count())
+        .where(
+            Device.store_id.in_({k[0] for k in spare}),
+            Device.product_id.in_({k[1] for k in spare}),
+            Device.status == DeviceStatus.IN_STOCK,
+        )
+        .group_by(Device.store_id, Device.product_id, Device.municipality_id)
+    ):
+        owned[(store_id, pid)][mid] = n
+    for lv in sorted(wanted, key=lambda level: level.severity):
+        need = lv.to_order
+        accepts = lv.store.served_municipality_ids
+        # The fullest store first; the central store before a local one on a tie.
+        for src in sorted(
+            sources[lv.product.id],
+            key=lambda s: (-spare[(s.store.id, s.product.id)], s.store.kind != StoreKind.CENTRAL),
+        ):
+            if need <= 0:
+                break
+            key = (src.store.id, src.product.id)
+            if src.store.id == lv.store.id or spare[key] <= 0:
+                continue
+            if not (src.store.served_municipality_ids & accepts):
+                continue
+            can = spare[key]
+            if lv.product.is_serialised:
+                by_owner = owned.get(key, {})
+                can = min(can, sum(n for mid, n in by_owner.items() if mid in accepts))
+            give = min(need, can)
+            if give <= 0:
+                continue
+            lv.transfer_from.append((src.store, give))
+            spare[key] -= give
+            need -= give
+            if lv.product.is_serialised:
+                # Take the devices from the receiving store's own municipality first.
+                for mid in sorted(by_owner, key=lambda m: m != lv.store.municipality_id):
+                    if mid in accepts:
+                        taken = min(by_owner[mid], give)
+                        by_owner[mid] -= taken
+                        give -= taken
     return short
 
 

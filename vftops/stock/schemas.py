@@ -165,6 +165,25 @@ class LevelSchema(ma.Schema):
             "order or on its way"
         }
     )
+    transfer_from = ma.fields.Function(
+        lambda lv: [
+            {"store_id": store.id, "store_name": store.name, "quantity": n}
+            for store, n in lv.transfer_from
+        ],
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "With below_minimum=true: stores of the same municipality or "
+            "shared service that can send this many without going below their own minimum, "
+            "before anything is ordered",
+        },
+    )
+    order_after_transfers = ma.fields.Integer(
+        metadata={
+            "description": "What is left to order from the supplier once the suggested "
+            "transfers are sent (what «order the shortfall» orders)"
+        }
+    )
 
 
 class LevelQuerySchema(CursorQuerySchema):

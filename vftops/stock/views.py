@@ -91,8 +91,8 @@ def _minimum_row(store: Store, product: Product) -> StockMinimum | None:
 
 def shortfall_order_quantity(level) -> int:
     """What «Order what is missing» puts on the order: up to the target, less what is on
-    order or on its way (0: nothing to order)."""
-    return level.to_order
+    order or on its way and what other stores can send (0: nothing to order)."""
+    return level.order_after_transfers
 
 
 # --- charts (the geometry here, the drawing in templates/stock/_charts.html) -------------

@@ -28,7 +28,7 @@ from vftops.core.models import local_today
 from vftops.core.permissions import Permission, require
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import queries as eq_queries
-from vftops.equipment.models import Product
+from vftops.equipment.models import Device, DeviceStatus, Product
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock import operations as ops
@@ -626,6 +626,10 @@ def transfer_new():
     form.to_store_id.choices = choices([("", _("Choose a store")), *targets])
     if request.method == "GET" and len(targets) == 1:
         form.to_store_id.data = targets[0][0]
+    # From the shortfall board: «send N of this product to that store».
+    asked = _asked_for(targets) if request.method == "GET" else None
+    if asked is not None:
+        form.to_store_id.data = asked["to_store_id"]
     balances = _consumables_in(from_store)
     entries = {}
     for entry in form.quantities:
@@ -638,6 +642,8 @@ def transfer_new():
                 {"product_id": str(row.product_id)}
             )
     products = {row.product_id: row.product for row in balances}
+    if asked is not None and asked["product"].id in entries:
+        entries[asked["product"].id].quantity.data = str(asked["quantity"])
     missing = set(entries) - set(products)
     if missing:
         products |= {
@@ -708,6 +714,42 @@ def transfer_new():
         rows=rows,
         quantity_errors=quantity_errors,
         store_choices=_store_pairs(stores),
+        asked=asked,
+        on_shelf=_on_shelf(from_store, asked["product"], asked["quantity"]) if asked else [],
+    )
+
+
+def _asked_for(targets) -> dict | None:
+    """The shortfall board's suggestion in the address: a store among `targets`, a product
+    and a quantity; anything else is ignored and the form starts empty."""
+    to_store_id = _as_int(request.args.get("to_store_id"))
+    quantity = _as_int(request.args.get("quantity"))
+    product_id = _as_int(request.args.get("product_id"))
+    if to_store_id not in {int(value) for value, _label in targets}:
+        return None
+    if not product_id or not quantity or not 0 < quantity <= 10_000:
+        return None
+    product = db.session.get(Product, product_id)
+    if product is None:
+        return None
+    return {"to_store_id": to_store_id, "product": product, "quantity": quantity}
+
+
+def _on_shelf(store: Store, product: Product, quantity: int) -> list[str]:
+    """Serial numbers of a product ready on the store's shelf, to find the devices to send."""
+    if not product.is_serialised:
+        return []
+    return list(
+        db.session.scalars(
+            select(Device.serial_number)
+            .where(
+                Device.store_id == store.id,
+                Device.product_id == product.id,
+                Device.status == DeviceStatus.IN_STOCK,
+            )
+            .order_by(Device.serial_number)
+            .limit(min(quantity, 50) + 10)
+        )
     )
 
 
