@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 5000
+NPM    := $(shell command -v npm 2>/dev/null)
 export FLASK_APP := vftops
 
 .PHONY: run test lint format translations compile-translations bench clean
@@ -16,6 +17,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# axe-core for the browser tests' accessibility checks (tests skip them without npm,
+# and fail under VFTOPS_REQUIRE_ALL=1).
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 compile-translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d vftops/translations
 
@@ -24,7 +31,7 @@ run: compile-translations
 	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask vftops demo --if-empty
 	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: compile-translations
+test: compile-translations $(if $(NPM),node_modules/.installed)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -49,4 +56,4 @@ bench: compile-translations
 	VFTOPS_CONFIG=development VFTOPS_INSTANCE_DIR=instance/bench $(BIN)/flask vftops bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -12,8 +12,10 @@ from tests.browser.test_roles_in_browser import PHONE, log_in, nb
 
 @pytest.mark.browser
 def test_store_manager_orders_the_shortfall_and_receives_it_by_scanning(new_page, live_server):
-    """The manager sees which stores are below minimum, orders one shortfall in two clicks,
-    receives the delivery by scanning on a phone, and the row leaves the board."""
+    """The manager sees which stores are below minimum. Where the central store has spare
+    devices, the board offers a transfer first: the manager follows it, scans the devices
+    the form lists and sends them, and the row is covered. What no store can send is
+    ordered in two clicks and received on a phone, and that row leaves the board."""
     page = new_page(viewport=PHONE)
     log_in(page, "lagerleder")
     page.wait_for_url(f"{live_server}/")
@@ -24,34 +26,56 @@ def test_store_manager_orders_the_shortfall_and_receives_it_by_scanning(new_page
     expect(page.get_by_role("heading", name=nb("Stores below minimum"))).to_be_visible()
     rows = page.get_by_test_id("shortfall-row")
     expect(rows.first).to_be_visible()
-    before = rows.count()
-    assert before >= 2, "the demo has several shortfalls"
-    # Pick a serialised product so the delivery is received by scanning.
-    row = None
-    for i in range(before):
-        candidate = rows.nth(i)
-        if candidate.get_attribute("data-serialised") == "1":
-            row = candidate
-            break
-    assert row is not None, "the demo has a device below minimum"
+    assert rows.count() >= 2, "the demo has several shortfalls"
+
+    # A device the central store can spare: send it rather than buy it.
+    row = (
+        page.locator('[data-testid="shortfall-row"][data-serialised="1"]')
+        .filter(has=page.get_by_test_id("transfer-suggestion"))
+        .first
+    )
+    suggestion = row.get_by_test_id("transfer-suggestion").first
+    expect(suggestion).to_be_visible()
+    store_id, product_id = row.get_attribute("data-store"), row.get_attribute("data-product")
+    to_send = int(suggestion.get_attribute("data-quantity"))
+    suggestion.get_by_role("link").click()
+    expect(page.get_by_test_id("asked")).to_be_visible()
+    listed = page.get_by_test_id("on-shelf").locator("li").all_inner_texts()
+    assert len(listed) >= to_send
+    page.get_by_label(nb("Devices (serial numbers)")).fill("\n".join(listed[:to_send]))
+    page.get_by_role("button", name=nb("Send"), exact=True).click()
+    expect(page.get_by_test_id("transfer-lines")).to_contain_text(listed[0])
+    page.goto("/stock")
+    sent_row = page.locator(
+        f'[data-testid="shortfall-row"][data-store="{store_id}"][data-product="{product_id}"]'
+    )
+    expect(sent_row.get_by_test_id("transfer-suggestion")).to_have_count(0)
+    expect(sent_row).to_contain_text(nb("Covered by what is on order or on its way."))
+
+    # What no store can spare: click 1 orders what is missing, click 2 sends it.
+    order_button = page.get_by_role("button", name=re.compile(nb("Order what is missing")))
+    row = page.get_by_test_id("shortfall-row").filter(has=order_button).first
     store_id, product_id = row.get_attribute("data-store"), row.get_attribute("data-product")
     missing = int(row.get_by_test_id("missing").inner_text())
     assert missing > 0
-
-    # Click 1: order what is missing. Click 2: send it.
     row.get_by_role("button", name=re.compile(nb("Order what is missing"))).click()
     expect(page.get_by_test_id("order-status")).to_contain_text(nb("Draft"))
     # The demo has no mail server: the order is printed and marked as sent.
     page.get_by_role("button", name=nb("Mark as sent")).click()
     expect(page.get_by_test_id("order-status")).to_contain_text(nb("Sent"))
     order_url = page.url
-    ordered = int(page.get_by_test_id("order-line").first.get_attribute("data-quantity"))
-    assert ordered >= missing
 
-    # The delivery arrives: scan every serial, then it is received in full.
+    # The delivery arrives: every line in full, devices by scanning their serials.
     page.get_by_role("link", name=nb("Receive delivery")).click()
-    serials = "\n".join(f"MORNING-{n:03d}" for n in range(ordered))
-    page.get_by_label(nb("Scan the serial numbers, one per line")).fill(serials)
+    lines = page.get_by_test_id("receive-line")
+    for index in range(lines.count()):
+        line = lines.nth(index)
+        outstanding = int(re.findall(r"\d+", line.locator("p").inner_text())[-1])
+        scan = line.get_by_label(nb("Scan the serial numbers, one per line"))
+        if scan.count():
+            scan.fill("\n".join(f"MORNING-{index}-{n:03d}" for n in range(outstanding)))
+        else:
+            line.get_by_label(nb("Quantity received")).fill(str(outstanding))
     page.get_by_role("button", name=nb("Receive"), exact=True).click()
     expect(page.get_by_test_id("order-status")).to_contain_text(nb("Received"))
     assert page.url == order_url
@@ -68,8 +92,6 @@ def test_store_manager_orders_the_shortfall_and_receives_it_by_scanning(new_page
     # The store's page shows the new devices on the shelf.
     page.goto(f"/stock/stores/{store_id}")
     expect(page.get_by_role("heading", name=nb("Stock on hand"))).to_be_visible()
-    page.goto("/devices?q=MORNING-000")
-    expect(page.get_by_test_id("device-table")).to_contain_text("MORNING-000")
 
     # And the monthly cost of idle leased devices.
     page.goto("/stock/idle-cost")
