@@ -496,7 +496,7 @@ def test_technician_cannot_read_the_audit_log(app, client, factories, login_as):
     assert "Rollene dine gir ikke tilgang til dette." in page.text
     assert 'data-testid="audit-table"' not in page.text
     assert "Revisjonslogg" not in re.search(
-        r'data-testid="main-nav">(.*?)</ul>', page.text, re.S
+        r'data-testid="main-nav">(.*?)</header>', page.text, re.S
     ).group(1)
 
     api = client.get("/api/v1/audit-events", headers=bearer(token))

@@ -39,9 +39,16 @@ def test_technician_receives_installs_replaces_and_takes_back_on_a_phone(new_pag
     # Install the first one at a recipient, with a custom setting.
     page.get_by_role("link", name="CHROME001").click()
     page.get_by_role("link", name=nb("Install at a recipient")).click()
-    select = page.get_by_label(nb("Recipient"), exact=True)
-    recipient = select.locator("option").nth(1).inner_text()
-    select.select_option(index=1)
+    # The recipient is found by typing part of the address; each choice shows it.
+    recipient = page.locator("select#recipient_id option").nth(1).inner_text()
+    address = recipient.split(", ", 1)[1]
+    expect(page.locator("#recipient_id-ts-control")).to_be_attached()  # the type-ahead is ready
+    picker = page.get_by_role("combobox", name=nb("Recipient"), exact=True)
+    picker.click()
+    picker.fill(address)
+    choice = page.locator("#recipient_id-ts-dropdown").get_by_role("option", name=recipient)
+    expect(choice).to_be_visible()
+    choice.click()
     page.get_by_label(nb("Settings")).fill("talevolum = 9")
     page.get_by_label(nb("Deviations from the standard configuration")).fill("Ekstra kontakt")
     page.get_by_role("button", name=nb("Register the installation")).click()

@@ -509,7 +509,7 @@ def test_store_page_shows_levels_and_highlights_shortfall(app, client, factories
     page = text_of(html)
     assert "Delt med Stjørdal" in page
     # The main menu names the module «Lager»; the store's own figures are its «Beholdning».
-    nav = html.split('data-testid="main-nav"')[1].split("</ul>")[0]
+    nav = html.split('data-testid="main-nav"')[1].split("</header>")[0]
     assert re.search(r'href="/stock">\s*Lager\s*</a>', nav)
     assert '<h2 class="h5">Beholdning</h2>' in html
     row = re.search(

@@ -213,10 +213,12 @@ class RecipientForm(VersionedForm):
 
 
 class InstallForm(VersionedForm):
+    # Any recipient the picker finds, not only those in the page: the view scopes it.
     recipient_id = SelectField(
         _l("Recipient"),
         coerce=_int_or_none,
         choices=[],
+        validate_choice=False,
         validators=[DataRequired(_l("Choose who gets the device."))],
     )
     config_note = TextAreaField(
@@ -341,7 +343,11 @@ class VisitForm(VersionedForm):
     assigned_to_id = SelectField(_l("Technician"), coerce=_int_or_none, choices=[])
     planned_on = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
     device_id = SelectField(
-        _l("Device to install"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("Device to install"),
+        coerce=_int_or_none,
+        choices=[],
+        validate_choice=False,  # any device in stock the picker finds; the view scopes it
+        validators=[Optional()],
     )
     placement_id = SelectField(
         _l("Installed device"), coerce=_int_or_none, choices=[], validators=[Optional()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.scope import scoped
@@ -156,25 +156,42 @@ def recipient_history(
 
 
 def recipients_for(
-    user, *, q: str | None = None, municipality_id=None, unit_id=None, critical: bool | None = None
+    user,
+    *,
+    q: str | None = None,
+    municipality_id=None,
+    unit_id=None,
+    critical: bool | None = None,
+    by_address: bool = False,
 ):
+    """Recipients of the user's municipalities; `q` finds a name, the start of a journal
+    reference and, `by_address`, part of the address (pickers and the recipient list)."""
     stmt = scoped(select(Recipient), Recipient, user).options(
         joinedload(Recipient.municipality), joinedload(Recipient.unit)
     )
     stmt = stmt.where(Recipient.anonymised_at.is_(None))
     if q and q.strip():
         needle = q.strip()
+        in_address = (
+            db.func.lower(Recipient.address).contains(needle.lower(), autoescape=True)
+            if by_address
+            else false()
+        )
         if any(ch in "0123456789" for ch in needle):
-            # A journal reference: its start, through the index.
+            # A journal reference (its start, through the index) or a house number.
             stmt = stmt.where(
                 or_(
                     starts_with(Recipient.journal_ref, needle),
                     starts_with(Recipient.journal_ref, needle.upper()),
+                    in_address,
                 )
             )
         else:
             stmt = stmt.where(
-                db.func.lower(Recipient.name).contains(needle.lower(), autoescape=True)
+                or_(
+                    db.func.lower(Recipient.name).contains(needle.lower(), autoescape=True),
+                    in_address,
+                )
             )
     if municipality_id:
         stmt = stmt.where(Recipient.municipality_id == municipality_id)

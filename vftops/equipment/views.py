@@ -21,6 +21,7 @@ from vftops.core.inputs import db_int, fits
 from vftops.core.models import local_today, utcnow
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import Permission, login_required, require
+from vftops.core.picker import lookup_answer, lookup_query
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
 from vftops.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from vftops.core.urls import url_builder
@@ -28,7 +29,7 @@ from vftops.core.validation import digits
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import checklist as cl
 from vftops.equipment import operations as ops
-from vftops.equipment import queries, transfer
+from vftops.equipment import pickers, queries, transfer
 from vftops.equipment.forms import (
     VISIT_KIND_LABELS,
     DeviceFilterForm,
@@ -498,19 +499,16 @@ def install(device_id: int):
         flash(ops.status_conflict(device, "installed").message, "warning")
         return redirect(url_for("equipment.device_detail", device_id=device.id))
     form = InstallForm()
-    recipients = db.session.scalars(
-        queries.recipients_for(current_user, municipality_id=device.municipality_id).order_by(
-            Recipient.name
-        )
-    ).all()
-    form.recipient_id.choices = choices(
-        [("", _("Choose a recipient"))]
-        + [(r.id, f"{r.name}{', ' + r.address if r.address else ''}") for r in recipients]
-    )
     if request.method == "GET":
         form.version.data = device.version
         form.recipient_id.data = request.args.get("recipient", type=db_int)
         form.visit_id.data = request.args.get("visit", type=db_int)
+    pickers.recipient_picker(
+        form.recipient_id,
+        current_user,
+        _("Choose a recipient"),
+        municipality_ids={device.municipality_id},
+    )
 
     def run():
         recipient = get_scoped_or_404(Recipient, form.recipient_id.data, current_user)
@@ -800,11 +798,44 @@ def supplier_edit(supplier_id: int):
 def recipients():
     q = request.args.get("q", "").strip()
     critical = request.args.get("critical") == "1"
-    stmt = queries.recipients_for(current_user, q=q, critical=critical).order_by(Recipient.name)
+    stmt = queries.recipients_for(current_user, q=q, critical=critical, by_address=True).order_by(
+        Recipient.name
+    )
     page = db.paginate(
         stmt, page=request.args.get("page", 1, type=db_int), per_page=50, error_out=False
     )
     return render_template("equipment/recipients.html", page=page, q=q, critical=critical)
+
+
+@bp.get("/recipients/lookup")
+@require(P.RECIPIENTS_VIEW)
+def recipient_lookup():
+    """The recipient picker's answers: name, address or the start of a journal reference."""
+    wanted = []
+    for value in request.args.getlist("municipality_id"):
+        try:
+            wanted.append(db_int(value))
+        except (TypeError, ValueError):
+            abort(400)
+    rows = pickers.lookup_recipients(current_user, lookup_query(), wanted)
+    return lookup_answer((r.id, pickers.recipient_label(r)) for r in rows)
+
+
+@bp.get("/devices/lookup")
+@require(P.EQUIPMENT_VIEW)
+def device_lookup():
+    """The device picker's answers: the start or the end of a serial."""
+    status = request.args.get("status") or None
+    if status is not None and status not in {s.value for s in DeviceStatus}:
+        abort(400)
+    municipality_id = request.args.get("municipality_id") or None
+    if municipality_id is not None:
+        try:
+            municipality_id = db_int(municipality_id)
+        except (TypeError, ValueError):
+            abort(400)
+    rows = pickers.lookup_devices(current_user, lookup_query(), status, municipality_id)
+    return lookup_answer((d.id, pickers.device_label(d)) for d in rows)
 
 
 @bp.get("/recipients/service-ended")
@@ -1061,18 +1092,12 @@ def visit_new(recipient_id: int):
         .order_by(User.full_name)
     ).all()
     form.assigned_to_id.choices = choices((u.id, u.full_name) for u in technicians)
-    in_stock = db.session.scalars(
-        queries.devices_for(
-            current_user,
-            status=DeviceStatus.IN_STOCK.value,
-            municipality_id=recipient.municipality_id,
-        )
-        .order_by(Device.serial_number)
-        .limit(300)
-    ).all()
-    form.device_id.choices = choices(
-        [("", _("Decide at the store"))]
-        + [(d.id, f"{d.serial_number} – {d.product.name}") for d in in_stock]
+    pickers.device_picker(
+        form.device_id,
+        current_user,
+        ("", _("Decide at the store")),
+        status=DeviceStatus.IN_STOCK.value,
+        municipality_id=recipient.municipality_id,
     )
     current = queries.current_placements(recipient)
     form.placement_id.choices = choices(
@@ -1093,7 +1118,11 @@ def visit_new(recipient_id: int):
             kind=form.kind.data,
             assigned_to=db.session.get(U, form.assigned_to_id.data),
             planned_on=form.planned_on.data,
-            device=db.session.get(Device, form.device_id.data) if form.device_id.data else None,
+            device=(
+                get_scoped_or_404(Device, form.device_id.data, current_user)
+                if form.device_id.data
+                else None
+            ),
             placement=(
                 db.session.get(Placement, form.placement_id.data)
                 if form.placement_id.data

@@ -99,7 +99,11 @@ class IssueConsumablesForm(Form):
     )
     quantity = StringField(_l("Quantity taken out"), render_kw=_NUMBER)
     recipient_id = SelectField(
-        _l("To a recipient"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("To a recipient"),
+        coerce=_int_or_none,
+        choices=[],
+        validate_choice=False,  # any the picker finds; the view scopes it
+        validators=[Optional()],
     )
     issued_to_id = SelectField(
         _l("To a technician"), coerce=_int_or_none, choices=[], validators=[Optional()]

@@ -22,10 +22,11 @@ from vftops.core.errors import DomainError
 from vftops.core.forms import ConfirmForm, choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
+from vftops.core.picker import picker
 from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment.models import DeviceStatus, Product, Recipient
-from vftops.equipment.queries import recipients_for
+from vftops.equipment.pickers import recipient_picker
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
@@ -307,6 +308,7 @@ def _fill_store_choices(form: StoreForm, store: Store | None = None) -> None:
     if store is not None and store.responsible is not None and store.responsible_id not in known:
         pairs.append((store.responsible_id, store.responsible.full_name))
     form.responsible_id.choices = choices([("", _("Nobody")), *pairs])
+    picker(form.responsible_id)
 
 
 def _store_data(form: StoreForm) -> dict:
@@ -667,20 +669,15 @@ def consumable_issue(store_id: int):
     _consumable_choices(form.product_id, store)
     served = set(store.served_municipality_ids & municipality_ids(current_user))
     if current_user.can(P.RECIPIENTS_VIEW):
-        people = db.session.scalars(
-            recipients_for(current_user)
-            .where(Recipient.municipality_id.in_(served))
-            .order_by(Recipient.name)
-        ).all()
-        form.recipient_id.choices = choices(
-            [("", _("No recipient"))]
-            + [(r.id, f"{r.name}{', ' + r.address if r.address else ''}") for r in people]
+        recipient_picker(
+            form.recipient_id, current_user, _("No recipient"), municipality_ids=served
         )
     else:
         del form.recipient_id
     form.issued_to_id.choices = choices(
         [("", _("No technician"))] + [(u.id, u.full_name) for u in _technicians(served)]
     )
+    picker(form.issued_to_id)
 
     def run():
         recipient = None

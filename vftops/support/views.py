@@ -36,6 +36,7 @@ from vftops.core.inputs import db_int
 from vftops.core.models import utcnow
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
+from vftops.core.picker import picker
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment.identifiers import normalise_serial
@@ -580,6 +581,7 @@ def _assign_choices(form: AssignForm, ticket: Ticket) -> dict[int, User]:
     form.assignee_id.choices = choices(
         [("", _("Nobody"))] + [(u.id, u.full_name) for u in handlers.values()]
     )
+    picker(form.assignee_id)
     return handlers
 
 
