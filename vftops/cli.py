@@ -197,15 +197,20 @@ def purge_command(months: int | None, dry_run: bool) -> None:
         f"Retention {result.months} month(s): nothing since before {result.cutoff:%Y-%m-%d}"
         + (" (dry run)" if dry_run else "")
     )
+    for recipient_id, why in result.failed:
+        click.echo(f"  not anonymised: #{recipient_id}: {why}", err=True)
     if not result.count:
-        click.echo("Nobody is due.")
-        return
-    for municipality, recipient_id, name, last in result.due:
+        click.echo("Nobody is due." if not result.failed else "Nobody was anonymised.")
+    # Numbers, not names: this goes to a terminal or a cron mail. The recipient pages
+    # (which log who looked) tell who they are.
+    for municipality, recipient_id, last in result.due:
         when = f"{last:%Y-%m-%d}" if last else "-"
-        click.echo(f"  would anonymise {municipality}: #{recipient_id} {name} (last {when})")
+        click.echo(f"  would anonymise {municipality}: recipient #{recipient_id} (last {when})")
     verb = "Would anonymise" if dry_run else "Anonymised"
     for municipality, count in result.per_municipality.items():
         click.echo(f"{verb} {count} recipient(s) in {municipality}")
+    if result.failed:
+        raise SystemExit(1)
 
 
 @vftops_cli.command("notify")

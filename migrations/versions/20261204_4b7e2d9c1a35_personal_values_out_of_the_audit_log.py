@@ -3,8 +3,9 @@
 The audit log is kept for ever; a citizen's name, address and numbers are not. From
 this version on, changes to personal fields are recorded as «changed» without their
 values. This migration does the same, once, to the events written before: the values
-of a recipient's personal fields and of a ticket's title and description, and the
-ticket title in the summary of «ticket registered». It records what it did in an audit
+of a recipient's personal fields and of a ticket's title and description, the
+ticket title in the summary of «ticket registered», the file name in that of
+«attachment added» and the values of a placement's settings (their names stay). It records what it did in an audit
 event of its own. The values cannot come back: the downgrade leaves the events as they
 are.
 
@@ -44,7 +45,11 @@ PERSONAL = {
     "recipient.update": RECIPIENT,
     "ticket.update": ("title", "description"),
 }
-TICKET_CREATED = re.compile(r"^(Sak #\d+ registrert): .*?((?: → [^→]*)?)$", re.DOTALL)
+# «Sak #5 registrert: <title> → <team>»: the title may hold anything, an arrow too, so
+# everything after «registrert» goes.
+TICKET_CREATED = re.compile(r"^(Sak #\d+ registrert): .*$", re.DOTALL)
+# «Sak #5: vedlegg <file name> (image/png, 1234 byte)»: a file name often names the person.
+TICKET_ATTACHED = re.compile(r"^(Sak #\d+): vedlegg .* (\([^()]*\))$", re.DOTALL)
 CHANGED = {"changed": True}
 
 TRIGGERS = {
@@ -104,8 +109,14 @@ def _redacted(action, summary, changes):
         k: (dict(CHANGED) if k in fields else v) for k, v in (changes or {}).items()
     }
     new_summary = summary
+    if action == "placement.install":
+        settings = (new_changes.get("config_settings") or {}).get("after")
+        if isinstance(settings, dict):  # which settings, not their values
+            new_changes["config_settings"] = {"before": None, "after": sorted(settings)}
     if action == "ticket.create":
-        new_summary = TICKET_CREATED.sub(r"\1\2", summary)
+        new_summary = TICKET_CREATED.sub(r"\1", summary)
+    if action == "ticket.attach":
+        new_summary = TICKET_ATTACHED.sub(r"\1: vedlegg lagt til \2", summary)
     return new_summary, new_changes
 
 
@@ -114,7 +125,7 @@ def upgrade():
     drop, create = TRIGGERS.get(bind.dialect.name, ([], []))
     for statement in drop:
         op.execute(statement)
-    actions = [*PERSONAL, "ticket.create"]
+    actions = [*PERSONAL, "ticket.create", "ticket.attach", "placement.install"]
     changed = 0
     last_id = 0
     while True:  # in batches: a national log has millions of events

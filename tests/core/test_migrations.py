@@ -106,8 +106,15 @@ def test_the_log_written_before_loses_its_personal_values_once(backend, database
                 )
                 rows = [
                     ("recipient.update", "recipients", "Tjenestemottaker 7 endret", changes),
-                    ("ticket.create", "tickets", "Sak #7 registrert: Alarm hos Åse → IT", {}),
+                    # A title with an arrow of its own loses all of it, not only the team.
+                    ("ticket.create", "tickets", "Sak #7 registrert: Flytting → Åse Moe → IT", {}),
                     ("ticket.create", "tickets", "Sak #8 registrert: Alarm hos Åse", {}),
+                    (
+                        "ticket.attach",
+                        "tickets",
+                        "Sak #8: vedlegg Åse_Moe (bad).png (image/png, 1234 byte)",
+                        {},
+                    ),
                     ("device.update", "devices", "Enhet 7 endret", {"note": changes["address"]}),
                 ]
                 for action, type_, summary, change in rows:
@@ -130,11 +137,13 @@ def test_the_log_written_before_loses_its_personal_values_once(backend, database
                 "address": {"changed": True},
                 "is_critical": {"before": False, "after": True},
             }
-            assert got[1][1] == "Sak #7 registrert → IT"
+            assert got[1][1] == "Sak #7 registrert"
             assert got[2][1] == "Sak #8 registrert"
-            assert got[3][2] == {"note": changes["address"]}  # not a person's field
-            assert got[4][0] == "audit.redact"
-            assert "3 eldre hendelse(r)" in got[4][1]
+            assert got[3][1] == "Sak #8: vedlegg lagt til (image/png, 1234 byte)"
+            assert got[4][2] == {"note": changes["address"]}  # not a person's field
+            assert got[5][0] == "audit.redact"
+            assert "4 eldre hendelse(r)" in got[5][1]
+            assert "Åse" not in " ".join(summary for _a, summary, _c in got)
             with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
                 conn.execute(sa.text("UPDATE audit_events SET summary = 'rewritten'"))
         finally:

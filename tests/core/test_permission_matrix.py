@@ -270,6 +270,7 @@ ENDPOINTS = [
     Endpoint("GET", "/recipients/service-ended", P.RECIPIENTS_VIEW),
     Endpoint("GET", "/recipients/lookup?q=a", P.RECIPIENTS_VIEW),
     Endpoint("GET", "/devices/lookup?q=a", P.EQUIPMENT_VIEW),
+    Endpoint("GET", "/products/lookup?q=a", P.EQUIPMENT_VIEW),
     Endpoint("GET", "/recipients/new", P.RECIPIENTS_MANAGE),
     Endpoint(
         "POST",

@@ -8,6 +8,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import csrf_from, login
 from vftops.core.picker import LOOKUP_LIMIT, PRELOAD
@@ -147,3 +148,42 @@ def test_another_municipalitys_recipient_cannot_be_slipped_in(client, world, fac
         },
     )
     assert response.status_code == 404
+
+
+def test_a_big_catalogue_does_not_weigh_down_the_device_list(client, world, app):
+    """2,000 products made the device list 156 KB of filter options. The page holds the
+    first ones; the product filter finds the rest by typing (or, without JavaScript, by
+    the Find box), and a product chosen beyond them stays chosen."""
+    from vftops.equipment.models import Product
+    from vftops.extensions import db
+
+    with app.app_context():
+        db.session.add_all(
+            Product(category="other", manufacturer="Acme", model=f"Modell {n:04d}")
+            for n in range(PRELOAD + 50)
+        )
+        db.session.commit()
+        far = db.session.scalars(
+            select(Product).where(Product.model == f"Modell {PRELOAD + 40:04d}")
+        ).one()
+        far_id = far.id
+    login(client, world.tech)
+    page = client.get("/devices").get_data(as_text=True)
+    product_options = re.findall(
+        r'<option[^>]*value="(\d+)"', page.split('id="product_id"')[1].split("</select>")[0]
+    )
+    assert len(product_options) == PRELOAD
+    assert 'name="product_id_q"' in page
+
+    assert _lookup(client, f"/products/lookup?q=modell%20{PRELOAD + 40:04d}") == [
+        f"Acme Modell {PRELOAD + 40:04d} – Annet"
+    ]
+    chosen = client.get(f"/devices?product_id={far_id}").get_data(as_text=True)
+    assert re.search(
+        rf'<option selected value="{far_id}"|<option value="{far_id}" selected', chosen
+    )
+    narrowed = client.get("/devices?product_id_q=modell%2002").get_data(as_text=True)
+    names = re.findall(
+        r"Acme Modell (\d+)", narrowed.split('id="product_id"')[1].split("</select>")[0]
+    )
+    assert names == [f"{n:04d}" for n in range(200, 250) if f"{n:04d}".startswith("02")]

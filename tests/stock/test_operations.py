@@ -925,3 +925,57 @@ def test_a_shared_store_sends_only_devices_the_receiving_store_may_hold(app, fac
             "Meråker lager": [("Værnesregionens lager", 4)],
             "Teknikerbil": [("Værnesregionens lager", 3)],
         }
+
+
+def test_what_one_store_can_spare_is_planned_the_same_wherever_it_is_asked(app, factories, shop):
+    """The central store can spare 3; the empty nursing home gets them, the car orders 3.
+    Asked about the car alone (the API filtered to it, «order the shortfall» for it),
+    the answer is the board's, not a second share of the same 3. A car without a minimum
+    and a device chosen for a planned job are never spare."""
+    from vftops.equipment.models import Recipient
+
+    home = factories.store(shop.m, name="Sykehjem", kind="local")
+    other_car = factories.store(shop.m, name="Teknikerbil 2", kind="local")
+    for n in range(4):
+        factories.device(shop.alarm, shop.central, serial=f"C-{n}")
+    for n in range(5):
+        factories.device(shop.alarm, other_car, serial=f"K-{n}")
+    recipient = factories.recipient(shop.m, name="Kari Planlagt")
+    admin = factories.user("admin", municipalities=[shop.m])
+    with app.test_request_context():
+        from vftops.auth.models import User
+
+        alarm = _get(Product, shop.alarm)
+        central, car = _get(Store, shop.central), _get(Store, shop.car)
+        st.set_minimum(None, central, alarm, minimum=0)
+        st.set_minimum(None, _get(Store, home), alarm, minimum=3)  # empty: the worst
+        st.set_minimum(None, car, alarm, minimum=2, reorder_target=3)
+        user = db.session.get(User, admin.id)
+        # C-0 is chosen for tomorrow's install: the central store has 3 to spare, not 4.
+        eq.plan_visit(
+            None,
+            db.session.get(Recipient, recipient.id),
+            kind="install",
+            assigned_to=user,
+            planned_on=local_today() + timedelta(days=1),
+            device=db.session.scalars(select(Device).where(Device.serial_number == "C-0")).one(),
+        )
+        db.session.commit()
+
+        board = {
+            lv.store.name: ([(s.name, n) for s, n in lv.transfer_from], lv.order_after_transfers)
+            for lv in q.shortfalls(user)
+        }
+        assert board == {
+            "Sykehjem": ([("Sentrallager", 3)], 0),
+            "Teknikerbil": ([], 3),  # Teknikerbil 2 has 5 but no minimum: it keeps them
+        }
+        assert q.refill_plan(user, car, alarm).order_after_transfers == 3
+        order = st.order_shortfall(user, car, alarm)
+        assert [line.quantity for line in order.lines] == [3]
+        db.session.rollback()
+
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(admin)}"
+    rows = client.get(f"/api/v1/stock?below_minimum=true&store_id={shop.car.id}").get_json()
+    assert [(r["transfer_from"], r["order_after_transfers"]) for r in rows["items"]] == [([], 3)]

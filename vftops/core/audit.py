@@ -203,7 +203,9 @@ _LIFTED = "vftops_append_only_lifted"
 
 
 @contextmanager
-def append_only_lifted(tables: tuple[str, ...] = ("movements", "ticket_entries")):
+def append_only_lifted(
+    tables: tuple[str, ...] = ("movements", "stock_movements", "ticket_entries"),
+):
     """Inside this block, in this transaction only, `scrub_append_only` may rewrite free
     text in `tables`: their triggers are dropped and created again before it ends.
 
@@ -232,9 +234,10 @@ def scrub_append_only(table, column: str, where, scrub) -> int:
     if table.name not in lifted:
         raise AuditLogIsAppendOnly(f"{table.name} rows are never changed outside a purge")
     col = table.c[column]
+    limit = getattr(col.type, "length", None)
     changed = 0
     for row_id, value in db.session.execute(select(table.c.id, col).where(where)).all():
-        new = scrub(value)
+        new = scrub(value, limit)
         if new != value:
             db.session.execute(update(table).where(table.c.id == row_id).values({column: new}))
             changed += 1

@@ -34,11 +34,23 @@ def is_redacted(change: Any) -> bool:
     return isinstance(change, dict) and change.get("changed") is True
 
 
+def _word_pattern(word: str) -> str:
+    """A phone or other number matches with or without spaces, dots or dashes between
+    its digits; a name also in the genitive («Solveigs»)."""
+    digits = re.sub(r"\D", "", word)
+    if len(digits) >= 5 and not re.search(r"[^\d\s.+-]", word):
+        return r"[\s.-]?".join(digits)
+    escaped = re.escape(word)
+    return escaped + r"(?:s|'s|’s)?" if word[-1:].isalpha() else escaped
+
+
 def scrubber(words: Iterable[str | None]):
     """A function that takes `words` (names, phone numbers) out of a text.
 
     Case is ignored and the match is whole words only, so «Moen» does not take a
-    piece out of «Moene». Returns None when there is nothing to look for."""
+    piece out of «Moene»; an underscore separates words («Solveig_Asheim.png»).
+    `scrub(text, limit)` cuts the result to `limit` characters, for a column of that
+    length. Returns None when there is nothing to look for."""
     wanted = sorted(
         {w.strip() for w in words if w and len(w.strip()) >= _MIN_WORD},
         key=len,
@@ -47,12 +59,14 @@ def scrubber(words: Iterable[str | None]):
     if not wanted:
         return None
     pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(w) for w in wanted) + r")(?!\w)", re.IGNORECASE
+        r"(?<![^\W_])(?:" + "|".join(_word_pattern(w) for w in wanted) + r")(?![^\W_])",
+        re.IGNORECASE,
     )
 
-    def scrub(text: str | None) -> str | None:
+    def scrub(text: str | None, limit: int | None = None) -> str | None:
         if not text:
             return text
-        return pattern.sub(SCRUBBED, text)
+        result = pattern.sub(SCRUBBED, text)
+        return result[:limit] if limit else result
 
     return scrub

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from vftops.agreements.models import Supplier
 from vftops.core import audit
-from vftops.core.db import check_version, operation
+from vftops.core.db import check_version, operation, take_write_lock
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.i18n import format_d
 from vftops.core.models import utcnow
@@ -929,6 +929,7 @@ def anonymise_recipient(actor, recipient: Recipient) -> None:
     Recorded by the caller as a count (`vftops.equipment.purge`), never by name."""
     if recipient.anonymised_at is not None:
         return
+    take_write_lock(Recipient, recipient.id)  # an install at the same moment waits or loses
     if open_placements_of(recipient):
         raise ConflictError(_l("The recipient still has a device: take it back first."))
     scrub = scrubber(_personal_words(recipient))
@@ -947,14 +948,31 @@ def anonymise_recipient(actor, recipient: Recipient) -> None:
     db.session.execute(
         update(Placement)
         .where(Placement.recipient_id == recipient.id)
-        .values(config_note=None, training_note=None),
+        .values(config_note=None, training_note=None, config_settings={}),
         execution_options={"synchronize_session": False},
     )
     if scrub is not None:
+        # Every note on a device they had, also the reset or repair after it came back.
+        devices = select(Placement.device_id).where(Placement.recipient_id == recipient.id)
         audit.scrub_append_only(
-            Movement.__table__, "reason", Movement.placement_id.in_(placement_ids), scrub
+            Movement.__table__,
+            "reason",
+            Movement.placement_id.in_(placement_ids) | Movement.device_id.in_(devices),
+            scrub,
         )
-        recipient_anonymised.send(recipient, scrub=scrub)
+    # Other modules forget what they wrote about the recipient (tickets, consumables),
+    # even when no name is long enough to search for: they clear their own fields.
+    recipient_anonymised.send(recipient, scrub=scrub)
+
+
+def _anonymised_now(recipient: Recipient) -> bool:
+    """Whether the recipient is anonymised as of now, not as of this transaction's first
+    read: on PostgreSQL the row is locked, so a purge running at the same moment either
+    finished first (and is seen) or waits for this install (and finds the placement)."""
+    stmt = select(Recipient.anonymised_at).where(Recipient.id == recipient.id)
+    if db.session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    return db.session.scalar(stmt) is not None
 
 
 def open_placements_of(recipient: Recipient) -> bool:
@@ -1070,7 +1088,7 @@ def install(
     if recipient.municipality_id != device.municipality_id:
         message = _l("The device belongs to another municipality than the recipient.")
         raise ValidationError(message, fields={"device_id": [message]})
-    if recipient.anonymised_at is not None:
+    if _anonymised_now(recipient):
         raise ConflictError(_l("The recipient's record has been anonymised."))
     if not confirmed:
         warnings = install_warnings(device, recipient)
@@ -1110,7 +1128,8 @@ def install(
         f" hos tjenestemottaker {recipient.id}",
         changes={
             "device": {"before": None, "after": device.serial_number},
-            "config_settings": {"before": None, "after": settings},
+            # Which settings, not their values: a contact's name and phone are often one.
+            "config_settings": {"before": None, "after": sorted(settings)},
         },
         municipality_id=recipient.municipality_id,
     )

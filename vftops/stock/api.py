@@ -43,7 +43,7 @@ from vftops.stock.queries import (
     minimum_or_404,
     order_or_404,
     orders_for,
-    plan_transfers,
+    shortfalls,
     store_ids_for,
     store_or_404,
     suggestions,
@@ -312,8 +312,10 @@ class StockLevels(MethodView):
             ids = ids.where(Store.id == args["store_id"])
         rows = levels(ids, product_id=args["product_id"], with_minimum_only=args["below_minimum"])
         if args["below_minimum"]:
-            rows = [level for level in rows if level.is_short]
-            plan_transfers(current_user, rows)
+            # Planned as the board plans them: spare goes to the worst row of all the
+            # user's stores first, whatever this page is filtered to.
+            planned = {(lv.store.id, lv.product.id): lv for lv in shortfalls(current_user)}
+            rows = [planned.get((lv.store.id, lv.product.id), lv) for lv in rows if lv.is_short]
         return _offset_page(rows, args["limit"], args["cursor"])
 
 

@@ -19,6 +19,7 @@ from vftops.core.scope import municipality_ids
 from vftops.equipment import operations as eq
 from vftops.equipment.identifiers import numbered_serials
 from vftops.equipment.models import Device, DeviceStatus, MovementKind, Product
+from vftops.equipment.purge import RECENT_ACTIVITY
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
 from vftops.stock import order_mail
@@ -1459,3 +1460,26 @@ def cancel_count(actor, count: StockCount, *, expected_version: int | None = Non
         municipality_id=count.municipality_id,
     )
     return count
+
+
+# --- forgetting a recipient (flask vftops purge) -------------------------------------------
+
+
+@eq.recipient_anonymised.connect
+def _forget_in_consumables(recipient, *, scrub, **_extra) -> None:
+    """Consumables given to an anonymised recipient stay in the ledger; their name and
+    numbers leave its reasons («Batteri til …»)."""
+    if scrub is not None:
+        audit.scrub_append_only(
+            StockMovement.__table__, "reason", StockMovement.recipient_id == recipient.id, scrub
+        )
+
+
+def _consumables_given_since(moment):
+    """Recipients given consumables since `moment`: not yet due for anonymising."""
+    return select(StockMovement.recipient_id).where(
+        StockMovement.recipient_id.is_not(None), StockMovement.at >= moment
+    )
+
+
+RECENT_ACTIVITY.append(_consumables_given_since)

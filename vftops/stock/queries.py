@@ -28,6 +28,8 @@ from vftops.equipment.models import (
     Placement,
     Product,
     ReturnReason,
+    Visit,
+    VisitStatus,
 )
 from vftops.extensions import db
 from vftops.stock.models import (
@@ -244,7 +246,12 @@ def levels(
             for k, v in counts.items()
             if v.get("quantity", 0) + v.get(in_stock, 0) < minimums[k].minimum
         }
-    stores = _by_id(Store, {k[0] for k in counts}, joinedload(Store.municipality))
+    stores = _by_id(
+        Store,
+        {k[0] for k in counts},
+        joinedload(Store.municipality),
+        selectinload(Store.shared_with),  # who a store serves, for transfer plans
+    )
     products = _by_id(Product, {k[1] for k in counts}, joinedload(Product.supplier))
     result = []
     for (store_id, pid), c in counts.items():
@@ -298,20 +305,28 @@ def shortfalls(user, *, store_id: int | None = None) -> list[Level]:
 def refill_plan(user, store: Store, product: Product) -> Level:
     """One store × product as the shortfall board plans it: the board's row when it is
     on the board (what other stores can spare went to worse rows first), else alone."""
-    for level in shortfalls(user):
+    board = shortfalls(user)
+    for level in board:
         if level.store.id == store.id and level.product.id == product.id:
             return level
-    return plan_transfers(user, [level_for(store, product)])[0]
+    # Not short (only below its reorder target): it gets what the board leaves over.
+    level = level_for(store, product)
+    for row in board:
+        row.transfer_from.clear()
+    plan_transfers(user, [*board, level])
+    return level
 
 
 def plan_transfers(user, short: list[Level]) -> list[Level]:
     """Fill each level's `transfer_from`: stores that can spare what it lacks, first.
 
-    A store can send what it holds above its own minimum (all of it without one)
-    to a store of the same municipality or shared service: for devices, only those
-    owned by a municipality the receiving store serves, as `send_transfer` demands.
-    What one store can spare is handed out once, to the worst shortfall first, and
-    only stores the user may see are offered. Three queries, whatever the rows.
+    A store can send what it holds above its own minimum (a central or supplier
+    store without one: all of it; a local store without one: nothing), less devices
+    chosen for a planned install, to a store of the same municipality or shared
+    service: for devices, only those owned by a municipality the receiving store
+    serves, as `send_transfer` demands. What one store can spare is handed out once,
+    to the worst shortfall first, and only stores the user may see are offered. A
+    fixed number of queries, whatever the rows.
     """
     wanted = [lv for lv in short if lv.to_order > 0]
     if not wanted:
@@ -322,10 +337,28 @@ def plan_transfers(user, short: list[Level]) -> list[Level]:
     product_ids = {lv.product.id for lv in wanted}
     spare: dict[tuple[int, int], int] = {}
     sources: dict[int, list[Level]] = defaultdict(list)
+    # Devices already chosen for a planned install are not spare.
+    booked = {
+        (store_id, pid): n
+        for store_id, pid, n in db.session.execute(
+            select(Device.store_id, Device.product_id, func.count())
+            .join(Visit, Visit.device_id == Device.id)
+            .where(
+                Visit.status == VisitStatus.PLANNED,
+                Device.status == DeviceStatus.IN_STOCK,
+                Device.store_id.in_(candidates),
+                Device.product_id.in_(product_ids),
+            )
+            .group_by(Device.store_id, Device.product_id)
+        )
+    }
     for lv in levels(candidates, product_ids=product_ids):
-        left = lv.available - (lv.minimum or 0)
+        if lv.minimum is None and lv.store.kind == StoreKind.LOCAL:
+            continue  # a car or a ward without a minimum keeps what it has
+        key = (lv.store.id, lv.product.id)
+        left = lv.available - (lv.minimum or 0) - booked.get(key, 0)
         if left > 0:
-            spare[(lv.store.id, lv.product.id)] = left
+            spare[key] = left
             sources[lv.product.id].append(lv)
     if not spare:
         return short

@@ -28,7 +28,7 @@ from vftops.core.models import local_today
 from vftops.core.permissions import Permission, require
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import queries as eq_queries
-from vftops.equipment.models import Device, DeviceStatus, Product
+from vftops.equipment.models import Device, DeviceStatus, Product, Visit, VisitStatus
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock import operations as ops
@@ -715,7 +715,7 @@ def transfer_new():
         quantity_errors=quantity_errors,
         store_choices=_store_pairs(stores),
         asked=asked,
-        on_shelf=_on_shelf(from_store, asked["product"], asked["quantity"]) if asked else [],
+        on_shelf=_on_shelf(from_store, asked) if asked else [],
     )
 
 
@@ -735,10 +735,16 @@ def _asked_for(targets) -> dict | None:
     return {"to_store_id": to_store_id, "product": product, "quantity": quantity}
 
 
-def _on_shelf(store: Store, product: Product, quantity: int) -> list[str]:
-    """Serial numbers of a product ready on the store's shelf, to find the devices to send."""
-    if not product.is_serialised:
+def _on_shelf(store: Store, asked: dict) -> list[str]:
+    """Serial numbers of the product ready on the store's shelf that the receiving store may
+    hold and no planned install has chosen, to find the devices to send."""
+    product, quantity = asked["product"], asked["quantity"]
+    to_store = db.session.get(Store, asked["to_store_id"])
+    if not product.is_serialised or to_store is None:
         return []
+    booked = select(Visit.device_id).where(
+        Visit.status == VisitStatus.PLANNED, Visit.device_id.is_not(None)
+    )
     return list(
         db.session.scalars(
             select(Device.serial_number)
@@ -746,6 +752,8 @@ def _on_shelf(store: Store, product: Product, quantity: int) -> list[str]:
                 Device.store_id == store.id,
                 Device.product_id == product.id,
                 Device.status == DeviceStatus.IN_STOCK,
+                Device.municipality_id.in_(sorted(to_store.served_municipality_ids)),
+                Device.id.not_in(booked),
             )
             .order_by(Device.serial_number)
             .limit(min(quantity, 50) + 10)

@@ -107,7 +107,8 @@ def add_attachment(actor, ticket: Ticket, filename: str | None, data: bytes) -> 
         actor,
         "ticket.attach",
         ticket,
-        f"Sak #{ticket.id}: vedlegg {name} ({content_type}, {len(data)} byte)",
+        # Not the file name: it often names the person, and the log is kept for ever.
+        f"Sak #{ticket.id}: vedlegg lagt til ({content_type}, {len(data)} byte)",
         municipality_id=ticket.municipality_id,
     )
     return attachment

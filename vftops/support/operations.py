@@ -6,6 +6,7 @@ event (for the record) in the same savepoint as the change itself.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,16 +15,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from vftops.core import audit
-from vftops.core.db import check_version, operation, take_write_lock
+from vftops.core.db import check_version, operation, take_write_lock, when_finished
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import OSLO, utcnow
 from vftops.core.permissions import Permission
-from vftops.core.privacy import redact
+from vftops.core.privacy import redact, scrubber
 from vftops.core.validation import invalid, text_or_none
 from vftops.equipment.models import Device, Placement, Recipient
 from vftops.equipment.operations import recipient_anonymised
+from vftops.equipment.purge import RECENT_ACTIVITY
 from vftops.extensions import db
 from vftops.support import sla
+from vftops.support.attachments import path_of
 from vftops.support.models import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -32,6 +35,7 @@ from vftops.support.models import (
     WAITING_STATUSES,
     Channel,
     EntryKind,
+    FunctionTest,
     Level,
     Priority,
     ReporterKind,
@@ -41,6 +45,7 @@ from vftops.support.models import (
     Team,
     TeamKind,
     Ticket,
+    TicketAttachment,
     TicketEntry,
     TicketKind,
     TicketStatus,
@@ -1434,18 +1439,84 @@ def save_support_settings(
 @recipient_anonymised.connect
 def _forget_in_tickets(recipient: Recipient, *, scrub, **_extra) -> None:
     """Tickets about an anonymised recipient keep what was wrong and what was done, not
-    who rang: the reporter is cleared and their names and numbers leave the text."""
+    who rang: the reporter is cleared, their and the recipient's names and numbers leave
+    the text, attachments (photos of a home) are deleted, function-test notes cleared."""
     tickets = db.session.scalars(select(Ticket).where(Ticket.recipient_id == recipient.id)).all()
+    title_limit = Ticket.__table__.c.title.type.length
     for ticket in tickets:
+        attachments = db.session.scalars(
+            select(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)
+        ).all()
+        words = [ticket.reporter_name, ticket.reporter_contact]
+        words += re.split(r"[\s,;()<>]+", ticket.reporter_name or "")
+        words += re.split(r"[\s,;()<>]+", ticket.reporter_contact or "")
+        words += [a.filename.rsplit(".", 1)[0] for a in attachments]
+        forget = _both(scrub, scrubber(words))
         ticket.reporter_name = None
         ticket.reporter_contact = None
-        ticket.title = scrub(ticket.title)
-        ticket.description = scrub(ticket.description)
-        ticket.resolution = scrub(ticket.resolution)
-    if tickets:
-        audit.scrub_append_only(
-            TicketEntry.__table__,
-            "body",
-            TicketEntry.ticket_id.in_([t.id for t in tickets]),
-            scrub,
+        if forget is not None:
+            ticket.title = forget(ticket.title, title_limit)
+            ticket.description = forget(ticket.description)
+            ticket.resolution = forget(ticket.resolution)
+            audit.scrub_append_only(
+                TicketEntry.__table__, "body", TicketEntry.ticket_id == ticket.id, forget
+            )
+        _delete_attachments(attachments)
+    placements = select(Placement.id).where(Placement.recipient_id == recipient.id)
+    db.session.execute(
+        update(FunctionTest).where(FunctionTest.placement_id.in_(placements)).values(note=None),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _both(first, second):
+    """One scrub from two (either may be None: nothing to look for)."""
+    if first is None or second is None:
+        return first or second
+
+    def scrub(text, limit=None):
+        return second(first(text), limit)
+
+    return scrub
+
+
+def _delete_attachments(attachments: list[TicketAttachment]) -> None:
+    """Remove the rows now and the files once the purge has committed (a file whose row
+    came back in a rolled-back savepoint stays)."""
+    if not attachments:
+        return
+    paths = {a.stored_name: path_of(a) for a in attachments}
+    for attachment in attachments:
+        db.session.delete(attachment)
+
+    def unlink() -> None:
+        with db.engine.connect() as connection:
+            kept = set(
+                connection.scalars(
+                    select(TicketAttachment.stored_name).where(
+                        TicketAttachment.stored_name.in_(list(paths))
+                    )
+                )
+            )
+        for name, path in paths.items():
+            if name not in kept:
+                path.unlink(missing_ok=True)
+
+    when_finished(committed=unlink)
+
+
+def _tickets_since(moment):
+    """Recipients with an open ticket, or one changed or a device tested since `moment`:
+    not yet due for anonymising (the servicedesk may still need to call)."""
+    return (
+        select(Ticket.recipient_id)
+        .where(Ticket.recipient_id.is_not(None), is_open_clause() | (Ticket.updated_at >= moment))
+        .union(
+            select(Placement.recipient_id)
+            .join(FunctionTest, FunctionTest.placement_id == Placement.id)
+            .where(FunctionTest.tested_at >= moment)
         )
+    )
+
+
+RECENT_ACTIVITY.append(_tickets_since)

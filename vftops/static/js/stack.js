@@ -29,4 +29,18 @@
     });
     table.classList.add("vft-stacked");
   });
+  // Shown as blocks, a table loses its roles in the accessibility tree: give them back,
+  // so a screen reader still reads rows and cells (each named by its data-label).
+  Array.prototype.forEach.call(document.querySelectorAll("table.vft-stacked"), function (table) {
+    table.setAttribute("role", "table");
+    Array.prototype.forEach.call(table.querySelectorAll("tbody, tfoot"), function (group) {
+      group.setAttribute("role", "rowgroup");
+    });
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr, tfoot tr"), function (tr) {
+      tr.setAttribute("role", "row");
+      Array.prototype.forEach.call(tr.cells, function (cell) {
+        cell.setAttribute("role", cell.tagName === "TH" ? "rowheader" : "cell");
+      });
+    });
+  });
 })();
