@@ -282,7 +282,7 @@ def test_digest_mail_names_every_item_with_its_link_in_norwegian(app, world, inb
     assert text.startswith("Hei Person Lagersjef,")
     assert "Sentrallager (Stjørdal)" in text
     assert "Under minimumsbeholdning:" in text
-    assert "Forsinkede avrop:" in text
+    assert "Forsinkede bestillinger:" in text
     assert "Venter på tilbakestilling i mer enn 7 dager:" in text
     # Each item, with its link on the next line.
     assert f"- {shortfall}\n  {store_url}\n" in text
@@ -296,7 +296,7 @@ def test_digest_mail_names_every_item_with_its_link_in_norwegian(app, world, inb
     assert f'<a href="{order_url}" style="color: #0b5394;">{overdue}</a>' in html
     assert f'<a href="{store_url}" style="color: #0b5394;">{waiting}</a>' in html
     assert "Under minimumsbeholdning" in html
-    assert "Forsinkede avrop" in html
+    assert "Forsinkede bestillinger" in html
     assert '<html lang="nb">' in html
 
     assert digest_logs(app) == [(world.boss.id, today, 3)]

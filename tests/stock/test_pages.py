@@ -264,7 +264,7 @@ def test_order_button_makes_a_draft_order_up_to_the_target(app, client, factorie
     login(client, w["buyer"])
     board = client.get("/stock").get_data(as_text=True)
     assert "Bestill det som mangler" in text_of(board)
-    assert "3 på et utkast til avrop" in text_of(board)
+    assert "3 settes på en bestilling" in text_of(board)
     response = client.post(
         f"/stock/stores/{w['central'].id}/products/{w['alarm'].id}/order",
         data={"csrf_token": csrf_from(board)},
@@ -304,7 +304,7 @@ def test_order_button_counts_what_is_on_its_way_from_another_store(app, client, 
     send(["ON-WAY-0", "ON-WAY-1"])
     login(client, w["buyer"])
     board = client.get("/stock").get_data(as_text=True)
-    assert "3 på et utkast til avrop" in text_of(board)
+    assert "3 settes på en bestilling" in text_of(board)
     url = f"/stock/stores/{w['local'].id}/products/{w['alarm'].id}/order"
     assert client.post(url, data={"csrf_token": csrf_from(board)}).status_code == 302
 
