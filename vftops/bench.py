@@ -739,6 +739,19 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
 
         return call
 
+    def fresh(call):
+        """`call` with the support reports worked out every time (no 5-minute cache)."""
+
+        def uncached():
+            kept = app.config["SUPPORT_REPORT_CACHE_SECONDS"]
+            app.config["SUPPORT_REPORT_CACHE_SECONDS"] = 0
+            try:
+                call()
+            finally:
+                app.config["SUPPORT_REPORT_CACHE_SECONDS"] = kept
+
+        return uncached
+
     results: list[tuple[str, list[float]]] = []
     checks = [
         ("GET /healthz", get(api, "/healthz")),
@@ -762,7 +775,8 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
         ("ticket queue, all open", get(pages, "/support?queue=open")),
         ("ticket page", get(pages, f"/support/{ids['ticket']}")),
         ("ticket list API, open", get(api, "/api/v1/tickets?queue=open&limit=50")),
-        ("support reports, 12 weeks", get(pages, "/support/reports")),
+        ("support reports, 12 weeks (worked out)", fresh(get(pages, "/support/reports"))),
+        ("support reports, 12 weeks (as of minutes ago)", get(pages, "/support/reports")),
     ]
     if ids["ticket"] is None:  # a dataset without tickets
         checks = [c for c in checks if c[0] != "ticket page"]
@@ -833,7 +847,7 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
 EXPORTS = (
     ("all devices as CSV", "/devices/export.csv", 10),
     ("all devices as XLSX", "/devices/export.xlsx", 30),
-    ("50,000 tickets as XLSX", "/support/export.xlsx?queue=all", 30),
+    ("50,000 open tickets as XLSX", "/support/export.xlsx?queue=open", 30),
 )
 
 

@@ -148,6 +148,8 @@ class Config:
     SUPPORT_AUTO_CLOSE_DAYS = _env_int("SUPPORT_AUTO_CLOSE_DAYS", 7)
     SUPPORT_INCIDENT_THRESHOLD = _env_int("SUPPORT_INCIDENT_THRESHOLD", 10)
     SUPPORT_INCIDENT_WINDOW_MINUTES = _env_int("SUPPORT_INCIDENT_WINDOW_MINUTES", 15)
+    # The support reports are worked out at most this often per view (0: every time).
+    SUPPORT_REPORT_CACHE_SECONDS = _env_int("SUPPORT_REPORT_CACHE_SECONDS", 300)
     # Photos and PDFs on tickets: stored here under random names, never served directly.
     ATTACHMENT_DIR = os.environ.get("VFTOPS_ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
     ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
@@ -219,6 +221,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     NAME = "testing"
     TESTING = True
+    SUPPORT_REPORT_CACHE_SECONDS = 0  # a test sees what it just wrote; the cache has its own
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

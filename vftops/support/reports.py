@@ -16,10 +16,13 @@ functions. So both databases run the same SQL.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+import time as clock
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import Integer, and_, case, exists, func, literal, select
 from sqlalchemy.ext.compiler import compiles
@@ -577,3 +580,55 @@ def build(municipality_ids: Iterable[int], p: Period, *, no_team: str) -> Report
         times=response_times(ids, p),
         kinds=[k for k in KIND_ORDER if k in used],
     )
+
+
+# --- worked out once, read many times --------------------------------------------------------
+
+# Twelve weeks of a national servicedesk's tickets take most of a second to add up, and
+# the figures are the same for everyone who looks within minutes: each view
+# (municipalities, weeks, language) is worked out at most once per
+# SUPPORT_REPORT_CACHE_SECONDS in each server process, and the page says as of when.
+_CACHE: OrderedDict[tuple, tuple[float, Report]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 256
+
+
+def _frozen(report: Report) -> Report:
+    """The report without database objects: it outlives the request that built it."""
+
+    def plain(obj):
+        return SimpleNamespace(id=obj.id, name=obj.name)
+
+    return replace(
+        report,
+        faults=[replace(row, product=plain(row.product)) for row in report.faults],
+        suppliers=[replace(row, supplier=plain(row.supplier)) for row in report.suppliers],
+    )
+
+
+def cached_build(
+    municipality_ids: Iterable[int], weeks: int, *, no_team: str, max_age: float
+) -> Report:
+    """`build` for the last `weeks`, or the same view's report from the last `max_age`
+    seconds (0: always worked out)."""
+    key = (tuple(sorted(municipality_ids)), weeks, no_team)
+    now = clock.monotonic()
+    if max_age > 0:
+        with _CACHE_LOCK:
+            hit = _CACHE.get(key)
+            if hit is not None and now - hit[0] < max_age:
+                _CACHE.move_to_end(key)
+                return hit[1]
+    report = _frozen(build(key[0], period(weeks), no_team=no_team))
+    if max_age > 0:
+        with _CACHE_LOCK:
+            _CACHE[key] = (now, report)
+            _CACHE.move_to_end(key)
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return report
+
+
+def forget_cached_reports() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()

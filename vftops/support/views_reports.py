@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -75,8 +75,13 @@ def reports():
     if weeks not in figures.WEEK_CHOICES:
         weeks = figures.DEFAULT_WEEKS
     ids = [chosen] if chosen else [m.id for m in municipalities]
-    period = figures.period(weeks)
-    report = figures.build(ids, period, no_team=_("No team"))
+    report = figures.cached_build(
+        ids,
+        weeks,
+        no_team=_("No team"),
+        max_age=current_app.config["SUPPORT_REPORT_CACHE_SECONDS"],
+    )
+    period = report.period
     fault_chart = charts.horizontal_bars(
         [
             (row.product.name, row.per_thousand or 0, _per_thousand(row.per_thousand))
