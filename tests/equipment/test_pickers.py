@@ -187,3 +187,37 @@ def test_a_big_catalogue_does_not_weigh_down_the_device_list(client, world, app)
         r"Acme Modell (\d+)", narrowed.split('id="product_id"')[1].split("</select>")[0]
     )
     assert names == [f"{n:04d}" for n in range(200, 250) if f"{n:04d}".startswith("02")]
+
+
+def test_a_job_cannot_be_planned_with_a_device_out_or_already_chosen(client, world, factories):
+    """The device picker finds any device by serial; the plan is refused, on the form, for
+    one that is installed somewhere or already chosen for another planned install."""
+    installed = factories.device(world.alarm, world.store, serial="LV-9001")
+    factories.placement(installed, world.moen[1])
+    free = factories.device(world.alarm, world.store, serial="LV-9002")
+    login(client, world.tech)
+    url = f"/recipients/{world.moen[0].id}/visits/new"
+
+    def plan(device):
+        page = client.get(url).get_data(as_text=True)
+        return client.post(
+            url,
+            data={
+                "csrf_token": csrf_from(page),
+                "kind": "install",
+                "assigned_to_id": str(world.tech.id),
+                "planned_on": "2030-01-02",
+                "device_id": str(device.id),
+                "note": "Ta med lader",
+            },
+        )
+
+    refused = plan(installed)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "Velg en enhet som er på lager." in html
+    assert "Ta med lader" in html
+    assert plan(free).status_code == 302
+    again = plan(free)
+    assert again.status_code == 422
+    assert "allerede valgt til et annet planlagt oppdrag" in again.get_data(as_text=True)

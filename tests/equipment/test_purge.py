@@ -384,6 +384,23 @@ def test_an_anonymised_recipient_cannot_be_given_data_or_devices_again(world, cl
             update_recipient(None, person, name="Solveig igjen")
         db.session.rollback()
 
+    with world.app.app_context():
+        from vftops.core.errors import ValidationError
+        from vftops.equipment.models import Product
+        from vftops.stock.models import Store
+        from vftops.stock.operations import issue_consumables
+
+        with pytest.raises(ValidationError) as refused:
+            issue_consumables(
+                None,
+                db.session.scalars(select(Store)).first(),
+                db.session.scalars(select(Product).where(Product.model == "CR2")).one(),
+                1,
+                recipient=db.session.get(Recipient, world.solveig.id),
+            )
+        assert "recipient_id" in refused.value.fields
+        db.session.rollback()
+
     login(client, world.admin)
     edit = client.get(f"/recipients/{world.solveig.id}/edit")
     assert edit.status_code == 409

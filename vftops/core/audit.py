@@ -234,7 +234,9 @@ def scrub_append_only(table, column: str, where, scrub) -> int:
     if table.name not in lifted:
         raise AuditLogIsAppendOnly(f"{table.name} rows are never changed outside a purge")
     col = table.c[column]
-    limit = getattr(col.type, "length", None)
+    from vftops.core.db import MAX_TEXT  # db imports audit's models at start-up
+
+    limit = getattr(col.type, "length", None) or MAX_TEXT
     changed = 0
     for row_id, value in db.session.execute(select(table.c.id, col).where(where)).all():
         new = scrub(value, limit)

@@ -1320,6 +1320,15 @@ def plan_visit(
         ]
     if device is not None and device.municipality_id != recipient.municipality_id:
         fields["device_id"] = [_l("The device belongs to another municipality than the recipient.")]
+    elif device is not None and kind == "install":
+        if device.status != DeviceStatus.IN_STOCK:
+            fields["device_id"] = [_l("Choose a device that is in stock.")]
+        elif db.session.scalar(
+            select(Visit.id).where(
+                Visit.device_id == device.id, Visit.status == VisitStatus.PLANNED
+            )
+        ):
+            fields["device_id"] = [_l("That device is already chosen for another planned job.")]
     if placement is not None and placement.recipient_id != recipient.id:
         fields["placement_id"] = [_l("That device is not installed at this recipient.")]
     if fields:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import url_for
 
 from vftops.core.forms import choices
+from vftops.core.inputs import fits
 from vftops.core.picker import PRELOAD, narrowing, picker
 from vftops.equipment import queries
 from vftops.equipment.models import Device, Recipient
@@ -35,7 +36,7 @@ def recipient_picker(field, user, empty_label: str, *, municipality_ids=None) ->
     )
     more = len(rows) > PRELOAD or bool(narrowing(field.name))
     rows = rows[:PRELOAD]
-    chosen = field.data if isinstance(field.data, int) else None
+    chosen = field.data if isinstance(field.data, int) and fits(field.data) else None
     if chosen is not None and chosen not in {r.id for r in rows}:
         found = db.session.scalars(
             queries.recipients_for(user).where(Recipient.id == chosen)
@@ -43,11 +44,13 @@ def recipient_picker(field, user, empty_label: str, *, municipality_ids=None) ->
         if found is not None and (wanted is None or found.municipality_id in wanted):
             rows.insert(0, found)
     field.choices = choices([("", empty_label)] + [(r.id, recipient_label(r)) for r in rows])
-    picker(
-        field,
-        url_for("equipment.recipient_lookup", municipality_id=wanted or []),
-        more=more,
+    # No municipality to look in (a store serving none of the user's): no lookup at all.
+    lookup = (
+        None
+        if wanted == []
+        else url_for("equipment.recipient_lookup", municipality_id=wanted or [])
     )
+    picker(field, lookup, more=more)
 
 
 def device_picker(field, user, first: tuple[str, str], *, status: str, municipality_id) -> None:
@@ -62,7 +65,7 @@ def device_picker(field, user, first: tuple[str, str], *, status: str, municipal
     rows = list(db.session.scalars(stmt.order_by(Device.serial_number).limit(PRELOAD + 1)))
     more = len(rows) > PRELOAD or bool(narrowing(field.name))
     rows = rows[:PRELOAD]
-    chosen = field.data if isinstance(field.data, int) else None
+    chosen = field.data if isinstance(field.data, int) and fits(field.data) else None
     if chosen is not None and chosen not in {d.id for d in rows}:
         found = db.session.scalars(
             queries.devices_for(user, status=status, municipality_id=municipality_id).where(

@@ -134,7 +134,8 @@ def _product_filter(field, blank: str) -> None:
     ).all()
     more = len(rows) > PRELOAD or bool(wanted)
     rows = rows[:PRELOAD]
-    chosen = field.data if isinstance(field.data, int) else None
+    # A number beyond what the database holds is the form's error, not a query.
+    chosen = field.data if isinstance(field.data, int) and fits(field.data) else None
     if chosen is not None and chosen not in {row[0] for row in rows}:
         rows = [
             *db.session.execute(

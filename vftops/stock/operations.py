@@ -474,6 +474,9 @@ def issue_consumables(
     if recipient is None and issued_to is None and not _text(reason):
         message = _l("Say who the consumables went to, or why.")
         raise ValidationError(message, fields={"reason": [message]})
+    if recipient is not None and recipient.anonymised_at is not None:
+        message = _l("The recipient's record has been anonymised.")
+        raise ValidationError(message, fields={"recipient_id": [message]})
     if recipient is not None and not store.serves(recipient.municipality_id):
         message = _l("The recipient lives in a municipality this store does not serve.")
         raise ValidationError(message, fields={"recipient_id": [message]})

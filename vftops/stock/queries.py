@@ -341,7 +341,7 @@ def plan_transfers(user, short: list[Level]) -> list[Level]:
     booked = {
         (store_id, pid): n
         for store_id, pid, n in db.session.execute(
-            select(Device.store_id, Device.product_id, func.count())
+            select(Device.store_id, Device.product_id, func.count(func.distinct(Device.id)))
             .join(Visit, Visit.device_id == Device.id)
             .where(
                 Visit.status == VisitStatus.PLANNED,

@@ -603,6 +603,10 @@ def _frozen(report: Report) -> Report:
         report,
         faults=[replace(row, product=plain(row.product)) for row in report.faults],
         suppliers=[replace(row, supplier=plain(row.supplier)) for row in report.suppliers],
+        teams=[
+            replace(row, team=plain(row.team) if row.team is not None else None)
+            for row in report.teams
+        ],
     )
 
 

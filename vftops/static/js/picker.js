@@ -39,6 +39,9 @@
         settings.valueField = "value";
         settings.labelField = "text";
         settings.shouldLoad = function (query) { return query.length >= 2; };
+        // The server has already matched (a journal reference, an IMEI): show all it
+        // answered, not only the answers whose label contains what was typed.
+        settings.score = function () { return function () { return 1; }; };
         settings.load = function (query, callback) {
           var url = lookup + (lookup.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query);
           fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
