@@ -93,3 +93,25 @@ def test_technician_receives_installs_replaces_and_takes_back_on_a_phone(new_pag
     # The service desk finds it again from the header search by the end of the serial.
     page.goto("/search?q=002")
     expect(page.get_by_test_id("search-devices")).to_contain_text("CHROME-002")
+
+
+@pytest.mark.browser
+def test_a_recipient_is_found_by_journal_reference_in_the_picker(new_page, live_server):
+    """The journal reference is not in the choice's label («name, address»): the picker
+    shows what the server found instead of filtering it away again."""
+    page = new_page(viewport=PHONE)
+    log_in(page, "tekniker")
+    page.wait_for_url(f"{live_server}/")
+    page.goto("/devices?status=in_stock")
+    page.get_by_test_id("device-table").locator('a[href^="/devices/"]').first.click()
+    page.get_by_role("link", name=nb("Install at a recipient")).click()
+    expect(page.locator("#recipient_id-ts-control")).to_be_attached()
+    picker = page.get_by_role("combobox", name=nb("Recipient"), exact=True)
+    picker.click()
+    picker.fill("EPJ-50")
+    answers = page.locator("#recipient_id-ts-dropdown").get_by_role("option")
+    expect(answers.first).to_be_visible()
+    assert answers.count() >= 2, answers.all_inner_texts()
+    expect(page.locator("#recipient_id-ts-dropdown")).not_to_contain_text(
+        nb("Nothing found. Type more, or something else.")
+    )
