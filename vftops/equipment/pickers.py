@@ -7,7 +7,7 @@ from flask import url_for
 
 from vftops.core.forms import choices
 from vftops.core.inputs import fits
-from vftops.core.picker import PRELOAD, narrowing, picker
+from vftops.core.picker import LOOKUP_LIMIT, PRELOAD, narrowing, picker
 from vftops.equipment import queries
 from vftops.equipment.models import Device, Recipient
 from vftops.extensions import db
@@ -87,7 +87,7 @@ def lookup_recipients(user, q: str, municipality_ids: list[int]):
     if municipality_ids:
         stmt = stmt.where(Recipient.municipality_id.in_(municipality_ids))
     return db.session.scalars(
-        stmt.order_by(Recipient.name, Recipient.address, Recipient.id).limit(20)
+        stmt.order_by(Recipient.name, Recipient.address, Recipient.id).limit(LOOKUP_LIMIT)
     )
 
 
@@ -95,4 +95,4 @@ def lookup_devices(user, q: str, status: str | None, municipality_id: int | None
     stmt = queries.devices_for(
         user, serial=q or None, status=status, municipality_id=municipality_id
     )
-    return db.session.scalars(stmt.order_by(Device.serial_number).limit(20))
+    return db.session.scalars(stmt.order_by(Device.serial_number).limit(LOOKUP_LIMIT))
