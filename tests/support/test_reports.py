@@ -262,6 +262,31 @@ def test_reports_page_tells_the_story_of_the_last_twelve_weeks(app, world, login
     ]
 
 
+def test_the_fault_report_shows_the_worst_models_and_all_on_request(
+    app, world, login_as, client, monkeypatch
+):
+    """A national catalogue has a thousand models in use: the page shows the worst first
+    and the rest when asked, keeping the period."""
+    from vftops.support import views_reports
+
+    monkeypatch.setattr(views_reports, "FAULT_ROWS", 1)
+    login_as(world.anne)
+    html = client.get("/support/reports?weeks=26").get_data(as_text=True)
+    # 26 weeks take in the 100-day-old alarm too: five faults over six in use.
+    assert _rows(html, "fault-row") == [["Tunstall Lifeline Vi", "6", "5", "833,3"]]
+    more = re.search(r'data-testid="faults-more">(.*?)</p>', html, re.S).group(1)
+    assert "Viser de 1 av 2 produktmodeller som har flest feil per 1 000 i bruk." in more
+    link = re.search(r'href="([^"]+)">Vis alle 2 produktmodellene</a>', more).group(1)
+    assert "weeks=26" in link and "faults=all" in link
+    html = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert [row[0] for row in _rows(html, "fault-row")] == [
+        "Tunstall Lifeline Vi",
+        "Tunstall Dørsensor",
+    ]
+    assert "Vis bare de 1 med flest feil" in html
+    assert "weeks=26" in html
+
+
 def test_a_longer_period_takes_in_older_tickets(app, world, login_as, client):
     login_as(world.anne)
     html = client.get("/support/reports?weeks=26").get_data(as_text=True)
@@ -305,7 +330,7 @@ def test_empty_reports_say_so(app, factories, login_as, client):
     assert "Ingen saker kom inn i perioden." in html
     assert "Ingen enheter i bruk og ingen feil i perioden." in html
     assert "Ingen saker ble eskalert til en leverandør i perioden." in html
-    assert "Ingen saker ble kvittert ut eller løst i perioden." in html
+    assert "Ingen saker ble kvittert eller løst i perioden." in html
 
 
 def test_reports_page_reads_with_a_fixed_number_of_queries(app, world, factories, login_as, client):
@@ -613,3 +638,34 @@ def test_median_of_counted_durations():
     assert _median([(10, 1), (20, 1)]) == 15
     assert _median([(5, 3)]) == 5
     assert _median([(1, 1), (2, 1), (100, 1)]) == 2
+
+
+def test_durations_are_rounded_to_the_minute_alike_on_every_path(app, factories, monkeypatch):
+    """29 s is no minute, 31 s is one, 90 s rounds up to two: on PostgreSQL, on SQLite
+    with unixepoch, and on an older SQLite with julianday."""
+    from sqlalchemy import text
+
+    from vftops.support import reports
+
+    m = factories.municipality("Stjørdal", "5035")
+    start = datetime(2026, 3, 2, 8, 0, 0, 250000, tzinfo=UTC)
+    durations = {0: 0, 29: 0, 31: 1, 90: 2, 7800: 130, 3 * 86400 + 1799: 3 * 1440 + 30}
+    with app.app_context():
+        ops.create_team(None, m.id, name="Servicedesk", kind="servicedesk", is_default=True)
+        tickets = {}
+        for seconds in durations:
+            ticket = _ticket(SimpleNamespace(id=m.id), at=start, kind="question")
+            ticket.acknowledged_at = start + timedelta(seconds=seconds)
+            tickets[seconds] = ticket.id
+        db.session.commit()
+        paths = [True, False] if db.engine.dialect.name == "sqlite" else [None]
+        for unixepoch in paths:
+            if unixepoch is not None:
+                monkeypatch.setattr(reports, "SQLITE_UNIXEPOCH", unixepoch)
+            stmt = select(
+                Ticket.id, reports.minutes_between(Ticket.acknowledged_at, Ticket.created_at)
+            ).where(Ticket.id.in_(list(tickets.values())))
+            # Compiled afresh, not from the statement cache, so each path is its own SQL.
+            sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+            found = dict(db.session.execute(text(sql)).all())
+            assert {s: found[tickets[s]] for s in durations} == durations, unixepoch

@@ -165,6 +165,8 @@ class Device(TimestampMixin, VersionedMixin, db.Model):
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         # The device list: filter by municipality and status, in serial order.
         Index("ix_devices_municipality_status", "municipality_id", "status", "serial_number"),
+        # Devices in use per product (the fault report), counted from the index alone.
+        Index("ix_devices_municipality_status_product", "municipality_id", "status", "product_id"),
         # The unfiltered list and the exports, in serial order: PostgreSQL cannot sort
         # by the pattern-ops index below, so without this it sorted the whole table.
         Index("ix_devices_serial_order", "serial_number", "product_id"),

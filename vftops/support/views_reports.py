@@ -67,6 +67,10 @@ def _hours(seconds: float | None) -> str | None:
     return _("%(minutes)d min", minutes=mins)
 
 
+# The product models the fault report shows unless all are asked for.
+FAULT_ROWS = 20
+
+
 @bp.get("/reports")
 @require(P.TICKETS_VIEW)
 def reports():
@@ -82,10 +86,14 @@ def reports():
         max_age=current_app.config["SUPPORT_REPORT_CACHE_SECONDS"],
     )
     period = report.period
+    # The worst models first; a national catalogue has a thousand models in use, and a
+    # chart of a thousand bars shows nothing. All of them on request.
+    all_faults = request.args.get("faults") == "all"
+    fault_rows = report.faults if all_faults else report.faults[:FAULT_ROWS]
     fault_chart = charts.horizontal_bars(
         [
             (row.product.name, row.per_thousand or 0, _per_thousand(row.per_thousand))
-            for row in report.faults
+            for row in fault_rows
             if row.faults
         ]
     )
@@ -99,6 +107,9 @@ def reports():
         period=period,
         weekly=charts.weekly_columns(report),
         fault_chart=fault_chart,
+        fault_rows=fault_rows,
+        all_faults=all_faults,
+        fault_limit=FAULT_ROWS,
         team_chart=team_chart,
         week_choices=figures.WEEK_CHOICES,
         weeks=weeks,
