@@ -317,6 +317,44 @@ def refill_plan(user, store: Store, product: Product) -> Level:
     return level
 
 
+@dataclass
+class _Source:
+    store: Store
+    product_id: int
+
+
+def _on_the_shelf(store_ids, product_ids) -> tuple[dict, dict]:
+    """({(store, product): available}, {(store, product): minimum}) for these stores and
+    products: devices in stock and consumable balances, and the minimums — the three
+    figures a transfer plan needs of every store, without building whole levels."""
+    available: dict[tuple[int, int], int] = defaultdict(int)
+    for store_id, pid, n in db.session.execute(
+        select(Device.store_id, Device.product_id, func.count())
+        .where(
+            Device.store_id.in_(store_ids),
+            Device.product_id.in_(product_ids),
+            Device.status == DeviceStatus.IN_STOCK,
+        )
+        .group_by(Device.store_id, Device.product_id)
+    ):
+        available[(store_id, pid)] += int(n)
+    for store_id, pid, quantity in db.session.execute(
+        select(StockBalance.store_id, StockBalance.product_id, StockBalance.quantity).where(
+            StockBalance.store_id.in_(store_ids), StockBalance.product_id.in_(product_ids)
+        )
+    ):
+        available[(store_id, pid)] += int(quantity)
+    minimums = {
+        (store_id, pid): minimum
+        for store_id, pid, minimum in db.session.execute(
+            select(StockMinimum.store_id, StockMinimum.product_id, StockMinimum.minimum).where(
+                StockMinimum.store_id.in_(store_ids), StockMinimum.product_id.in_(product_ids)
+            )
+        )
+    }
+    return dict(available), minimums
+
+
 def plan_transfers(user, short: list[Level]) -> list[Level]:
     """Fill each level's `transfer_from`: stores that can spare what it lacks, first.
 
@@ -352,16 +390,29 @@ def plan_transfers(user, short: list[Level]) -> list[Level]:
             .group_by(Device.store_id, Device.product_id)
         )
     }
-    for lv in levels(candidates, product_ids=product_ids):
-        if lv.minimum is None and lv.store.kind == StoreKind.LOCAL:
+    on_shelf, minimums = _on_the_shelf(candidates, product_ids)
+    kinds = dict(
+        db.session.execute(
+            select(Store.id, Store.kind).where(Store.id.in_({k[0] for k in on_shelf}))
+        ).all()
+    )
+    for key, available in on_shelf.items():
+        minimum = minimums.get(key)
+        if minimum is None and kinds.get(key[0]) == StoreKind.LOCAL:
             continue  # a car or a ward without a minimum keeps what it has
-        key = (lv.store.id, lv.product.id)
-        left = lv.available - (lv.minimum or 0) - booked.get(key, 0)
+        left = available - (minimum or 0) - booked.get(key, 0)
         if left > 0:
             spare[key] = left
-            sources[lv.product.id].append(lv)
     if not spare:
         return short
+    stores = _by_id(
+        Store,
+        {k[0] for k in spare},
+        joinedload(Store.municipality),
+        selectinload(Store.shared_with),
+    )
+    for store_id, pid in spare:
+        sources[pid].append(_Source(store=stores[store_id], product_id=pid))
     # Devices on a shelf by owner: a shared store may hold another municipality's.
     owned: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
     for store_id, pid, mid, n in db.session.execute(
@@ -380,11 +431,17 @@ def plan_transfers(user, short: list[Level]) -> list[Level]:
         # The fullest store first; the central store before a local one on a tie.
         for src in sorted(
             sources[lv.product.id],
-            key=lambda s: (-spare[(s.store.id, s.product.id)], s.store.kind != StoreKind.CENTRAL),
+            # Then by name, as the board lists stores.
+            key=lambda s: (
+                -spare[(s.store.id, s.product_id)],
+                s.store.kind != StoreKind.CENTRAL,
+                s.store.name,
+                s.store.id,
+            ),
         ):
             if need <= 0:
                 break
-            key = (src.store.id, src.product.id)
+            key = (src.store.id, src.product_id)
             if src.store.id == lv.store.id or spare[key] <= 0:
                 continue
             if not (src.store.served_municipality_ids & accepts):
