@@ -273,7 +273,7 @@ def test_digest_mail_names_every_item_with_its_link_in_norwegian(app, world, inb
         "Duracell AA-batteri: 2 tilgjengelig, minimum 5 – mangler 3 (5 i bestilling eller på vei)"
     )
     overdue = (
-        f"Avrop {world.order.number} fra Tunstall Norge AS, ventet "
+        f"Bestilling {world.order.number} fra Tunstall Norge AS, ventet "
         f"{nb_date(today - timedelta(days=3))}: 3 dager forsinket"
     )
     waiting = f"1 × Tunstall Lifeline Vi venter på tilbakestilling siden {nb_date(today - timedelta(days=10))}"
@@ -579,7 +579,7 @@ def test_in_app_list_shows_the_same_items_and_never_another_municipality(
         ),
         (
             f"/stock/orders/{world.order.id}",
-            f"Avrop {world.order.number} fra Tunstall Norge AS, ventet "
+            f"Bestilling {world.order.number} fra Tunstall Norge AS, ventet "
             f"{nb_date(today - timedelta(days=3))}: 3 dager forsinket",
         ),
         (

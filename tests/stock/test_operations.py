@@ -526,7 +526,7 @@ def test_ordering_receiving_in_parts_and_more_than_ordered(app, factories, shop)
         reasons = db.session.scalars(
             select(Movement.reason).join(Device).where(Device.serial_number == "NEW-4")
         ).all()
-        assert reasons == [f"Avrop {order.number}: Leverandøren sendte en ekstra"]
+        assert reasons == [f"Bestilling {order.number}: Leverandøren sendte en ekstra"]
         with pytest.raises(ConflictError):
             st.receive_order(None, order, quantities={battery_line.id: 1})
 

@@ -247,7 +247,7 @@ def test_receive_in_parts_then_the_rest(app, client, world):
             ("TA-3", "in_stock", world.store.id),
         ]
         reasons = db.session.scalars(select(Movement.reason).where(Movement.kind == "receive"))
-        assert set(reasons) == {f"Avrop {order.number}"}
+        assert set(reasons) == {f"Bestilling {order.number}"}
         ledger = db.session.scalars(
             select(StockMovement)
             .where(StockMovement.order_id == order.id)

@@ -782,7 +782,7 @@ def test_idle_cost_of_leased_devices_with_rent(app, client, factories, world):
     assert abs(Decimal(twelve.replace(" ", "").replace(",", ".")) - Decimal("1805.59")) < 1
     total = text_of(re.search(r'data-testid="idle-total">(.*?)</tr>', html, re.S).group(1))
     assert "901,00 kr" in total
-    assert "2 ledige leide enheter: 901,00 kr i måneden" in text_of(html)
+    assert "ligger 2 leide enheter ubrukt: 901,00 kr i måneden" in text_of(html)
 
 
 # --- consumables ----------------------------------------------------------------------

@@ -295,7 +295,7 @@ def test_fixed_before_the_supplier_answered_is_refused(app, client, login_as, si
     )
     assert response.status_code == 422
     page = text(response)
-    assert "Den kan ikke være rettet før leverandøren svarte." in page
+    assert "Feilen kan ikke være rettet før leverandøren har svart." in page
     assert f'value="{answered}"' in page
     assert f'value="{fixed}"' in page
     ticket = ticket_of(app, site.ticket)
@@ -583,9 +583,9 @@ def test_a_scanned_label_names_the_replacement(app, client, login_as, site):
         ("FINNES-IKKE", "Finner ingen enhet med det nummeret i dine kommuner."),
         (
             "SENSOR-1",
-            "Det er en dørsensor: erstatningen må være en trygghetsalarm, som enheten som er feil.",
+            "Det er en dørsensor: erstatningen må være en trygghetsalarm, som den defekte enheten.",
         ),
-        ("ALARM-1", "Det er selve enheten som er feil. Skann erstatningen."),
+        ("ALARM-1", "Dette er den defekte enheten. Skann erstatningen."),
         ("M-1", "Finner ingen enhet med det nummeret i dine kommuner."),
     ],
 )

@@ -530,7 +530,7 @@ def test_acknowledging_twice_names_who_owns_it(app, factories, anne, desk):
     late = bjorn.post(f"/api/v1/tickets/{ticket_id}/acknowledge")
     assert late.status_code == 409
     error = _error(late)
-    assert error["message"] == "Person Anne har allerede kvittert ut denne saken og eier den."
+    assert error["message"] == "Person Anne har allerede kvittert saken og eier den."
     assert error["details"]["acknowledged_by"] == "anne"
     assert error["details"]["acknowledged_at"] == first.get_json()["acknowledged_at"]
 
@@ -740,7 +740,7 @@ def test_a_technician_records_function_tests_and_a_failed_one_opens_a_ticket(app
     assert failed.status_code == 201
     ticket_id = failed.get_json()["ticket_id"]
     ticket = tor.get(f"/api/v1/tickets/{ticket_id}").get_json()
-    assert ticket["title"] == "Funksjonstest feilet: Tunstall Lifeline Vi+ TA-100234"
+    assert ticket["title"] == "Funksjonstest ikke bestått: Tunstall Lifeline Vi+ TA-100234"
     assert ticket["device_ids"] == [desk.device.id]
     assert ticket["recipient_id"] == desk.critical.id
     assert ticket["urgency"] == "high"

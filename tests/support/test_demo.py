@@ -122,7 +122,7 @@ def test_demo_queue_holds_what_a_servicedesk_morning_holds(app, demo):
         )
         assert due_soon > overdue  # more come due within the month
         failed = db.session.scalar(select(FunctionTest).where(FunctionTest.result == "failed"))
-        assert failed.ticket.title.startswith("Funksjonstest feilet")
+        assert failed.ticket.title.startswith("Funksjonstest ikke bestått")
         assert failed.ticket.is_open
 
 
@@ -185,6 +185,6 @@ def test_demo_digest_has_something_for_the_servicedesk(app, demo):
     text = by_email["servicedesk@example.no"].message.get_body(("plain",)).get_content()
     assert "Bryter snart SLA" in text
     assert "Pasientvarslingen på Kvislamarka henger: skal løses innen" in text
-    assert "funksjonstester på overtid i Stjørdal" in text
+    assert "funksjonstester over fristen i Stjørdal" in text
     tech = by_email["tekniker@example.no"].message.get_body(("plain",)).get_content()
     assert "Trygghetsalarmen piper hele natta – Hegrevegen" in tech

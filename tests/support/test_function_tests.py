@@ -147,7 +147,7 @@ def test_support_hours_on_the_supplier_form_and_the_api(app, client, factories, 
 
 
 def test_a_failed_test_opens_a_linked_ticket(app, client, factories, rounds):
-    """The technician presses «Feilet»: a ticket about the device and its recipient is
+    """The technician presses «Ikke bestått»: a ticket about the device and its recipient is
     routed to the technicians at once, urgent because it is a safety alarm."""
     device = _installed(factories, rounds, "AL-1", name="Kari Nordmann")
     login(client, rounds.tech)
@@ -164,7 +164,7 @@ def test_a_failed_test_opens_a_linked_ticket(app, client, factories, rounds):
         test = db.session.scalar(select(FunctionTest))
         assert (test.result, test.tested_by_id) == ("failed", rounds.tech.id)
         ticket = db.session.get(Ticket, test.ticket_id)
-        assert ticket.title == "Funksjonstest feilet: Tunstall Lifeline Vi+ AL-1"
+        assert ticket.title == "Funksjonstest ikke bestått: Tunstall Lifeline Vi+ AL-1"
         assert (ticket.kind, ticket.channel, ticket.reporter_kind) == (
             "equipment_fault",
             "web",
@@ -178,7 +178,7 @@ def test_a_failed_test_opens_a_linked_ticket(app, client, factories, rounds):
         event = db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "function_test.record")
         )
-        assert event.summary == f"Funksjonstest av AL-1: feilet, sak #{ticket.id} opprettet"
+        assert event.summary == f"Funksjonstest av AL-1: ikke bestått, sak #{ticket.id} opprettet"
         ticket_id = ticket.id
     again = client.get(f"/support/function-tests/{device.id}/record").get_data(as_text=True)
     assert f"Sak #{ticket_id}" in again
@@ -211,7 +211,7 @@ def test_a_test_without_a_result_is_refused_and_the_note_kept(app, client, facto
     bad = _post(client, f"/support/function-tests/{device.id}/record", {"note": "Knappen henger"})
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
-    assert "Velg om testen ble bestått eller feilet." in html
+    assert "Velg om testen ble bestått eller ikke." in html
     assert "Knappen henger" in html
     with app.app_context():
         assert db.session.scalar(select(FunctionTest.id)) is None

@@ -309,7 +309,7 @@ def test_a_burst_of_alarms_is_suggested_as_an_incident(app, client, desk):
     assert "3 tekniske alarmer siste 15 minutter" in suggestion.group(0)
     ids = ",".join(str(i) for i in alarms)
     assert f"ticket_ids={ids}" in body or f"ticket_ids={ids.replace(',', '%2C')}" in body
-    assert "Lag hendelse av valgte" in body
+    assert "Lag én hendelse av de valgte sakene" in body
     for ticket_id in alarms:
         assert f'name="ticket_ids" value="{ticket_id}" form="incident-form"' in body
     # The auditor reads the queue too, but is not offered to make incidents.
@@ -664,7 +664,7 @@ def test_the_ticket_page_shows_everything_about_it(app, client, desk):
     reply = re.search(r'data-kind="reply">.*?</li>', log, re.S).group(0)
     assert "Internt notat" in note
     assert "Ringte datteren" in note
-    assert "Fortalt melderen" in reply
+    assert "Svar til melderen" in reply
     assert "Vi sender en tekniker i dag." in reply
     assert "Registrert" in log  # written by vftops
     assert "bilde.png" in body

@@ -265,7 +265,7 @@ OPEN_ORDER_STATUSES = (OrderStatus.SENT.value, OrderStatus.PARTLY_RECEIVED.value
 
 
 class PurchaseOrder(TimestampMixin, VersionedMixin, db.Model):
-    """Avrop: an order to a supplier, delivered to one store, received in parts."""
+    """Bestilling: an order to a supplier, delivered to one store, received in parts."""
 
     __tablename__ = "purchase_orders"
     __table_args__ = (

@@ -951,7 +951,7 @@ def create_order(
         actor,
         "order.create",
         order,
-        f"Avrop {order.number} til {supplier.name} opprettet",
+        f"Bestilling {order.number} til {supplier.name} opprettet",
         changes=audit.diff({}, _order_state(order)),
         municipality_id=order.municipality_id,
     )
@@ -992,7 +992,7 @@ def update_order(
             actor,
             "order.update",
             order,
-            f"Avrop {order.number} endret",
+            f"Bestilling {order.number} endret",
             changes=changes,
             municipality_id=order.municipality_id,
         )
@@ -1022,7 +1022,7 @@ def send_order(actor, order: PurchaseOrder, *, expected_version: int | None = No
         actor,
         "order.send",
         order,
-        f"Avrop {order.number} sendt til {order.supplier.name}"
+        f"Bestilling {order.number} sendt til {order.supplier.name}"
         + (f" ({order.mail_to})" if order.mail_to else " (merket som sendt)"),
         changes=changes,
         municipality_id=order.municipality_id,
@@ -1050,7 +1050,7 @@ def cancel_order(
         actor,
         "order.cancel",
         order,
-        f"Avrop {order.number} kansellert" + (f": {_text(reason)}" if _text(reason) else ""),
+        f"Bestilling {order.number} kansellert" + (f": {_text(reason)}" if _text(reason) else ""),
         changes={"status": {"before": before, "after": "cancelled"}},
         municipality_id=order.municipality_id,
     )
@@ -1137,7 +1137,7 @@ def receive_order(
         fields["reason"] = [message]
         raise ValidationError(message, fields=fields, details={"over": over})
     receipts = []
-    ledger_reason = f"Avrop {order.number}" + (f": {_text(reason)}" if _text(reason) else "")
+    ledger_reason = f"Bestilling {order.number}" + (f": {_text(reason)}" if _text(reason) else "")
     for line_id, n in sorted(counts.items()):
         line = lines[line_id]
         if line.product.is_serialised:
@@ -1184,7 +1184,7 @@ def receive_order(
         actor,
         "order.receive",
         order,
-        f"Avrop {order.number}: {sum(counts.values())} mottatt"
+        f"Bestilling {order.number}: {sum(counts.values())} mottatt"
         + (f" (mer enn bestilt: {_text(reason)})" if over else ""),
         changes={
             "status": {"before": before, "after": order.status},

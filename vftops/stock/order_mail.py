@@ -174,7 +174,7 @@ def deliver(order_id: int, *, sender_id: int | None = None, mailer=None) -> bool
             None,
             "order.mailed",
             order,
-            f"Avrop {order.number} sendt på e-post til {order.mail_to}",
+            f"Bestilling {order.number} sendt på e-post til {order.mail_to}",
             changes={"mailed_to": {"before": None, "after": order.mail_to}},
             municipality_id=order.municipality_id,
             session=session,

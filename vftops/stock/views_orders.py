@@ -1,4 +1,4 @@
-"""Pages for purchase orders (avrop), transfers between stores and stock counts.
+"""Pages for purchase orders (bestillinger), transfers between stores and stock counts.
 
 Thin views: read the form, call one operation in `vftops.stock.operations`,
 flash what happened and redirect. A refused operation is shown beside the

@@ -185,18 +185,18 @@ def record_function_test(
     db.session.flush()
     product = device.product
     summary = f"Funksjonstest av {device.serial_number}: " + (
-        "bestått" if result == TestResult.PASSED else "feilet"
+        "bestått" if result == TestResult.PASSED else "ikke bestått"
     )
     if result == TestResult.FAILED:
         who = (actor.full_name or actor.username) if actor is not None else None
         when = tested_at.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
-        description = f"Funksjonstesten {when} feilet" + (f" ({who})" if who else "") + "."
+        description = f"Funksjonstesten {when} ble ikke bestått" + (f" ({who})" if who else "") + "."
         if note:
             description += f"\n\n{note}"
         ticket = ops.create_ticket(
             actor,
             placement.municipality_id,
-            title=f"Funksjonstest feilet: {product.name} {device.serial_number}",
+            title=f"Funksjonstest ikke bestått: {product.name} {device.serial_number}",
             kind=TicketKind.EQUIPMENT_FAULT.value,
             channel=Channel.WEB.value,
             reporter_kind=ReporterKind.EMPLOYEE.value,
