@@ -190,7 +190,8 @@ def record_function_test(
     if result == TestResult.FAILED:
         who = (actor.full_name or actor.username) if actor is not None else None
         when = tested_at.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
-        description = f"Funksjonstesten {when} ble ikke bestått" + (f" ({who})" if who else "") + "."
+        by = f" ({who})" if who else ""
+        description = f"Funksjonstesten {when} ble ikke bestått{by}."
         if note:
             description += f"\n\n{note}"
         ticket = ops.create_ticket(
