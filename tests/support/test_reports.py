@@ -667,6 +667,8 @@ def test_durations_are_rounded_to_the_minute_alike_on_every_path(app, factories,
                 Ticket.id, reports.minutes_between(Ticket.acknowledged_at, Ticket.created_at)
             ).where(Ticket.id.in_(list(tickets.values())))
             # Compiled afresh, not from the statement cache, so each path is its own SQL.
-            sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+            sql = str(
+                stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+            )
             found = dict(db.session.execute(text(sql)).all())
             assert {s: found[tickets[s]] for s in durations} == durations, unixepoch
