@@ -39,7 +39,7 @@ WIDER = {
 }
 NEW_PER_WEEK = (
     "ix_tickets_reports_created",
-    ["municipality_id", "is_incident", "created_at", "kind"],
+    ["municipality_id", "is_incident", "kind", "created_at"],
 )
 IN_USE = ("ix_devices_municipality_status_product", ["municipality_id", "status", "product_id"])
 

@@ -408,8 +408,8 @@ class Ticket(TimestampMixin, VersionedMixin, db.Model):
             "ix_tickets_reports_created",
             "municipality_id",
             "is_incident",
-            "created_at",
             "kind",
+            "created_at",
         ),
         # A status's tickets in deadline order (waiting on a supplier, resolved).
         Index("ix_tickets_municipality_status", "municipality_id", "status", "resolve_due_at"),

@@ -195,9 +195,9 @@ def tickets_per_week(municipality_ids: Iterable[int], p: Period) -> list[dict[st
     """New tickets per week and kind: a list with one {kind: n} per week, oldest first.
 
     Incidents are left out: the tickets under them are the reports that came in.
-    One statement: a count by kind per week, each week a range of the registration
-    index (which carries the kind) — at 100,000 tickets in twelve weeks 2.4 times as
-    fast as working out the week of every ticket with a CASE.
+    One statement: a count by kind per week, each week and kind a range of an index
+    of registrations by kind — at 100,000 tickets in twelve weeks 25 ms where
+    working out the week of every ticket with a CASE took 60.
     """
     ids = list(municipality_ids)
     bounds = [*p.starts, p.until]
@@ -208,6 +208,9 @@ def tickets_per_week(municipality_ids: Iterable[int], p: Period) -> list[dict[st
             Ticket.created_at >= bounds[index],
             Ticket.created_at < bounds[index + 1],
             Ticket.is_incident.is_(False),
+            # Every kind named: the index is read kind by kind, each a range of
+            # dates, and the counts come out in kind order without a sort.
+            Ticket.kind.in_(KIND_ORDER),
         )
         .group_by(Ticket.kind)
         for index in range(p.weeks)
