@@ -979,3 +979,27 @@ def test_what_one_store_can_spare_is_planned_the_same_wherever_it_is_asked(app, 
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(admin)}"
     rows = client.get(f"/api/v1/stock?below_minimum=true&store_id={shop.car.id}").get_json()
     assert [(r["transfer_from"], r["order_after_transfers"]) for r in rows["items"]] == [([], 3)]
+
+
+def test_a_transfer_is_planned_from_what_the_shelf_counts_for_the_product(app, factories, shop):
+    """A product changed from serialised to counted with ten devices still on the central
+    shelf: the board counts its balance, as the store page does, and offers the three
+    counted there, not the ten devices it no longer counts."""
+    for n in range(10):
+        factories.device(shop.alarm, shop.central, serial=f"C-{n}")
+    admin = factories.user("admin", municipalities=[shop.m])
+    with app.test_request_context():
+        from vftops.auth.models import User
+
+        central, car = _get(Store, shop.central), _get(Store, shop.car)
+        alarm = _get(Product, shop.alarm)
+        eq.update_product(None, alarm, is_serialised=False)
+        st.receive_consumables(None, central, alarm, 3)
+        st.set_minimum(None, car, alarm, minimum=10)
+        db.session.commit()
+        user = db.session.get(User, admin.id)
+        board = {
+            lv.store.name: ([(s.name, n) for s, n in lv.transfer_from], lv.order_after_transfers)
+            for lv in q.shortfalls(user)
+        }
+        assert board == {"Teknikerbil": ([("Sentrallager", 3)], 7)}

@@ -323,27 +323,33 @@ class _Source:
     product_id: int
 
 
-def _on_the_shelf(store_ids, product_ids) -> tuple[dict, dict]:
+def _on_the_shelf(store_ids, products) -> tuple[dict, dict]:
     """({(store, product): available}, {(store, product): minimum}) for these stores and
-    products: devices in stock and consumable balances, and the minimums — the three
-    figures a transfer plan needs of every store, without building whole levels."""
-    available: dict[tuple[int, int], int] = defaultdict(int)
-    for store_id, pid, n in db.session.execute(
-        select(Device.store_id, Device.product_id, func.count())
-        .where(
-            Device.store_id.in_(store_ids),
-            Device.product_id.in_(product_ids),
-            Device.status == DeviceStatus.IN_STOCK,
-        )
-        .group_by(Device.store_id, Device.product_id)
-    ):
-        available[(store_id, pid)] += int(n)
-    for store_id, pid, quantity in db.session.execute(
-        select(StockBalance.store_id, StockBalance.product_id, StockBalance.quantity).where(
-            StockBalance.store_id.in_(store_ids), StockBalance.product_id.in_(product_ids)
-        )
-    ):
-        available[(store_id, pid)] += int(quantity)
+    products: devices in stock of a serialised product or the balance of a counted one
+    (as `levels` counts them), and the minimums — the figures a transfer plan needs of
+    every store, without building whole levels."""
+    serialised = [p.id for p in products if p.is_serialised]
+    counted = [p.id for p in products if not p.is_serialised]
+    product_ids = [p.id for p in products]
+    available: dict[tuple[int, int], int] = {}
+    if serialised:
+        for store_id, pid, n in db.session.execute(
+            select(Device.store_id, Device.product_id, func.count())
+            .where(
+                Device.store_id.in_(store_ids),
+                Device.product_id.in_(serialised),
+                Device.status == DeviceStatus.IN_STOCK,
+            )
+            .group_by(Device.store_id, Device.product_id)
+        ):
+            available[(store_id, pid)] = int(n)
+    if counted:
+        for store_id, pid, quantity in db.session.execute(
+            select(StockBalance.store_id, StockBalance.product_id, StockBalance.quantity).where(
+                StockBalance.store_id.in_(store_ids), StockBalance.product_id.in_(counted)
+            )
+        ):
+            available[(store_id, pid)] = int(quantity)
     minimums = {
         (store_id, pid): minimum
         for store_id, pid, minimum in db.session.execute(
@@ -352,7 +358,7 @@ def _on_the_shelf(store_ids, product_ids) -> tuple[dict, dict]:
             )
         )
     }
-    return dict(available), minimums
+    return available, minimums
 
 
 def plan_transfers(user, short: list[Level]) -> list[Level]:
@@ -390,7 +396,8 @@ def plan_transfers(user, short: list[Level]) -> list[Level]:
             .group_by(Device.store_id, Device.product_id)
         )
     }
-    on_shelf, minimums = _on_the_shelf(candidates, product_ids)
+    products = {lv.product.id: lv.product for lv in wanted}
+    on_shelf, minimums = _on_the_shelf(candidates, products.values())
     kinds = dict(
         db.session.execute(
             select(Store.id, Store.kind).where(Store.id.in_({k[0] for k in on_shelf}))
