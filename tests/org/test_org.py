@@ -16,7 +16,7 @@ CONFLICT = (
     "Noen andre endret dette samtidig. Ingenting ble lagret. "
     "Åpne det på nytt for å se hvordan det ser ut nå."
 )
-UNDER_ITSELF = "En enhet kan ikke plasseres under seg selv."
+UNDER_ITSELF = "En organisasjonsenhet kan ikke plasseres under seg selv."
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -303,7 +303,9 @@ def test_api_refuses_parent_from_another_municipality(app, client, factories):
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "invalid"
-    assert error["fields"]["parent_id"] == ["Den overordnede enheten må høre til samme kommune."]
+    assert error["fields"]["parent_id"] == [
+        "Den overordnede organisasjonsenheten må høre til samme kommune."
+    ]
     assert unit_count(app) == before
 
     # The same request with a parent in the right municipality works.
@@ -590,7 +592,7 @@ def test_municipality_search_ignores_case_also_for_norwegian_letters(app, client
     assert names("q=ÅS") == ["Ås"]
 
 
-SAME_PLACE = "Det finnes allerede en enhet med dette navnet på dette stedet."
+SAME_PLACE = "Det finnes allerede en organisasjonsenhet med dette navnet på dette stedet."
 
 
 def _post_unit(client, municipality_id: int, name: str, parent_id=None):
