@@ -426,6 +426,46 @@ def test_a_reader_of_another_municipality_never_gets_the_cached_report(
 # --- the figures, one by one -------------------------------------------------------------------
 
 
+def test_the_report_worked_out_side_by_side_is_the_report_worked_out_in_turn(app, world):
+    """The page works out its six parts at the same time on connections of their own:
+    the figures are the ones worked out one after the other on the request's own."""
+    from vftops.support.reports import build, period
+
+    with app.app_context():
+        ids, p = [world.m.id], period(12)
+        in_turn = build(ids, p, no_team="Uten team")
+        side_by_side = build(ids, p, no_team="Uten team", side_by_side=True)
+    assert in_turn.total_new == 6
+    assert all([in_turn.faults, in_turn.teams, in_turn.suppliers, in_turn.times])
+    assert side_by_side == in_turn
+
+
+def test_a_part_that_fails_fails_the_whole_report_after_the_others_end(app, world):
+    """Half a report is never shown as the whole: an error in one part is raised, and
+    only once every other part has finished with its connection."""
+    from vftops.core.db import side_by_side
+
+    finished = []
+
+    def slow(name):
+        def read():
+            n = db.session.scalar(select(db.func.count()).select_from(Ticket))
+            finished.append(name)
+            return n
+
+        return read
+
+    def broken():
+        raise LookupError("no such figure")
+
+    with app.app_context():
+        with pytest.raises(LookupError, match="no such figure"):
+            side_by_side({"broken": broken, "a": slow("a"), "b": slow("b"), "c": slow("c")})
+        assert sorted(finished) == ["a", "b", "c"]
+        counts = side_by_side({"a": slow("a"), "b": slow("b")})
+    assert counts["a"] == counts["b"] > 6  # every ticket of the story
+
+
 def test_weeks_are_norwegian_weeks_from_monday_midnight(app, factories):
     """Sunday 23:30 and Monday 00:30 in Oslo fall in different weeks, in summer time too."""
     from vftops.support import reports

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
+from typing import TypeVar
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import format_decimal
@@ -17,6 +20,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.extensions import db
+
+T = TypeVar("T")
 
 
 def _unicode_lower(value):
@@ -242,6 +247,36 @@ def stream_objects(statement, *, batch: int = 500):
     session of its own that reads in batches and forgets each batch after it."""
     with Session(db.engine) as session:
         yield from session.scalars(statement.execution_options(yield_per=batch))
+
+
+def side_by_side(calls: dict[str, Callable[[], T]], *, workers: int = 3) -> dict[str, T]:
+    """Run independent reads at the same time, each on a connection of its own, and
+    return {name: result}: for a page made of several aggregates over many rows (the
+    support reports), where the database works on each while the others run.
+
+    Each call runs in an application context of its own, so `db.session` is a session
+    of its own; what it returns must not need its session afterwards (plain values,
+    or objects whose attributes it has read). The calls do not see what the caller's
+    session has not committed, and each reads its own snapshot, so two parts can be a
+    moment apart. An in-memory SQLite database is one connection: there they run one
+    after the other. An error in one is raised here once all have ended.
+    """
+    url = db.engine.url
+    if workers < 2 or len(calls) < 2 or (url.get_backend_name() == "sqlite" and _in_memory(url)):
+        return {name: call() for name, call in calls.items()}
+    app = current_app._get_current_object()
+
+    def run(call):
+        with app.app_context():
+            return call()
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(calls))) as pool:
+        futures = {name: pool.submit(run, call) for name, call in calls.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _in_memory(url) -> bool:
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
 
 
 def when_finished(*, committed=None, rolled_back=None) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
 from vftops.agreements.models import Supplier
+from vftops.core.db import side_by_side as run_side_by_side
 from vftops.core.models import OSLO, local_day, utcnow
 from vftops.equipment.models import (
     Device,
@@ -527,18 +528,28 @@ def response_times(municipality_ids: Iterable[int], p: Period) -> list[TimesRow]
     """Median calendar time from registration to acknowledged (acknowledged in the period)
     and to resolved (resolved in the period), per priority. Two queries."""
     ids = list(municipality_ids)
-    ack = medians(
+    return _times(acknowledge_medians(ids, p), resolve_medians(ids, p))
+
+
+def acknowledge_medians(ids: list[int], p: Period) -> dict:
+    return medians(
         Ticket.priority,
         Ticket.acknowledged_at,
         Ticket.created_at,
         [Ticket.municipality_id.in_(ids), _in(Ticket.acknowledged_at, p)],
     )
-    resolve = medians(
+
+
+def resolve_medians(ids: list[int], p: Period) -> dict:
+    return medians(
         Ticket.priority,
         Ticket.resolved_at,
         Ticket.created_at,
         [Ticket.municipality_id.in_(ids), _in(Ticket.resolved_at, p)],
     )
+
+
+def _times(ack: dict, resolve: dict) -> list[TimesRow]:
     return [
         TimesRow(
             priority=int(priority),
@@ -570,17 +581,47 @@ class Report:
         return sum(sum(w.values()) for w in self.weekly)
 
 
-def build(municipality_ids: Iterable[int], p: Period, *, no_team: str) -> Report:
+def _plain(obj) -> SimpleNamespace:
+    """A team or supplier without its database session: the report outlives it."""
+    return SimpleNamespace(id=obj.id, name=obj.name)
+
+
+def _frozen_teams(rows: list[SlaRow]) -> list[SlaRow]:
+    return [replace(row, team=_plain(row.team) if row.team is not None else None) for row in rows]
+
+
+def _frozen_suppliers(rows: list[SupplierRow]) -> list[SupplierRow]:
+    return [replace(row, supplier=_plain(row.supplier)) for row in rows]
+
+
+def build(
+    municipality_ids: Iterable[int], p: Period, *, no_team: str, side_by_side: bool = False
+) -> Report:
+    """The whole report. `side_by_side`: its six aggregates run at the same time on
+    connections of their own (for a page; they cannot see what the caller has not
+    committed). Each reads an index range of the period, 10–40 ms at national size;
+    on two cores the page waits for the longest pair rather than their sum."""
     ids = sorted(municipality_ids)
-    weekly = tickets_per_week(ids, p)
-    used = {k for week in weekly for k in week}
+    parts = {  # the longest first, so the last to start are the short ones
+        "acknowledge": lambda: acknowledge_medians(ids, p),
+        "faults": lambda: faults_per_product(ids, p),
+        "resolve": lambda: resolve_medians(ids, p),
+        "teams": lambda: _frozen_teams(sla_per_team(ids, p, no_team=no_team)),
+        "weekly": lambda: tickets_per_week(ids, p),
+        "suppliers": lambda: _frozen_suppliers(supplier_sla(ids, p)),
+    }
+    if side_by_side:
+        done = run_side_by_side(parts)
+    else:
+        done = {name: part() for name, part in parts.items()}
+    used = {k for week in done["weekly"] for k in week}
     return Report(
         period=p,
-        weekly=weekly,
-        faults=faults_per_product(ids, p),
-        teams=sla_per_team(ids, p, no_team=no_team),
-        suppliers=supplier_sla(ids, p),
-        times=response_times(ids, p),
+        weekly=done["weekly"],
+        faults=done["faults"],
+        teams=done["teams"],
+        suppliers=done["suppliers"],
+        times=_times(done["acknowledge"], done["resolve"]),
         kinds=[k for k in KIND_ORDER if k in used],
     )
 
@@ -596,22 +637,6 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 256
 
 
-def _frozen(report: Report) -> Report:
-    """The report without database objects: it outlives the request that built it."""
-
-    def plain(obj):
-        return SimpleNamespace(id=obj.id, name=obj.name)
-
-    return replace(
-        report,
-        suppliers=[replace(row, supplier=plain(row.supplier)) for row in report.suppliers],
-        teams=[
-            replace(row, team=plain(row.team) if row.team is not None else None)
-            for row in report.teams
-        ],
-    )
-
-
 def cached_build(
     municipality_ids: Iterable[int], weeks: int, *, no_team: str, max_age: float
 ) -> Report:
@@ -625,7 +650,7 @@ def cached_build(
             if hit is not None and now - hit[0] < max_age:
                 _CACHE.move_to_end(key)
                 return hit[1]
-    report = _frozen(build(key[0], period(weeks), no_team=no_team))
+    report = build(key[0], period(weeks), no_team=no_team, side_by_side=True)
     if max_age > 0:
         with _CACHE_LOCK:
             _CACHE[key] = (now, report)
