@@ -88,40 +88,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from vftops.audit import api as audit_api
-    from vftops.audit import views as audit_views
-    from vftops.auth import api as auth_api
-    from vftops.auth import views as auth_views
-    from vftops.core import views as core_views
-    from vftops.equipment import api as equipment_api
-    from vftops.equipment import views as equipment_views
-    from vftops.extensions import api
-    from vftops.org import api as org_api
-    from vftops.org import views as org_views
-    from vftops.stock import api as stock_api
-    from vftops.stock import views as stock_views
-    from vftops.support import api as support_api
-    from vftops.support import views as support_views
+    """Every declared module's pages and API (under /api/v1, documented in
+    /api/v1/openapi.json)."""
+    from vftops.core.modules import register
+    from vftops.modules import MODULES
 
-    # HTML pages
-    for module in (
-        core_views,
-        auth_views,
-        org_views,
-        audit_views,
-        equipment_views,
-        stock_views,
-        support_views,
-    ):
-        app.register_blueprint(module.bp)
-    # JSON API under /api/v1, documented in /api/v1/openapi.json
-    api.init_app(app)
-    for blueprint in (
-        auth_api.blp,
-        *org_api.blueprints,
-        audit_api.blp,
-        *equipment_api.blueprints,
-        *stock_api.blueprints,
-        *support_api.blueprints,
-    ):
-        api.register_blueprint(blueprint)
+    register(app, MODULES)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from vftops.core.audit import AuditEvent
+from vftops.core.permissions import Permission
 from vftops.core.scope import municipality_ids
+from vftops.extensions import db
 from vftops.org.models import Membership
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -73,3 +75,16 @@ def audit_events_for(
     if date_to:
         stmt = stmt.where(AuditEvent.created_at < oslo_day_start(date_to + timedelta(days=1)))
     return stmt
+
+
+def failed_logins_today(user, now) -> int | None:
+    """The start page: failed logins the last 24 hours, for those who read the audit log."""
+    if not user.can(Permission.AUDIT_VIEW):
+        return None
+    return db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            visible_events(user),
+            AuditEvent.action == "auth.login_failed",
+            AuditEvent.created_at > now - timedelta(days=1),
+        )
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
-from vftops.auth.models import User, UserRole
+from vftops.auth.models import ApiToken, User, UserRole
+from vftops.core.permissions import Permission
 from vftops.core.scope import id_or_404, municipality_ids
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, UnitMembership
@@ -67,3 +70,44 @@ def get_visible_user_or_404(actor, user_id: int) -> User:
     if user is None:
         abort(404)
     return user
+
+
+# --- the start page -------------------------------------------------------------------
+
+
+def users_without_municipality(actor, _now) -> list[User] | None:
+    """Active users the administrator can see who are members of no municipality."""
+    if not actor.can(Permission.USERS_MANAGE):
+        return None
+    no_membership = ~exists().where(Membership.user_id == User.id)
+    return db.session.scalars(
+        visible_users(actor)
+        .where(no_membership, User.is_active_user.is_(True))
+        .order_by(User.full_name)
+    ).all()
+
+
+def users_never_logged_in(actor, _now) -> list[User] | None:
+    """The 20 oldest active accounts nobody has logged in to."""
+    if not actor.can(Permission.USERS_MANAGE):
+        return None
+    return db.session.scalars(
+        visible_users(actor)
+        .where(User.last_login_at.is_(None), User.is_active_user.is_(True))
+        .order_by(User.created_at)
+        .limit(20)
+    ).all()
+
+
+def expiring_tokens(user, now) -> list[ApiToken]:
+    """The user's own API tokens that expire within 14 days."""
+    return db.session.scalars(
+        select(ApiToken)
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            ApiToken.expires_at < now + timedelta(days=14),
+        )
+        .order_by(ApiToken.expires_at)
+    ).all()

@@ -26,68 +26,12 @@ from vftops.core.api import (
 from vftops.core.db import classify_request
 from vftops.core.errors import DomainError
 from vftops.core.inputs import BadInput, check_request, refusal, refused_text
-from vftops.core.permissions import ROLE_LABELS, Permission, is_api_request
+from vftops.core.modules import visible_navigation
+from vftops.core.permissions import ROLE_LABELS, is_api_request
 from vftops.core.scope import municipality_ids
 from vftops.extensions import db
 
 log = logging.getLogger(__name__)
-
-# Navigation: (label, endpoint, permission needed or None for any logged-in user), or
-# a group (label, [such links]) shown as a menu. The top bar holds the daily work;
-# what is used now and then sits in a group, so the bar fits a laptop for every role.
-NAVIGATION = [
-    (_l("Start"), "core.index", None),
-    (_l("My jobs today"), "equipment.my_day", Permission.PLACEMENTS_MANAGE),
-    (
-        _l("Equipment"),
-        [
-            (_l("All devices"), "equipment.devices", Permission.EQUIPMENT_VIEW),
-            (_l("Recipients"), "equipment.recipients", Permission.RECIPIENTS_VIEW),
-            (_l("Products"), "equipment.products", Permission.EQUIPMENT_VIEW),
-            (_l("Scan"), "equipment.scan", Permission.EQUIPMENT_VIEW),
-        ],
-    ),
-    (_l("Support"), "support.queue", Permission.TICKETS_VIEW),
-    (_l("Stock"), "stock.shortfalls", Permission.STOCK_VIEW),
-    (
-        _l("Administration"),
-        [
-            (_l("Municipalities"), "org.municipalities", Permission.ORG_VIEW),
-            (_l("Users"), "auth.users", Permission.USERS_VIEW),
-            (_l("Audit log"), "audit.events", Permission.AUDIT_VIEW),
-        ],
-    ),
-]
-
-
-def navigation_links(entries=NAVIGATION):
-    """Every link of the navigation in menu order, groups opened: (label, endpoint, perm)."""
-    for entry in entries:
-        if isinstance(entry[1], list):
-            yield from entry[1]
-        else:
-            yield entry
-
-
-def visible_navigation(user) -> list[dict]:
-    """The menu as one user sees it: links they may follow, and groups of them. A group
-    with a single link left is shown as that link."""
-    menu = []
-    for entry in NAVIGATION:
-        if isinstance(entry[1], list):
-            items = [
-                {"label": label, "endpoint": endpoint}
-                for label, endpoint, perm in entry[1]
-                if perm is None or user.can(perm)
-            ]
-            if len(items) > 1:
-                menu.append({"label": entry[0], "links": items})
-            elif items:
-                menu.append(items[0])
-        elif entry[2] is None or user.can(entry[2]):
-            menu.append({"label": entry[0], "endpoint": entry[1]})
-    return menu
-
 
 STATUS_TITLES = {
     400: _l("The request could not be understood"),

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from flask_babel import to_user_timezone
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core.permissions import Permission
 from vftops.core.scope import scoped
 from vftops.equipment.identifiers import normalise_serial
-from vftops.equipment.models import Device, Movement, Placement, Product, Recipient
+from vftops.equipment.models import (
+    Device,
+    Movement,
+    Placement,
+    Product,
+    Recipient,
+    Visit,
+    VisitStatus,
+)
 from vftops.extensions import db
 
 _TOP = chr(0x10FFFF)  # sorts after every character: "x" <= s < "x" + _TOP means s starts with x
@@ -225,3 +235,24 @@ def products(active_only: bool = True, category: str | None = None):
     if category:
         stmt = stmt.where(Product.category == category)
     return stmt.order_by(Product.manufacturer, Product.model)
+
+
+def jobs_today(user, now) -> int | None:
+    """The start page: the visits planned for the user up to today (None: not their work)."""
+    if not user.can(Permission.PLACEMENTS_MANAGE):
+        return None
+    return db.session.scalar(
+        select(func.count(Visit.id)).where(
+            Visit.assigned_to_id == user.id,
+            Visit.status == VisitStatus.PLANNED,
+            Visit.planned_on <= to_user_timezone(now).date(),
+        )
+    )
+
+
+def find_box(user, _now) -> dict | None:
+    """The start page's search box, for those who may search devices or recipients."""
+    can_scan = user.can(Permission.EQUIPMENT_VIEW)
+    if not (can_scan or user.can(Permission.RECIPIENTS_VIEW)):
+        return None
+    return {"can_scan": can_scan}

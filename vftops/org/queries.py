@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from vftops.core.scope import scoped
+from vftops.core.scope import municipality_ids, scoped
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, Unit
 
@@ -44,3 +44,15 @@ def unit_tree(municipality_id: int) -> list[tuple[int, Unit]]:
 
     walk(None, 0)
     return result
+
+
+def my_municipalities(user, _now) -> list[Municipality]:
+    """The start page: the municipalities the user is a member of, by name."""
+    return db.session.scalars(
+        scoped(select(Municipality), Municipality, user).order_by(Municipality.name)
+    ).all()
+
+
+def without_municipality(user, _now) -> bool:
+    """The start page warns a user who is a member of no municipality: they see nothing."""
+    return not municipality_ids(user)

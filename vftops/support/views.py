@@ -128,6 +128,18 @@ def can_reach(endpoint: str) -> bool:
     return all(current_user.can(p) for p in getattr(view, "required_permissions", ()))
 
 
+def start_tickets(user, now) -> dict | None:
+    """The start page's ticket counts: one aggregate over the open tickets, and one look
+    per municipality for a burst of technical alarms."""
+    if not user.can(P.TICKETS_VIEW):
+        return None
+    return {
+        "counts": queries.queue_counts(user, now),
+        "suggestions": queries.incident_suggestions(user, now),
+        "incident_page": user.can(P.TICKETS_MANAGE) and can_reach("support.incident_new"),
+    }
+
+
 @bp.context_processor
 def support_context():
     return {

@@ -1,0 +1,29 @@
+"""Users, roles, memberships, logins and personal API tokens."""
+
+from flask_babel import lazy_gettext as _l
+
+from vftops.auth import api, queries, views
+from vftops.core.modules import Link, Module, StartPart
+from vftops.core.permissions import Permission as P
+
+module = Module(
+    name="auth",
+    pages=(views.bp,),
+    api=(api.blp,),
+    navigation=(Link(_l("Users"), "auth.users", P.USERS_VIEW, "admin", 20),),
+    start=(
+        StartPart(
+            "auth/_start_users_without_municipality.html",
+            queries.users_without_municipality,
+            "todo",
+            30,
+        ),
+        StartPart("auth/_start_never_logged_in.html", queries.users_never_logged_in, "todo", 40),
+        StartPart("auth/_start_expiring_tokens.html", queries.expiring_tokens, "todo", 60),
+    ),
+    shortcuts=(
+        Link(_l("Create a user"), "auth.user_new", P.USERS_MANAGE, order=10),
+        Link(_l("Users and their roles"), "auth.users", P.USERS_VIEW, order=20),
+        Link(_l("My account and password"), "auth.account", None, order=90),
+    ),
+)

@@ -1,0 +1,165 @@
+"""What a module brings, declared in one place.
+
+Each domain package has a `module.py` with one `Module`: its page and API blueprints,
+its menu entries, what it adds to the start page and its shortcuts. `create_app`
+registers the modules listed in `vftops.modules` in that order, and the menu and the
+start page are built from what they declared, so core never imports a domain package
+and a new module is a folder, one line in that list, a migration and translations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from flask import Blueprint, Flask, current_app
+
+EXTENSION_KEY = "vftops.modules"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A menu entry or shortcut. `permission`: needed to see it (None: anyone logged in).
+    `group`: the key of a `Group` it sits in. Entries are shown by `order`."""
+
+    label: Any  # a lazy translated string
+    endpoint: str
+    permission: str | None = None
+    group: str | None = None
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class Group:
+    """A menu of links from one or more modules, placed among the top links by `order`."""
+
+    key: str
+    label: Any
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class StartPart:
+    """A part of the start page: `template` is rendered with `part`, what `tasks(user,
+    now)` returned; a part whose tasks return None or nothing is left out. «top» parts
+    come first, «todo» parts are cards under «To do» (which says «nothing needs your
+    attention» when none has anything), «bottom» parts come last."""
+
+    template: str
+    tasks: Callable[[Any, datetime], Any]
+    place: Literal["top", "todo", "bottom"] = "todo"
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    pages: Sequence[Blueprint] = ()
+    api: Sequence[Any] = ()  # flask-smorest blueprints, under /api/v1
+    groups: Sequence[Group] = ()
+    navigation: Sequence[Link] = ()
+    start: Sequence[StartPart] = ()
+    shortcuts: Sequence[Link] = ()
+
+
+def register(app: Flask, modules: Sequence[Module]) -> None:
+    """Register each module's blueprints and remember the modules for the menu and the
+    start page."""
+    from vftops.extensions import api
+
+    names = [m.name for m in modules]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a module is declared twice: {names}")
+    for module in modules:
+        for blueprint in module.pages:
+            app.register_blueprint(blueprint)
+    api.init_app(app)
+    for module in modules:
+        for blueprint in module.api:
+            api.register_blueprint(blueprint)
+    app.extensions[EXTENSION_KEY] = tuple(modules)
+
+
+def declared(app: Flask | None = None) -> tuple[Module, ...]:
+    return (app or current_app).extensions.get(EXTENSION_KEY, ())
+
+
+# --- the menu ---------------------------------------------------------------------------
+
+
+def _menu(modules: Sequence[Module]) -> list[tuple[int, Any]]:
+    """[(order, Link or (Group, [Link]))], top level in order, each group's links in order."""
+    groups = {g.key: g for m in modules for g in m.groups}
+    members: dict[str, list[Link]] = {key: [] for key in groups}
+    top: list[tuple[int, Any]] = []
+    for module in modules:
+        for link in module.navigation:
+            if link.group is None:
+                top.append((link.order, link))
+            elif link.group in members:
+                members[link.group].append(link)
+            else:
+                raise ValueError(f"{module.name}: no menu group {link.group!r} is declared")
+    for key, group in groups.items():
+        top.append((group.order, (group, sorted(members[key], key=lambda link: link.order))))
+    top.sort(key=lambda entry: entry[0])
+    return top
+
+
+def navigation_links(app: Flask | None = None) -> Iterator[Link]:
+    """Every link of the menu in menu order, groups opened."""
+    for _order, entry in _menu(declared(app)):
+        if isinstance(entry, Link):
+            yield entry
+        else:
+            yield from entry[1]
+
+
+def visible_navigation(user) -> list[dict]:
+    """The menu as one user sees it: links they may follow, and groups of them. A group
+    with a single link left is shown as that link; an empty one not at all."""
+    menu = []
+    for _order, entry in _menu(declared()):
+        if isinstance(entry, Link):
+            if entry.permission is None or user.can(entry.permission):
+                menu.append({"label": entry.label, "endpoint": entry.endpoint})
+            continue
+        group, links = entry
+        items = [
+            {"label": link.label, "endpoint": link.endpoint}
+            for link in links
+            if link.permission is None or user.can(link.permission)
+        ]
+        if len(items) > 1:
+            menu.append({"label": group.label, "links": items})
+        elif items:
+            menu.append(items[0])
+    return menu
+
+
+# --- the start page ---------------------------------------------------------------------
+
+
+def start_page(user, now: datetime) -> dict[str, list[tuple[StartPart, Any]]]:
+    """{place: [(part, what its tasks returned)]} for the parts that have something."""
+    placed: dict[str, list[tuple[int, StartPart, Any]]] = {"top": [], "todo": [], "bottom": []}
+    for module in declared():
+        for part in module.start:
+            found = part.tasks(user, now)
+            if found:
+                placed[part.place].append((part.order, part, found))
+    return {
+        place: [(part, found) for _o, part, found in sorted(parts, key=lambda p: p[0])]
+        for place, parts in placed.items()
+    }
+
+
+def shortcuts(user) -> list[Link]:
+    links = [link for m in declared() for link in m.shortcuts]
+    return [
+        link
+        for link in sorted(links, key=lambda link: link.order)
+        if link.permission is None or user.can(link.permission)
+    ]

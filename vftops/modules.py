@@ -1,0 +1,15 @@
+"""The modules of vftops, in the order their packages depend on each other: each may
+import those before it, never one after it (a test holds the code to this order).
+Adding a module: its package with a `module.py`, a line here, a migration and its
+translations."""
+
+from vftops.agreements.module import module as agreements
+from vftops.audit.module import module as audit
+from vftops.auth.module import module as auth
+from vftops.core.module import module as core
+from vftops.equipment.module import module as equipment
+from vftops.org.module import module as org
+from vftops.stock.module import module as stock
+from vftops.support.module import module as support
+
+MODULES = (core, org, auth, audit, agreements, equipment, stock, support)
