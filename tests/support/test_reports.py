@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import count_statements, login
 from vftops.auth.models import User
@@ -697,11 +697,61 @@ def test_durations_are_rounded_to_the_minute_alike_on_both_databases(app, factor
             ticket.acknowledged_at = start + timedelta(seconds=seconds)
             tickets[seconds] = ticket.id
         db.session.commit()
-        found = dict(
-            db.session.execute(
-                select(
-                    Ticket.id, reports.minutes_between(Ticket.acknowledged_at, Ticket.created_at)
-                ).where(Ticket.id.in_(list(tickets.values())))
-            ).all()
+        rows = db.session.execute(
+            select(
+                Ticket.id,
+                reports.minutes_between(Ticket.acknowledged_at, Ticket.created_at),
+                Ticket.acknowledge_minutes,
+            ).where(Ticket.id.in_(list(tickets.values())))
+        ).all()
+    worked_out = {ticket_id: minutes for ticket_id, minutes, _kept in rows}
+    stored = {ticket_id: value for ticket_id, _minutes, value in rows}
+    assert {s: worked_out[tickets[s]] for s in durations} == durations
+    # The minutes the database keeps on the ticket for the reports are the same.
+    assert {s: stored[tickets[s]] for s in durations} == durations
+
+
+def test_the_minutes_kept_on_a_ticket_follow_its_times(app, factories):
+    """The reports' medians read minutes the database keeps from the ticket's times: set
+    when it is acknowledged and resolved, cleared when it is reopened, moved when a time
+    is corrected, and put right when someone writes them directly."""
+    m = factories.municipality("Stjørdal", "5035")
+    user = factories.user("servicedesk", municipalities=[m])
+    start = utcnow() - timedelta(hours=5)
+
+    def kept(ticket_id):
+        db.session.expire_all()
+        row = db.session.execute(
+            select(Ticket.acknowledge_minutes, Ticket.resolve_minutes).where(Ticket.id == ticket_id)
+        ).one()
+        return tuple(row)
+
+    with app.app_context():
+        ops.create_team(None, m.id, name="Servicedesk", kind="servicedesk", is_default=True)
+        ticket = _ticket(SimpleNamespace(id=m.id), at=start, kind="question")
+        db.session.commit()
+        ticket_id = ticket.id
+        assert kept(ticket_id) == (None, None)
+
+        _work(db.session.get(Ticket, ticket_id), user, ack_after=timedelta(minutes=20))
+        db.session.commit()
+        assert kept(ticket_id) == (20, None)
+
+        _work(db.session.get(Ticket, ticket_id), user, resolve_after=timedelta(hours=2))
+        db.session.commit()
+        assert kept(ticket_id) == (20, 120)
+
+        ops.change_status(
+            db.session.get(User, user.id),
+            db.session.get(Ticket, ticket_id),
+            "in_progress",
+            note="Alarmen svarer fortsatt ikke",
         )
-    assert {s: found[tickets[s]] for s in durations} == durations
+        db.session.commit()
+        assert kept(ticket_id) == (20, None)
+
+        db.session.execute(
+            update(Ticket).where(Ticket.id == ticket_id).values(acknowledge_minutes=999)
+        )
+        db.session.commit()
+        assert kept(ticket_id) == (20, None)
