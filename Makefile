@@ -26,10 +26,16 @@ node_modules/.installed: package.json package-lock.json
 compile-translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d vftops/translations
 
-run: compile-translations
+run: compile-translations .flaskenv
 	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask vftops init
 	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask vftops demo --if-empty
 	VFTOPS_CONFIG=$${VFTOPS_CONFIG:-development} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# A checkout set up by `make run` is a development installation: the flask command run
+# here (`flask vftops …`) reads this file (not in git) and starts in development. What
+# the environment says always wins, and a production checkout has no such file.
+.flaskenv:
+	printf 'FLASK_APP=vftops\nVFTOPS_CONFIG=development\n' > $@
 
 test: compile-translations $(if $(NPM),node_modules/.installed)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,7 +1,8 @@
 """vftops: the operations service for municipal welfare technology.
 
-`create_app()` builds the application: configuration, then each extension in
-a fixed order, then blueprints from one explicit list, then the CLI.
+`create_app()` builds the application: configuration (`config.py`, beside
+pyproject.toml), then each extension in a fixed order, then the modules declared
+in `vftops.modules`, then the CLI.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import os
 
 from flask import Flask
 
-from vftops.config import CONFIGS, PROJECT_ROOT, check_base_url, normalise_database_url
+from vftops.settings import PROJECT_ROOT, config_module
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
+    config = config_module()  # config.py, beside pyproject.toml
     name = config_name or os.environ.get("VFTOPS_CONFIG", "production")
-    if name not in CONFIGS:
-        raise RuntimeError(f"Unknown VFTOPS_CONFIG {name!r}; use one of {sorted(CONFIGS)}")
-    config_cls = CONFIGS[name]
+    if name not in config.CONFIGS:
+        raise RuntimeError(f"Unknown VFTOPS_CONFIG {name!r}; use one of {sorted(config.CONFIGS)}")
+    config_cls = config.CONFIGS[name]
 
     app = Flask(
         __name__,
@@ -32,10 +34,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if os.environ.get("VFTOPS_BASE_URL"):
         app.config["BASE_URL"] = os.environ["VFTOPS_BASE_URL"]
     if os.environ.get("DATABASE_URL") and name != "testing":
-        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+        app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(
+            os.environ["DATABASE_URL"]
+        )
     app.config.update(overrides)
     config_cls.check(app.config)
-    check_base_url(app.config["BASE_URL"])
+    config.check_base_url(app.config["BASE_URL"])
 
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

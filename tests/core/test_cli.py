@@ -164,3 +164,42 @@ def test_init_on_a_migrated_database_says_it_is_current(app, cli):
     assert result.exit_code == 0, result.output
     assert "Database is at the newest schema." in result.output
     assert _count_users(app) == 0
+
+
+def test_a_checkout_set_up_by_make_run_runs_the_commands_in_development(tmp_path):
+    """After `make run`, the README's `flask vftops …` commands work in the checkout
+    without exporting anything; where `make run` was never run, production still
+    refuses to start without its settings."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from vftops.settings import PROJECT_ROOT
+
+    made = subprocess.run(
+        ["make", "-s", "-f", str(PROJECT_ROOT / "Makefile"), "-C", str(tmp_path), ".flaskenv"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "VFTOPS_CONFIG=development" in (tmp_path / ".flaskenv").read_text().splitlines()
+    unset = {"VFTOPS_CONFIG", "SECRET_KEY", "DATABASE_URL", "VFTOPS_BASE_URL", "FLASK_APP"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env["VFTOPS_INSTANCE_DIR"] = str(tmp_path / "instance")
+    flask = str(Path(sys.executable).parent / "flask")
+
+    def run(*args):
+        return subprocess.run(
+            [flask, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    initialised = run("vftops", "init")
+    assert initialised.returncode == 0, initialised.stderr
+    assert (tmp_path / "instance" / "vftops.sqlite").is_file()
+
+    (tmp_path / ".flaskenv").unlink()
+    refused = run("--app", "vftops", "vftops", "init")
+    assert refused.returncode != 0
+    assert "refuses to start in production" in refused.stderr

@@ -11,7 +11,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from tests.conftest import csrf_from, login
-from vftops.config import PROJECT_ROOT
+from vftops.settings import PROJECT_ROOT
 
 NB_PO = PROJECT_ROOT / "vftops" / "translations" / "nb" / "LC_MESSAGES" / "messages.po"
 SKIPPED_DIRS = {".venv", ".git", "node_modules", "instance"}

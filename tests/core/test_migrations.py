@@ -15,8 +15,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import DBAPIError
 
 from vftops import create_app
-from vftops.config import PROJECT_ROOT
 from vftops.extensions import db
+from vftops.settings import PROJECT_ROOT
 
 VERSIONS = PROJECT_ROOT / "migrations" / "versions"
 FILE_NAME = re.compile(

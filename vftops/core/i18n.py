@@ -8,8 +8,8 @@ from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 
-from vftops.config import PROJECT_ROOT
 from vftops.extensions import babel
+from vftops.settings import PROJECT_ROOT
 
 
 def select_locale() -> str:
