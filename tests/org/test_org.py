@@ -648,3 +648,33 @@ def test_same_unit_name_with_norwegian_capitals_is_refused(app, client, factorie
         assert db.session.scalars(select(Unit.name).where(Unit.parent_id == top.id)).all() == [
             "Østre sone"
         ]
+
+
+def test_a_municipality_page_lists_its_active_members_with_their_roles(
+    app, client, factories, login_as
+):
+    """The members come from the users module; deactivated users and members of other
+    municipalities are not listed, and only a reader of users gets links to them."""
+    stjordal = factories.municipality("Stjørdal", "5035")
+    meraker = factories.municipality("Meråker", "5034")
+    tech = factories.user("technician", municipalities=[stjordal], username="tore")
+    factories.user("servicedesk", municipalities=[stjordal], username="gone", active=False)
+    factories.user("technician", municipalities=[meraker], username="mette")
+    admin = factories.user("admin", municipalities=[stjordal, meraker], username="ada")
+
+    def members(html: str) -> list[str]:
+        section = html.split('id="members-heading"')[1].split("</section>")[0]
+        return [
+            re.sub(r"<[^>]+>|\s+", " ", li).strip()
+            for li in re.findall(r"<li>(.*?)</li>", section, re.S)
+        ]
+
+    login_as(tech)
+    page = client.get(f"/org/municipalities/{stjordal.id}").text
+    assert members(page) == ["Person Ada – Administrator", "Person Tore – Tekniker"]
+    assert "/users/" not in page.split('id="members-heading"')[1]
+
+    reader = app.test_client()
+    assert login(reader, admin).status_code == 302
+    page = reader.get(f"/org/municipalities/{stjordal.id}").text
+    assert f'href="/users/{tech.id}"' in page.split('id="members-heading"')[1]

@@ -6,7 +6,15 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vftops.core.models import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
@@ -84,6 +92,15 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    def member_of(self) -> frozenset[int]:
+        """The municipalities the user is a member of, read now (the tenancy scope,
+        `vftops.core.scope.municipality_ids`, keeps it for the request)."""
+        return frozenset(
+            db.session.scalars(
+                select(Membership.municipality_id).where(Membership.user_id == self.id)
+            )
+        )
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.username})"

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.auth import api, queries, views
-from vftops.core.modules import Link, Module, StartPart
+from vftops.core.modules import Link, Module, PagePart, StartPart
 from vftops.core.permissions import Permission as P
 
 module = Module(
@@ -21,6 +21,9 @@ module = Module(
         StartPart("auth/_start_never_logged_in.html", queries.users_never_logged_in, "todo", 40),
         StartPart("auth/_start_expiring_tokens.html", queries.expiring_tokens, "todo", 60),
     ),
+    page_parts={
+        "org.municipality": (PagePart("auth/_municipality_members.html", queries.active_members),)
+    },
     shortcuts=(
         Link(_l("Create a user"), "auth.user_new", P.USERS_MANAGE, order=10),
         Link(_l("Users and their roles"), "auth.users", P.USERS_VIEW, order=20),

@@ -111,3 +111,14 @@ def expiring_tokens(user, now) -> list[ApiToken]:
         )
         .order_by(ApiToken.expires_at)
     ).all()
+
+
+def active_members(municipality, _user) -> list[User]:
+    """A municipality's page: its active members by name, with their roles."""
+    return db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.municipality_id == municipality.id, User.is_active_user.is_(True))
+        .options(selectinload(User.role_rows))
+        .order_by(User.full_name)
+    ).all()

@@ -11,17 +11,13 @@ import enum
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from vftops.core.models import UTCDateTime, utcnow
 from vftops.extensions import db
-
-if TYPE_CHECKING:
-    from vftops.auth.models import User
-    from vftops.org.models import Municipality
 
 
 class AuditEvent(db.Model):
@@ -52,9 +48,10 @@ class AuditEvent(db.Model):
     # {"field": {"before": ..., "after": ...}}
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
-    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
-    municipality: Mapped[Municipality | None] = relationship()
+    # Users and municipalities belong to packages built on core: named, not imported.
+    actor: Mapped[Any] = relationship("User", foreign_keys=[actor_id])
+    subject_user: Mapped[Any] = relationship("User", foreign_keys=[subject_user_id])
+    municipality: Mapped[Any] = relationship("Municipality")
 
 
 class AuditLogIsAppendOnly(RuntimeError):
@@ -102,7 +99,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
 
 
 def record(
-    actor: User | None,
+    actor: Any,  # the user who made the change (vftops.auth), or None for the system
     action: str,
     obj: Any,
     summary: str,

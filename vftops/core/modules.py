@@ -9,8 +9,8 @@ and a new module is a folder, one line in that list, a migration and translation
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -54,6 +54,16 @@ class StartPart:
 
 
 @dataclass(frozen=True)
+class PagePart:
+    """A section a module adds to another module's page: `template` is rendered with
+    `found`, what `find(obj, user)` returned for the page's object."""
+
+    template: str
+    find: Callable[[Any, Any], Any]
+    order: int = 50
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     pages: Sequence[Blueprint] = ()
@@ -62,6 +72,9 @@ class Module:
     navigation: Sequence[Link] = ()
     start: Sequence[StartPart] = ()
     shortcuts: Sequence[Link] = ()
+    # {page name: parts} for pages of other modules that take parts, e.g.
+    # "org.municipality" (a municipality's page).
+    page_parts: Mapping[str, Sequence[PagePart]] = field(default_factory=dict)
 
 
 def register(app: Flask, modules: Sequence[Module]) -> None:
@@ -163,3 +176,15 @@ def shortcuts(user) -> list[Link]:
         for link in sorted(links, key=lambda link: link.order)
         if link.permission is None or user.can(link.permission)
     ]
+
+
+# --- parts of other modules' pages ----------------------------------------------------------
+
+
+def page_parts(page: str, obj, user) -> list[tuple[PagePart, Any]]:
+    """[(part, what it found)] that the declared modules add to `page` for `obj`."""
+    parts = sorted(
+        (part for m in declared() for part in m.page_parts.get(page, ())),
+        key=lambda part: part.order,
+    )
+    return [(part, part.find(obj, user)) for part in parts]

@@ -3,6 +3,11 @@
 Every query for municipality-owned rows goes through `scoped()`; every single
 object is loaded with `get_scoped_or_404()`. Another municipality's object
 answers 404, never 403, so its existence is not revealed.
+
+Core knows no domain: a user says which municipalities it is a member of
+(`member_of()`), and a model is limited by its `municipality_id` unless it says
+otherwise with a `scope_clause(ids)` classmethod and a `served_municipality_ids`
+property (a municipality is its own; a shared store serves several).
 """
 
 from __future__ import annotations
@@ -21,26 +26,13 @@ def municipality_ids(user) -> frozenset[int]:
         return frozenset()
     cache = g.setdefault("_scope_cache", {})
     if user.id not in cache:
-        from vftops.org.models import Membership
-
-        rows = db.session.scalars(
-            select(Membership.municipality_id).where(Membership.user_id == user.id)
-        )
-        cache[user.id] = frozenset(rows)
+        cache[user.id] = user.member_of()
     return cache[user.id]
 
 
 def forget_scope() -> None:
     """Call after memberships change within a request."""
     g.pop("_scope_cache", None)
-
-
-def _scope_column(model):
-    from vftops.org.models import Municipality
-
-    if model is Municipality:
-        return Municipality.id
-    return model.municipality_id
 
 
 def scoped(stmt: Select, model, user) -> Select:
@@ -52,16 +44,13 @@ def scoped(stmt: Select, model, user) -> Select:
     ids = municipality_ids(user)
     if hasattr(model, "scope_clause"):
         return stmt.where(model.scope_clause(ids))
-    return stmt.where(_scope_column(model).in_(ids))
+    return stmt.where(model.municipality_id.in_(ids))
 
 
 def in_scope(obj: Any, user) -> bool:
-    from vftops.org.models import Municipality
-
     if hasattr(obj, "served_municipality_ids"):
         return bool(obj.served_municipality_ids & municipality_ids(user))
-    mid = obj.id if isinstance(obj, Municipality) else obj.municipality_id
-    return mid in municipality_ids(user)
+    return obj.municipality_id in municipality_ids(user)
 
 
 def id_or_404(value: Any) -> int:

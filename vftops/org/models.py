@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vftops.core.models import TimestampMixin, VersionedMixin
 from vftops.extensions import db
-
-if TYPE_CHECKING:
-    from vftops.auth.models import User
 
 
 class UnitKind(enum.StrEnum):
@@ -43,6 +40,17 @@ class Municipality(TimestampMixin, VersionedMixin, db.Model):
         back_populates="municipality", order_by="Unit.name", cascade="save-update"
     )
     memberships: Mapped[list[Membership]] = relationship(back_populates="municipality")
+
+    # The tenancy scope (vftops.core.scope) asks each model how it is limited to a
+    # set of municipalities and which ones an object belongs to: a municipality is
+    # its own.
+    @classmethod
+    def scope_clause(cls, municipality_ids):
+        return cls.id.in_(municipality_ids)
+
+    @property
+    def served_municipality_ids(self) -> frozenset[int]:
+        return frozenset({self.id})
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"
@@ -88,7 +96,8 @@ class Membership(TimestampMixin, db.Model):
         ForeignKey("municipalities.id"), nullable=False, index=True
     )
 
-    user: Mapped[User] = relationship(back_populates="memberships")
+    # The user (vftops.auth, which builds on this package): named, not imported.
+    user: Mapped[Any] = relationship("User", back_populates="memberships")
     municipality: Mapped[Municipality] = relationship(back_populates="memberships")
 
 
@@ -105,5 +114,5 @@ class UnitMembership(TimestampMixin, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
 
-    user: Mapped[User] = relationship(back_populates="unit_memberships")
+    user: Mapped[Any] = relationship("User", back_populates="unit_memberships")
     unit: Mapped[Unit] = relationship()

@@ -5,19 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from vftops.auth.models import User
+from vftops.core import modules
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import submit
-from vftops.extensions import db
 from vftops.org import operations as ops
 from vftops.org.forms import UNIT_KIND_LABELS, MunicipalityForm, UnitForm
-from vftops.org.models import Membership, Municipality, Unit
+from vftops.org.models import Municipality, Unit
 from vftops.org.queries import municipalities_for, unit_tree
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -51,18 +48,12 @@ def municipality_new():
 @require(Permission.ORG_VIEW)
 def municipality_detail(municipality_id: int):
     municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
-    members = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.municipality_id == municipality.id, User.is_active_user.is_(True))
-        .options(selectinload(User.role_rows))
-        .order_by(User.full_name)
-    ).all()
     return render_template(
         "org/municipality_detail.html",
         municipality=municipality,
         tree=unit_tree(municipality.id),
-        members=members,
+        # What other modules show here: its members (auth), and so on.
+        parts=modules.page_parts("org.municipality", municipality, current_user),
         kind_labels=UNIT_KIND_LABELS,
     )
 
