@@ -332,10 +332,9 @@ class Factories:
             return SimpleNamespace(id=product.id, name=product.name, category=category)
 
     def device(self, product, store, serial: str | None = None, **kw):
-        from vftops.equipment.models import Product
+        from vftops.equipment.models import Product, Store
         from vftops.equipment.operations import register_device
         from vftops.extensions import db
-        from vftops.stock.models import Store
 
         with self.app.app_context():
             device = register_device(

@@ -107,6 +107,7 @@ def build_dataset(
         Placement,
         Product,
         Recipient,
+        Store,
     )
     from vftops.org.models import Membership
     from vftops.org.operations import create_municipality
@@ -116,7 +117,6 @@ def build_dataset(
         StockBalance,
         StockMinimum,
         StockMovement,
-        Store,
         Transfer,
         TransferLine,
     )
@@ -648,9 +648,8 @@ def existing_dataset() -> dict | None:
     """The ids of a dataset an earlier run built, to measure again without rebuilding."""
     from vftops.auth.models import User
     from vftops.auth.operations import create_api_token
-    from vftops.equipment.models import Device, Recipient
+    from vftops.equipment.models import Device, Recipient, Store
     from vftops.org.models import Municipality
-    from vftops.stock.models import Store
 
     municipality = db.session.scalar(select(Municipality).where(Municipality.number == "9999"))
     bench_user = db.session.scalar(select(User).where(User.username == "bench"))
@@ -892,7 +891,7 @@ def _measure_exports(api, pages, ids, echo) -> None:
 
 def _time_notify(app, samples: int, echo) -> list[float]:
     """`flask vftops notify --dry-run`: every store's digest read and every e-mail written."""
-    from vftops.stock.notify import run_notify
+    from vftops.notify import run_notify
 
     times = []
     for _ in range(min(samples, 3)):

@@ -227,7 +227,7 @@ def notify_command(day, dry_run: bool) -> None:
     Store responsibles hear about their stores; support teams and assignees about tickets
     breached or breaching soon; those who record function tests about overdue tests.
     """
-    from vftops.stock.notify import MailNotConfigured, run_notify
+    from vftops.notify import MailNotConfigured, run_notify
 
     try:
         result = run_notify(day.date() if day else None, dry_run=dry_run)

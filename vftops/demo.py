@@ -86,10 +86,12 @@ def load_demo() -> dict[str, object]:
             unit_ids=[units[u].id for u in unit_names],
         )
     from vftops.equipment.demo import load_equipment_demo
-    from vftops.stock.demo import load_stock_demo
+    from vftops.stock.demo import create_demo_stores, load_stock_demo
     from vftops.support.demo import load_support_demo
 
-    equipment = load_equipment_demo(municipalities, units, users)
+    # The stores first (stock keeps them), then the devices in them (equipment).
+    stores = create_demo_stores(municipalities, users)
+    equipment = load_equipment_demo(municipalities, units, users, stores)
     load_stock_demo(municipalities, users, **equipment)
     load_support_demo(municipalities, users, **equipment)
     return {"municipalities": municipalities, "units": units, "users": users}

@@ -57,10 +57,9 @@ def prepare(clients: int) -> World:
     from vftops.auth.models import User
     from vftops.auth.operations import create_api_token, create_user
     from vftops.equipment import operations as eq
-    from vftops.equipment.models import Product, Recipient
+    from vftops.equipment.models import Product, Recipient, Store
     from vftops.org.models import Municipality
     from vftops.org.operations import create_municipality
-    from vftops.stock.models import Store
     from vftops.stock.operations import create_store
 
     municipality = db.session.scalar(select(Municipality).where(Municipality.number == NUMBER))

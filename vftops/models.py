@@ -10,10 +10,11 @@ from vftops.equipment.models import (
     Product,
     Recipient,
     Relative,
+    Store,
     Visit,
 )
 from vftops.org.models import Membership, Municipality, Unit, UnitMembership
-from vftops.stock.models import Store
+from vftops.stock.models import PurchaseOrder, StockBalance
 from vftops.support.models import FunctionTest, Team, Ticket
 
 __all__ = [
@@ -27,8 +28,10 @@ __all__ = [
     "Municipality",
     "Placement",
     "Product",
+    "PurchaseOrder",
     "Recipient",
     "Relative",
+    "StockBalance",
     "Store",
     "Supplier",
     "Team",

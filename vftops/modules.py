@@ -3,6 +3,7 @@ import those before it, never one after it (a test holds the code to this order)
 Adding a module: its package with a `module.py`, a line here, a migration and its
 translations."""
 
+import vftops.models  # noqa: F401  (every model mapped before any module's code runs)
 from vftops.agreements.module import module as agreements
 from vftops.audit.module import module as audit
 from vftops.auth.module import module as auth

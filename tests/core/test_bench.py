@@ -78,10 +78,10 @@ def test_bench_dataset_gives_the_stock_pages_something_to_show(app):
     from vftops.auth.models import User
     from vftops.bench import build_dataset
     from vftops.core.models import local_today
-    from vftops.equipment.models import Device
+    from vftops.equipment.models import Device, Store
+    from vftops.notify import run_notify
     from vftops.stock import queries
-    from vftops.stock.models import StockBalance, StockMinimum, Store, Transfer
-    from vftops.stock.notify import run_notify
+    from vftops.stock.models import StockBalance, StockMinimum, Transfer
 
     with app.app_context():
         build_dataset(200, 50, 400, stores=4, products=40, tickets=300, echo=lambda *_: None)

@@ -97,10 +97,9 @@ def test_scanning_a_serial_two_devices_carry_offers_a_choice(client, world):
     """A scanned serial that two products carry opens neither: the page lists both with
     their product, so the technician picks the one on the label."""
     world.f.device(world.hub, world.store, serial="TWIN-1")
-    from vftops.equipment.models import Product
+    from vftops.equipment.models import Product, Store
     from vftops.equipment.operations import register_device
     from vftops.extensions import db
-    from vftops.stock.models import Store
 
     with world.app.app_context():
         register_device(
@@ -293,10 +292,9 @@ def test_choosing_the_device_for_a_planned_install_closes_the_job(client, world)
 def test_a_recipient_with_a_long_history_shows_the_newest_and_offers_the_rest(app, client, world):
     """A recipient who has had 60 devices shows the current one and the newest 50 earlier
     ones, with a link to all 60 (a recipient with 1,380 took 228 ms and 234 KB)."""
-    from vftops.equipment.models import Placement
+    from vftops.equipment.models import Placement, Store
     from vftops.equipment.operations import return_device
     from vftops.extensions import db
-    from vftops.stock.models import Store
 
     person = world.f.recipient(world.m, name="Lang Historie")
     for n in range(61):

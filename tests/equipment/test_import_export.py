@@ -386,8 +386,7 @@ def test_a_serial_registered_meanwhile_undoes_the_whole_import(app, setup, monke
     from vftops.core.errors import ConflictError
     from vftops.equipment import operations as ops
     from vftops.equipment import transfer
-    from vftops.equipment.models import Product
-    from vftops.stock.models import Store
+    from vftops.equipment.models import Product, Store
 
     s = setup
     rows = [

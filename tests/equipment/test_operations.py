@@ -18,9 +18,8 @@ from vftops.equipment.identifiers import (
     clean_phone,
     normalise_serial,
 )
-from vftops.equipment.models import Device, Movement, Placement, Product, Recipient
+from vftops.equipment.models import Device, Movement, Placement, Product, Recipient, Store
 from vftops.extensions import db
-from vftops.stock.models import Store
 
 
 @pytest.fixture

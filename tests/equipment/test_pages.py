@@ -254,7 +254,7 @@ def test_device_page_queries_do_not_grow_with_history(app, client, setup, factor
     short = factories.device(s["product"], s["store"], serial="SHORT")
     long = factories.device(s["product"], s["store"], serial="LONG")
     with app.app_context():
-        from vftops.stock.models import Store
+        from vftops.equipment.models import Store
 
         store = db.session.get(Store, s["store"].id)
         for _ in range(15):

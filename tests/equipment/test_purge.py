@@ -62,9 +62,8 @@ def world(app, factories):
     """Solveig had an alarm, a ticket a relative rang about, a technician's job with a
     note; the alarm came back. Others still have theirs, or wait for one."""
     from vftops.auth.models import User
-    from vftops.equipment.models import Device, Placement, Product, Recipient
+    from vftops.equipment.models import Device, Placement, Product, Recipient, Store
     from vftops.equipment.operations import plan_visit, return_device, update_recipient
-    from vftops.stock.models import Store
     from vftops.stock.operations import issue_consumables, receive_consumables
     from vftops.support.attachments import add_attachment
     from vftops.support.function_tests import record_function_test
@@ -386,8 +385,7 @@ def test_an_anonymised_recipient_cannot_be_given_data_or_devices_again(world, cl
 
     with world.app.app_context():
         from vftops.core.errors import ValidationError
-        from vftops.equipment.models import Product
-        from vftops.stock.models import Store
+        from vftops.equipment.models import Product, Store
         from vftops.stock.operations import issue_consumables
 
         with pytest.raises(ValidationError) as refused:

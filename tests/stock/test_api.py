@@ -93,8 +93,7 @@ def tech_b(app, factories, world):
 
 def _receive(app, store, product, quantity):
     """Consumables delivered to a store, through the operation."""
-    from vftops.equipment.models import Product
-    from vftops.stock.models import Store
+    from vftops.equipment.models import Product, Store
     from vftops.stock.operations import receive_consumables
 
     with app.app_context():
@@ -246,9 +245,8 @@ def test_store_patch_guards_the_version_and_archiving_needs_an_empty_store(app, 
 
 def _sent_order(app, store, product, quantity, *, expected_on=None):
     from vftops.agreements.models import Supplier
-    from vftops.equipment.models import Product
+    from vftops.equipment.models import Product, Store
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     with app.app_context():
         product_row = db.session.get(Product, product.id)
@@ -400,9 +398,8 @@ def test_suggested_minimum_shows_its_inputs_and_can_be_accepted(app, factories, 
     """20 alarms out from the central store, 6 came back faulty this year, 30 days' lead time:
     expect 0.49 failures while an order is on its way, + safety 1.16 → suggest 2."""
     from vftops.equipment import operations as eq
-    from vftops.equipment.models import Product, Recipient
+    from vftops.equipment.models import Product, Recipient, Store
     from vftops.org.models import Municipality
-    from vftops.stock.models import Store
 
     with app.app_context():
         product = db.session.get(Product, world.alarm.id)
@@ -1232,10 +1229,9 @@ def _add_rows(app, world, start: int, count: int) -> None:
     """`count` more of everything: stores with stock and minimums, transfers and orders."""
     from vftops.agreements.models import Supplier
     from vftops.equipment import operations as eq
-    from vftops.equipment.models import Product
+    from vftops.equipment.models import Product, Store
     from vftops.org.models import Municipality
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     with app.app_context():
         m = db.session.get(Municipality, world.a.id)

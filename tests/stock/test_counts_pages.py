@@ -16,8 +16,8 @@ from vftops.stock.models import StockBalance, StockCount, StockMovement
 
 @pytest.fixture
 def world(app, factories):
+    from vftops.equipment.models import Store
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     m = factories.municipality(name="Stjørdal", number="5035")
     other = factories.municipality(name="Meråker", number="5034")
@@ -245,8 +245,8 @@ def test_count_pages_cost_the_same_whatever_their_length(app, client, world, fac
 
 
 def test_another_municipalitys_count_is_not_found(app, client, world, factories):
+    from vftops.equipment.models import Store
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     with app.app_context():
         count = st.start_count(None, db.session.get(Store, world.far.id))

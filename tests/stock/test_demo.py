@@ -27,14 +27,13 @@ def test_demo_stock_shows_a_year_of_a_shared_service(app):
     technician sees it on the pages."""
     from vftops.auth.models import User
     from vftops.core.models import local_today
-    from vftops.equipment.models import Movement, Product
+    from vftops.equipment.models import Movement, Product, Store
     from vftops.stock import queries
     from vftops.stock.models import (
         OrderStatus,
         PurchaseOrder,
         StockMinimum,
         StockMovement,
-        Store,
         Transfer,
         TransferStatus,
     )

@@ -163,9 +163,8 @@ class World:
     def shortfall(self, store, *, minimum=5, have=2):
         """Batteries below their minimum in `store`."""
         with self.app.app_context():
-            from vftops.equipment.models import Product
+            from vftops.equipment.models import Product, Store
             from vftops.extensions import db
-            from vftops.stock.models import Store
             from vftops.stock.operations import receive_consumables, set_minimum
 
             s, p = db.session.get(Store, store.id), db.session.get(Product, self.batteries_id)
@@ -178,9 +177,8 @@ class World:
         """An order of batteries, sent, expected `days_late` days ago."""
         with self.app.app_context():
             from vftops.agreements.models import Supplier
-            from vftops.equipment.models import Product
+            from vftops.equipment.models import Product, Store
             from vftops.extensions import db
-            from vftops.stock.models import Store
             from vftops.stock.operations import create_order, send_order
 
             order = create_order(
@@ -206,10 +204,9 @@ class World:
         )
         recipient = self.f.recipient(municipality)
         with self.app.app_context():
-            from vftops.equipment.models import Device, Recipient
+            from vftops.equipment.models import Device, Recipient, Store
             from vftops.equipment.operations import install, return_device
             from vftops.extensions import db
-            from vftops.stock.models import Store
 
             placement = install(
                 None,
@@ -498,7 +495,7 @@ def test_the_mail_is_in_the_recipients_language(app, world, factories, inbox, cl
 
 def test_two_runs_at_once_send_each_digest_once(app, world, inbox):
     """Two cron jobs started together: the (person, day) row decides, one mail goes."""
-    from vftops.stock.notify import run_notify
+    from vftops.notify import run_notify
 
     inbox.delay = 0.5  # the first run holds its row while the server is slow
     results, errors = [], []
@@ -527,7 +524,7 @@ def test_two_runs_at_once_send_each_digest_once(app, world, inbox):
 
 def test_notify_reads_with_a_fixed_number_of_queries(app, world, factories):
     """More stores and more people: not one query more (the digest is built for all at once)."""
-    from vftops.stock.notify import run_notify
+    from vftops.notify import run_notify
 
     def statements():
         with count_statements(app) as seen, app.app_context():

@@ -15,12 +15,12 @@ from vftops.core.audit import AuditEvent
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import local_today, utcnow
 from vftops.equipment import operations as eq
-from vftops.equipment.models import Device, Movement, Product, Recipient
+from vftops.equipment.models import Device, Movement, Product, Recipient, Store
 from vftops.extensions import db
 from vftops.org.models import Municipality
 from vftops.stock import operations as st
 from vftops.stock import queries as q
-from vftops.stock.models import StockMovement, Store, Transfer
+from vftops.stock.models import StockMovement, Transfer
 
 
 @pytest.fixture

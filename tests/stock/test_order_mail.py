@@ -65,7 +65,7 @@ def shop(app, factories):
             None, category="safety_alarm", manufacturer="Tunstall", model="Lifeline Vi+"
         )
         from vftops.auth.models import User
-        from vftops.stock.models import Store
+        from vftops.equipment.models import Store
 
         creator = db.session.get(User, buyer.id)
         orders = {}
@@ -211,9 +211,10 @@ def test_order_numbers_name_one_order_in_every_municipality(app, factories):
 
     from vftops.agreements.operations import create_supplier
     from vftops.core.models import local_today
+    from vftops.equipment.models import Store
     from vftops.equipment.operations import create_product
     from vftops.extensions import db
-    from vftops.stock.models import PurchaseOrder, Store
+    from vftops.stock.models import PurchaseOrder
     from vftops.stock.operations import create_order
 
     stjordal = factories.store(factories.municipality(name="Stjørdal", number="5035"))

@@ -14,14 +14,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import count_statements, csrf_from, login
 from vftops.core.audit import AuditEvent
+from vftops.equipment.models import Store
 from vftops.extensions import db
-from vftops.stock.models import (
-    PurchaseOrder,
-    StockBalance,
-    StockMinimum,
-    StockMovement,
-    Store,
-)
+from vftops.stock.models import PurchaseOrder, StockBalance, StockMinimum, StockMovement
 
 OSLO = ZoneInfo("Europe/Oslo")
 

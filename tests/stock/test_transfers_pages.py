@@ -18,8 +18,8 @@ from vftops.stock.models import Transfer
 
 @pytest.fixture
 def world(app, factories):
+    from vftops.equipment.models import Store
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     m = factories.municipality(name="Stjørdal", number="5035")
     other = factories.municipality(name="Meråker", number="5034")
@@ -158,8 +158,8 @@ def test_bad_lines_are_named_and_nothing_is_sent(app, client, world, factories):
 
 
 def test_a_transfer_to_an_archived_store_is_refused(app, client, world, factories):
+    from vftops.equipment.models import Store
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     factories.device(world.alarm, world.central, serial="TA-1")
     login(client, world.tech)
@@ -188,8 +188,8 @@ def test_a_transfer_to_an_archived_store_is_refused(app, client, world, factorie
 
 def test_two_technicians_sending_the_last_device_at_once(app, factories, world):
     """Both scanned the only alarm on the shelf: one transfer is made, the other is told."""
+    from vftops.equipment.models import Store
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     device = factories.device(world.alarm, world.central, serial="LAST-1")
     target = {0: world.car.id, 1: factories.store(world.m, name="Bil 3").id}
@@ -252,8 +252,8 @@ def test_the_slower_technician_is_told_the_device_is_gone(app, world, factories)
 
 
 def test_transfer_list_shows_transit_first_and_costs_the_same(app, client, world, factories):
+    from vftops.equipment.models import Store
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     def transfer(serial, receive=False):
         factories.device(world.alarm, world.central, serial=serial)
@@ -290,8 +290,8 @@ def test_transfer_list_shows_transit_first_and_costs_the_same(app, client, world
 
 
 def test_another_municipalitys_transfer_is_not_found(app, client, world, factories):
+    from vftops.equipment.models import Store
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     factories.device(world.alarm, world.far, serial="FAR-1")
     other_store = factories.store(world.other, name="Meråker bil")
@@ -323,9 +323,9 @@ def test_another_municipalitys_transfer_is_not_found(app, client, world, factori
 def test_a_sharer_lands_a_transfer_only_in_a_store_it_may_use(app, client, world, factories):
     """Meråker shares a store with Stjørdal. A transfer from it to Stjørdal's own central store
     shows to Meråker, but Meråker can only call it back, never receive it into Stjørdal's store."""
+    from vftops.equipment.models import Store
     from vftops.org.models import Municipality
     from vftops.stock import operations as st
-    from vftops.stock.models import Store
 
     with app.app_context():
         joint = st.create_store(

@@ -176,7 +176,7 @@ def test_servicedesk_sees_the_queue_the_reports_and_the_tests(app, demo):
 
 
 def test_demo_digest_has_something_for_the_servicedesk(app, demo):
-    from vftops.stock.notify import run_notify
+    from vftops.notify import run_notify
 
     with app.app_context():
         result = run_notify(dry_run=True)

@@ -15,9 +15,8 @@ from vftops.core.audit import AuditEvent
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import local_today, utcnow
 from vftops.equipment import operations as eq
-from vftops.equipment.models import Device, Product, Recipient
+from vftops.equipment.models import Device, Product, Recipient, Store
 from vftops.extensions import db
-from vftops.stock.models import Store
 from vftops.support import function_tests as ft
 from vftops.support import operations as ops
 from vftops.support.models import FunctionTest, Ticket

@@ -490,7 +490,7 @@ def test_in_app_list_shows_my_tickets_and_tests(app, desk, day, login_as, client
 def test_digest_reads_with_a_fixed_number_of_queries(app, desk, day, factories):
     """More teams, people, late tickets and overdue tests: not one query more."""
     from tests.conftest import count_statements
-    from vftops.stock.notify import run_notify
+    from vftops.notify import run_notify
 
     def statements():
         with count_statements(app) as seen, app.app_context():

@@ -494,7 +494,7 @@ def test_weeks_are_norwegian_weeks_from_monday_midnight(app, factories):
 
 def test_failure_counts_per_store_for_the_stock_minimum(app, world, factories):
     """Per store the devices were installed from: the shape stock's suggestion reads."""
-    from vftops.stock.models import Store
+    from vftops.equipment.models import Store
     from vftops.support.reports import failure_counts
 
     with app.app_context():
@@ -511,8 +511,8 @@ def test_fault_tickets_feed_the_suggested_stock_minimum_once_per_fault(
 ):
     """The store's suggested minimum counts technical alarms and fault tickets as well as
     faulty returns, and an alarm that ended in a return is one failure, not two."""
+    from vftops.equipment.models import Store
     from vftops.stock import queries as stock_queries
-    from vftops.stock.models import Store
 
     with app.app_context():
         store = db.session.scalar(select(Store).where(Store.name == "Sentrallager"))

@@ -1,6 +1,6 @@
 """Sending e-mail: one SMTP connection, absolute links under BASE_URL, templates outside a request.
 
-Used by the daily digest (`vftops.stock.notify`, many e-mails over one connection)
+Used by the daily digest (`vftops.notify`, many e-mails over one connection)
 and by single e-mails sent after a change (`vftops.support.mail`). The settings are
 MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS (STARTTLS), MAIL_USERNAME, MAIL_PASSWORD and
 MAIL_FROM; without MAIL_SERVER nothing can be sent.

@@ -75,6 +75,9 @@ class Module:
     # {page name: parts} for pages of other modules that take parts, e.g.
     # "org.municipality" (a municipality's page).
     page_parts: Mapping[str, Sequence[PagePart]] = field(default_factory=dict)
+    # {hook name: function} for what a module below asks of the modules above it,
+    # e.g. "stock.fault_tickets": fault tickets per store and product (support).
+    hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
 
 def register(app: Flask, modules: Sequence[Module]) -> None:
@@ -188,3 +191,8 @@ def page_parts(page: str, obj, user) -> list[tuple[PagePart, Any]]:
         key=lambda part: part.order,
     )
     return [(part, part.find(obj, user)) for part in parts]
+
+
+def hooks(name: str) -> list[Callable[..., Any]]:
+    """The functions the declared modules give for hook `name`, in module order."""
+    return [m.hooks[name] for m in declared() if name in m.hooks]

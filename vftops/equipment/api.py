@@ -26,7 +26,7 @@ from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404, id_or_404, in_scope, scoped
 from vftops.equipment import operations as ops
 from vftops.equipment.identifiers import normalise_serial
-from vftops.equipment.models import Device, Movement, Placement, Product, Recipient, Visit
+from vftops.equipment.models import Device, Movement, Placement, Product, Recipient, Store, Visit
 from vftops.equipment.queries import starts_with
 from vftops.equipment.schemas import (
     DeviceCreateSchema,
@@ -64,7 +64,6 @@ from vftops.equipment.schemas import (
 )
 from vftops.extensions import db
 from vftops.org.models import Municipality
-from vftops.stock.models import Store
 
 products_blp = ApiBlueprint(
     "products",

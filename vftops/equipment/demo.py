@@ -15,7 +15,6 @@ from vftops.agreements.operations import create_supplier
 from vftops.equipment import operations as ops
 from vftops.equipment.models import DeviceStatus, Placement
 from vftops.extensions import db
-from vftops.stock.demo import create_demo_stores
 
 # (name, support phone, support e-mail, lead time in days, order e-mail: orders to
 # a supplier without one are printed)
@@ -191,8 +190,9 @@ ACCESS = [
 ]
 
 
-def load_equipment_demo(municipalities: dict, units: dict, users: dict) -> dict:
-    """Suppliers, products, stores, about 300 devices and 100 recipients. Caller commits."""
+def load_equipment_demo(municipalities: dict, units: dict, users: dict, stores: dict) -> dict:
+    """Suppliers, products, about 300 devices in `stores` (made by the stock demo) and
+    100 recipients. Caller commits."""
     rnd = random.Random(2026)  # noqa: S311 - demo data, not security
     tech = users["tekniker"]
     stjordal, meraker = municipalities["5035"], municipalities["5034"]
@@ -218,7 +218,6 @@ def load_equipment_demo(municipalities: dict, units: dict, users: dict) -> dict:
                 monthly_rent=MONTHLY_RENT.get(model),
             )
         )
-    stores = create_demo_stores(municipalities, users)
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(days=540)
 

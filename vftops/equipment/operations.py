@@ -46,6 +46,7 @@ from vftops.equipment.models import (
     Recipient,
     Relative,
     ReturnReason,
+    Store,
     Visit,
     VisitKind,
     VisitStatus,
@@ -53,7 +54,6 @@ from vftops.equipment.models import (
 from vftops.equipment.status import OWN_STEPS, STATUS_LABELS, TRANSITIONS, allowed_next
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
-from vftops.stock.models import Store
 
 PRODUCT_FIELDS = (
     "category",

@@ -15,6 +15,7 @@ from vftops.equipment.models import (
     Placement,
     Product,
     Recipient,
+    Store,
     Visit,
     VisitStatus,
 )
@@ -223,9 +224,21 @@ def service_ended_with_devices_out(user):
 
 
 def stores_for(user, *, active_only: bool = True):
-    from vftops.stock.queries import stores_for as stock_stores_for
+    """The stores a user may see: their municipalities' own and those shared with them."""
+    stmt = scoped(select(Store), Store, user).options(
+        joinedload(Store.municipality), selectinload(Store.shared_with)
+    )
+    if active_only:
+        stmt = stmt.where(Store.is_active.is_(True))
+    return stmt.order_by(Store.name)
 
-    return stock_stores_for(user, active_only=active_only)
+
+def store_ids_for(user, *, active_only: bool = True):
+    """The same stores as a subquery of ids, for aggregate queries."""
+    stmt = scoped(select(Store.id), Store, user)
+    if active_only:
+        stmt = stmt.where(Store.is_active.is_(True))
+    return stmt
 
 
 def products(active_only: bool = True, category: str | None = None):

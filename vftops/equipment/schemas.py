@@ -19,10 +19,10 @@ from vftops.equipment.models import (
     MovementKind,
     Ownership,
     ReturnReason,
+    StoreKind,
 )
 from vftops.equipment.operations import Destination, open_placement
 from vftops.equipment.status import STATUS_LABELS, allowed_next
-from vftops.stock.models import StoreKind
 
 CATEGORIES = [c.value for c in Category]
 STATUSES = [s.value for s in DeviceStatus]

@@ -37,10 +37,9 @@ from vftops.core.spreadsheet import neutralise
 from vftops.core.validation import digits
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.labels import CATEGORY_LABELS, OWNERSHIP_LABELS
-from vftops.equipment.models import Device, Ownership, Product
+from vftops.equipment.models import Device, Ownership, Product, Store
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
-from vftops.stock.models import Store
 
 PREVIEW_ROWS = 50
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext, to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.agreements import operations as supplier_ops
 from vftops.agreements.models import Supplier
@@ -60,6 +60,7 @@ from vftops.equipment.models import (
     Placement,
     Product,
     Recipient,
+    Store,
     Visit,
     VisitStatus,
 )
@@ -67,7 +68,6 @@ from vftops.equipment.qr import qr_svg
 from vftops.equipment.status import OWN_STEPS, STATUS_LABELS, TRANSITIONS
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
-from vftops.stock.models import Store
 
 bp = Blueprint("equipment", __name__)
 
@@ -1106,23 +1106,19 @@ def my_day():
             joinedload(Visit.recipient),
             joinedload(Visit.device).joinedload(Device.product),
             joinedload(Visit.placement).joinedload(Placement.device),
+            selectinload(Visit.ticket),
         )
         .order_by(Visit.planned_on, Visit.id)
     ).all()
-    # Jobs planned from a support ticket link back to it: the titles in one query.
+    # Jobs planned from a support ticket link back to it, for those who may read it.
     tickets = {}
-    ticket_ids = {v.ticket_id for v in rows if v.ticket_id is not None}
-    if ticket_ids and current_user.can(P.TICKETS_VIEW):
-        from vftops.support.models import Ticket
-
-        tickets = dict(
-            db.session.execute(
-                select(Ticket.id, Ticket.title).where(
-                    Ticket.id.in_(ticket_ids),
-                    Ticket.municipality_id.in_(municipality_ids(current_user)),
-                )
-            ).all()
-        )
+    if current_user.can(P.TICKETS_VIEW):
+        mine = municipality_ids(current_user)
+        tickets = {
+            v.ticket_id: v.ticket.title
+            for v in rows
+            if v.ticket is not None and v.ticket.municipality_id in mine
+        }
     return render_template(
         "equipment/my_day.html",
         today=today,

@@ -25,18 +25,11 @@ from vftops.core.errors import DomainError
 from vftops.core.pagination import CursorPage, cursor_page
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
-from vftops.equipment.models import Product, Recipient
+from vftops.equipment.models import Product, Recipient, Store
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
 from vftops.stock import operations as ops
-from vftops.stock.models import (
-    OrderStatus,
-    PurchaseOrder,
-    StockMinimum,
-    StockMovement,
-    Store,
-    Transfer,
-)
+from vftops.stock.models import OrderStatus, PurchaseOrder, StockMinimum, StockMovement, Transfer
 from vftops.stock.queries import (
     landing_store_or_404,
     levels,

@@ -20,10 +20,9 @@ from sqlalchemy import select
 
 from vftops.core.models import local_today, utcnow
 from vftops.equipment import operations as eq
-from vftops.equipment.models import Device, DeviceStatus, Ownership
+from vftops.equipment.models import Device, DeviceStatus, Ownership, StoreKind
 from vftops.extensions import db
 from vftops.stock import operations as ops
-from vftops.stock.models import StoreKind
 
 # (key, municipality, name, kind, responsible, shared with, address, note)
 STORES = [

@@ -11,7 +11,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices
-from vftops.stock.models import StoreKind
+from vftops.equipment.models import StoreKind
 
 STORE_KIND_LABELS = {
     StoreKind.CENTRAL: _l("Central store"),

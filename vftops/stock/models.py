@@ -13,93 +13,27 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
-    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
-    Table,
     Text,
     UniqueConstraint,
     text,
-    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vftops.core.models import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from vftops.equipment.models import Device, Product, Recipient, Store
 from vftops.extensions import db
 from vftops.org.models import Municipality
 
 if TYPE_CHECKING:
     from vftops.agreements.models import Supplier
     from vftops.auth.models import User
-    from vftops.equipment.models import Device, Product, Recipient
-
-
-class StoreKind(enum.StrEnum):
-    CENTRAL = "central"  # sentrallager
-    LOCAL = "local"  # avdeling, sykehjem, teknikerbil
-    SUPPLIER = "supplier"  # leverandørlager
-
-
-# A store shared by several municipalities (an inter-municipal service such as
-# Værnesregionen): the owner plus every municipality listed here may use it.
-store_shares = Table(
-    "store_shares",
-    db.metadata,
-    Column("store_id", ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
-    Column("municipality_id", ForeignKey("municipalities.id"), primary_key=True, index=True),
-)
-
-
-class Store(TimestampMixin, VersionedMixin, db.Model):
-    """A stock location: the central store, a local mini-store, or stock held by a supplier."""
-
-    __tablename__ = "stores"
-    __table_args__ = (UniqueConstraint("municipality_id", "name"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(
-        ForeignKey("municipalities.id"), nullable=False, index=True
-    )
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
-    kind: Mapped[str] = mapped_column(String(20), nullable=False, default=StoreKind.CENTRAL)
-    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    address: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    is_active: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, default=True, server_default=true()
-    )
-
-    municipality: Mapped[Municipality] = relationship()
-    responsible: Mapped[User | None] = relationship()
-    shared_with: Mapped[list[Municipality]] = relationship(
-        secondary=store_shares, order_by="Municipality.name"
-    )
-
-    @classmethod
-    def scope_clause(cls, municipality_ids):
-        """Visible to the owner's members and to every municipality it is shared with."""
-        from sqlalchemy import select
-
-        shared = select(store_shares.c.store_id).where(
-            store_shares.c.municipality_id.in_(municipality_ids)
-        )
-        return cls.municipality_id.in_(municipality_ids) | cls.id.in_(shared)
-
-    @property
-    def served_municipality_ids(self) -> set[int]:
-        return {self.municipality_id} | {m.id for m in self.shared_with}
-
-    def serves(self, municipality_id: int) -> bool:
-        return municipality_id in self.served_municipality_ids
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class StockBalance(db.Model):

@@ -18,7 +18,7 @@ from vftops.core.models import local_today, utcnow
 from vftops.core.scope import municipality_ids
 from vftops.equipment import operations as eq
 from vftops.equipment.identifiers import numbered_serials
-from vftops.equipment.models import Device, DeviceStatus, MovementKind, Product
+from vftops.equipment.models import Device, DeviceStatus, MovementKind, Product, Store, StoreKind
 from vftops.equipment.purge import RECENT_ACTIVITY
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
@@ -36,8 +36,6 @@ from vftops.stock.models import (
     StockMinimum,
     StockMovement,
     StockMovementKind,
-    Store,
-    StoreKind,
     Transfer,
     TransferLine,
     TransferStatus,

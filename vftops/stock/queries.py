@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core import modules
 from vftops.core.models import OSLO, UTCDateTime, local_day, local_today, utcnow
 from vftops.core.scope import id_or_404, scoped
 from vftops.equipment.models import (
@@ -28,9 +29,12 @@ from vftops.equipment.models import (
     Placement,
     Product,
     ReturnReason,
+    Store,
+    StoreKind,
     Visit,
     VisitStatus,
 )
+from vftops.equipment.queries import store_ids_for, stores_for  # noqa: F401 (stock reads them here too)
 from vftops.extensions import db
 from vftops.stock.models import (
     OPEN_ORDER_STATUSES,
@@ -42,8 +46,6 @@ from vftops.stock.models import (
     StockCount,
     StockMinimum,
     StockMovement,
-    Store,
-    StoreKind,
     Transfer,
     TransferLine,
     TransferStatus,
@@ -53,24 +55,6 @@ ON_SHELF = (DeviceStatus.IN_STOCK.value, DeviceStatus.AWAITING_RESET.value)
 IDLE = ON_SHELF  # a leased device on a shelf earns nothing and costs rent
 SERVICE_LEVEL_Z = Decimal("1.65")  # 95 %: the safety margin of the suggested minimum
 DAYS_PER_MONTH = Decimal("30.44")
-
-
-def stores_for(user, *, active_only: bool = True):
-    """The stores a user may see: their municipalities' own and those shared with them."""
-    stmt = scoped(select(Store), Store, user).options(
-        joinedload(Store.municipality), selectinload(Store.shared_with)
-    )
-    if active_only:
-        stmt = stmt.where(Store.is_active.is_(True))
-    return stmt.order_by(Store.name)
-
-
-def store_ids_for(user, *, active_only: bool = True):
-    """The same stores as a subquery of ids, for aggregate queries."""
-    stmt = scoped(select(Store.id), Store, user)
-    if active_only:
-        stmt = stmt.where(Store.is_active.is_(True))
-    return stmt
 
 
 # --- levels -------------------------------------------------------------------------
@@ -571,47 +555,16 @@ def _failures_from(store_ids, since: datetime, *, product_id=None):
     return {(s, p): n for s, p, n in db.session.execute(stmt)}
 
 
-def _fault_tickets_from(store_ids, since: datetime, *, product_id=None):
-    """Fault tickets since `since` per store × product, the store being where the device
-    was installed from, leaving out devices returned faulty or replaced in the period:
-    a technical alarm that ended in a replacement is one failure, not two."""
-    from vftops.support.models import Ticket, ticket_devices
-    from vftops.support.reports import FAULT_KINDS
-
-    returned = exists(
-        select(Placement.id).where(
-            Placement.device_id == ticket_devices.c.device_id,
-            Placement.returned_at >= since,
-            Placement.return_reason.in_([ReturnReason.FAULTY, ReturnReason.REPLACED]),
-        )
-    )
-    stmt = (
-        select(Movement.from_store_id, Device.product_id, func.count(func.distinct(Ticket.id)))
-        .select_from(Ticket)
-        .join(ticket_devices, ticket_devices.c.ticket_id == Ticket.id)
-        .join(Device, Device.id == ticket_devices.c.device_id)
-        .join(
-            Movement,
-            and_(
-                Movement.device_id == Device.id,
-                Movement.kind == MovementKind.INSTALL,
-                Movement.from_store_id.in_(store_ids),
-            ),
-        )
-        .where(Ticket.kind.in_(FAULT_KINDS), Ticket.created_at >= since, ~returned)
-        .group_by(Movement.from_store_id, Device.product_id)
-    )
-    if product_id is not None:
-        stmt = stmt.where(Device.product_id == product_id)
-    return {(s, p): n for s, p, n in db.session.execute(stmt)}
-
-
 def suggestions(store: Store, *, product_id: int | None = None) -> dict[int, Suggestion]:
     """Suggested minimums for every product the store serves installed devices of."""
     since = utcnow() - timedelta(days=365)
     base = _installed_from([store.id], product_id=product_id)
     failures = _failures_from([store.id], since, product_id=product_id)
-    tickets = _fault_tickets_from([store.id], since, product_id=product_id)
+    # Fault tickets, from the modules that keep them (support): declared, not imported.
+    tickets: dict = {}
+    for count in modules.hooks("stock.fault_tickets"):
+        for key, n in count([store.id], since, product_id=product_id).items():
+            tickets[key] = tickets.get(key, 0) + n
     pids = {p for _s, p in base} | {p for _s, p in failures} | {p for _s, p in tickets}
     if product_id is not None:
         pids.add(product_id)

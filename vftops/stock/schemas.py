@@ -12,8 +12,9 @@ import marshmallow as ma
 
 from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope
 from vftops.core.models import local_today
+from vftops.equipment.models import StoreKind
 from vftops.equipment.schemas import TypedNumber
-from vftops.stock.models import OrderStatus, StockMovementKind, StoreKind, TransferStatus
+from vftops.stock.models import OrderStatus, StockMovementKind, TransferStatus
 
 STORE_KINDS = [k.value for k in StoreKind]
 MOVEMENT_KINDS = [k.value for k in StockMovementKind]

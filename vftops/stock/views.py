@@ -25,7 +25,7 @@ from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
 from vftops.core.picker import picker
 from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids
 from vftops.core.web import flash_domain_error, submit
-from vftops.equipment.models import DeviceStatus, Product, Recipient
+from vftops.equipment.models import DeviceStatus, Product, Recipient, Store
 from vftops.equipment.pickers import recipient_picker
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
@@ -40,7 +40,7 @@ from vftops.stock.forms import (
     ReceiveConsumablesForm,
     StoreForm,
 )
-from vftops.stock.models import StockBalance, StockMinimum, Store
+from vftops.stock.models import StockBalance, StockMinimum
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 

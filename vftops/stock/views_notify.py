@@ -6,14 +6,13 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from vftops.core.models import local_today, utcnow
+from vftops.core import modules
+from vftops.core.models import local_today
 from vftops.core.permissions import Permission, require
-from vftops.core.scope import municipality_ids
+from vftops.equipment.models import Store
 from vftops.extensions import db
-from vftops.stock import notify, queries
-from vftops.stock.models import Store
+from vftops.stock import digest, queries
 from vftops.stock.views import bp
-from vftops.support import digest
 
 
 @bp.get("/notifications")
@@ -25,25 +24,15 @@ def notifications():
     mine = queries.store_ids_for(current_user).where(Store.responsible_id == current_user.id)
     responsible_for = db.session.scalar(select(func.count()).select_from(mine.subquery()))
     ids = queries.store_ids_for(current_user) if show_all else mine
-    found = notify.sections(queries.digests(ids, today=today), today)
-    support = None
-    if current_user.can(Permission.TICKETS_VIEW):
-        mine_in = municipality_ids(current_user)
-        data = digest.collect(
-            utcnow(),
-            today,
-            municipality_ids=mine_in,
-            person=current_user,
-            tests=current_user.can(Permission.TESTS_RECORD),
-        )
-        support = digest.items_for(current_user, set(mine_in), data)
+    found = digest.sections(queries.digests(ids, today=today), today)
     return render_template(
         "stock/notifications.html",
         sections=found,
         show_all=show_all,
         responsible_for=responsible_for,
         total=sum(s.count for s in found),
-        support=support,
+        # What other modules' parts of the daily digest hold for the reader (support).
+        parts=modules.page_parts("stock.notifications", today, current_user),
         today=today,
         warn_days=current_app.config["STOCK_RESET_WARN_DAYS"],
     )

@@ -28,7 +28,7 @@ from vftops.core.models import local_today
 from vftops.core.permissions import Permission, require
 from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import queries as eq_queries
-from vftops.equipment.models import Device, DeviceStatus, Product, Visit, VisitStatus
+from vftops.equipment.models import Device, DeviceStatus, Product, Store, Visit, VisitStatus
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock import operations as ops
@@ -53,7 +53,6 @@ from vftops.stock.models import (
     StockBalance,
     StockCount,
     StockMovement,
-    Store,
     Transfer,
     TransferStatus,
 )

@@ -11,7 +11,7 @@
 `items_for(person, …)` then picks that person's share in the current language:
 the tickets of their teams or assigned to them, in the municipalities they work
 in; and, if they may record function tests, the overdue tests of their
-municipalities. The e-mail (`vftops.stock.notify`) and the in-app list
+municipalities. The e-mail (`vftops.notify`) and the in-app list
 (`stock.notifications`) show the same items.
 """
 
@@ -27,8 +27,9 @@ from flask_babel import ngettext
 from sqlalchemy import and_, case, false, func, or_, select
 
 from vftops.core.i18n import format_d, format_dt
-from vftops.core.models import local_day
+from vftops.core.models import local_day, utcnow
 from vftops.core.permissions import Permission
+from vftops.core.scope import municipality_ids
 from vftops.equipment.models import Device, Placement, Product
 from vftops.extensions import db
 from vftops.org.models import Municipality
@@ -419,3 +420,19 @@ def items_for(person, member_of: set[int], data: SupportData) -> SupportItems:
                 TestGroup(label=data.names.get(municipality_id, ""), items=items, total=total)
             )
     return out
+
+
+def alerts_for_reader(today, user):
+    """The in-app alert page (declared in module.py): the reader's own part of the
+    digest, for those who read tickets."""
+    if not user.can(Permission.TICKETS_VIEW):
+        return None
+    mine = municipality_ids(user)
+    data = collect(
+        utcnow(),
+        today,
+        municipality_ids=mine,
+        person=user,
+        tests=user.can(Permission.TESTS_RECORD),
+    )
+    return items_for(user, set(mine), data)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.inputs import fits
@@ -14,7 +14,7 @@ from vftops.core.models import utcnow
 from vftops.core.permissions import Permission
 from vftops.core.scope import municipality_ids, scoped
 from vftops.core.validation import digits
-from vftops.equipment.models import Device
+from vftops.equipment.models import Device, Movement, MovementKind, Placement, ReturnReason
 from vftops.extensions import db
 from vftops.support import sla
 from vftops.support.models import (
@@ -27,7 +27,9 @@ from vftops.support.models import (
     TicketKind,
     TicketStatus,
     team_members,
+    ticket_devices,
 )
+from vftops.support.reports import FAULT_KINDS
 
 # The queues, in the order the menu shows them.
 QUEUES = ("mine", "team", "unassigned", "soon", "supplier", "open", "all")
@@ -301,3 +303,39 @@ def rules_for(user, municipality_id: int | None = None):
     if municipality_id:
         stmt = stmt.where(RoutingRule.municipality_id == municipality_id)
     return list(db.session.scalars(stmt))
+
+
+# --- for the stock module ---------------------------------------------------------------
+
+
+def fault_tickets_by_store(store_ids, since: datetime, *, product_id=None) -> dict:
+    """For the stock minimum suggestion (declared in module.py): fault tickets since
+    `since` per store × product, the store being where the device
+    was installed from, leaving out devices returned faulty or replaced in the period:
+    a technical alarm that ended in a replacement is one failure, not two."""
+    returned = exists(
+        select(Placement.id).where(
+            Placement.device_id == ticket_devices.c.device_id,
+            Placement.returned_at >= since,
+            Placement.return_reason.in_([ReturnReason.FAULTY, ReturnReason.REPLACED]),
+        )
+    )
+    stmt = (
+        select(Movement.from_store_id, Device.product_id, func.count(func.distinct(Ticket.id)))
+        .select_from(Ticket)
+        .join(ticket_devices, ticket_devices.c.ticket_id == Ticket.id)
+        .join(Device, Device.id == ticket_devices.c.device_id)
+        .join(
+            Movement,
+            and_(
+                Movement.device_id == Device.id,
+                Movement.kind == MovementKind.INSTALL,
+                Movement.from_store_id.in_(store_ids),
+            ),
+        )
+        .where(Ticket.kind.in_(FAULT_KINDS), Ticket.created_at >= since, ~returned)
+        .group_by(Movement.from_store_id, Device.product_id)
+    )
+    if product_id is not None:
+        stmt = stmt.where(Device.product_id == product_id)
+    return {(s, p): n for s, p, n in db.session.execute(stmt)}

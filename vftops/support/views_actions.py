@@ -36,11 +36,10 @@ from vftops.core.web import flash_domain_error, submit
 from vftops.equipment import operations as equipment_ops
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.labels import CATEGORY_LABELS
-from vftops.equipment.models import Device, DeviceStatus, Placement, Product
+from vftops.equipment.models import Device, DeviceStatus, Placement, Product, Store
 from vftops.equipment.status import STATUS_LABELS as DEVICE_STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock import queries as stock_queries
-from vftops.stock.models import Store
 from vftops.support import operations as ops
 from vftops.support.forms_actions import (
     EscalateForm,

@@ -15,9 +15,10 @@ written and flushed *before* the e-mail is sent; its unique constraint decides w
 two runs race, and the row is committed only after the SMTP server accepted the
 mail. A failed send rolls the row back, so the next run tries that person again.
 
-The in-app notification list (`views_notify`) shows the same items through
-`store_items()` and `support.digest.items_for()`, so the e-mail and the page
-always say the same thing.
+The items come from the modules' own digest code (`vftops.stock.digest`,
+`vftops.support.digest`), which the in-app alert page shows too. The daily run
+brings the modules together, so it lives above them, beside `demo.py` and
+`bench.py`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload, selectinload
@@ -50,10 +50,12 @@ from vftops.core.mail import (
 from vftops.core.mail import message as mail_message
 from vftops.core.models import local_today, utcnow
 from vftops.core.urls import url_builder
+from vftops.equipment.models import Store
 from vftops.extensions import db
-from vftops.org.models import Membership, Municipality
+from vftops.org.models import Membership
 from vftops.stock import queries
-from vftops.stock.models import DigestLog, PurchaseOrder, Store
+from vftops.stock.digest import StoreItems, sections, store_label
+from vftops.stock.models import DigestLog, PurchaseOrder
 from vftops.support import digest as support_digest
 
 log = logging.getLogger(__name__)
@@ -63,123 +65,7 @@ __all__ = [
     "MailNotConfigured",
     "NotifyResult",
     "run_notify",
-    "sections",
-    "store_items",
 ]
-
-SHORTFALL = "shortfall"
-OVERDUE = "overdue"
-WAITING = "waiting"
-
-# --- the items, in the reader's language ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    """One line of the digest: what to say and which page it points to."""
-
-    kind: str
-    text: str
-    endpoint: str
-    values: dict
-
-
-@dataclass
-class StoreItems:
-    store: Store
-    label: str
-    shortfalls: list[Item] = field(default_factory=list)
-    overdue: list[Item] = field(default_factory=list)
-    waiting: list[Item] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.shortfalls) + len(self.overdue) + len(self.waiting)
-
-    @property
-    def items(self) -> list[Item]:
-        return [*self.shortfalls, *self.overdue, *self.waiting]
-
-
-def store_label(store: Store) -> str:
-    return f"{store.name} ({store.municipality.name})"
-
-
-def store_items(
-    digest: queries.StoreDigest, today: date, *, label: str | None = None
-) -> StoreItems:
-    """The digest of one store as sentences in the current language, each with its link."""
-    store = digest.store
-    page = ("stock.store_detail", {"store_id": store.id})
-    out = StoreItems(store=store, label=label or store_label(store))
-    for level in digest.shortfalls:
-        coming = level.on_order + level.incoming
-        values = {
-            "product": level.product.name,
-            "available": level.available,
-            "minimum": level.minimum,
-            "short": level.shortfall,
-        }
-        if coming:
-            text = _(
-                "%(product)s: %(available)d available, minimum %(minimum)d – %(short)d short "
-                "(%(coming)d on order or on the way)",
-                coming=coming,
-                **values,
-            )
-        else:
-            text = _(
-                "%(product)s: %(available)d available, minimum %(minimum)d – %(short)d short",
-                **values,
-            )
-        out.shortfalls.append(Item(SHORTFALL, text, *page))
-    for order in digest.overdue_orders:
-        late = (today - order.expected_on).days
-        text = ngettext(
-            "Order %(number)s from %(supplier)s, expected %(date)s: %(num)d day overdue",
-            "Order %(number)s from %(supplier)s, expected %(date)s: %(num)d days overdue",
-            late,
-            number=order.number,
-            supplier=order.supplier.name,
-            date=format_d(order.expected_on),
-        )
-        out.overdue.append(Item(OVERDUE, text, "stock.order_detail", {"order_id": order.id}))
-    for product, n, oldest in sorted(digest.waiting_reset, key=lambda w: (w[2], w[0].name)):
-        text = ngettext(
-            "%(num)d × %(product)s awaiting reset since %(date)s",
-            "%(num)d × %(product)s awaiting reset, the oldest since %(date)s",
-            n,
-            product=product.name,
-            date=format_d(oldest),
-        )
-        out.waiting.append(Item(WAITING, text, *page))
-    return out
-
-
-def sections(
-    found: dict[int, queries.StoreDigest], today: date, *, names: dict[int, str] | None = None
-) -> list[StoreItems]:
-    """Every store with something to report, by store name, in the current language.
-
-    `names`: municipality names by id, when the caller has them already.
-    """
-    found = {k: d for k, d in found.items() if d.count}
-    if not found:
-        return []
-    if names is None:
-        names = dict(
-            db.session.execute(
-                select(Municipality.id, Municipality.name).where(
-                    Municipality.id.in_({d.store.municipality_id for d in found.values()})
-                )
-            ).all()
-        )
-    out = [
-        store_items(d, today, label=f"{d.store.name} ({names[d.store.municipality_id]})")
-        for d in found.values()
-    ]
-    out.sort(key=lambda s: (s.store.name.lower(), s.label))
-    return out
 
 
 # --- one e-mail per person ------------------------------------------------------------
