@@ -275,7 +275,7 @@ def update_product(actor, product: Product, *, expected_version=None, **data) ->
 MAX_COST = Decimal("10000000000")  # devices.cost is numeric(12, 2)
 
 
-def _clean_identifiers(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
+def clean_identifiers(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
     out: dict[str, Any] = {}
     fields: dict[str, list] = {}
     for key, cleaner in (
@@ -441,7 +441,7 @@ def register_device(
         ]
     if not product.is_active:
         fields["product_id"] = [_l("%(name)s is no longer in use.", name=product.name)]
-    identifiers, id_errors = _clean_identifiers(data)
+    identifiers, id_errors = clean_identifiers(data)
     fields |= id_errors
     if fields:
         raise _invalid(fields)
@@ -593,7 +593,7 @@ def import_devices(
     actor_id = actor.id if actor is not None else None
     devices = []
     for planned in plan.devices:
-        identifiers, _errors = _clean_identifiers(planned.data)
+        identifiers, _errors = clean_identifiers(planned.data)
         serial = normalise_serial(planned.serial_number)
         devices.append(
             Device(
@@ -672,7 +672,7 @@ def update_device(
                 raise shared_serial_error(serial, other)
             device.serial_number = serial
             device.serial_reversed = serial[::-1]
-    identifiers, id_errors = _clean_identifiers(data)
+    identifiers, id_errors = clean_identifiers(data)
     fields |= id_errors
     if fields:
         raise _invalid(fields)

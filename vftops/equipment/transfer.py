@@ -293,7 +293,7 @@ def _parse_date(value):
             return date(int(match[3]), int(match[2]), int(match[1]))
         return date.fromisoformat(value)
     except ValueError:
-        return value  # left for _clean_identifiers to refuse
+        return value  # left for clean_identifiers to refuse
 
 
 _OWNERSHIP = {
@@ -367,7 +367,7 @@ def _existing(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
 def _clean_row(row: dict[str, Any]):
     """Identifiers, ownership, dates and cost of one row: (clean values, field → messages)."""
     # Imported here: operations imports this module for import_devices.
-    from vftops.equipment.operations import _clean_identifiers
+    from vftops.equipment.operations import clean_identifiers
 
     data = {key: row.get(key, "") for key in _IDENTIFIERS}
     for key in DATE_FIELDS:
@@ -375,7 +375,7 @@ def _clean_row(row: dict[str, Any]):
     ownership = row.get("ownership", "")
     ownership = ownership.strip().casefold() if isinstance(ownership, str) else ""
     data["ownership"] = _OWNERSHIP.get(ownership, ownership) or Ownership.OWNED.value
-    clean, errors = _clean_identifiers(data)
+    clean, errors = clean_identifiers(data)
     firmware = clean.get("firmware_version")
     if firmware and len(firmware) > 40:
         errors["firmware_version"] = [_l("A firmware version has at most 40 characters.")]

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.auth.models import User, UserRole
+from vftops.core.charts import nice_step
 from vftops.core.errors import DomainError
 from vftops.core.forms import ConfirmForm, choices
 from vftops.core.inputs import db_int
@@ -159,17 +160,6 @@ def status_chart(stores, by_status: dict[int, dict[str, int]]) -> dict:
     }
 
 
-def _nice_step(top: int) -> int:
-    if top <= 6:
-        return 1
-    raw = top / 5
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if factor * magnitude >= raw:
-            return factor * magnitude
-    return 10 * magnitude  # pragma: no cover
-
-
 def history_chart(points: list[tuple[date, int]], minimum, target) -> dict:
     """A step line of available stock per day, with the minimum and the target as lines."""
     width, height = 420, 250
@@ -177,7 +167,7 @@ def history_chart(points: list[tuple[date, int]], minimum, target) -> dict:
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _d, v in points]
     highest = max([*values, minimum or 0, target or 0, 1])
-    step = _nice_step(highest)
+    step = nice_step(highest)
     y_max = step * math.ceil(highest / step)
     if y_max == highest:
         y_max += step

@@ -100,9 +100,9 @@ def add_attachment(actor, ticket: Ticket, filename: str | None, data: bytes) -> 
         out.write(data)
     # Rolled back later in the request (another step refused): no file without its row.
     undo_on_rollback(lambda: target.unlink(missing_ok=True))
-    from vftops.support.operations import _entry
+    from vftops.support.operations import log_line
 
-    _entry(actor, ticket, EntryKind.EVENT, f"Vedlegg lagt til: {name}")
+    log_line(actor, ticket, EntryKind.EVENT, f"Vedlegg lagt til: {name}")
     audit.record(
         actor,
         "ticket.attach",

@@ -11,7 +11,7 @@ import math
 
 from flask_babel import format_date
 
-from vftops.stock.views import _nice_step
+from vftops.core.charts import nice_step
 from vftops.support.models import TicketKind
 
 KIND_COLOURS = {
@@ -25,7 +25,7 @@ KIND_COLOURS = {
 
 
 def _y_axis(highest: float, top: int, plot_h: int):
-    step = _nice_step(max(math.ceil(highest), 1))
+    step = nice_step(max(math.ceil(highest), 1))
     y_max = step * math.ceil(max(highest, 1) / step)
 
     def y(v: float) -> float:

@@ -181,7 +181,10 @@ def _choice(value, allowed, field: str, message, fields: dict) -> str | None:
     return None
 
 
-def _entry(actor, ticket: Ticket, kind: str, body: str, at: datetime | None = None) -> TicketEntry:
+def log_line(
+    actor, ticket: Ticket, kind: str, body: str, at: datetime | None = None
+) -> TicketEntry:
+    """A line in the ticket's work log (the caller audits the change it belongs to)."""
     entry = TicketEntry(
         ticket_id=ticket.id,
         author_id=actor.id if actor is not None else None,
@@ -335,7 +338,7 @@ def create_ticket(
     routed = f" → {team.name}" if team is not None else ""
     if rule is not None:
         routed += f" (regel {rule.position})"
-    _entry(actor, ticket, EntryKind.EVENT, f"Registrert ({channel}){routed}", at=now)
+    log_line(actor, ticket, EntryKind.EVENT, f"Registrert ({channel}){routed}", at=now)
     audit.record(
         actor,
         "ticket.create",
@@ -397,7 +400,7 @@ def acknowledge(actor, ticket: Ticket, *, at: datetime | None = None) -> Ticket:
     db.session.refresh(ticket)
     if result.rowcount != 1:
         raise _already_acknowledged(ticket)
-    _entry(actor, ticket, EntryKind.EVENT, f"Kvittert av {_who(actor)}", at=now)
+    log_line(actor, ticket, EntryKind.EVENT, f"Kvittert av {_who(actor)}", at=now)
     audit.record(
         actor,
         "ticket.acknowledge",
@@ -462,7 +465,7 @@ def assign(
     if team is not None and before["team_id"] != ticket.team_id:
         parts.append(f"team {team.name}")
     parts.append(f"ansvarlig {_who(assignee)}" if assignee is not None else "ingen ansvarlig")
-    _entry(actor, ticket, EntryKind.EVENT, "Tildelt: " + ", ".join(parts))
+    log_line(actor, ticket, EntryKind.EVENT, "Tildelt: " + ", ".join(parts))
     audit.record(
         actor,
         "ticket.assign",
@@ -495,7 +498,7 @@ def change_status(
     now = at or utcnow()
     before = ticket.status
     _apply_status(actor, ticket, status, now, note)
-    _entry(
+    log_line(
         actor,
         ticket,
         EntryKind.EVENT,
@@ -555,7 +558,7 @@ def _resume_clock(ticket: Ticket, now: datetime) -> None:
 def _resolve_child(actor, child: Ticket, parent: Ticket, note: str | None, now: datetime) -> None:
     before = child.status
     _apply_status(actor, child, S.RESOLVED.value, now, note)
-    _entry(
+    log_line(
         actor,
         child,
         EntryKind.EVENT,
@@ -584,7 +587,7 @@ def add_entry(
     if kind not in (EntryKind.NOTE, EntryKind.REPLY):
         message = _l("Choose an internal note or a reply.")
         raise ValidationError(message, fields={"kind": [message]})
-    entry = _entry(actor, ticket, kind, body)
+    entry = log_line(actor, ticket, kind, body)
     # Writing on the ticket counts as a change of it (and bumps its version).
     ticket.updated_at = entry.at
     db.session.flush()
@@ -638,7 +641,7 @@ def update_ticket(actor, ticket: Ticket, *, expected_version: int | None = None,
         changes["priority"] = {"before": ticket.priority, "after": priority}
         ticket.priority = priority
         _deadlines(ticket)
-    _entry(actor, ticket, EntryKind.EVENT, "Endret: " + ", ".join(sorted(changes)))
+    log_line(actor, ticket, EntryKind.EVENT, "Endret: " + ", ".join(sorted(changes)))
     audit.record(
         actor,
         "ticket.update",
@@ -973,7 +976,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         for ticket in tickets:
             ticket.status = S.CLOSED.value
             ticket.closed_at = now
-            _entry(None, ticket, EntryKind.EVENT, f"Lukket automatisk etter {days} dager", at=now)
+            log_line(None, ticket, EntryKind.EVENT, f"Lukket automatisk etter {days} dager", at=now)
             audit.record(
                 None,
                 "ticket.closed",
@@ -1053,7 +1056,9 @@ def escalate(
     text = f"Eskalert til {supplier.name}" + (
         f" (saksnr. {ticket.supplier_ref})" if ticket.supplier_ref else ""
     )
-    _entry(actor, ticket, EntryKind.EVENT, text + (f"\n{text_or_none(note)}" if note else ""), now)
+    log_line(
+        actor, ticket, EntryKind.EVENT, text + (f"\n{text_or_none(note)}" if note else ""), now
+    )
     audit.record(
         actor,
         "ticket.escalate",
@@ -1117,7 +1122,7 @@ def record_supplier_response(
     ]
     if "supplier_ref" in changes:
         parts.append(f"saksnr. {ticket.supplier_ref or '–'}")
-    _entry(actor, ticket, EntryKind.EVENT, f"Leverandøren {' og '.join(parts)}", now)
+    log_line(actor, ticket, EntryKind.EVENT, f"Leverandøren {' og '.join(parts)}", now)
     audit.record(
         actor,
         "ticket.supplier_response",
@@ -1203,9 +1208,9 @@ def link_to_incident(actor, incident: Ticket, tickets: list[Ticket]) -> Ticket:
             continue
         ticket.parent_id = incident.id
         linked.append(ticket.id)
-        _entry(actor, ticket, EntryKind.EVENT, f"Koblet til hendelse #{incident.id}")
+        log_line(actor, ticket, EntryKind.EVENT, f"Koblet til hendelse #{incident.id}")
     if linked:
-        _entry(
+        log_line(
             actor,
             incident,
             EntryKind.EVENT,
@@ -1229,7 +1234,7 @@ def unlink_from_incident(actor, ticket: Ticket) -> Ticket:
         return ticket
     parent_id = ticket.parent_id
     ticket.parent_id = None
-    _entry(actor, ticket, EntryKind.EVENT, f"Tatt ut av hendelse #{parent_id}")
+    log_line(actor, ticket, EntryKind.EVENT, f"Tatt ut av hendelse #{parent_id}")
     audit.record(
         actor,
         "ticket.unlink",
@@ -1279,7 +1284,7 @@ def replace_from_ticket(
     if ticket.recipient_id is None:
         ticket.recipient_id = placement.recipient_id
     where = {"repair": "til reparasjon", "store": "til lager", "scrap": "kassert"}
-    _entry(
+    log_line(
         actor,
         ticket,
         EntryKind.EVENT,
@@ -1308,7 +1313,7 @@ def repair_from_ticket(actor, ticket: Ticket, device: Device, *, note: str | Non
         actor, device, "in_repair", reason=text_or_none(note) or f"Sak #{ticket.id}"
     )
     _link_device(ticket, device)
-    _entry(actor, ticket, EntryKind.EVENT, f"{device.serial_number} sendt til reparasjon")
+    log_line(actor, ticket, EntryKind.EVENT, f"{device.serial_number} sendt til reparasjon")
     audit.record(
         actor,
         "ticket.repair",
@@ -1356,7 +1361,7 @@ def plan_visit_from_ticket(
         note=text_or_none(note) or f"Sak #{ticket.id}: {ticket.title}",
     )
     visit.ticket_id = ticket.id
-    _entry(
+    log_line(
         actor,
         ticket,
         EntryKind.EVENT,
