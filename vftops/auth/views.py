@@ -260,9 +260,20 @@ def user_new():
     return render_template("auth/user_form.html", form=form, user=None), done.status
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.get("/users/<int:user_id>")
 @require(Permission.USERS_VIEW)
 def user_detail(user_id: int):
+    """A user's page: read by those who see users, a form for those who manage them."""
+    return _user_page(user_id)
+
+
+@bp.post("/users/<int:user_id>")
+@require(Permission.USERS_MANAGE)
+def user_update(user_id: int):
+    return _user_page(user_id)
+
+
+def _user_page(user_id: int):
     actor = current_user._get_current_object()
     user = get_visible_user_or_404(actor, user_id)
     manageable = actor.can(Permission.USERS_MANAGE) and ops.can_manage(actor, user)
