@@ -20,7 +20,7 @@ depends_on = None
 # that was half the time of the page on SQLite (julianday reads two texts per row).
 # The whole minutes (half up, as the reports show them) are now kept on the ticket
 # by a trigger, from the times themselves, and carried in the indexes the reports read.
-COLUMNS = ("acknowledge_minutes", "resolve_minutes")
+COLUMNS = ("minutes_to_acknowledge", "minutes_to_resolve")
 SQLITE_MINUTES = (
     "CAST((julianday({row}acknowledged_at) - julianday({row}created_at)) * 1440 + 0.500001"
     " AS INTEGER)",
@@ -36,7 +36,7 @@ PG_MINUTES = (
 INDEXES = {
     "ix_tickets_municipality_acknowledged": (
         ["municipality_id", "acknowledged_at", "priority", "created_at"],
-        ["municipality_id", "acknowledged_at", "priority", "acknowledge_minutes"],
+        ["municipality_id", "acknowledged_at", "priority", "minutes_to_acknowledge"],
     ),
     "ix_tickets_municipality_resolved": (
         [
@@ -52,7 +52,7 @@ INDEXES = {
             "municipality_id",
             "resolved_at",
             "priority",
-            "resolve_minutes",
+            "minutes_to_resolve",
             "team_id",
             "resolve_breached_at",
             "acknowledge_breached_at",
@@ -65,9 +65,9 @@ def _sqlite_triggers() -> list[str]:
     ack, res = (m.format(row="NEW.") for m in SQLITE_MINUTES)
     # The minutes follow the times on every insert and update, and a write to the
     # minutes themselves is put right at once.
-    when = f"NEW.acknowledge_minutes IS NOT {ack} OR NEW.resolve_minutes IS NOT {res}"
+    when = f"NEW.minutes_to_acknowledge IS NOT {ack} OR NEW.minutes_to_resolve IS NOT {res}"
     body = (
-        f"UPDATE tickets SET acknowledge_minutes = {ack}, resolve_minutes = {res} "
+        f"UPDATE tickets SET minutes_to_acknowledge = {ack}, minutes_to_resolve = {res} "
         "WHERE id = NEW.id;"
     )
     return [
@@ -84,13 +84,15 @@ def _pg_trigger() -> list[str]:
         f"""
         CREATE FUNCTION tickets_minutes() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            NEW.acknowledge_minutes := {ack};
-            NEW.resolve_minutes := {res};
+            NEW.minutes_to_acknowledge := {ack};
+            NEW.minutes_to_resolve := {res};
             RETURN NEW;
         END $$
         """,
-        "CREATE TRIGGER tickets_minutes BEFORE INSERT OR UPDATE ON tickets "
-        "FOR EACH ROW EXECUTE FUNCTION tickets_minutes()",
+        # On a change of the times or of the minutes themselves, not on every update.
+        "CREATE TRIGGER tickets_minutes BEFORE INSERT OR UPDATE OF created_at, "
+        "acknowledged_at, resolved_at, minutes_to_acknowledge, minutes_to_resolve "
+        "ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_minutes()",
     ]
 
 
@@ -107,7 +109,7 @@ def upgrade():
         op.add_column("tickets", sa.Column(column, sa.Integer(), nullable=True))
     ack, res = (m.format(row="") for m in (SQLITE_MINUTES if sqlite else PG_MINUTES))
     op.execute(
-        f"UPDATE tickets SET acknowledge_minutes = {ack}, resolve_minutes = {res} "
+        f"UPDATE tickets SET minutes_to_acknowledge = {ack}, minutes_to_resolve = {res} "
         "WHERE acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL"
     )
     for statement in _sqlite_triggers() if sqlite else _pg_trigger():

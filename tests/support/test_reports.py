@@ -465,6 +465,16 @@ def test_a_part_that_fails_fails_the_whole_report_after_the_others_end(app, worl
         counts = side_by_side({"a": slow("a"), "b": slow("b")})
     assert counts["a"] == counts["b"] > 6  # every ticket of the story
 
+    def writes():
+        db.session.execute(update(Ticket).values(title="Overskrevet"))
+
+    # A part only reads: one that writes is refused, not left uncommitted and lost.
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="read-only part"):
+            side_by_side({"a": slow("a"), "writes": writes})
+        titles = set(db.session.scalars(select(Ticket.title)))
+    assert "Overskrevet" not in titles
+
 
 def test_weeks_are_norwegian_weeks_from_monday_midnight(app, factories):
     """Sunday 23:30 and Monday 00:30 in Oslo fall in different weeks, in summer time too."""
@@ -701,7 +711,7 @@ def test_durations_are_rounded_to_the_minute_alike_on_both_databases(app, factor
             select(
                 Ticket.id,
                 reports.minutes_between(Ticket.acknowledged_at, Ticket.created_at),
-                Ticket.acknowledge_minutes,
+                Ticket.minutes_to_acknowledge,
             ).where(Ticket.id.in_(list(tickets.values())))
         ).all()
     worked_out = {ticket_id: minutes for ticket_id, minutes, _kept in rows}
@@ -722,7 +732,9 @@ def test_the_minutes_kept_on_a_ticket_follow_its_times(app, factories):
     def kept(ticket_id):
         db.session.expire_all()
         row = db.session.execute(
-            select(Ticket.acknowledge_minutes, Ticket.resolve_minutes).where(Ticket.id == ticket_id)
+            select(Ticket.minutes_to_acknowledge, Ticket.minutes_to_resolve).where(
+                Ticket.id == ticket_id
+            )
         ).one()
         return tuple(row)
 
@@ -751,7 +763,7 @@ def test_the_minutes_kept_on_a_ticket_follow_its_times(app, factories):
         assert kept(ticket_id) == (20, None)
 
         db.session.execute(
-            update(Ticket).where(Ticket.id == ticket_id).values(acknowledge_minutes=999)
+            update(Ticket).where(Ticket.id == ticket_id).values(minutes_to_acknowledge=999)
         )
         db.session.commit()
         assert kept(ticket_id) == (20, None)

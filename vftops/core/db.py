@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 from typing import TypeVar
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, event, inspect, select, update
@@ -101,6 +102,12 @@ def _sqlite_on_begin(conn) -> None:
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _reads_do_not_write(conn, _cursor, statement, _parameters, context, _executemany) -> None:
+    if (
+        has_app_context()
+        and g.get("read_only")
+        and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE")
+    ):
+        raise RuntimeError(f"a read-only part of a page tried to write: {statement[:80]}")
     if (
         has_request_context()
         and not context.execution_options.get("bookkeeping")
@@ -262,17 +269,28 @@ def side_by_side(calls: dict[str, Callable[[], T]], *, workers: int = 3) -> dict
     after the other. An error in one is raised here once all have ended.
     """
     url = db.engine.url
-    if workers < 2 or len(calls) < 2 or (url.get_backend_name() == "sqlite" and _in_memory(url)):
+    one_connection = url.get_backend_name() == "sqlite" and _in_memory(url)
+    # One page at a time per process works side by side: a request already holds a
+    # connection, and many at once each waiting for more could empty the pool. The
+    # others work in turn on their own connection, as before.
+    if workers < 2 or len(calls) < 2 or one_connection or not _SIDE_BY_SIDE.acquire(False):
         return {name: call() for name, call in calls.items()}
     app = current_app._get_current_object()
 
     def run(call):
         with app.app_context():
+            g.read_only = True  # a part that writes is a mistake: refused, never lost
             return call()
 
-    with ThreadPoolExecutor(max_workers=min(workers, len(calls))) as pool:
-        futures = {name: pool.submit(run, call) for name, call in calls.items()}
-        return {name: future.result() for name, future in futures.items()}
+    try:
+        with ThreadPoolExecutor(max_workers=min(workers, len(calls))) as pool:
+            futures = {name: pool.submit(run, call) for name, call in calls.items()}
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        _SIDE_BY_SIDE.release()
+
+
+_SIDE_BY_SIDE = threading.Lock()
 
 
 def _in_memory(url) -> bool:

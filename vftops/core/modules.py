@@ -88,6 +88,7 @@ def register(app: Flask, modules: Sequence[Module]) -> None:
     names = [m.name for m in modules]
     if len(set(names)) != len(names):
         raise ValueError(f"a module is declared twice: {names}")
+    _menu(modules)  # a link to an undeclared menu group fails here, at start-up
     for module in modules:
         for blueprint in module.pages:
             app.register_blueprint(blueprint)

@@ -27,7 +27,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from vftops.core.models import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 from vftops.extensions import db
@@ -328,6 +328,14 @@ class Ticket(TimestampMixin, VersionedMixin, db.Model):
     """A support case or technical alarm, from report to closed."""
 
     __tablename__ = "tickets"
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        # The minutes to acknowledge and resolve are set by a trigger, on SQLite after
+        # the row is written: an INSERT's RETURNING would hand back the value from
+        # before. They are read from the row when asked for instead.
+        return {"version_id_col": cls.version, "eager_defaults": False}
+
     __table_args__ = (
         # A monitoring system's retried call carries the same id: one ticket.
         UniqueConstraint("municipality_id", "external_id"),
@@ -419,14 +427,14 @@ class Ticket(TimestampMixin, VersionedMixin, db.Model):
             "municipality_id",
             "acknowledged_at",
             "priority",
-            "acknowledge_minutes",
+            "minutes_to_acknowledge",
         ),
         Index(
             "ix_tickets_municipality_resolved",
             "municipality_id",
             "resolved_at",
             "priority",
-            "resolve_minutes",
+            "minutes_to_resolve",
             "team_id",
             "resolve_breached_at",
             "acknowledge_breached_at",
@@ -468,10 +476,10 @@ class Ticket(TimestampMixin, VersionedMixin, db.Model):
     # Whole minutes (half up) from registration to acknowledged and to resolved, for the
     # reports' medians. Kept by a trigger in the database from the three times, so
     # they cannot disagree with them; the application never writes them.
-    acknowledge_minutes: Mapped[int | None] = mapped_column(
+    minutes_to_acknowledge: Mapped[int | None] = mapped_column(
         Integer, nullable=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
     )
-    resolve_minutes: Mapped[int | None] = mapped_column(
+    minutes_to_resolve: Mapped[int | None] = mapped_column(
         Integer, nullable=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
     )
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

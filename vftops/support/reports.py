@@ -166,7 +166,9 @@ def medians(group, minutes, where: Iterable) -> dict:
     the hour above.
     """
     rows = db.session.execute(
-        select(group, minutes, func.count()).where(*where).group_by(group, minutes)
+        select(group, minutes, func.count())
+        .where(*where, minutes.is_not(None))
+        .group_by(group, minutes)
     )
     per_group: dict = defaultdict(lambda: defaultdict(int))
     for g, value, n in rows:
@@ -371,7 +373,7 @@ def faults_per_product(municipality_ids: Iterable[int], p: Period) -> list[Fault
 @dataclass
 class SlaRow:
     label: str
-    team: Team | None
+    team: SimpleNamespace | None  # id and name
     resolved: int
     breached: int
     acknowledge_breached: int
@@ -437,7 +439,7 @@ def sla_per_team(municipality_ids: Iterable[int], p: Period, *, no_team: str) ->
 
 @dataclass
 class SupplierRow:
-    supplier: Supplier
+    supplier: SimpleNamespace  # id and name
     escalated: int
     answered: int
     fixed: int
@@ -527,7 +529,7 @@ def response_times(municipality_ids: Iterable[int], p: Period) -> list[TimesRow]
 def acknowledge_medians(ids: list[int], p: Period) -> dict:
     return medians(
         Ticket.priority,
-        Ticket.acknowledge_minutes,
+        Ticket.minutes_to_acknowledge,
         [Ticket.municipality_id.in_(ids), _in(Ticket.acknowledged_at, p)],
     )
 
@@ -535,7 +537,7 @@ def acknowledge_medians(ids: list[int], p: Period) -> dict:
 def resolve_medians(ids: list[int], p: Period) -> dict:
     return medians(
         Ticket.priority,
-        Ticket.resolve_minutes,
+        Ticket.minutes_to_resolve,
         [Ticket.municipality_id.in_(ids), _in(Ticket.resolved_at, p)],
     )
 
