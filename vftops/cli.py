@@ -29,9 +29,17 @@ def _fail(error: DomainError) -> None:
     raise click.ClickException("\n".join(messages))
 
 
+def _say_where() -> None:
+    """Say on stderr which configuration and database a command works on: a command run
+    from cron in the wrong environment shows it in its mail, not only in what it did."""
+    url = db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"vftops: {current_app.config['NAME']} configuration, database {url}", err=True)
+
+
 @vftops_cli.command("init")
 def init_command() -> None:
     """Create or migrate the database to the newest schema."""
+    _say_where()
     upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
     if db.engine.dialect.name == "sqlite":
         # Keep the query planner's statistics current (cheap when nothing changed).
@@ -185,6 +193,8 @@ def purge_command(months: int | None, dry_run: bool) -> None:
     """
     from vftops.equipment.purge import run_purge
 
+    _say_where()
+
     months = current_app.config["PURGE_RETENTION_MONTHS"] if months is None else months
     if months < 1:
         raise click.ClickException("The retention period is at least 1 month.")
@@ -229,6 +239,7 @@ def notify_command(day, dry_run: bool) -> None:
     """
     from vftops.notify import MailNotConfigured, run_notify
 
+    _say_where()
     try:
         result = run_notify(day.date() if day else None, dry_run=dry_run)
     except MailNotConfigured as error:

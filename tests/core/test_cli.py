@@ -197,6 +197,8 @@ def test_a_checkout_set_up_by_make_run_runs_the_commands_in_development(tmp_path
 
     initialised = run("vftops", "init")
     assert initialised.returncode == 0, initialised.stderr
+    # It says where it works, so a command in the wrong environment shows it.
+    assert "vftops: development configuration, database sqlite:///" in initialised.stderr
     assert (tmp_path / "instance" / "vftops.sqlite").is_file()
 
     (tmp_path / ".flaskenv").unlink()
