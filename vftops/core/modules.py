@@ -9,7 +9,7 @@ and a new module is a folder, one line in that list, a migration and translation
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -123,15 +123,6 @@ def _menu(modules: Sequence[Module]) -> list[tuple[int, Any]]:
         top.append((group.order, (group, sorted(members[key], key=lambda link: link.order))))
     top.sort(key=lambda entry: entry[0])
     return top
-
-
-def navigation_links(app: Flask | None = None) -> Iterator[Link]:
-    """Every link of the menu in menu order, groups opened."""
-    for _order, entry in _menu(declared(app)):
-        if isinstance(entry, Link):
-            yield entry
-        else:
-            yield from entry[1]
 
 
 def visible_navigation(user) -> list[dict]:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
+from vftops.core.alerts import Item
 from vftops.core.i18n import format_d
 from vftops.equipment.models import Store
 from vftops.extensions import db
@@ -25,16 +26,6 @@ OVERDUE = "overdue"
 WAITING = "waiting"
 
 # --- the items, in the reader's language ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    """One line of the digest: what to say and which page it points to."""
-
-    kind: str
-    text: str
-    endpoint: str
-    values: dict
 
 
 @dataclass

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import and_, case, false, func, or_, select
 
+from vftops.core.alerts import Item
 from vftops.core.i18n import format_d, format_dt
 from vftops.core.models import local_day, utcnow
 from vftops.core.permissions import Permission
@@ -47,16 +48,6 @@ MAX_TICKETS = 25
 MAX_TESTS_PER_MUNICIPALITY = 10
 # The in-app list of one person reads at most this many tickets.
 PAGE_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class Item:
-    """One line of the digest: what to say and which page it points to."""
-
-    kind: str
-    text: str
-    endpoint: str
-    values: dict
 
 
 @dataclass
