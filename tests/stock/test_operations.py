@@ -21,6 +21,7 @@ from vftops.org.models import Municipality
 from vftops.stock import operations as st
 from vftops.stock import queries as q
 from vftops.stock.models import StockMovement, Transfer
+from vftops.stock.operations import stores
 
 
 @pytest.fixture
@@ -168,14 +169,14 @@ def test_a_store_is_not_archived_while_a_transfer_to_it_is_sent(app, factories, 
     between must not leave an archived store with a delivery on its way: one of the two wins."""
     factories.device(shop.alarm, shop.central, serial="LATE-1")
     checked, sent = threading.Event(), threading.Event()
-    original = st._check_can_archive
+    original = stores._check_can_archive
 
     def check_then_dawdle(store):
         original(store)
         checked.set()
         sent.wait(2)  # the other technician presses «Send» now
 
-    monkeypatch.setattr(st, "_check_can_archive", check_then_dawdle)
+    monkeypatch.setattr(stores, "_check_can_archive", check_then_dawdle)
     outcomes: list[object] = [None, None]
 
     def archive():

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from vftops.agreements.operations import create_supplier
 from vftops.equipment import operations as ops
+from vftops.equipment.checklist import checklist_items
 from vftops.equipment.models import DeviceStatus, Placement
 from vftops.extensions import db
 
@@ -342,7 +343,7 @@ def load_equipment_demo(municipalities: dict, units: dict, users: dict, stores: 
                 store=stores["central"]
                 if recipient.municipality_id == stjordal.id
                 else stores["meraker"],
-                checklist=[k for k, _ in ops.cl.checklist_items(device.product)],
+                checklist=[k for k, _ in checklist_items(device.product)],
                 returned_at=min(returned, now - timedelta(days=1)),
             )
             recipient.service_ended_on = min(returned, now).date()

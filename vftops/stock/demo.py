@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from vftops.core.models import local_today, utcnow
 from vftops.equipment import operations as eq
+from vftops.equipment.checklist import checklist_items
 from vftops.equipment.models import Device, DeviceStatus, Ownership, StoreKind
 from vftops.extensions import db
 from vftops.stock import operations as ops
@@ -308,7 +309,7 @@ class _History:
             return
         device = p.device
         recent = self.now - at < timedelta(days=21)
-        full = [key for key, _label in eq.cl.checklist_items(device.product)]
+        full = [key for key, _label in checklist_items(device.product)]
         eq.return_device(
             self.tech,
             p,
