@@ -1,5 +1,6 @@
-"""Suppliers (and, built on them, agreements). Its pages are still served by equipment."""
+"""Suppliers (and, built on them, agreements)."""
 
+from vftops.agreements import api, views
 from vftops.core.modules import Module
 
-module = Module(name="agreements")
+module = Module(name="agreements", pages=(views.bp,), api=api.blueprints)

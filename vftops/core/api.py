@@ -88,6 +88,24 @@ class StrictSchema(ma.Schema):
             raise ma.ValidationError(errors)
 
 
+def optional_text(**kwargs):
+    """An optional text input that may be sent as null to clear it."""
+    return ma.fields.String(allow_none=True, **kwargs)
+
+
+class TypedNumber(ma.fields.Field):
+    """A number as a person types it: JSON number or text («149,50»), checked by the operation.
+
+    The operation gives the same translated message as the page form does, so a
+    client sees one rule whichever way the value came in.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ma.ValidationError(_("Not a number."))
+        return value
+
+
 class CursorQuerySchema(StrictSchema):
     limit = ma.fields.Integer(
         load_default=None,

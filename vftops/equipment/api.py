@@ -1,4 +1,4 @@
-"""JSON API for the equipment register: products, suppliers, devices, recipients,
+"""JSON API for the equipment register: products, devices, recipients,
 placements and movements. Stores and stock have their own API (vftops.stock.api).
 
 Thin: parse with marshmallow, load objects through the municipality scope,
@@ -16,7 +16,6 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.agreements import operations as supplier_ops
 from vftops.agreements.models import Supplier
 from vftops.core.api import ApiBlueprint
 from vftops.core.db import writes
@@ -56,11 +55,6 @@ from vftops.equipment.schemas import (
     RecipientUpdateSchema,
     ReplaceSchema,
     ReturnSchema,
-    SupplierCreateSchema,
-    SupplierPageSchema,
-    SupplierQuerySchema,
-    SupplierSchema,
-    SupplierUpdateSchema,
 )
 from vftops.extensions import db
 from vftops.org.models import Municipality
@@ -70,12 +64,6 @@ products_blp = ApiBlueprint(
     __name__,
     url_prefix="/api/v1/products",
     description="The product catalogue: safety alarms, sensors, dispensers, consumables",
-)
-suppliers_blp = ApiBlueprint(
-    "suppliers",
-    __name__,
-    url_prefix="/api/v1/suppliers",
-    description="Suppliers that deliver, lease or repair equipment (shared by all municipalities)",
 )
 devices_blp = ApiBlueprint(
     "devices",
@@ -103,7 +91,6 @@ movements_blp = ApiBlueprint(
 )
 blueprints = (
     products_blp,
-    suppliers_blp,
     devices_blp,
     recipients_blp,
     placements_blp,
@@ -203,62 +190,6 @@ class ProductById(MethodView):
         _check_supplier(data)
         expected = data.pop("version", None)
         return ops.update_product(_actor(), product, expected_version=expected, **data)
-
-
-# --- suppliers ------------------------------------------------------------------------
-
-
-@suppliers_blp.route("")
-class Suppliers(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
-    @suppliers_blp.arguments(SupplierQuerySchema, location="query")
-    @suppliers_blp.response(200, SupplierPageSchema)
-    def get(self, args):
-        """List suppliers; filter by name and active flag."""
-        stmt = select(Supplier)
-        if args["q"] and args["q"].strip():
-            stmt = stmt.where(_contains(Supplier.name, args["q"]))
-        if args["is_active"] is not None:
-            stmt = stmt.where(Supplier.is_active.is_(args["is_active"]))
-        return cursor_page(stmt, Supplier.id, limit=args["limit"], cursor=args["cursor"])
-
-    @require(Permission.CATALOGUE_MANAGE)
-    @suppliers_blp.arguments(
-        SupplierCreateSchema,
-        example={
-            "name": "Tunstall AS",
-            "org_number": "912345678",
-            "support_phone": "+4722334455",
-            "support_email": "support@tunstall.example",
-        },
-    )
-    @suppliers_blp.response(201, SupplierSchema)
-    @suppliers_blp.alt_response(409, response="CONFLICT")
-    def post(self, data):
-        """Register a supplier."""
-        return supplier_ops.create_supplier(_actor(), **data)
-
-
-@suppliers_blp.route("/<int:supplier_id>")
-class SupplierById(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
-    @suppliers_blp.response(200, SupplierSchema)
-    @suppliers_blp.alt_response(404, response="NOT_FOUND")
-    def get(self, supplier_id):
-        """One supplier."""
-        return _get_or_404(Supplier, supplier_id)
-
-    @require(Permission.CATALOGUE_MANAGE)
-    @suppliers_blp.arguments(
-        SupplierUpdateSchema, example={"support_phone": "+4722334466", "version": 1}
-    )
-    @suppliers_blp.response(200, SupplierSchema)
-    @suppliers_blp.alt_response(409, response="CONFLICT")
-    def patch(self, data, supplier_id):
-        """Change a supplier's details or deactivate it."""
-        supplier = _get_or_404(Supplier, supplier_id)
-        expected = data.pop("version", None)
-        return supplier_ops.update_supplier(_actor(), supplier, expected_version=expected, **data)
 
 
 # --- devices --------------------------------------------------------------------------

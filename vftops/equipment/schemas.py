@@ -1,4 +1,4 @@
-"""JSON shapes of the equipment register: catalogue, suppliers, stores, devices,
+"""JSON shapes of the equipment register: catalogue, stores, devices,
 recipients, placements and the movement ledger.
 
 Input schemas reject unknown fields. Rules that need the database or give a
@@ -11,7 +11,14 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_babel import gettext as _
 
-from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope
+from vftops.agreements.schemas import SupplierRefSchema
+from vftops.core.api import (
+    CursorQuerySchema,
+    StrictSchema,
+    TypedNumber,
+    list_envelope,
+    optional_text,
+)
 from vftops.equipment import checklist as cl
 from vftops.equipment.models import (
     Category,
@@ -33,24 +40,6 @@ DESTINATIONS = list(Destination.ALL)
 STORE_KINDS = [k.value for k in StoreKind]
 
 
-def _text(**kwargs):
-    """An optional text input that may be sent as null to clear it."""
-    return ma.fields.String(allow_none=True, **kwargs)
-
-
-class TypedNumber(ma.fields.Field):
-    """A number as a person types it: JSON number or text («149,50»), checked by the operation.
-
-    The operation gives the same translated message as the page form does, so a
-    client sees one rule whichever way the value came in.
-    """
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ma.ValidationError(_("Not a number."))
-        return value
-
-
 def _kroner_input(**metadata):
     return TypedNumber(
         allow_none=True,
@@ -60,82 +49,6 @@ def _kroner_input(**metadata):
             **metadata,
         },
     )
-
-
-def _days_input(**metadata):
-    return TypedNumber(allow_none=True, metadata={"type": "integer", "minimum": 1, **metadata})
-
-
-# --- suppliers ------------------------------------------------------------------------
-
-
-class SupplierRefSchema(ma.Schema):
-    id = ma.fields.Integer()
-    name = ma.fields.String()
-
-
-class SupplierSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    name = ma.fields.String()
-    org_number = ma.fields.String(
-        allow_none=True, metadata={"description": "Organisasjonsnummer, nine digits"}
-    )
-    support_phone = ma.fields.String(allow_none=True)
-    support_email = ma.fields.String(allow_none=True)
-    order_email = ma.fields.String(
-        allow_none=True,
-        metadata={"description": "Where purchase orders are e-mailed; null: orders are printed"},
-    )
-    support_hours = ma.fields.String(
-        allow_none=True, metadata={"description": "When support answers, e.g. hverdager 08–16"}
-    )
-    out_of_hours_note = ma.fields.String(
-        allow_none=True,
-        metadata={"description": "Outside the hours: on-call number, extra cost …"},
-    )
-    lead_time_days = ma.fields.Integer(
-        allow_none=True,
-        metadata={"description": "Days from order to delivery; null: the default lead time"},
-    )
-    notes = ma.fields.String(allow_none=True)
-    is_active = ma.fields.Boolean()
-    created_at = ma.fields.AwareDateTime()
-    updated_at = ma.fields.AwareDateTime()
-    version = ma.fields.Integer()
-
-
-LEAD_TIME = "Days from order to delivery, a whole number of 1 or more; null clears it"
-
-
-class SupplierCreateSchema(StrictSchema):
-    name = ma.fields.String(required=True)
-    org_number = _text(metadata={"description": "Nine digits"})
-    support_phone = _text()
-    support_email = ma.fields.Email(allow_none=True)
-    order_email = ma.fields.Email(allow_none=True)
-    support_hours = _text(validate=ma.validate.Length(max=120))
-    out_of_hours_note = _text(validate=ma.validate.Length(max=200))
-    lead_time_days = _days_input(description=LEAD_TIME)
-    notes = _text()
-
-
-class SupplierUpdateSchema(StrictSchema):
-    name = ma.fields.String()
-    org_number = _text()
-    support_phone = _text()
-    support_email = ma.fields.Email(allow_none=True)
-    order_email = ma.fields.Email(allow_none=True)
-    support_hours = _text(validate=ma.validate.Length(max=120))
-    out_of_hours_note = _text(validate=ma.validate.Length(max=200))
-    lead_time_days = _days_input(description=LEAD_TIME)
-    notes = _text()
-    is_active = ma.fields.Boolean()
-    version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
-
-
-class SupplierQuerySchema(CursorQuerySchema):
-    q = ma.fields.String(load_default=None, metadata={"description": "Part of the name"})
-    is_active = ma.fields.Boolean(load_default=None)
 
 
 # --- products -------------------------------------------------------------------------
@@ -204,7 +117,7 @@ class ProductCreateSchema(StrictSchema):
     is_serialised = ma.fields.Boolean(
         metadata={"description": "False for consumables that are counted (default true)"}
     )
-    standard_configuration = _text()
+    standard_configuration = optional_text()
     lifetime_months = ma.fields.Integer(allow_none=True)
     test_interval_months = TypedNumber(
         allow_none=True,
@@ -226,7 +139,7 @@ class ProductUpdateSchema(StrictSchema):
     manufacturer = ma.fields.String()
     model = ma.fields.String()
     is_serialised = ma.fields.Boolean()
-    standard_configuration = _text()
+    standard_configuration = optional_text()
     lifetime_months = ma.fields.Integer(allow_none=True)
     test_interval_months = TypedNumber(
         allow_none=True,
@@ -325,16 +238,18 @@ class DeviceCreateSchema(StrictSchema):
     serial_number = ma.fields.String(
         required=True, metadata={"description": "Trimmed, upper-cased, inner spaces removed"}
     )
-    imei = _text(metadata={"description": "15 digits with a valid check digit"})
-    iccid = _text(metadata={"description": "SIM card number, 18–22 digits starting with 89"})
-    phone_number = _text()
-    mac_address = _text()
-    firmware_version = _text()
+    imei = optional_text(metadata={"description": "15 digits with a valid check digit"})
+    iccid = optional_text(
+        metadata={"description": "SIM card number, 18–22 digits starting with 89"}
+    )
+    phone_number = optional_text()
+    mac_address = optional_text()
+    firmware_version = optional_text()
     ownership = ma.fields.String(metadata={"enum": OWNERSHIPS})
     acquired_on = ma.fields.Date(allow_none=True)
     cost = ma.fields.Decimal(allow_none=True, metadata={"description": "NOK"})
     warranty_until = ma.fields.Date(allow_none=True)
-    reason = _text(metadata={"description": "Note for the ledger, e.g. the delivery"})
+    reason = optional_text(metadata={"description": "Note for the ledger, e.g. the delivery"})
     shared_serial_ok = ma.fields.Boolean(
         load_default=False,
         metadata={
@@ -346,11 +261,11 @@ class DeviceCreateSchema(StrictSchema):
 
 class DeviceUpdateSchema(StrictSchema):
     serial_number = ma.fields.String()
-    imei = _text()
-    iccid = _text()
-    phone_number = _text()
-    mac_address = _text()
-    firmware_version = _text()
+    imei = optional_text()
+    iccid = optional_text()
+    phone_number = optional_text()
+    mac_address = optional_text()
+    firmware_version = optional_text()
     ownership = ma.fields.String(metadata={"enum": OWNERSHIPS})
     acquired_on = ma.fields.Date(allow_none=True)
     cost = ma.fields.Decimal(allow_none=True)
@@ -371,7 +286,7 @@ class DeviceStatusSchema(StrictSchema):
         allow_none=True,
         metadata={"description": "For in_stock and awaiting_reset; default: the current store"},
     )
-    reason = _text()
+    reason = optional_text()
     checklist = ma.fields.List(
         ma.fields.String(),
         metadata={"description": "Ticked checklist keys (awaiting_reset → in_stock)"},
@@ -387,7 +302,7 @@ class DeviceReceiveSchema(StrictSchema):
         required=True,
         metadata={"description": "One serial per line; blank lines are skipped"},
     )
-    reason = _text()
+    reason = optional_text()
     shared_serial_ok = ma.fields.Boolean(
         load_default=False,
         metadata={
@@ -464,8 +379,8 @@ class RecipientSchema(ma.Schema):
 
 class RelativeInputSchema(StrictSchema):
     name = ma.fields.String(required=True)
-    phone = _text()
-    relation = _text()
+    phone = optional_text()
+    relation = optional_text()
     responds_to_alarms = ma.fields.Boolean(load_default=False)
 
 
@@ -473,13 +388,13 @@ class RecipientCreateSchema(StrictSchema):
     municipality_id = ma.fields.Integer(required=True)
     unit_id = ma.fields.Integer(allow_none=True)
     name = ma.fields.String(required=True)
-    address = _text()
-    postal_code = _text()
-    city = _text()
-    phone = _text()
-    access_note = _text()
-    journal_ref = _text()
-    decision_ref = _text()
+    address = optional_text()
+    postal_code = optional_text()
+    city = optional_text()
+    phone = optional_text()
+    access_note = optional_text()
+    journal_ref = optional_text()
+    decision_ref = optional_text()
     next_evaluation_on = ma.fields.Date(allow_none=True)
     is_critical = ma.fields.Boolean()
     relatives = ma.fields.List(ma.fields.Nested(RelativeInputSchema))
@@ -488,13 +403,13 @@ class RecipientCreateSchema(StrictSchema):
 class RecipientUpdateSchema(StrictSchema):
     unit_id = ma.fields.Integer(allow_none=True)
     name = ma.fields.String()
-    address = _text()
-    postal_code = _text()
-    city = _text()
-    phone = _text()
-    access_note = _text()
-    journal_ref = _text()
-    decision_ref = _text()
+    address = optional_text()
+    postal_code = optional_text()
+    city = optional_text()
+    phone = optional_text()
+    access_note = optional_text()
+    journal_ref = optional_text()
+    decision_ref = optional_text()
     next_evaluation_on = ma.fields.Date(allow_none=True)
     is_critical = ma.fields.Boolean()
     service_ended_on = ma.fields.Date(allow_none=True)
@@ -560,11 +475,13 @@ class InstallSchema(StrictSchema):
     device_id = ma.fields.Integer(required=True, metadata={"description": "A device in stock"})
     recipient_id = ma.fields.Integer(required=True)
     installed_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "Default now"})
-    config_note = _text(metadata={"description": "Deviations from the standard configuration"})
+    config_note = optional_text(
+        metadata={"description": "Deviations from the standard configuration"}
+    )
     config_settings = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.String(), allow_none=True
     )
-    training_note = _text()
+    training_note = optional_text()
     follow_up_on = ma.fields.Date(allow_none=True)
     confirmed = ma.fields.Boolean(
         load_default=False,
@@ -591,7 +508,7 @@ class ReturnSchema(StrictSchema):
             "description": "Ticked checklist keys; all ticked → in_stock, else awaiting_reset"
         },
     )
-    note = _text()
+    note = optional_text()
     returned_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "Default now"})
     visit_id = ma.fields.Integer(
         allow_none=True,
@@ -619,7 +536,7 @@ class ReplaceSchema(StrictSchema):
     reason = ma.fields.String(
         load_default=ReturnReason.FAULTY.value, metadata={"enum": RETURN_REASONS}
     )
-    note = _text()
+    note = optional_text()
     visit_id = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "The planned job this is done from: it is marked done too"},
@@ -663,7 +580,6 @@ class MovementQuerySchema(CursorQuerySchema):
 
 
 ProductPageSchema = list_envelope(ProductSchema)
-SupplierPageSchema = list_envelope(SupplierSchema)
 DevicePageSchema = list_envelope(DeviceSchema)
 RecipientPageSchema = list_envelope(RecipientListItemSchema)
 PlacementPageSchema = list_envelope(PlacementSchema)

@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.agreements import operations as supplier_ops
 from vftops.agreements.models import Supplier
 from vftops.core.db import stream_rows, writes
 from vftops.core.errors import ConflictError, DomainError
@@ -43,7 +42,6 @@ from vftops.equipment.forms import (
     ReplaceForm,
     ReturnForm,
     StatusForm,
-    SupplierForm,
     VisitForm,
 )
 from vftops.equipment.identifiers import normalise_serial
@@ -781,57 +779,6 @@ def product_edit(product_id: int):
         flash(_("The changes are saved."), "success")
         return redirect(url_for("equipment.products"))
     return render_template("equipment/product_form.html", form=form, product=product), done.status
-
-
-@bp.get("/suppliers")
-@require(P.EQUIPMENT_VIEW)
-def suppliers():
-    rows = db.session.scalars(select(Supplier).order_by(Supplier.name)).all()
-    return render_template("equipment/suppliers.html", suppliers=rows)
-
-
-def _supplier_data(form: SupplierForm) -> dict:
-    return {
-        "name": form.name.data,
-        "org_number": form.org_number.data,
-        "support_phone": form.support_phone.data,
-        "support_email": form.support_email.data,
-        "order_email": form.order_email.data,
-        "support_hours": form.support_hours.data,
-        "out_of_hours_note": form.out_of_hours_note.data,
-        "lead_time_days": form.lead_time_days.data,
-        "notes": form.notes.data,
-    }
-
-
-@bp.route("/suppliers/new", methods=["GET", "POST"])
-@require(P.CATALOGUE_MANAGE)
-def supplier_new():
-    form = SupplierForm()
-    done = submit(form, lambda: supplier_ops.create_supplier(_actor(), **_supplier_data(form)))
-    if done.ok:
-        flash(_("%(name)s is registered.", name=done.result.name), "success")
-        return redirect(url_for("equipment.suppliers"))
-    return render_template("equipment/supplier_form.html", form=form, supplier=None), done.status
-
-
-@bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
-@require(P.CATALOGUE_MANAGE)
-def supplier_edit(supplier_id: int):
-    supplier = db.session.get(Supplier, supplier_id) or abort(404)
-    form = SupplierForm(obj=supplier)
-    done = submit(
-        form,
-        lambda: supplier_ops.update_supplier(
-            _actor(), supplier, expected_version=form.expected_version(), **_supplier_data(form)
-        ),
-    )
-    if done.ok:
-        flash(_("The changes are saved."), "success")
-        return redirect(url_for("equipment.suppliers"))
-    return render_template(
-        "equipment/supplier_form.html", form=form, supplier=supplier
-    ), done.status
 
 
 # --- recipients ---------------------------------------------------------------------

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope
+from vftops.core.api import (
+    CursorQuerySchema,
+    StrictSchema,
+    TypedNumber,
+    list_envelope,
+    optional_text,
+)
 from vftops.core.models import local_today
 from vftops.equipment.models import StoreKind
-from vftops.equipment.schemas import TypedNumber
 from vftops.stock.models import OrderStatus, StockMovementKind, TransferStatus
 
 STORE_KINDS = [k.value for k in StoreKind]
@@ -21,10 +26,6 @@ MOVEMENT_KINDS = [k.value for k in StockMovementKind]
 TRANSFER_STATUSES = [s.value for s in TransferStatus]
 ORDER_STATUSES = [s.value for s in OrderStatus]
 VERSION = "The version you read; 409 if someone changed it since"
-
-
-def _text(**kwargs):
-    return ma.fields.String(allow_none=True, **kwargs)
 
 
 def _count(description: str, *, minimum: int = 0, **kwargs):
@@ -103,8 +104,8 @@ class StoreCreateSchema(StrictSchema):
         allow_none=True,
         metadata={"description": "A user working in a municipality the store serves"},
     )
-    address = _text()
-    note = _text()
+    address = optional_text()
+    note = optional_text()
     shared_with_ids = ma.fields.List(
         ma.fields.Integer(),
         metadata={"description": "Other municipalities of yours that use the store too"},
@@ -115,8 +116,8 @@ class StoreUpdateSchema(StrictSchema):
     name = ma.fields.String()
     kind = ma.fields.String(metadata={"enum": STORE_KINDS})
     responsible_id = ma.fields.Integer(allow_none=True)
-    address = _text()
-    note = _text()
+    address = optional_text()
+    note = optional_text()
     shared_with_ids = ma.fields.List(
         ma.fields.Integer(), metadata={"description": "Replaces the whole list when sent"}
     )
@@ -335,7 +336,7 @@ class ReceiveConsumablesSchema(StrictSchema):
     store_id = ma.fields.Integer(required=True)
     product_id = ma.fields.Integer(required=True, metadata={"description": "A consumable"})
     quantity = _count("How many arrived, 1 or more", minimum=1, required=True)
-    reason = _text(metadata={"description": "Delivery note or where they came from"})
+    reason = optional_text(metadata={"description": "Delivery note or where they came from"})
 
 
 class IssueConsumablesSchema(StrictSchema):
@@ -348,7 +349,9 @@ class IssueConsumablesSchema(StrictSchema):
     issued_to_id = ma.fields.Integer(
         allow_none=True, metadata={"description": "The colleague who took them"}
     )
-    reason = _text(metadata={"description": "Required when neither recipient nor colleague"})
+    reason = optional_text(
+        metadata={"description": "Required when neither recipient nor colleague"}
+    )
 
 
 class AdjustConsumablesSchema(StrictSchema):
@@ -410,7 +413,7 @@ class TransferCreateSchema(StrictSchema):
         metadata={"description": "Serials of devices on the sending store's shelf"},
     )
     quantities = ma.fields.List(ma.fields.Nested(QuantityLineSchema), load_default=list)
-    note = _text()
+    note = optional_text()
 
 
 class TransferActionSchema(StrictSchema):
@@ -500,8 +503,8 @@ class OrderCreateSchema(StrictSchema):
     expected_on = ma.fields.Date(
         allow_none=True, metadata={"description": "Default when sent: today + lead time"}
     )
-    agreement_ref = _text(metadata={"description": "The agreement the call-off is made on"})
-    note = _text()
+    agreement_ref = optional_text(metadata={"description": "The agreement the call-off is made on"})
+    note = optional_text()
     lines = ma.fields.List(ma.fields.Nested(OrderLineInputSchema), required=True)
 
 
@@ -511,8 +514,8 @@ class OrderUpdateSchema(StrictSchema):
         metadata={"description": "A draft's lines, replacing them all; 409 once sent"},
     )
     expected_on = ma.fields.Date(allow_none=True)
-    agreement_ref = _text()
-    note = _text()
+    agreement_ref = optional_text()
+    note = optional_text()
     version = _version()
 
 
@@ -521,7 +524,7 @@ class OrderActionSchema(StrictSchema):
 
 
 class OrderCancelSchema(StrictSchema):
-    reason = _text(metadata={"description": "Required once the order is sent"})
+    reason = optional_text(metadata={"description": "Required once the order is sent"})
     version = _version()
 
 
@@ -535,7 +538,7 @@ class ReceiptLineSchema(StrictSchema):
 
 class OrderReceiveSchema(StrictSchema):
     lines = ma.fields.List(ma.fields.Nested(ReceiptLineSchema), required=True)
-    reason = _text(metadata={"description": "Required to receive more than ordered"})
+    reason = optional_text(metadata={"description": "Required to receive more than ordered"})
     version = _version()
     shared_serial_ok = ma.fields.Boolean(
         load_default=False,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_babel import gettext as _
 
-from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope
+from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope, optional_text
 from vftops.support.models import (
     KIND_LABELS,
     PRIORITY_LABELS,
@@ -40,10 +40,6 @@ TEAM_KINDS = [k.value for k in TeamKind]
 ENTRY_KINDS = [k.value for k in EntryKind]
 TEST_RESULTS = [r.value for r in TestResult]
 VERSION = "The version you read; 409 if someone changed it since"
-
-
-def _text(**kwargs):
-    return ma.fields.String(allow_none=True, **kwargs)
 
 
 def _label(labels, enum_class, attribute: str):
@@ -320,15 +316,15 @@ class TicketCreateSchema(StrictSchema):
         }
     )
     title = ma.fields.String(required=True)
-    description = _text()
+    description = optional_text()
     kind = ma.fields.String(required=True, metadata={"enum": KINDS})
-    category = _text(metadata={"description": "Free text, used by the routing rules"})
+    category = optional_text(metadata={"description": "Free text, used by the routing rules"})
     channel = ma.fields.String(
         load_default=Channel.API.value, metadata={"enum": CHANNELS, "default": "api"}
     )
     reporter_kind = ma.fields.String(required=True, metadata={"enum": REPORTERS})
-    reporter_name = _text()
-    reporter_contact = _text(metadata={"description": "Phone or e-mail"})
+    reporter_name = optional_text()
+    reporter_contact = optional_text(metadata={"description": "Phone or e-mail"})
     device_ids = ma.fields.List(
         ma.fields.Integer(), metadata={"description": "Devices of your municipalities"}
     )
@@ -339,14 +335,16 @@ class TicketCreateSchema(StrictSchema):
     recipient_id = ma.fields.Integer(
         allow_none=True, metadata={"description": "Default: from the first device's placement"}
     )
-    system = _text(metadata={"description": "The system it is about, e.g. the response centre"})
+    system = optional_text(
+        metadata={"description": "The system it is about, e.g. the response centre"}
+    )
     urgency = ma.fields.String(
         allow_none=True, metadata={"enum": LEVELS, "description": "Default medium"}
     )
     impact = ma.fields.String(
         allow_none=True, metadata={"enum": LEVELS, "description": "Default medium"}
     )
-    external_id = _text(
+    external_id = optional_text(
         validate=_external_id_length,
         metadata={
             "description": "Your own id: sending it again returns the same ticket (200)",
@@ -357,9 +355,9 @@ class TicketCreateSchema(StrictSchema):
 
 class TicketUpdateSchema(StrictSchema):
     title = ma.fields.String()
-    description = _text()
-    category = _text()
-    system = _text()
+    description = optional_text()
+    category = optional_text()
+    system = optional_text()
     urgency = ma.fields.String(metadata={"enum": LEVELS})
     impact = ma.fields.String(metadata={"enum": LEVELS})
     version = ma.fields.Integer(required=True, metadata={"description": VERSION})
@@ -378,8 +376,8 @@ class TicketCommentSchema(StrictSchema):
 
 class TicketEscalateSchema(StrictSchema):
     supplier_id = ma.fields.Integer(required=True)
-    supplier_ref = _text(metadata={"description": "The supplier's case number"})
-    note = _text()
+    supplier_ref = optional_text(metadata={"description": "The supplier's case number"})
+    note = optional_text()
     version = ma.fields.Integer(allow_none=True, metadata={"description": VERSION})
 
 
@@ -390,7 +388,7 @@ class TicketResolveSchema(StrictSchema):
 
 class TicketStatusSchema(StrictSchema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(STATUSES))
-    note = _text(metadata={"description": "Required when resolving"})
+    note = optional_text(metadata={"description": "Required when resolving"})
     version = ma.fields.Integer(allow_none=True, metadata={"description": VERSION})
 
 
@@ -469,7 +467,9 @@ class FunctionTestCreateSchema(StrictSchema):
         metadata={"description": "the installation tested (as the due list names it)"}
     )
     result = ma.fields.String(required=True, metadata={"enum": TEST_RESULTS})
-    note = _text(metadata={"description": "What was tested; a failed test's ticket gets it"})
+    note = optional_text(
+        metadata={"description": "What was tested; a failed test's ticket gets it"}
+    )
     tested_at = ma.fields.AwareDateTime(
         allow_none=True, metadata={"description": "When it was tested (default: now)"}
     )

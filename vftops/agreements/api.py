@@ -1,0 +1,82 @@
+"""JSON API for suppliers (shared by all municipalities)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user
+
+from vftops.agreements import operations as ops
+from vftops.agreements import queries
+from vftops.agreements.models import Supplier
+from vftops.agreements.schemas import (
+    SupplierCreateSchema,
+    SupplierPageSchema,
+    SupplierQuerySchema,
+    SupplierSchema,
+    SupplierUpdateSchema,
+)
+from vftops.core.api import ApiBlueprint
+from vftops.core.pagination import cursor_page
+from vftops.core.permissions import Permission, require
+from vftops.core.scope import id_or_404
+
+suppliers_blp = ApiBlueprint(
+    "suppliers",
+    __name__,
+    url_prefix="/api/v1/suppliers",
+    description="Suppliers that deliver, lease or repair equipment (shared by all municipalities)",
+)
+blueprints = (suppliers_blp,)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@suppliers_blp.route("")
+class Suppliers(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @suppliers_blp.arguments(SupplierQuerySchema, location="query")
+    @suppliers_blp.response(200, SupplierPageSchema)
+    def get(self, args):
+        """List suppliers; filter by name and active flag."""
+        stmt = queries.suppliers(q=args["q"], is_active=args["is_active"]).order_by(None)
+        return cursor_page(stmt, Supplier.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(Permission.CATALOGUE_MANAGE)
+    @suppliers_blp.arguments(
+        SupplierCreateSchema,
+        example={
+            "name": "Tunstall AS",
+            "org_number": "912345678",
+            "support_phone": "+4722334455",
+            "support_email": "support@tunstall.example",
+        },
+    )
+    @suppliers_blp.response(201, SupplierSchema)
+    @suppliers_blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Register a supplier."""
+        return ops.create_supplier(_actor(), **data)
+
+
+@suppliers_blp.route("/<int:supplier_id>")
+class SupplierById(MethodView):
+    @require(Permission.EQUIPMENT_VIEW)
+    @suppliers_blp.response(200, SupplierSchema)
+    @suppliers_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, supplier_id):
+        """One supplier."""
+        return queries.supplier_or_404(id_or_404(supplier_id))
+
+    @require(Permission.CATALOGUE_MANAGE)
+    @suppliers_blp.arguments(
+        SupplierUpdateSchema, example={"support_phone": "+4722334466", "version": 1}
+    )
+    @suppliers_blp.response(200, SupplierSchema)
+    @suppliers_blp.alt_response(409, response="CONFLICT")
+    def patch(self, data, supplier_id):
+        """Change a supplier's details or deactivate it."""
+        supplier = queries.supplier_or_404(id_or_404(supplier_id))
+        expected = data.pop("version", None)
+        return ops.update_supplier(_actor(), supplier, expected_version=expected, **data)

@@ -1,0 +1,72 @@
+"""Pages for suppliers: the list, and registering and changing one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from vftops.agreements import operations as ops
+from vftops.agreements import queries
+from vftops.agreements.forms import SupplierForm
+from vftops.core.permissions import Permission as P
+from vftops.core.permissions import require
+from vftops.core.web import submit
+from vftops.extensions import db
+
+bp = Blueprint("agreements", __name__)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.get("/suppliers")
+@require(P.EQUIPMENT_VIEW)
+def suppliers():
+    rows = db.session.scalars(queries.suppliers()).all()
+    return render_template("agreements/suppliers.html", suppliers=rows)
+
+
+def _supplier_data(form: SupplierForm) -> dict:
+    return {
+        "name": form.name.data,
+        "org_number": form.org_number.data,
+        "support_phone": form.support_phone.data,
+        "support_email": form.support_email.data,
+        "order_email": form.order_email.data,
+        "support_hours": form.support_hours.data,
+        "out_of_hours_note": form.out_of_hours_note.data,
+        "lead_time_days": form.lead_time_days.data,
+        "notes": form.notes.data,
+    }
+
+
+@bp.route("/suppliers/new", methods=["GET", "POST"])
+@require(P.CATALOGUE_MANAGE)
+def supplier_new():
+    form = SupplierForm()
+    done = submit(form, lambda: ops.create_supplier(_actor(), **_supplier_data(form)))
+    if done.ok:
+        flash(_("%(name)s is registered.", name=done.result.name), "success")
+        return redirect(url_for("agreements.suppliers"))
+    return render_template("agreements/supplier_form.html", form=form, supplier=None), done.status
+
+
+@bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
+@require(P.CATALOGUE_MANAGE)
+def supplier_edit(supplier_id: int):
+    supplier = queries.supplier_or_404(supplier_id)
+    form = SupplierForm(obj=supplier)
+    done = submit(
+        form,
+        lambda: ops.update_supplier(
+            _actor(), supplier, expected_version=form.expected_version(), **_supplier_data(form)
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("agreements.suppliers"))
+    return render_template(
+        "agreements/supplier_form.html", form=form, supplier=supplier
+    ), done.status
