@@ -146,12 +146,23 @@ def test_bad_input_names_every_field(app, desk):
 
 def test_the_same_external_id_twice_is_one_ticket(app, desk):
     with app.app_context():
-        first = _alarm(desk, external_id="alarm-771")
+        data = {
+            "title": "Lavt batteri",
+            "kind": "technical_alarm",
+            "channel": "alarm",
+            "reporter_kind": "monitoring",
+            "devices": [_get(Device, desk.device)],
+        }
+        first, created = ops.report_ticket(None, desk.m.id, external_id="alarm-771", **data)
         db.session.commit()
-        again = _alarm(desk, external_id="alarm-771")
+        assert created
+        again, created = ops.report_ticket(None, desk.m.id, external_id=" alarm-771 ", **data)
         db.session.commit()
         assert again.id == first.id
-        assert ops.was_existing(again)
+        assert not created
+        with pytest.raises(ValidationError) as refused:
+            ops.report_ticket(None, desk.m.id, external_id="alarm-771", **{**data, "title": ""})
+        assert set(refused.value.fields) == {"title"}
         assert db.session.scalars(select(Ticket.id)).all() == [first.id]
 
 

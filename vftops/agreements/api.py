@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_login import current_user
 
 from vftops.agreements import operations as ops
 from vftops.agreements import queries
@@ -19,6 +18,7 @@ from vftops.core.api import ApiBlueprint
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import id_or_404
+from vftops.core.web import actor
 
 suppliers_blp = ApiBlueprint(
     "suppliers",
@@ -27,10 +27,6 @@ suppliers_blp = ApiBlueprint(
     description="Suppliers that deliver, lease or repair equipment (shared by all municipalities)",
 )
 blueprints = (suppliers_blp,)
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 @suppliers_blp.route("")
@@ -57,7 +53,7 @@ class Suppliers(MethodView):
     @suppliers_blp.alt_response(409, response="CONFLICT")
     def post(self, data):
         """Register a supplier."""
-        return ops.create_supplier(_actor(), **data)
+        return ops.create_supplier(actor(), **data)
 
 
 @suppliers_blp.route("/<int:supplier_id>")
@@ -79,4 +75,4 @@ class SupplierById(MethodView):
         """Change a supplier's details or deactivate it."""
         supplier = queries.supplier_or_404(id_or_404(supplier_id))
         expected = data.pop("version", None)
-        return ops.update_supplier(_actor(), supplier, expected_version=expected, **data)
+        return ops.update_supplier(actor(), supplier, expected_version=expected, **data)

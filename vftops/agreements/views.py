@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from vftops.agreements import operations as ops
 from vftops.agreements import queries
 from vftops.agreements.forms import SupplierForm
 from vftops.core.permissions import Permission as P
 from vftops.core.permissions import require
-from vftops.core.web import submit
+from vftops.core.web import actor, submit
 from vftops.extensions import db
 
 bp = Blueprint("agreements", __name__)
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 @bp.get("/suppliers")
@@ -46,7 +41,7 @@ def _supplier_data(form: SupplierForm) -> dict:
 @require(P.CATALOGUE_MANAGE)
 def supplier_new():
     form = SupplierForm()
-    done = submit(form, lambda: ops.create_supplier(_actor(), **_supplier_data(form)))
+    done = submit(form, lambda: ops.create_supplier(actor(), **_supplier_data(form)))
     if done.ok:
         flash(_("%(name)s is registered.", name=done.result.name), "success")
         return redirect(url_for("agreements.suppliers"))
@@ -61,7 +56,7 @@ def supplier_edit(supplier_id: int):
     done = submit(
         form,
         lambda: ops.update_supplier(
-            _actor(), supplier, expected_version=form.expected_version(), **_supplier_data(form)
+            actor(), supplier, expected_version=form.expected_version(), **_supplier_data(form)
         ),
     )
     if done.ok:

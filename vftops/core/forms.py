@@ -20,6 +20,17 @@ from wtforms import (
 from vftops.core.inputs import fits, number_problem, refused_text
 
 
+def int_or_none(value):
+    """A select's id, or None for an empty or malformed value (the field's own check then
+    names what is missing)."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _too_large(data) -> bool:
     """A whole number (an IntegerField, or a choice coerced to an id) the database cannot hold."""
     values = data if isinstance(data, list | tuple) else [data]

@@ -64,6 +64,11 @@ STATUS_MESSAGES = {
 }
 
 
+def actor():
+    """The signed-in user as the operations take it (not the request-bound proxy)."""
+    return current_user._get_current_object()
+
+
 def _status_message(status: int) -> str:
     return str(STATUS_MESSAGES.get(status, STATUS_TITLES.get(status, _l("Error"))))
 

@@ -23,6 +23,7 @@ from vftops.core.errors import DomainError
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404, id_or_404, in_scope, scoped
+from vftops.core.web import actor
 from vftops.equipment import operations as ops
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Movement, Placement, Product, Recipient, Store, Visit
@@ -98,10 +99,6 @@ blueprints = (
 )
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 def _get_or_404(model, object_id, *, options=()):
     """A catalogue row (products, suppliers belong to no municipality)."""
     obj = db.session.get(model, id_or_404(object_id), options=list(options))
@@ -166,7 +163,7 @@ class Products(MethodView):
     def post(self, data):
         """Add a product to the catalogue."""
         _check_supplier(data)
-        return ops.create_product(_actor(), **data)
+        return ops.create_product(actor(), **data)
 
 
 @products_blp.route("/<int:product_id>")
@@ -189,7 +186,7 @@ class ProductById(MethodView):
         product = _get_or_404(Product, product_id)
         _check_supplier(data)
         expected = data.pop("version", None)
-        return ops.update_product(_actor(), product, expected_version=expected, **data)
+        return ops.update_product(actor(), product, expected_version=expected, **data)
 
 
 # --- devices --------------------------------------------------------------------------
@@ -273,7 +270,7 @@ class Devices(MethodView):
         """Register one device into a store of yours (its serial is normalised)."""
         product = _get_or_404(Product, data.pop("product_id"))
         store = _in_scope_or_404(Store, data.pop("store_id"))
-        device = ops.register_device(_actor(), product=product, store=store, **data)
+        device = ops.register_device(actor(), product=product, store=store, **data)
         return _fresh(device)
 
 
@@ -296,7 +293,7 @@ class DeviceDelivery(MethodView):
         product = _get_or_404(Product, data["product_id"])
         store = _in_scope_or_404(Store, data["store_id"])
         devices = ops.receive_devices(
-            _actor(),
+            actor(),
             product=product,
             store=store,
             serial_lines=data["serials"],
@@ -325,7 +322,7 @@ class DeviceById(MethodView):
         """Change identifiers and purchase data (status has its own endpoint)."""
         device = get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
         expected = data.pop("version", None)
-        return ops.update_device(_actor(), device, expected_version=expected, **data)
+        return ops.update_device(actor(), device, expected_version=expected, **data)
 
 
 @devices_blp.route("/<int:device_id>/status")
@@ -346,7 +343,7 @@ class DeviceStatusChange(MethodView):
         device = get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
         store = _in_scope_or_404(Store, data.get("store_id"))
         ops.change_status(
-            _actor(),
+            actor(),
             device,
             data["to_status"],
             store=store,
@@ -417,7 +414,7 @@ class Recipients(MethodView):
         """Register a recipient in one of your municipalities."""
         municipality = _in_scope_or_404(Municipality, data.pop("municipality_id"))
         relatives = data.pop("relatives", None)
-        return ops.create_recipient(_actor(), municipality, relatives=relatives, **data)
+        return ops.create_recipient(actor(), municipality, relatives=relatives, **data)
 
 
 @recipients_blp.route("/<int:recipient_id>")
@@ -431,7 +428,7 @@ class RecipientById(MethodView):
         recipient = get_scoped_or_404(
             Recipient, recipient_id, current_user, options=(selectinload(Recipient.relatives),)
         )
-        ops.record_recipient_view(_actor(), recipient, via="api")
+        ops.record_recipient_view(actor(), recipient, via="api")
         return recipient
 
     @require(Permission.RECIPIENTS_MANAGE)
@@ -449,7 +446,7 @@ class RecipientById(MethodView):
         relatives = data.pop("relatives", None)
         expected = data.pop("version", None)
         return ops.update_recipient(
-            _actor(), recipient, relatives=relatives, expected_version=expected, **data
+            actor(), recipient, relatives=relatives, expected_version=expected, **data
         )
 
 
@@ -500,7 +497,7 @@ class Placements(MethodView):
         device = get_scoped_or_404(Device, data.pop("device_id"), current_user)
         recipient = get_scoped_or_404(Recipient, data.pop("recipient_id"), current_user)
         visit = _in_scope_or_404(Visit, data.pop("visit_id", None))
-        return ops.install(_actor(), device, recipient, visit=visit, **data)
+        return ops.install(actor(), device, recipient, visit=visit, **data)
 
 
 @placements_blp.route("/<int:placement_id>")
@@ -535,7 +532,7 @@ class PlacementReturn(MethodView):
         )
         store = _in_scope_or_404(Store, data.pop("store_id", None))
         visit = _in_scope_or_404(Visit, data.pop("visit_id", None))
-        return ops.return_device(_actor(), placement, store=store, visit=visit, **data)
+        return ops.return_device(actor(), placement, store=store, visit=visit, **data)
 
 
 @placements_blp.route("/<int:placement_id>/replace")
@@ -561,7 +558,7 @@ class PlacementReplace(MethodView):
         store = _in_scope_or_404(Store, data.get("store_id"))
         try:
             return ops.replace_device(
-                _actor(),
+                actor(),
                 placement,
                 replacement,
                 destination=data["destination"],

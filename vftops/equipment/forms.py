@@ -16,17 +16,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from vftops.core import tabular
-from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices, int_or_none
 from vftops.equipment.labels import (
     CATEGORY_LABELS,
     DESTINATION_LABELS,
     OWNERSHIP_LABELS,
     RETURN_REASON_LABELS,
 )
-
-
-def _int_or_none(value):
-    return int(value) if value not in (None, "") else None
 
 
 class ProductForm(VersionedForm):
@@ -52,7 +48,7 @@ class ProductForm(VersionedForm):
         description=_l("One per line, in addition to retrieved, reset, cleaned and inspected."),
     )
     supplier_id = SelectField(
-        _l("Supplier"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("Supplier"), coerce=int_or_none, choices=[], validators=[Optional()]
     )
     monthly_rent = StringField(
         _l("Monthly rent (NOK)"),
@@ -75,13 +71,13 @@ class ProductForm(VersionedForm):
 class DeviceForm(VersionedForm):
     product_id = SelectField(
         _l("Product"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose the product."))],
     )
     store_id = SelectField(
         _l("Store"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose the store."))],
     )
@@ -112,13 +108,13 @@ class DeviceForm(VersionedForm):
 class ReceiveForm(VersionedForm):
     product_id = SelectField(
         _l("Product"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose the product."))],
     )
     store_id = SelectField(
         _l("Store"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose the store."))],
     )
@@ -141,9 +137,9 @@ class ReceiveForm(VersionedForm):
 
 
 class RecipientForm(VersionedForm):
-    municipality_id = SelectField(_l("Municipality"), coerce=_int_or_none, choices=[])
+    municipality_id = SelectField(_l("Municipality"), coerce=int_or_none, choices=[])
     unit_id = SelectField(
-        _l("Home-care unit"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("Home-care unit"), coerce=int_or_none, choices=[], validators=[Optional()]
     )
     name = StringField(
         _l("Name"), validators=[DataRequired(_l("Enter the recipient's name.")), Length(max=120)]
@@ -185,7 +181,7 @@ class InstallForm(VersionedForm):
     # Any recipient the picker finds, not only those in the page: the view scopes it.
     recipient_id = SelectField(
         _l("Recipient"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[DataRequired(_l("Choose who gets the device."))],
@@ -210,7 +206,7 @@ class ReturnForm(VersionedForm):
         choices=choices((k.value, v) for k, v in RETURN_REASON_LABELS.items()),
     )
     destination = SelectField(_l("Where does it go?"), choices=choices(DESTINATION_LABELS.items()))
-    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    store_id = SelectField(_l("Store"), coerce=int_or_none, choices=[], validators=[Optional()])
     checklist = MultiCheckboxField(_l("Checklist"), choices=[])
     note = TextAreaField(_l("Note"), validators=[Optional()])
     visit_id = HiddenField()  # the job on «My jobs today» this is done from
@@ -219,7 +215,7 @@ class ReturnForm(VersionedForm):
 class ReplaceForm(VersionedForm):
     replacement_id = SelectField(
         _l("Replacement device"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose the device that takes its place."))],
     )
@@ -229,14 +225,14 @@ class ReplaceForm(VersionedForm):
             [("repair", DESTINATION_LABELS["repair"]), ("store", _l("A store, to be reset"))]
         ),
     )
-    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    store_id = SelectField(_l("Store"), coerce=int_or_none, choices=[], validators=[Optional()])
     note = TextAreaField(_l("What is wrong with it?"), validators=[Optional()])
     visit_id = HiddenField()  # the job on «My jobs today» this is done from
 
 
 class StatusForm(VersionedForm):
     to_status = SelectField(_l("New status"), choices=[])
-    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    store_id = SelectField(_l("Store"), coerce=int_or_none, choices=[], validators=[Optional()])
     checklist = MultiCheckboxField(_l("Checklist"), choices=[])
     reason = TextAreaField(_l("Why?"), validators=[Optional()])
 
@@ -246,11 +242,9 @@ class DeviceFilterForm(VersionedForm):
         csrf = False
 
     q = StringField(_l("Serial, IMEI or phone"), validators=[Optional()])
-    product_id = SelectField(
-        _l("Product"), coerce=_int_or_none, choices=[], validators=[Optional()]
-    )
+    product_id = SelectField(_l("Product"), coerce=int_or_none, choices=[], validators=[Optional()])
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
-    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    store_id = SelectField(_l("Store"), coerce=int_or_none, choices=[], validators=[Optional()])
 
 
 def _spreadsheet_content(form, field):
@@ -309,16 +303,16 @@ VISIT_KIND_LABELS = {
 
 class VisitForm(VersionedForm):
     kind = SelectField(_l("What is to be done"), choices=choices(VISIT_KIND_LABELS.items()))
-    assigned_to_id = SelectField(_l("Technician"), coerce=_int_or_none, choices=[])
+    assigned_to_id = SelectField(_l("Technician"), coerce=int_or_none, choices=[])
     planned_on = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
     device_id = SelectField(
         _l("Device to install"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,  # any device in stock the picker finds; the view scopes it
         validators=[Optional()],
     )
     placement_id = SelectField(
-        _l("Installed device"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("Installed device"), coerce=int_or_none, choices=[], validators=[Optional()]
     )
     note = TextAreaField(_l("Note for the technician"), validators=[Optional()])

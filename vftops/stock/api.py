@@ -25,6 +25,7 @@ from vftops.core.errors import DomainError
 from vftops.core.pagination import CursorPage, cursor_page
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
+from vftops.core.web import actor
 from vftops.equipment.models import Product, Recipient, Store
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
@@ -126,10 +127,6 @@ blueprints = (
     transfers_blp,
     orders_blp,
 )
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _store(store_id, *, options=()) -> Store:
@@ -251,7 +248,7 @@ class Stores(MethodView):
         municipality already has answers 409.
         """
         municipality = get_scoped_or_404(Municipality, data.pop("municipality_id"), current_user)
-        return ops.create_store(_actor(), municipality, **data)
+        return ops.create_store(actor(), municipality, **data)
 
 
 @stores_blp.route("/<int:store_id>")
@@ -281,7 +278,7 @@ class StoreById(MethodView):
         """
         store = _store(store_id, options=_STORE_LOADS)
         expected = data.pop("version", None)
-        return ops.update_store(_actor(), store, expected_version=expected, **data)
+        return ops.update_store(actor(), store, expected_version=expected, **data)
 
 
 # --- stock levels -----------------------------------------------------------------------
@@ -364,7 +361,7 @@ class StockMinimums(MethodView):
         product = _product(data["product_id"])
         existed = _minimum_exists(store, product)
         row = ops.set_minimum(
-            _actor(),
+            actor(),
             store,
             product,
             minimum=data["minimum"],
@@ -394,7 +391,7 @@ class StockMinimumById(MethodView):
         """Change the minimum or the reorder target (`reorder_target: null` clears it)."""
         row = minimum_or_404(minimum_id, current_user)
         return ops.set_minimum(
-            _actor(),
+            actor(),
             row.store,
             row.product,
             minimum=data.get("minimum", row.minimum),
@@ -407,7 +404,7 @@ class StockMinimumById(MethodView):
     @minimums_blp.alt_response(404, response="NOT_FOUND")
     def delete(self, minimum_id):
         """Remove a minimum: the product is no longer watched in that store."""
-        ops.delete_minimum(_actor(), minimum_or_404(minimum_id, current_user))
+        ops.delete_minimum(actor(), minimum_or_404(minimum_id, current_user))
 
 
 @minimums_blp.route("/suggestions")
@@ -460,7 +457,7 @@ class SuggestionAccept(MethodView):
         store = _store(data["store_id"])
         product = _product(data["product_id"])
         existed = _minimum_exists(store, product)
-        row = ops.accept_suggestion(_actor(), store, product)
+        row = ops.accept_suggestion(actor(), store, product)
         return row, 200 if existed else 201
 
 
@@ -517,7 +514,7 @@ class ConsumablesReceive(MethodView):
         store = _store(data["store_id"])
         product = _product(data["product_id"])
         movement = ops.receive_consumables(
-            _actor(), store, product, data["quantity"], reason=data.get("reason")
+            actor(), store, product, data["quantity"], reason=data.get("reason")
         )
         return _result(movement, store, product)
 
@@ -542,7 +539,7 @@ class ConsumablesIssue(MethodView):
         store = _store(data["store_id"])
         product = _product(data["product_id"])
         movement = ops.issue_consumables(
-            _actor(),
+            actor(),
             store,
             product,
             data["quantity"],
@@ -570,7 +567,7 @@ class ConsumablesAdjust(MethodView):
         store = _store(data["store_id"])
         product = _product(data["product_id"])
         movement = ops.adjust_consumables(
-            _actor(), store, product, data["counted"], reason=data.get("reason")
+            actor(), store, product, data["counted"], reason=data.get("reason")
         )
         return _result(movement, store, product)
 
@@ -617,7 +614,7 @@ class Transfers(MethodView):
         quantities = [(_product(q["product_id"]), q["quantity"]) for q in data["quantities"]]
         try:
             return ops.send_transfer(
-                _actor(),
+                actor(),
                 from_store,
                 to_store,
                 serials=data["serials"],
@@ -657,7 +654,7 @@ class TransferReceive(MethodView):
         """
         transfer = transfer_or_404(transfer_id, current_user)
         landing_store_or_404(transfer, current_user, receiving=True)
-        return ops.receive_transfer(_actor(), transfer, expected_version=data.get("version"))
+        return ops.receive_transfer(actor(), transfer, expected_version=data.get("version"))
 
 
 @transfers_blp.route("/<int:transfer_id>/cancel")
@@ -675,7 +672,7 @@ class TransferCancel(MethodView):
         """
         transfer = transfer_or_404(transfer_id, current_user)
         landing_store_or_404(transfer, current_user, receiving=False)
-        return ops.cancel_transfer(_actor(), transfer, expected_version=data.get("version"))
+        return ops.cancel_transfer(actor(), transfer, expected_version=data.get("version"))
 
 
 # --- purchase orders --------------------------------------------------------------------
@@ -749,7 +746,7 @@ class PurchaseOrders(MethodView):
         raw_lines = data.pop("lines")
         lines = _order_lines(raw_lines)
         try:
-            return ops.create_order(_actor(), store, supplier, lines=lines, **data)
+            return ops.create_order(actor(), store, supplier, lines=lines, **data)
         except DomainError as exc:
             _fields_renamed(exc, _line_fields(raw_lines))
             raise
@@ -782,7 +779,7 @@ class OrderFromShortfall(MethodView):
                 )
             )
         )
-        order = ops.order_shortfall(_actor(), store, product)
+        order = ops.order_shortfall(actor(), store, product)
         return order, 200 if order.id in drafts else 201
 
 
@@ -818,7 +815,7 @@ class PurchaseOrderById(MethodView):
         if raw_lines is not None:
             data["lines"] = _order_lines(raw_lines)
         try:
-            return ops.update_order(_actor(), order, expected_version=expected, **data)
+            return ops.update_order(actor(), order, expected_version=expected, **data)
         except DomainError as exc:
             _fields_renamed(exc, _line_fields(raw_lines or []))
             raise
@@ -834,7 +831,7 @@ class PurchaseOrderSend(MethodView):
     def post(self, data, order_id):
         """Send a draft; without an expected date it gets today + the supplier's lead time."""
         order = order_or_404(order_id, current_user)
-        return ops.send_order(_actor(), order, expected_version=data.get("version"))
+        return ops.send_order(actor(), order, expected_version=data.get("version"))
 
 
 @orders_blp.route("/<int:order_id>/cancel")
@@ -850,7 +847,7 @@ class PurchaseOrderCancel(MethodView):
         """Cancel an order: nothing more will come. A sent order needs a reason."""
         order = order_or_404(order_id, current_user)
         return ops.cancel_order(
-            _actor(), order, reason=data.get("reason"), expected_version=data.get("version")
+            actor(), order, reason=data.get("reason"), expected_version=data.get("version")
         )
 
 
@@ -889,7 +886,7 @@ class PurchaseOrderReceive(MethodView):
                 quantities[line["line_id"]] = line["quantity"]
         try:
             ops.receive_order(
-                _actor(),
+                actor(),
                 order,
                 serials=serials,
                 quantities=quantities,

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices, int_or_none
 from vftops.equipment.models import StoreKind
 
 STORE_KIND_LABELS = {
@@ -20,20 +20,11 @@ STORE_KIND_LABELS = {
 }
 
 
-def _int_or_none(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 _NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
 
 
 class StoreForm(VersionedForm):
-    municipality_id = SelectField(_l("Municipality"), coerce=_int_or_none, choices=[])
+    municipality_id = SelectField(_l("Municipality"), coerce=int_or_none, choices=[])
     name = StringField(
         _l("Name"), validators=[DataRequired(_l("Enter the store's name.")), Length(max=120)]
     )
@@ -41,7 +32,7 @@ class StoreForm(VersionedForm):
         _l("Kind of store"), choices=choices((k.value, v) for k, v in STORE_KIND_LABELS.items())
     )
     responsible_id = SelectField(
-        _l("Responsible person"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("Responsible person"), coerce=int_or_none, choices=[], validators=[Optional()]
     )
     shared_with_ids = MultiCheckboxField(
         _l("Shared with"),
@@ -61,7 +52,7 @@ class StoreForm(VersionedForm):
 class MinimumForm(VersionedForm):
     product_id = SelectField(
         _l("Product"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose a product."))],
     )
@@ -80,7 +71,7 @@ class MinimumForm(VersionedForm):
 class ReceiveConsumablesForm(Form):
     product_id = SelectField(
         _l("Consumable"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose a consumable."))],
     )
@@ -93,20 +84,20 @@ class ReceiveConsumablesForm(Form):
 class IssueConsumablesForm(Form):
     product_id = SelectField(
         _l("Consumable"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose a consumable."))],
     )
     quantity = StringField(_l("Quantity taken out"), render_kw=_NUMBER)
     recipient_id = SelectField(
         _l("To a recipient"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,  # any the picker finds; the view scopes it
         validators=[Optional()],
     )
     issued_to_id = SelectField(
-        _l("To a technician"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("To a technician"), coerce=int_or_none, choices=[], validators=[Optional()]
     )
     reason = StringField(
         _l("Reason"),
@@ -118,7 +109,7 @@ class IssueConsumablesForm(Form):
 class AdjustConsumablesForm(Form):
     product_id = SelectField(
         _l("Consumable"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose a consumable."))],
     )

@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms import Form as RowForm
 from wtforms.validators import DataRequired, Length, Optional
 
-from vftops.core.forms import Form, MultiCheckboxField, VersionedForm
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, int_or_none
 
 SCAN_ATTRS = {
     "rows": 10,
@@ -35,19 +35,13 @@ SCAN_ATTRS = {
 }
 
 
-def _int_or_none(value):
-    if value in (None, ""):
-        return None
-    return int(value)
-
-
 # --- purchase orders ------------------------------------------------------------------
 
 
 class OrderLineForm(RowForm):
     """One row of an order: a product, how many and (optionally) the price of one."""
 
-    product_id = SelectField(_l("Product"), coerce=_int_or_none, choices=[], validate_choice=False)
+    product_id = SelectField(_l("Product"), coerce=int_or_none, choices=[], validate_choice=False)
     quantity = StringField(_l("Quantity"), validators=[Optional(), Length(max=10)])
     unit_price = StringField(_l("Unit price (NOK)"), validators=[Optional(), Length(max=20)])
 
@@ -55,14 +49,14 @@ class OrderLineForm(RowForm):
 class OrderForm(VersionedForm):
     store_id = SelectField(
         _l("Deliver to store"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[DataRequired(_l("Choose a store."))],
     )
     supplier_id = SelectField(
         _l("Supplier"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[DataRequired(_l("Choose a supplier."))],
@@ -86,7 +80,7 @@ class OrderFilterForm(Form):
         csrf = False
 
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
-    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    store_id = SelectField(_l("Store"), coerce=int_or_none, choices=[], validators=[Optional()])
     overdue = BooleanField(_l("Only overdue"))
 
 
@@ -132,7 +126,7 @@ class TransferForm(Form):
     from_store_id = HiddenField()
     to_store_id = SelectField(
         _l("To store"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[DataRequired(_l("Choose the store to send to."))],
@@ -152,7 +146,7 @@ class TransferFilterForm(Form):
         csrf = False
 
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
-    store_id = SelectField(_l("Store"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    store_id = SelectField(_l("Store"), coerce=int_or_none, choices=[], validators=[Optional()])
 
 
 # --- stock counts ---------------------------------------------------------------------
@@ -178,7 +172,7 @@ class CountQuantityForm(Form):
     lines = FieldList(FormField(CountQuantityLineForm))
     extra_product_id = SelectField(
         _l("Another consumable"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[Optional()],

@@ -25,7 +25,7 @@ from vftops.core.inputs import db_int
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
 from vftops.core.picker import picker
 from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids
-from vftops.core.web import flash_domain_error, submit
+from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment.models import DeviceStatus, Product, Recipient, Store
 from vftops.equipment.pickers import recipient_picker
 from vftops.equipment.status import STATUS_LABELS
@@ -52,10 +52,6 @@ _STORE_OPTIONS = (
     joinedload(Store.responsible),
     selectinload(Store.shared_with),
 )
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def kr(value) -> str:
@@ -230,7 +226,7 @@ def order_shortfall(store_id: int, product_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        order = ops.order_shortfall(_actor(), store, product)
+        order = ops.order_shortfall(actor(), store, product)
     except DomainError as exc:
         flash_domain_error(exc)
         return redirect(url_for("stock.shortfalls"))
@@ -321,7 +317,7 @@ def store_new():
     def run():
         municipality = get_scoped_or_404(Municipality, form.municipality_id.data, current_user)
         return ops.create_store(
-            _actor(),
+            actor(),
             municipality,
             shared_with_ids=form.shared_with_ids.data or [],
             **_store_data(form),
@@ -353,7 +349,7 @@ def store_edit(store_id: int):
         chosen = set(form.shared_with_ids.data or [])
         if chosen != {i for i in shared_now if i in mine}:
             data["shared_with_ids"] = sorted(chosen | {m.id for m in others})
-        return ops.update_store(_actor(), store, expected_version=form.expected_version(), **data)
+        return ops.update_store(actor(), store, expected_version=form.expected_version(), **data)
 
     done = submit(form, run)
     if done.ok:
@@ -404,7 +400,7 @@ def _minimum_page(store: Store, product: Product | None):
     def run():
         chosen = product or _product_or_404(form.product_id.data)
         return ops.set_minimum(
-            _actor(),
+            actor(),
             store,
             chosen,
             minimum=form.minimum.data,
@@ -462,7 +458,7 @@ def delete_minimum(store_id: int, product_id: int):
         flash(_("%(product)s has no minimum on %(store)s.", product=product.name, store=store.name))
         return redirect(url_for("stock.store_detail", store_id=store.id))
     try:
-        ops.delete_minimum(_actor(), row)
+        ops.delete_minimum(actor(), row)
     except DomainError as exc:
         flash_domain_error(exc)
     else:
@@ -504,7 +500,7 @@ def accept_suggestion(store_id: int, product_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        row = ops.accept_suggestion(_actor(), store, product)
+        row = ops.accept_suggestion(actor(), store, product)
     except DomainError as exc:
         flash_domain_error(exc)
     else:
@@ -609,7 +605,7 @@ def consumable_receive(store_id: int):
     done = submit(
         form,
         lambda: ops.receive_consumables(
-            _actor(),
+            actor(),
             store,
             _product_or_404(form.product_id.data),
             form.quantity.data,
@@ -675,7 +671,7 @@ def consumable_issue(store_id: int):
             recipient = get_scoped_or_404(Recipient, form.recipient_id.data, current_user)
         issued_to = db.session.get(User, form.issued_to_id.data) if form.issued_to_id.data else None
         return ops.issue_consumables(
-            _actor(),
+            actor(),
             store,
             _product_or_404(form.product_id.data),
             form.quantity.data,
@@ -712,7 +708,7 @@ def consumable_adjust(store_id: int):
     def run():
         product = product_holder["product"] = _product_or_404(form.product_id.data)
         return ops.adjust_consumables(
-            _actor(), store, product, form.counted.data, reason=form.reason.data
+            actor(), store, product, form.counted.data, reason=form.reason.data
         )
 
     done = submit(form, run)

@@ -26,7 +26,7 @@ from vftops.core.i18n import format_d
 from vftops.core.inputs import db_int
 from vftops.core.models import local_today
 from vftops.core.permissions import Permission, require
-from vftops.core.web import flash_domain_error, submit
+from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment import queries as eq_queries
 from vftops.equipment.models import Device, DeviceStatus, Product, Store, Visit, VisitStatus
 from vftops.equipment.status import STATUS_LABELS
@@ -85,10 +85,6 @@ COUNT_STATUS_LABELS = {
     CountStatus.CONFIRMED.value: _l("Confirmed"),
     CountStatus.CANCELLED.value: _l("Stopped without changes"),
 }
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _render(template: str, status: int = 200, **context):
@@ -292,7 +288,7 @@ def order_new():
             supplier = db.session.get(Supplier, form.supplier_id.data)
             try:
                 order = ops.create_order(
-                    _actor(),
+                    actor(),
                     store,
                     supplier,
                     lines=_order_lines_arg(rows),
@@ -359,7 +355,7 @@ def order_edit(order_id: int):
             if is_draft:
                 data["lines"] = _order_lines_arg(rows)
             try:
-                ops.update_order(_actor(), order, expected_version=form.expected_version(), **data)
+                ops.update_order(actor(), order, expected_version=form.expected_version(), **data)
             except DomainError as exc:
                 _show_refusal(exc, form, _line_placer(rows, line_errors))
                 status = exc.status
@@ -432,7 +428,7 @@ def order_send(order_id: int):
     form = VersionedForm()
     if form.validate_on_submit():
         try:
-            ops.send_order(_actor(), order, expected_version=form.expected_version())
+            ops.send_order(actor(), order, expected_version=form.expected_version())
         except DomainError as exc:
             flash_domain_error(exc)
         else:
@@ -458,7 +454,7 @@ def order_cancel(order_id: int):
     if form.validate_on_submit():
         try:
             ops.cancel_order(
-                _actor(), order, reason=form.reason.data, expected_version=form.expected_version()
+                actor(), order, reason=form.reason.data, expected_version=form.expected_version()
             )
         except DomainError as exc:
             flash_domain_error(exc)
@@ -521,7 +517,7 @@ def order_receive(order_id: int):
 
             try:
                 receipts = ops.receive_order(
-                    _actor(),
+                    actor(),
                     order,
                     serials=serials,
                     quantities=quantities,
@@ -665,7 +661,7 @@ def transfer_new():
             if pid in products and (entry.quantity.data or "").strip()
         ]
         return ops.send_transfer(
-            _actor(),
+            actor(),
             from_store,
             to_store,
             serials=(form.serials.data or "").splitlines(),
@@ -810,7 +806,7 @@ def _finish_transfer(
 def transfer_receive(transfer_id: int):
     return _finish_transfer(
         transfer_id,
-        lambda t, v: ops.receive_transfer(_actor(), t, expected_version=v),
+        lambda t, v: ops.receive_transfer(actor(), t, expected_version=v),
         lambda t: _(
             "Transfer %(id)d is received: everything is now in %(store)s.",
             id=t.id,
@@ -825,7 +821,7 @@ def transfer_receive(transfer_id: int):
 def transfer_cancel(transfer_id: int):
     return _finish_transfer(
         transfer_id,
-        lambda t, v: ops.cancel_transfer(_actor(), t, expected_version=v),
+        lambda t, v: ops.cancel_transfer(actor(), t, expected_version=v),
         lambda t: _(
             "Transfer %(id)d is cancelled: everything is back in %(store)s.",
             id=t.id,
@@ -880,7 +876,7 @@ def count_start(store_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        count = ops.start_count(_actor(), store, note=request.form.get("note"))
+        count = ops.start_count(actor(), store, note=request.form.get("note"))
     except ConflictError as exc:
         open_id = exc.details.get("count_id")
         if open_id is None:
@@ -1014,7 +1010,7 @@ def count_scan(count_id: int):
     count = _count_or_404(count_id)
     form = CountScanForm()
     done = submit(
-        form, lambda: ops.add_count_scans(_actor(), count, (form.serials.data or "").splitlines())
+        form, lambda: ops.add_count_scans(actor(), count, (form.serials.data or "").splitlines())
     )
     if done.ok:
         added, repeated = done.result["added"], done.result["repeated"]
@@ -1060,7 +1056,7 @@ def count_quantities(count_id: int):
     if any(pid not in products for pid, _v in wanted):
         abort(404)
     try:
-        ops.set_count_quantities(_actor(), count, [(products[pid], value) for pid, value in wanted])
+        ops.set_count_quantities(actor(), count, [(products[pid], value) for pid, value in wanted])
     except DomainError as exc:
         if exc.status == 409:
             flash(str(exc.message), "danger")
@@ -1093,7 +1089,7 @@ def count_confirm(count_id: int):
     done = submit(
         form,
         lambda: ops.confirm_count(
-            _actor(),
+            actor(),
             count,
             lost_device_ids=form.lost_device_ids.data or (),
             reason=form.reason.data,
@@ -1126,7 +1122,7 @@ def count_cancel(count_id: int):
     form = VersionedForm()
     if form.validate_on_submit():
         try:
-            ops.cancel_count(_actor(), count, expected_version=form.expected_version())
+            ops.cancel_count(actor(), count, expected_version=form.expected_version())
         except DomainError as exc:
             flash_domain_error(exc)
         else:

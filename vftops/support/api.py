@@ -37,6 +37,7 @@ from vftops.core.pagination import cursor_page
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
 from vftops.core.validation import text_or_none
+from vftops.core.web import actor
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Placement, Recipient
 from vftops.extensions import db
@@ -106,10 +107,6 @@ def _errors(blp, *codes):
         return view
 
     return decorate
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _ticket(ticket_id) -> Ticket:
@@ -228,8 +225,8 @@ class Tickets(MethodView):
         give one ticket — 201 with `Location` the first time, then 200 with the same
         ticket and the header `X-Existing-Ticket: true`.
         """
-        actor = _actor()
-        scope = municipality_ids(actor)
+        user = actor()
+        scope = municipality_ids(user)
         municipality_id = data.pop("municipality_id", None)
         if municipality_id is not None and municipality_id not in scope:
             abort(404)
@@ -239,10 +236,10 @@ class Tickets(MethodView):
         municipality_id = _municipality_for(municipality_id, devices, scope)
         recipient_id = data.pop("recipient_id", None)
         recipient = (
-            get_scoped_or_404(Recipient, recipient_id, actor) if recipient_id is not None else None
+            get_scoped_or_404(Recipient, recipient_id, user) if recipient_id is not None else None
         )
         ticket, existed = _create_once(
-            actor, municipality_id, devices=devices, recipient=recipient, **data
+            user, municipality_id, devices=devices, recipient=recipient, **data
         )
         headers = {"Location": url_for("tickets.TicketById", ticket_id=ticket.id)}
         if existed:
@@ -311,14 +308,6 @@ def _municipality_for(municipality_id: int | None, devices: list[Device], scope)
     raise _invalid("municipality_id", _l("Choose the municipality: you work in more than one."))
 
 
-def _by_external_id(municipality_id: int, external_id: str) -> Ticket | None:
-    return db.session.scalar(
-        select(Ticket).where(
-            Ticket.municipality_id == municipality_id, Ticket.external_id == external_id
-        )
-    )
-
-
 def _create_once(actor, municipality_id: int, **data) -> tuple[Ticket, bool]:
     """Create the ticket, or find the one an earlier or simultaneous call with the same
     external id created. Returns (ticket, already existed).
@@ -331,13 +320,13 @@ def _create_once(actor, municipality_id: int, **data) -> tuple[Ticket, bool]:
     external_id = text_or_none(data.get("external_id"))
     for attempt in range(3):
         try:
-            ticket = ops.create_ticket(actor, municipality_id, **data)
-            return ticket, ops.was_existing(ticket)
+            ticket, created = ops.report_ticket(actor, municipality_id, **data)
+            return ticket, not created
         except ConflictError:
             if external_id is None or attempt == 2:
                 raise
             db.session.rollback()
-            existing = _by_external_id(municipality_id, external_id)
+            existing = queries.ticket_by_external_id(municipality_id, external_id)
             if existing is not None:
                 return existing, True
             db.session.rollback()
@@ -376,7 +365,7 @@ class TicketById(MethodView):
         """
         ticket = _ticket(ticket_id)
         expected = data.pop("version")
-        return ops.update_ticket(_actor(), ticket, expected_version=expected, **data)
+        return ops.update_ticket(actor(), ticket, expected_version=expected, **data)
 
 
 @tickets_blp.route("/<int:ticket_id>/acknowledge")
@@ -392,7 +381,7 @@ class TicketAcknowledge(MethodView):
         `details.acknowledged_at`; of two people at once exactly one wins.
         """
         _ticket(ticket_id)
-        return ops.acknowledge_or_explain(_actor(), ticket_id)
+        return ops.acknowledge_or_explain(actor(), ticket_id)
 
 
 @tickets_blp.route("/<int:ticket_id>/comments")
@@ -407,7 +396,7 @@ class TicketComments(MethodView):
     def post(self, data, ticket_id):
         """Write in the work log: an internal note (default) or a reply to the reporter."""
         ticket = _ticket(ticket_id)
-        return ops.add_entry(_actor(), ticket, data["body"], kind=data["kind"])
+        return ops.add_entry(actor(), ticket, data["body"], kind=data["kind"])
 
 
 @tickets_blp.route("/<int:ticket_id>/escalate")
@@ -430,7 +419,7 @@ class TicketEscalate(MethodView):
         if supplier is None:
             abort(404)
         return ops.escalate(
-            _actor(),
+            actor(),
             ticket,
             supplier,
             supplier_ref=data.get("supplier_ref"),
@@ -455,7 +444,7 @@ class TicketResolve(MethodView):
         """
         ticket = _ticket(ticket_id)
         return ops.change_status(
-            _actor(),
+            actor(),
             ticket,
             TicketStatus.RESOLVED.value,
             note=data["note"],
@@ -481,7 +470,7 @@ class TicketStatusChange(MethodView):
         """
         ticket = _ticket(ticket_id)
         return ops.change_status(
-            _actor(),
+            actor(),
             ticket,
             data["status"],
             note=data.get("note"),
@@ -512,7 +501,7 @@ class TicketAssign(MethodView):
         assignee = _colleague(data["assignee"]) if "assignee" in data else ticket.assignee
         before = ticket.assignee_id
         ops.assign(
-            _actor(), ticket, assignee=assignee, team=team, expected_version=data.get("version")
+            actor(), ticket, assignee=assignee, team=team, expected_version=data.get("version")
         )
         if ticket.assignee_id is not None and ticket.assignee_id != before:
             mail.notify_assignment_after_commit(ticket)
@@ -587,7 +576,7 @@ class FunctionTests(MethodView):
         """
         device = _tested_device(data)
         return record_function_test(
-            _actor(),
+            actor(),
             device,
             result=data["result"],
             note=data.get("note"),

@@ -14,7 +14,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from vftops.core.forms import Form, VersionedForm, choices
+from vftops.core.forms import Form, VersionedForm, choices, int_or_none
 from vftops.support.models import (
     CHANNEL_LABELS,
     IMPACT_LABELS,
@@ -34,15 +34,6 @@ SERIAL_ATTRS = {
     "autocorrect": "off",
     "spellcheck": "false",
 }
-
-
-def _int_or_none(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _pairs(labels) -> list:
@@ -68,10 +59,10 @@ class QueueFilterForm(Form):
     )
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
     kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
-    priority = SelectField(_l("Priority"), coerce=_int_or_none, choices=[], validators=[Optional()])
-    team_id = SelectField(_l("Team"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    priority = SelectField(_l("Priority"), coerce=int_or_none, choices=[], validators=[Optional()])
+    team_id = SelectField(_l("Team"), coerce=int_or_none, choices=[], validators=[Optional()])
     municipality_id = SelectField(
-        _l("Municipality"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("Municipality"), coerce=int_or_none, choices=[], validators=[Optional()]
     )
     sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
 
@@ -81,7 +72,7 @@ class TicketForm(Form):
 
     municipality_id = SelectField(
         _l("Municipality"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         description=_l("Leave it to the device when a serial number is given."),
@@ -129,7 +120,7 @@ class TicketForm(Form):
     )
     device_hint = HiddenField()
     recipient_id = SelectField(
-        _l("Recipient"), coerce=_int_or_none, choices=[], validate_choice=False
+        _l("Recipient"), coerce=int_or_none, choices=[], validate_choice=False
     )
     system = StringField(
         _l("System"),
@@ -146,7 +137,7 @@ class TicketForm(Form):
     description = TextAreaField(_l("Description"), validators=[Optional()], render_kw={"rows": 4})
     team_id = SelectField(
         _l("Send to team"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         description=_l("Leave empty to let the routing rules choose."),
@@ -179,8 +170,8 @@ class TicketEditForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    team_id = SelectField(_l("Team"), coerce=_int_or_none, choices=[], validate_choice=False)
-    assignee_id = SelectField(_l("Owner"), coerce=_int_or_none, choices=[], validate_choice=False)
+    team_id = SelectField(_l("Team"), coerce=int_or_none, choices=[], validate_choice=False)
+    assignee_id = SelectField(_l("Owner"), coerce=int_or_none, choices=[], validate_choice=False)
 
 
 class StatusForm(VersionedForm):

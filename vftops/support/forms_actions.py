@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from vftops.core.forms import Form, MultiCheckboxField, choices
+from vftops.core.forms import Form, MultiCheckboxField, choices, int_or_none
 from vftops.equipment.forms import VISIT_KIND_LABELS
 from vftops.equipment.labels import DESTINATION_LABELS
 
@@ -37,19 +37,10 @@ SCAN_ATTRS = {
 }
 
 
-def _int_or_none(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class EscalateForm(Form):
     supplier_id = SelectField(
         _l("Supplier"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[DataRequired(_l("Choose the supplier."))],
@@ -92,7 +83,7 @@ REPLACE_DESTINATIONS = ("repair", "store", "scrap")
 class ReplaceForm(Form):
     placement_id = SelectField(
         _l("Faulty device"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[DataRequired(_l("Choose the device to replace."))],
@@ -118,7 +109,7 @@ class ReplaceForm(Form):
     )
     store_id = SelectField(
         _l("Store"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[Optional()],
@@ -137,7 +128,7 @@ class RepairForm(Form):
 class VisitForm(Form):
     assigned_to_id = SelectField(
         _l("Technician"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[DataRequired(_l("Choose a technician."))],
@@ -146,7 +137,7 @@ class VisitForm(Form):
     kind = SelectField(_l("What is to be done"), choices=choices(VISIT_KIND_LABELS.items()))
     device_id = SelectField(
         _l("Device"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[Optional()],
@@ -180,7 +171,7 @@ class IncidentForm(Form):
 class LinkForm(Form):
     incident_id = SelectField(
         _l("Incident"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validate_choice=False,
         validators=[DataRequired(_l("Choose an incident."))],

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices, int_or_none
 from vftops.core.validation import digits
 from vftops.support.models import KIND_LABELS, TEAM_KIND_LABELS, TestResult
 from vftops.support.sla import Calendar
@@ -25,15 +25,6 @@ RESULT_LABELS = {
 }
 
 _NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
-
-
-def _int_or_none(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def whole_number(value) -> int | None:
@@ -69,7 +60,7 @@ class TeamForm(VersionedForm):
     )
     supplier_id = SelectField(
         _l("Supplier"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[Optional()],
         description=_l("For a supplier team: whose support this is."),
@@ -115,9 +106,7 @@ class RuleForm(VersionedForm):
         validators=[Optional(), Length(max=60)],
         description=_l("As written on the ticket, e.g. «batteri». Empty: any category."),
     )
-    product_id = SelectField(
-        _l("Product"), coerce=_int_or_none, choices=[], validators=[Optional()]
-    )
+    product_id = SelectField(_l("Product"), coerce=int_or_none, choices=[], validators=[Optional()])
     system = StringField(
         _l("System"),
         validators=[Optional(), Length(max=80)],
@@ -125,7 +114,7 @@ class RuleForm(VersionedForm):
     )
     team_id = SelectField(
         _l("Goes to team"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[DataRequired(_l("Choose the team that gets these tickets."))],
     )
@@ -144,9 +133,7 @@ class RouteTestForm(Form):
 
     kind = SelectField(_l("Kind of ticket"), choices=[], validators=[Optional()])
     category = StringField(_l("Category"), validators=[Optional(), Length(max=60)])
-    product_id = SelectField(
-        _l("Product"), coerce=_int_or_none, choices=[], validators=[Optional()]
-    )
+    product_id = SelectField(_l("Product"), coerce=int_or_none, choices=[], validators=[Optional()])
     system = StringField(_l("System"), validators=[Optional(), Length(max=80)])
 
 
@@ -217,14 +204,14 @@ class DueFilterForm(Form):
         csrf = False
 
     municipality_id = SelectField(
-        _l("Municipality"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("Municipality"), coerce=int_or_none, choices=[], validators=[Optional()]
     )
     unit_id = SelectField(
-        _l("Home-care unit"), coerce=_int_or_none, choices=[], validators=[Optional()]
+        _l("Home-care unit"), coerce=int_or_none, choices=[], validators=[Optional()]
     )
     technician_id = SelectField(
         _l("Technician with a planned test visit"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         choices=[],
         validators=[Optional()],
     )

@@ -339,3 +339,12 @@ def fault_tickets_by_store(store_ids, since: datetime, *, product_id=None) -> di
     if product_id is not None:
         stmt = stmt.where(Device.product_id == product_id)
     return {(s, p): n for s, p, n in db.session.execute(stmt)}
+
+
+def ticket_by_external_id(municipality_id: int, external_id: str) -> Ticket | None:
+    """The ticket another system reported with this id, in this municipality."""
+    return db.session.scalar(
+        select(Ticket).where(
+            Ticket.municipality_id == municipality_id, Ticket.external_id == external_id
+        )
+    )

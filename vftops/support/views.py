@@ -38,7 +38,7 @@ from vftops.core.pagination import capped_page
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
 from vftops.core.picker import picker
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
-from vftops.core.web import flash_domain_error, submit
+from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Recipient
 from vftops.extensions import db
@@ -158,10 +158,6 @@ def support_context():
     }
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 def _scoped_ticket(ticket_id: int) -> Ticket:
     return get_scoped_or_404(Ticket, ticket_id, current_user)
 
@@ -279,7 +275,7 @@ def _queue_filters(municipalities: list[Municipality]) -> tuple[QueueFilterForm,
 @bp.get("")
 @require(P.TICKETS_VIEW)
 def queue():
-    user = _actor()
+    user = actor()
     name = request.args.get("queue", "open")
     if name not in queries.QUEUES:
         name = "open"
@@ -491,10 +487,10 @@ def _create_ticket(form: TicketForm, municipalities, recipient):
     data = b""
     if upload is not None and getattr(upload, "filename", None):
         data = upload.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1)
-    actor = _actor()
+    user = actor()
     try:
         ticket = ops.create_ticket(
-            actor,
+            user,
             municipality_id,
             title=form.title.data,
             kind=form.kind.data,
@@ -512,7 +508,7 @@ def _create_ticket(form: TicketForm, municipalities, recipient):
             team=team,
         )
         if data:
-            add_attachment(actor, ticket, upload.filename, data)
+            add_attachment(user, ticket, upload.filename, data)
     except DomainError as exc:
         # Undoes the ticket too when only its photo was refused: nothing half-made.
         _show_refusal(exc, form)
@@ -604,7 +600,7 @@ def _status_choices(form: StatusForm, ticket: Ticket) -> None:
 
 
 def _render_detail(ticket_id: int, status: int = 200, **forms):
-    user = _actor()
+    user = actor()
     ticket = queries.ticket_detail(ticket_id, user)
     if ticket is None:
         abort(404)
@@ -666,7 +662,7 @@ def ticket_edit(ticket_id: int):
     done = submit(
         form,
         lambda: ops.update_ticket(
-            _actor(),
+            actor(),
             ticket,
             expected_version=form.expected_version(),
             title=form.title.data,
@@ -705,7 +701,7 @@ def ticket_acknowledge(ticket_id: int):
     """«Kvitter»: one click. Whoever was faster owns it; the other is told who."""
     ticket = _scoped_ticket(ticket_id)
     try:
-        ops.acknowledge_or_explain(_actor(), ticket.id)
+        ops.acknowledge_or_explain(actor(), ticket.id)
     except DomainError as exc:
         flash_domain_error(exc)
     else:
@@ -731,7 +727,7 @@ def ticket_assign(ticket_id: int):
     done = submit(
         form,
         lambda: ops.assign(
-            _actor(),
+            actor(),
             ticket,
             assignee=assignee,
             team=team,
@@ -740,7 +736,7 @@ def ticket_assign(ticket_id: int):
     )
     if done.ok:
         if assignee is not None and assignee.id != owner_before:
-            mail.notify_assignment_after_commit(ticket, assignee, _actor())
+            mail.notify_assignment_after_commit(ticket, assignee, actor())
         if assignee is not None:
             flash(
                 _(
@@ -767,7 +763,7 @@ def ticket_status(ticket_id: int):
     done = submit(
         form,
         lambda: ops.change_status(
-            _actor(),
+            actor(),
             ticket,
             form.status.data,
             note=form.note.data,
@@ -794,9 +790,7 @@ def ticket_status(ticket_id: int):
 def ticket_entry(ticket_id: int):
     ticket = _scoped_ticket(ticket_id)
     form = EntryForm(prefix="entry")
-    done = submit(
-        form, lambda: ops.add_entry(_actor(), ticket, form.body.data, kind=form.kind.data)
-    )
+    done = submit(form, lambda: ops.add_entry(actor(), ticket, form.body.data, kind=form.kind.data))
     if done.ok:
         if done.result.kind == EntryKind.REPLY:
             flash(_("The reply is written in the log."), "success")
@@ -819,7 +813,7 @@ def ticket_attach(ticket_id: int):
         data = upload.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1)
     try:
         attachment = add_attachment(
-            _actor(), ticket, getattr(upload, "filename", None) if upload else None, data
+            actor(), ticket, getattr(upload, "filename", None) if upload else None, data
         )
     except DomainError as exc:
         # The form again, the problem beside the file field (413 when it is too large).

@@ -32,7 +32,7 @@ from vftops.core.models import OSLO, local_today
 from vftops.core.permissions import Permission, require
 from vftops.core.scope import get_scoped_or_404, scoped
 from vftops.core.validation import digits, invalid
-from vftops.core.web import flash_domain_error, submit
+from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment import operations as equipment_ops
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.labels import CATEGORY_LABELS
@@ -65,10 +65,6 @@ REPAIRABLE = (DeviceStatus.IN_STOCK.value, DeviceStatus.AWAITING_RESET.value)
 INCIDENT_CHOICES = 50
 # How many tickets one incident page takes (a dashboard suggestion holds at most 1,000).
 MAX_INCIDENT_TICKETS = 1000
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _ticket(ticket_id: int, *options) -> Ticket:
@@ -296,7 +292,7 @@ def ticket_escalate(ticket_id: int):
         if supplier is None:
             raise invalid({"supplier_id": [_("Choose the supplier.")]})
         ops.escalate(
-            _actor(), ticket, supplier, supplier_ref=form.supplier_ref.data, note=form.note.data
+            actor(), ticket, supplier, supplier_ref=form.supplier_ref.data, note=form.note.data
         )
         return supplier
 
@@ -341,9 +337,9 @@ def ticket_supplier(ticket_id: int):
     def run():
         if ticket.escalated_at is None:
             # Let the operation say why: the ticket has not been escalated.
-            return ops.record_supplier_response(_actor(), ticket)
+            return ops.record_supplier_response(actor(), ticket)
         return ops.record_supplier_response(
-            _actor(),
+            actor(),
             ticket,
             answered_at=_local_to_utc(form.answered_at.data, ticket.escalated_at),
             fixed_at=_local_to_utc(form.fixed_at.data, ticket.escalated_at),
@@ -503,7 +499,7 @@ def ticket_replace(ticket_id: int):
             store = get_scoped_or_404(Store, form.store_id.data, current_user)
         try:
             new = ops.replace_from_ticket(
-                _actor(),
+                actor(),
                 ticket,
                 placement,
                 replacement,
@@ -560,7 +556,7 @@ def ticket_repair(ticket_id: int):
         options=(joinedload(Device.product), joinedload(Device.store)),
     )
     try:
-        ops.repair_from_ticket(_actor(), ticket, device, note=form.note.data)
+        ops.repair_from_ticket(actor(), ticket, device, note=form.note.data)
     except DomainError as exc:
         flash_domain_error(exc)
     else:
@@ -655,7 +651,7 @@ def ticket_visit(ticket_id: int):
                 raise invalid({"device_id": [_("Choose one of the ticket's devices.")]})
             device = devices[form.device_id.data][0]
         return ops.plan_visit_from_ticket(
-            _actor(),
+            actor(),
             ticket,
             assigned_to=person,
             planned_on=form.planned_on.data,
@@ -762,7 +758,7 @@ def incident_new():
         if not chosen:
             raise invalid({"ticket_ids": [_("Choose the tickets the incident covers.")]})
         return ops.create_incident(
-            _actor(),
+            actor(),
             chosen[0].municipality_id,
             title=form.title.data,
             description=form.description.data,
@@ -808,7 +804,7 @@ def ticket_link(ticket_id: int):
         return _to_ticket(ticket)
     incident = get_scoped_or_404(Ticket, form.incident_id.data, current_user)
     try:
-        ops.link_to_incident(_actor(), incident, [ticket])
+        ops.link_to_incident(actor(), incident, [ticket])
     except DomainError as exc:
         flash_domain_error(exc)
     else:
@@ -832,7 +828,7 @@ def ticket_unlink(ticket_id: int):
         flash(_("The ticket is not part of an incident."), "info")
         return _to_ticket(ticket)
     try:
-        ops.unlink_from_incident(_actor(), ticket)
+        ops.unlink_from_incident(actor(), ticket)
     except DomainError as exc:
         flash_domain_error(exc)
     else:

@@ -22,7 +22,7 @@ from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
-from vftops.core.web import flash_domain_error, submit
+from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment.labels import CATEGORY_LABELS
 from vftops.equipment.models import Device, DeviceStatus, Product
 from vftops.extensions import db
@@ -55,10 +55,6 @@ from vftops.support.models import (
 from vftops.support.views import bp
 
 P = Permission
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def first_lower(text) -> str:
@@ -211,7 +207,7 @@ def team_new():
 
     def run():
         return ops.create_team(
-            _actor(),
+            actor(),
             municipality.id,
             members=[people[i] for i in form.member_ids.data or [] if i in people],
             is_default=form.is_default.data,
@@ -251,7 +247,7 @@ def team_edit(team_id: int):
 
     def run():
         return ops.update_team(
-            _actor(),
+            actor(),
             team,
             members=[people[i] for i in form.member_ids.data or [] if i in people],
             is_default=form.is_default.data,
@@ -349,7 +345,7 @@ def _fill_rule_choices(form: RuleForm, municipality_id: int, rule: RoutingRule |
 
 def _save_rule(form: RuleForm, municipality_id: int, teams_here: dict, rule=None):
     return ops.save_rule(
-        _actor(),
+        actor(),
         municipality_id,
         rule=rule,
         team=teams_here.get(form.team_id.data),
@@ -450,7 +446,7 @@ def rule_delete(rule_id: int):
     elif form.validate_on_submit():
         position = rule.position
         try:
-            ops.delete_rule(_actor(), rule, expected_version=form.expected_version())
+            ops.delete_rule(actor(), rule, expected_version=form.expected_version())
         except DomainError as exc:
             flash_domain_error(exc)
         else:
@@ -573,7 +569,7 @@ def sla_save():
         done = submit(
             form,
             lambda: ops.save_support_settings(
-                _actor(),
+                actor(),
                 municipality.id,
                 auto_close_days=form.auto_close_days.data,
                 incident_threshold=form.incident_threshold.data,
@@ -594,7 +590,7 @@ def sla_save():
         abort(400)
     if section == "reset":
         label = PRIORITY_LABELS[Priority(priority)]
-        if ops.reset_sla_target(_actor(), municipality.id, priority):
+        if ops.reset_sla_target(actor(), municipality.id, priority):
             flash(
                 _(
                     "Priority %(priority)s uses the default SLA again, for tickets registered "
@@ -611,7 +607,7 @@ def sla_save():
     done = submit(
         form,
         lambda: ops.set_sla_target(
-            _actor(),
+            actor(),
             municipality.id,
             priority,
             acknowledge_minutes=form.total("acknowledge"),

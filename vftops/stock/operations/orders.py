@@ -263,6 +263,49 @@ def receive_order(
     registered for another product only with `shared_serial_ok`.
     """
     check_version(order, expected_version)
+    _check_receivable(order)
+    lines = {line.id: line for line in order.lines}
+    serials = {int(k): v for k, v in (serials or {}).items() if any(str(s).strip() for s in v)}
+    quantities = {int(k): v for k, v in (quantities or {}).items() if v not in (None, "", 0, "0")}
+    counts = _received_counts(lines, serials, quantities)
+    reason = text_or_none(reason)
+    over = _over_ordered(lines, counts, reason)
+    ledger_reason = f"Bestilling {order.number}" + (f": {reason}" if reason else "")
+    receipts = [
+        _receive_line(
+            actor,
+            order,
+            lines[line_id],
+            n,
+            serials.get(line_id),
+            ledger_reason=ledger_reason,
+            reason=reason if line_id in over else None,
+            shared_serial_ok=shared_serial_ok,
+        )
+        for line_id, n in sorted(counts.items())
+    ]
+    before = order.status
+    complete = all(line.received_quantity >= line.quantity for line in order.lines)
+    order.status = (OrderStatus.RECEIVED if complete else OrderStatus.PARTLY_RECEIVED).value
+    if complete:
+        order.closed_at = utcnow()
+    order.updated_at = utcnow()  # bump the version: two receipts of one delivery collide
+    audit.record(
+        actor,
+        "order.receive",
+        order,
+        f"Bestilling {order.number}: {sum(counts.values())} mottatt"
+        + (f" (mer enn bestilt: {reason})" if over else ""),
+        changes={
+            "status": {"before": before, "after": order.status},
+            "received": {"before": None, "after": {str(k): v for k, v in counts.items()}},
+        },
+        municipality_id=order.municipality_id,
+    )
+    return receipts
+
+
+def _check_receivable(order: PurchaseOrder) -> None:
     if order.status not in (OrderStatus.SENT, OrderStatus.PARTLY_RECEIVED):
         message = (
             _l("Send the order before receiving against it.")
@@ -271,32 +314,29 @@ def receive_order(
         )
         raise ConflictError(message, details={"status": order.status})
     require_active(order.store)
-    lines = {line.id: line for line in order.lines}
-    serials = {int(k): v for k, v in (serials or {}).items() if any(str(s).strip() for s in v)}
-    quantities = {int(k): v for k, v in (quantities or {}).items() if v not in (None, "", 0, "0")}
+
+
+def _received_counts(lines: dict, serials: dict, quantities: dict) -> dict[int, int]:
+    """How many of each line arrived: the scanned serials or the typed quantity. Every line
+    in error is named at once; nothing is received until all are right."""
     fields: dict[str, list] = {}
     counts: dict[int, int] = {}
     for line_id in set(serials) | set(quantities):
         line = lines.get(line_id)
+        field = f"line-{line_id}"
         if line is None:
-            fields[f"line-{line_id}"] = [_l("The line is not on this order.")]
-            continue
-        if line.product.is_serialised:
-            if line_id in quantities:
-                fields[f"line-{line_id}"] = [
-                    _l("Scan the serial numbers of %(name)s.", name=line.product.name)
-                ]
-                continue
-            lines_, problems = numbered_serials(serials[line_id], field=f"line-{line_id}")
+            fields[field] = [_l("The line is not on this order.")]
+        elif line.product.is_serialised and line_id in quantities:
+            fields[field] = [_l("Scan the serial numbers of %(name)s.", name=line.product.name)]
+        elif line.product.is_serialised:
+            numbered, problems = numbered_serials(serials[line_id], field=field)
             if problems:
-                fields[f"line-{line_id}"] = problems
-                continue
-            counts[line_id] = len(lines_)
+                fields[field] = problems
+            else:
+                counts[line_id] = len(numbered)
         else:
             try:
-                counts[line_id] = whole_number(
-                    quantities.get(line_id), f"line-{line_id}", minimum=1
-                )
+                counts[line_id] = whole_number(quantities.get(line_id), field, minimum=1)
             except ValidationError as exc:
                 fields |= exc.fields
     if fields:
@@ -306,12 +346,17 @@ def receive_order(
     if not counts:
         message = _l("Scan or enter at least one item received.")
         raise ValidationError(message, fields={"lines": [message]})
+    return counts
+
+
+def _over_ordered(lines: dict, counts: dict[int, int], reason: str | None) -> dict[int, int]:
+    """Line → how many more than ordered; refused without a reason."""
     over = {
         line_id: lines[line_id].received_quantity + n - lines[line_id].quantity
         for line_id, n in counts.items()
         if lines[line_id].received_quantity + n > lines[line_id].quantity
     }
-    if over and not text_or_none(reason):
+    if over and not reason:
         fields = {
             f"line-{line_id}": [
                 _l(
@@ -325,65 +370,53 @@ def receive_order(
         message = _l("More than ordered: give a reason to receive it anyway.")
         fields["reason"] = [message]
         raise ValidationError(message, fields=fields, details={"over": over})
-    receipts = []
-    ledger_reason = f"Bestilling {order.number}" + (
-        f": {text_or_none(reason)}" if text_or_none(reason) else ""
-    )
-    for line_id, n in sorted(counts.items()):
-        line = lines[line_id]
-        if line.product.is_serialised:
-            try:
-                eq.receive_devices(
-                    actor,
-                    product=line.product,
-                    store=order.store,
-                    serial_lines=serials[line_id],
-                    reason=ledger_reason,
-                    shared_serial_ok=shared_serial_ok,
-                )
-            except ValidationError as exc:
-                problems = exc.fields.get("serials") or [str(exc.message)]
-                raise ValidationError(
-                    _l("Nothing was received. Correct these lines and try again."),
-                    fields={f"line-{line_id}": problems},
-                ) from exc
-            except ConflictError as exc:
-                raise ConflictError(
-                    exc.message, fields={f"line-{line_id}": [exc.message]}, details=exc.details
-                ) from exc
-        else:
-            receive_consumables(
-                actor, order.store, line.product, n, reason=ledger_reason, order=order
+    return over
+
+
+def _receive_line(
+    actor,
+    order: PurchaseOrder,
+    line,
+    n: int,
+    serial_lines: list[str] | None,
+    *,
+    ledger_reason: str,
+    reason: str | None,
+    shared_serial_ok: bool,
+) -> OrderReceipt:
+    """Put one line's delivery on the shelf: devices registered, or consumables counted in."""
+    if line.product.is_serialised:
+        try:
+            eq.receive_devices(
+                actor,
+                product=line.product,
+                store=order.store,
+                serial_lines=serial_lines,
+                reason=ledger_reason,
+                shared_serial_ok=shared_serial_ok,
             )
-        line.received_quantity += n
-        receipt = OrderReceipt(
-            order_id=order.id,
-            line_id=line.id,
-            quantity=n,
-            actor_id=actor.id if actor is not None else None,
-            reason=text_or_none(reason) if line_id in over else None,
-        )
-        db.session.add(receipt)
-        receipts.append(receipt)
-    before = order.status
-    complete = all(line.received_quantity >= line.quantity for line in order.lines)
-    order.status = (OrderStatus.RECEIVED if complete else OrderStatus.PARTLY_RECEIVED).value
-    if complete:
-        order.closed_at = utcnow()
-    order.updated_at = utcnow()  # bump the version: two receipts of one delivery collide
-    audit.record(
-        actor,
-        "order.receive",
-        order,
-        f"Bestilling {order.number}: {sum(counts.values())} mottatt"
-        + (f" (mer enn bestilt: {text_or_none(reason)})" if over else ""),
-        changes={
-            "status": {"before": before, "after": order.status},
-            "received": {"before": None, "after": {str(k): v for k, v in counts.items()}},
-        },
-        municipality_id=order.municipality_id,
+        except ValidationError as exc:
+            problems = exc.fields.get("serials") or [str(exc.message)]
+            raise ValidationError(
+                _l("Nothing was received. Correct these lines and try again."),
+                fields={f"line-{line.id}": problems},
+            ) from exc
+        except ConflictError as exc:
+            raise ConflictError(
+                exc.message, fields={f"line-{line.id}": [exc.message]}, details=exc.details
+            ) from exc
+    else:
+        receive_consumables(actor, order.store, line.product, n, reason=ledger_reason, order=order)
+    line.received_quantity += n
+    receipt = OrderReceipt(
+        order_id=order.id,
+        line_id=line.id,
+        quantity=n,
+        actor_id=actor.id if actor is not None else None,
+        reason=reason,
     )
-    return receipts
+    db.session.add(receipt)
+    return receipt
 
 
 @operation

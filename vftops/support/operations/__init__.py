@@ -71,7 +71,7 @@ from .teams import (
 )
 from .tickets import (
     create_ticket,
-    was_existing,
+    report_ticket,
 )
 
 __all__ = [
@@ -107,6 +107,7 @@ __all__ = [
     "record_supplier_response",
     "repair_from_ticket",
     "replace_from_ticket",
+    "report_ticket",
     "reset_sla_target",
     "route",
     "save_rule",
@@ -120,5 +121,4 @@ __all__ = [
     "unlink_from_incident",
     "update_team",
     "update_ticket",
-    "was_existing",
 ]

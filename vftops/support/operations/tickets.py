@@ -22,6 +22,7 @@ from vftops.support.models import (
     Ticket,
     TicketKind,
 )
+from vftops.support.queries import ticket_by_external_id
 
 from .common import S, check_assignee, check_team, choice, log_line
 from .settings import deadlines, priority_for, route
@@ -52,49 +53,22 @@ def create_ticket(
     external_id: str | None = None,
     at: datetime | None = None,
 ) -> Ticket:
-    """Register a ticket: route it, give it a priority and its SLA deadlines.
+    """Register a ticket: route it, give it a priority and its SLA deadlines. A ticket with
+    the external id of an earlier one is refused by the database (see `report_ticket`).
 
     The recipient is taken from the first device's open placement when not given;
     a critical recipient raises the urgency to high. The caller has checked that
     the devices, the recipient and the team are in the user's scope.
     """
     devices = list(dict.fromkeys(devices or []))
-    fields: dict[str, list] = {}
-    title = text_or_none(title)
-    if not title:
-        fields["title"] = [_l("Write a short title: what is wrong?")]
-    choice(kind, TicketKind, "kind", _l("Choose the kind of ticket."), fields)
-    choice(channel, Channel, "channel", _l("Choose how it was reported."), fields)
-    choice(reporter_kind, ReporterKind, "reporter_kind", _l("Choose who reported it."), fields)
     urgency = urgency or Level.MEDIUM.value
     impact = impact or Level.MEDIUM.value
-    choice(urgency, Level, "urgency", _l("Choose high, medium or low."), fields)
-    choice(impact, Level, "impact", _l("Choose high, medium or low."), fields)
-    for device in devices:
-        if device.municipality_id != municipality_id:
-            fields["device_ids"] = [_l("A device belongs to another municipality.")]
-    if recipient is not None and recipient.municipality_id != municipality_id:
-        fields["recipient_id"] = [_l("The recipient belongs to another municipality.")]
-    if fields:
-        raise invalid(fields)
+    title = _check_report(
+        municipality_id, title, kind, channel, reporter_kind, urgency, impact, devices, recipient
+    )
     external_id = text_or_none(external_id)
-    if external_id:
-        existing = db.session.scalar(
-            select(Ticket).where(
-                Ticket.municipality_id == municipality_id, Ticket.external_id == external_id
-            )
-        )
-        if existing is not None:
-            existing._vftops_existing = True
-            return existing
     if recipient is None and devices:
-        placement = db.session.scalar(
-            select(Placement).where(
-                Placement.device_id.in_([d.id for d in devices]),
-                Placement.returned_at.is_(None),
-            )
-        )
-        recipient = placement.recipient if placement is not None else None
+        recipient = _recipient_of(devices)
     if recipient is not None and recipient.is_critical:
         urgency = Level.HIGH.value
     check_team(team, municipality_id)
@@ -156,6 +130,60 @@ def create_ticket(
     return ticket
 
 
-def was_existing(ticket: Ticket) -> bool:
-    """True when `create_ticket` returned an earlier ticket with the same external id."""
-    return getattr(ticket, "_vftops_existing", False)
+def report_ticket(
+    actor, municipality_id: int, *, external_id: str | None = None, **report
+) -> tuple[Ticket, bool]:
+    """A ticket reported by another system, which may send the same report twice: returns
+    (the ticket, created). A report whose external id this municipality already has gives
+    that earlier ticket, unchanged, once the report itself has been checked."""
+    external_id = text_or_none(external_id)
+    if external_id:
+        devices = list(dict.fromkeys(report.get("devices") or []))
+        _check_report(
+            municipality_id,
+            report.get("title"),
+            report.get("kind"),
+            report.get("channel"),
+            report.get("reporter_kind"),
+            report.get("urgency") or Level.MEDIUM.value,
+            report.get("impact") or Level.MEDIUM.value,
+            devices,
+            report.get("recipient"),
+        )
+        existing = ticket_by_external_id(municipality_id, external_id)
+        if existing is not None:
+            return existing, False
+    return create_ticket(actor, municipality_id, external_id=external_id, **report), True
+
+
+def _check_report(
+    municipality_id, title, kind, channel, reporter_kind, urgency, impact, devices, recipient
+) -> str:
+    """The report's own rules, every field in error named at once; returns the title."""
+    fields: dict[str, list] = {}
+    title = text_or_none(title)
+    if not title:
+        fields["title"] = [_l("Write a short title: what is wrong?")]
+    choice(kind, TicketKind, "kind", _l("Choose the kind of ticket."), fields)
+    choice(channel, Channel, "channel", _l("Choose how it was reported."), fields)
+    choice(reporter_kind, ReporterKind, "reporter_kind", _l("Choose who reported it."), fields)
+    choice(urgency, Level, "urgency", _l("Choose high, medium or low."), fields)
+    choice(impact, Level, "impact", _l("Choose high, medium or low."), fields)
+    for device in devices:
+        if device.municipality_id != municipality_id:
+            fields["device_ids"] = [_l("A device belongs to another municipality.")]
+    if recipient is not None and recipient.municipality_id != municipality_id:
+        fields["recipient_id"] = [_l("The recipient belongs to another municipality.")]
+    if fields:
+        raise invalid(fields)
+    return title
+
+
+def _recipient_of(devices: list[Device]) -> Recipient | None:
+    """Who has one of the devices now: the recipient of its open placement."""
+    placement = db.session.scalar(
+        select(Placement).where(
+            Placement.device_id.in_([d.id for d in devices]), Placement.returned_at.is_(None)
+        )
+    )
+    return placement.recipient if placement is not None else None

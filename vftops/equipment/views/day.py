@@ -1,0 +1,170 @@
+"""The technician's day: the visit list, planning a visit and finishing it."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from vftops.core.errors import DomainError
+from vftops.core.forms import choices
+from vftops.core.i18n import format_d
+from vftops.core.models import local_today
+from vftops.core.permissions import require
+from vftops.core.scope import get_scoped_or_404, municipality_ids
+from vftops.core.web import actor, flash_domain_error, submit
+from vftops.equipment import operations as ops
+from vftops.equipment import pickers, queries
+from vftops.equipment.forms import (
+    VisitForm,
+)
+from vftops.equipment.models import (
+    Device,
+    DeviceStatus,
+    Placement,
+    Recipient,
+    Visit,
+    VisitStatus,
+)
+from vftops.extensions import db
+
+from .common import P, bp
+
+# --- the technician's day ---------------------------------------------------------------
+
+
+@bp.get("/my-day")
+@require(P.PLACEMENTS_MANAGE)
+def my_day():
+    """«Mine oppdrag i dag»: my jobs for today and earlier ones not done, then the next week."""
+    from datetime import timedelta
+
+    today = local_today()
+    rows = db.session.scalars(
+        select(Visit)
+        .where(
+            Visit.assigned_to_id == current_user.id,
+            Visit.status == VisitStatus.PLANNED,
+            Visit.planned_on <= today + timedelta(days=7),
+            Visit.municipality_id.in_(municipality_ids(current_user)),
+        )
+        .options(
+            joinedload(Visit.recipient),
+            joinedload(Visit.device).joinedload(Device.product),
+            joinedload(Visit.placement).joinedload(Placement.device),
+            selectinload(Visit.ticket),
+        )
+        .order_by(Visit.planned_on, Visit.id)
+    ).all()
+    # Jobs planned from a support ticket link back to it, for those who may read it.
+    tickets = {}
+    if current_user.can(P.TICKETS_VIEW):
+        mine = municipality_ids(current_user)
+        tickets = {
+            v.ticket_id: v.ticket.title
+            for v in rows
+            if v.ticket is not None and v.ticket.municipality_id in mine
+        }
+    return render_template(
+        "equipment/my_day.html",
+        today=today,
+        now=[v for v in rows if v.planned_on <= today],
+        later=[v for v in rows if v.planned_on > today],
+        tickets=tickets,
+    )
+
+
+@bp.route("/recipients/<int:recipient_id>/visits/new", methods=["GET", "POST"])
+@require(P.RECIPIENTS_MANAGE)
+def visit_new(recipient_id: int):
+    from vftops.auth.models import User, UserRole
+    from vftops.core.permissions import ROLE_PERMISSIONS
+    from vftops.org.models import Membership
+
+    recipient = get_scoped_or_404(Recipient, recipient_id, current_user)
+    form = VisitForm()
+    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if P.PLACEMENTS_MANAGE in perms]
+    technicians = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.municipality_id == recipient.municipality_id,
+            User.is_active_user.is_(True),
+            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))),
+        )
+        .order_by(User.full_name)
+    ).all()
+    form.assigned_to_id.choices = choices((u.id, u.full_name) for u in technicians)
+    pickers.device_picker(
+        form.device_id,
+        current_user,
+        ("", _("Decide at the store")),
+        status=DeviceStatus.IN_STOCK.value,
+        municipality_id=recipient.municipality_id,
+    )
+    current = queries.current_placements(recipient)
+    form.placement_id.choices = choices(
+        [("", _("None"))]
+        + [(p.id, f"{p.device.serial_number} – {p.device.product.name}") for p in current]
+    )
+    if request.method == "GET":
+        form.planned_on.data = local_today()
+        if current_user.can(P.PLACEMENTS_MANAGE):
+            form.assigned_to_id.data = current_user.id
+
+    def run():
+        from vftops.auth.models import User as U
+
+        return ops.plan_visit(
+            actor(),
+            recipient,
+            kind=form.kind.data,
+            assigned_to=db.session.get(U, form.assigned_to_id.data),
+            planned_on=form.planned_on.data,
+            device=(
+                get_scoped_or_404(Device, form.device_id.data, current_user)
+                if form.device_id.data
+                else None
+            ),
+            placement=(
+                db.session.get(Placement, form.placement_id.data)
+                if form.placement_id.data
+                else None
+            ),
+            note=form.note.data,
+        )
+
+    done = submit(form, run)
+    if done.ok:
+        flash(
+            _(
+                "The job is on %(name)s's list for %(date)s.",
+                name=done.result.assigned_to.full_name,
+                date=format_d(done.result.planned_on),
+            ),
+            "success",
+        )
+        return redirect(url_for("equipment.recipient_detail", recipient_id=recipient.id))
+    return render_template("equipment/visit_form.html", form=form, recipient=recipient), done.status
+
+
+@bp.post("/visits/<int:visit_id>/finish")
+@require(P.PLACEMENTS_MANAGE)
+def visit_finish(visit_id: int):
+    from vftops.core.forms import ConfirmForm
+
+    visit = get_scoped_or_404(Visit, visit_id, current_user)
+    if ConfirmForm().validate_on_submit():
+        status = "cancelled" if request.form.get("status") == "cancelled" else "done"
+        try:
+            ops.finish_visit(actor(), visit, status=status)
+        except DomainError as exc:
+            flash_domain_error(exc)
+        else:
+            flash(
+                _("The job is marked as done.") if status == "done" else _("The job is cancelled."),
+                "success",
+            )
+    return redirect(url_for("equipment.my_day"))
