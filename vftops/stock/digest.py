@@ -1,7 +1,7 @@
 """The stock part of the daily digest: each store's alerts as sentences with links.
 
 The daily run (`vftops.notify`) e-mails them to each store's responsible person, and
-the in-app alert page (`views_notify`) shows the same items, so the e-mail and the
+the in-app alert page (`views/notify.py`) shows the same items, so the e-mail and the
 page always say the same thing.
 """
 

@@ -1,6 +1,6 @@
 """Chart geometry for the support reports (the drawing is in templates/support/_charts.html).
 
-The same approach as the stock charts (vftops/stock/views.py, templates/stock/_charts.html):
+The same approach as the stock charts (vftops/stock/views/charts.py, templates/stock/_charts.html):
 the server works out every coordinate, the template draws plain SVG — no script,
 scales to a phone's width, and each chart has its figures in a table next to it.
 """

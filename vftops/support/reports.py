@@ -232,7 +232,7 @@ def failure_counts(
     With `municipality_ids`: {product_id: faults} for devices in those municipalities.
     With `store_ids`: {(store_id, product_id): faults}, the store being where the
     device was installed from — the shape the stock minimum suggestion uses
-    (`vftops.stock.queries._failures_from` counts only returns today; it can take
+    (`vftops.stock.queries.suggestions._failures_from` counts only returns today; it can take
     these counts instead to let technical alarms and fault tickets weigh in too).
     Two queries whatever the amount of data.
     """

@@ -12,7 +12,8 @@ from vftops.core.permissions import Permission, require
 from vftops.equipment.models import Store
 from vftops.extensions import db
 from vftops.stock import digest, queries
-from vftops.stock.views import bp
+
+from .common import bp
 
 
 @bp.get("/notifications")

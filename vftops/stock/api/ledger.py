@@ -1,0 +1,145 @@
+"""The consumable ledger: receiving, issuing and adjusting consumables."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from vftops.core.pagination import cursor_page
+from vftops.core.permissions import require
+from vftops.core.web import actor
+from vftops.equipment.models import Product, Store
+from vftops.stock import operations as ops
+from vftops.stock.models import StockMovement
+from vftops.stock.queries import (
+    store_ids_for,
+)
+from vftops.stock.schemas import (
+    AdjustConsumablesSchema,
+    IssueConsumablesSchema,
+    MovementResultSchema,
+    ReceiveConsumablesSchema,
+    StockMovementPageSchema,
+    StockMovementQuerySchema,
+)
+
+from .common import (
+    P,
+    optional_colleague,
+    optional_recipient,
+    product_or_404,
+    scoped_store,
+    stock_movements_blp,
+)
+
+# --- consumable ledger ------------------------------------------------------------------
+
+_STOCK_MOVEMENT_LOADS = (
+    joinedload(StockMovement.store),
+    joinedload(StockMovement.product),
+    joinedload(StockMovement.actor),
+)
+
+
+@stock_movements_blp.route("")
+class StockMovements(MethodView):
+    @require(P.STOCK_VIEW)
+    @stock_movements_blp.arguments(StockMovementQuerySchema, location="query")
+    @stock_movements_blp.response(200, StockMovementPageSchema)
+    def get(self, args):
+        """The consumable ledger of the stores you may use, newest first."""
+        stmt = (
+            select(StockMovement)
+            .where(StockMovement.store_id.in_(store_ids_for(current_user, active_only=False)))
+            .options(*_STOCK_MOVEMENT_LOADS)
+        )
+        for key in ("store_id", "product_id", "kind"):
+            if args[key] is not None:
+                stmt = stmt.where(getattr(StockMovement, key) == args[key])
+        return cursor_page(
+            stmt, StockMovement.id, limit=args["limit"], cursor=args["cursor"], descending=True
+        )
+
+
+def _result(movement: StockMovement | None, store: Store, product: Product):
+    if movement is None:
+        return {"movement": None, "balance": ops.balance(store, product)}, 200
+    return {"movement": movement, "balance": movement.balance_after}, 201
+
+
+@stock_movements_blp.route("/receive")
+class ConsumablesReceive(MethodView):
+    @require(P.STOCK_MANAGE)
+    @stock_movements_blp.arguments(
+        ReceiveConsumablesSchema,
+        example={"store_id": 1, "product_id": 7, "quantity": 24, "reason": "Pakkseddel 88123"},
+    )
+    @stock_movements_blp.response(201, MovementResultSchema)
+    @stock_movements_blp.alt_response(404, response="NOT_FOUND")
+    @stock_movements_blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Consumables arrive in a store: the ledger line and the new balance.
+
+        An archived store takes nothing (409).
+        """
+        store = scoped_store(data["store_id"])
+        product = product_or_404(data["product_id"])
+        movement = ops.receive_consumables(
+            actor(), store, product, data["quantity"], reason=data.get("reason")
+        )
+        return _result(movement, store, product)
+
+
+@stock_movements_blp.route("/issue")
+class ConsumablesIssue(MethodView):
+    @require(P.STOCK_MANAGE)
+    @stock_movements_blp.arguments(
+        IssueConsumablesSchema,
+        example={"store_id": 1, "product_id": 7, "quantity": 2, "recipient_id": 12},
+    )
+    @stock_movements_blp.response(201, MovementResultSchema)
+    @stock_movements_blp.alt_response(404, response="NOT_FOUND")
+    @stock_movements_blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Take consumables out, to a recipient's equipment, a colleague or for a reason.
+
+        More than the store holds answers 409 with `details` = {available, wanted}
+        and changes nothing; two people taking the last one at once get one 201
+        and one 409.
+        """
+        store = scoped_store(data["store_id"])
+        product = product_or_404(data["product_id"])
+        movement = ops.issue_consumables(
+            actor(),
+            store,
+            product,
+            data["quantity"],
+            reason=data.get("reason"),
+            recipient=optional_recipient(data.get("recipient_id")),
+            issued_to=optional_colleague(data.get("issued_to_id"), store),
+        )
+        return _result(movement, store, product)
+
+
+@stock_movements_blp.route("/adjust")
+class ConsumablesAdjust(MethodView):
+    @require(P.STOCK_MANAGE)
+    @stock_movements_blp.arguments(
+        AdjustConsumablesSchema,
+        example={"store_id": 1, "product_id": 7, "counted": 18, "reason": "Telt opp hylla"},
+    )
+    @stock_movements_blp.response(201, MovementResultSchema)
+    @stock_movements_blp.alt_response(
+        200, schema=MovementResultSchema, description="Already so: no ledger line"
+    )
+    @stock_movements_blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data):
+        """Set a consumable's quantity to what was counted on the shelf (reason required)."""
+        store = scoped_store(data["store_id"])
+        product = product_or_404(data["product_id"])
+        movement = ops.adjust_consumables(
+            actor(), store, product, data["counted"], reason=data.get("reason")
+        )
+        return _result(movement, store, product)

@@ -1,0 +1,102 @@
+"""Read side of the store: levels, shortfalls, suggestions, idle cost, history and counts.
+
+Every figure is derived from the devices, the ledgers and the orders: nothing
+here is typed in. Each function answers with a fixed number of aggregate
+queries whatever the number of stores and products (no query per row).
+
+The reads are split by subject into the modules of this package; every public name is
+imported here, so `from vftops.stock import queries` keeps working.
+"""
+
+# Stores are equipment's; stock reads them here too.
+from vftops.equipment.queries import store_ids_for, stores_for
+
+from .common import (
+    DAYS_PER_MONTH,
+    IDLE,
+    ON_SHELF,
+    SERVICE_LEVEL_Z,
+)
+from .digest import (
+    StoreDigest,
+    digests,
+)
+from .flows import (
+    MOVABLE,
+    CountResult,
+    QuantityDifference,
+    count_result,
+    open_count,
+    orders_for,
+    transfers_for,
+)
+from .history import (
+    available_history,
+    status_by_store,
+)
+from .idle import (
+    IdleCost,
+    aware,
+    idle_costs,
+)
+from .levels import (
+    Level,
+    by_id,
+    level_for,
+    levels,
+    plan_transfers,
+    refill_plan,
+    shortfalls,
+)
+from .objects import (
+    count_or_404,
+    landing_store_or_404,
+    minimum_or_404,
+    order_or_404,
+    store_or_404,
+    transfer_or_404,
+)
+from .suggestions import (
+    Suggestion,
+    suggestion,
+    suggestions,
+)
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "IDLE",
+    "MOVABLE",
+    "ON_SHELF",
+    "SERVICE_LEVEL_Z",
+    "CountResult",
+    "IdleCost",
+    "Level",
+    "QuantityDifference",
+    "StoreDigest",
+    "Suggestion",
+    "available_history",
+    "aware",
+    "by_id",
+    "count_or_404",
+    "count_result",
+    "digests",
+    "idle_costs",
+    "landing_store_or_404",
+    "level_for",
+    "levels",
+    "minimum_or_404",
+    "open_count",
+    "order_or_404",
+    "orders_for",
+    "plan_transfers",
+    "refill_plan",
+    "shortfalls",
+    "status_by_store",
+    "store_ids_for",
+    "store_or_404",
+    "stores_for",
+    "suggestion",
+    "suggestions",
+    "transfer_or_404",
+    "transfers_for",
+]
