@@ -1,64 +1,62 @@
 """Permission-matrix rows for the store's JSON API."""
 
 from tests.matrix import Endpoint
-from vftops.core.permissions import Permission
-
-P = Permission
+from vftops.stock.permissions import ORDERS_MANAGE, STOCK_MANAGE, STOCK_VIEW, STORES_MANAGE
 
 # A store, order or transfer of another municipality named in a body answers 404 too:
 # rows that name one in the body say scoped=True.
 API: list = [
     # Stores
-    Endpoint("GET", "/api/v1/stores", P.STOCK_VIEW),
+    Endpoint("GET", "/api/v1/stores", STOCK_VIEW),
     Endpoint(
         "POST",
         "/api/v1/stores",
-        P.STORES_MANAGE,
+        STORES_MANAGE,
         body={"municipality_id": "{municipality}", "name": "Apilager", "kind": "local"},
         scoped=True,
     ),
-    Endpoint("GET", "/api/v1/stores/{store}", P.STOCK_VIEW),
-    Endpoint("PATCH", "/api/v1/stores/{store}", P.STORES_MANAGE, body={"address": "Havnegata 3"}),
+    Endpoint("GET", "/api/v1/stores/{store}", STOCK_VIEW),
+    Endpoint("PATCH", "/api/v1/stores/{store}", STORES_MANAGE, body={"address": "Havnegata 3"}),
     # Stock levels
-    Endpoint("GET", "/api/v1/stock", P.STOCK_VIEW),
+    Endpoint("GET", "/api/v1/stock", STOCK_VIEW),
     # Minimums and suggestions
-    Endpoint("GET", "/api/v1/stock-minimums", P.STOCK_VIEW),
+    Endpoint("GET", "/api/v1/stock-minimums", STOCK_VIEW),
     Endpoint(
         "POST",
         "/api/v1/stock-minimums",
-        P.STORES_MANAGE,
+        STORES_MANAGE,
         body={"store_id": "{store}", "product_id": "{consumable}", "minimum": 3},
         scoped=True,
     ),
-    Endpoint("GET", "/api/v1/stock-minimums/{minimum}", P.STOCK_VIEW),
+    Endpoint("GET", "/api/v1/stock-minimums/{minimum}", STOCK_VIEW),
     Endpoint(
         "PATCH",
         "/api/v1/stock-minimums/{minimum}",
-        P.STORES_MANAGE,
+        STORES_MANAGE,
         body={"minimum": 3, "reorder_target": 6},
     ),
-    Endpoint("DELETE", "/api/v1/stock-minimums/{minimum}", P.STORES_MANAGE, body={}),
-    Endpoint("GET", "/api/v1/stock-minimums/suggestions?store_id={store}", P.STOCK_VIEW),
+    Endpoint("DELETE", "/api/v1/stock-minimums/{minimum}", STORES_MANAGE, body={}),
+    Endpoint("GET", "/api/v1/stock-minimums/suggestions?store_id={store}", STOCK_VIEW),
     Endpoint(
         "POST",
         "/api/v1/stock-minimums/suggestions/accept",
-        P.STORES_MANAGE,
+        STORES_MANAGE,
         body={"store_id": "{store}", "product_id": "{product}"},
         scoped=True,
     ),
     # Consumable ledger
-    Endpoint("GET", "/api/v1/stock-movements", P.STOCK_VIEW),
+    Endpoint("GET", "/api/v1/stock-movements", STOCK_VIEW),
     Endpoint(
         "POST",
         "/api/v1/stock-movements/receive",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={"store_id": "{store}", "product_id": "{consumable}", "quantity": 5},
         scoped=True,
     ),
     Endpoint(
         "POST",
         "/api/v1/stock-movements/issue",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={
             "store_id": "{store}",
             "product_id": "{consumable}",
@@ -70,7 +68,7 @@ API: list = [
     Endpoint(
         "POST",
         "/api/v1/stock-movements/adjust",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={
             "store_id": "{store}",
             "product_id": "{consumable}",
@@ -80,11 +78,11 @@ API: list = [
         scoped=True,
     ),
     # Transfers
-    Endpoint("GET", "/api/v1/transfers", P.STOCK_VIEW),
+    Endpoint("GET", "/api/v1/transfers", STOCK_VIEW),
     Endpoint(
         "POST",
         "/api/v1/transfers",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={
             "from_store_id": "{store}",
             "to_store_id": "{store2}",
@@ -92,15 +90,15 @@ API: list = [
         },
         scoped=True,
     ),
-    Endpoint("GET", "/api/v1/transfers/{transfer}", P.STOCK_VIEW),
-    Endpoint("POST", "/api/v1/transfers/{transfer}/receive", P.STOCK_MANAGE, body={}),
-    Endpoint("POST", "/api/v1/transfers/{transfer}/cancel", P.STOCK_MANAGE, body={}),
+    Endpoint("GET", "/api/v1/transfers/{transfer}", STOCK_VIEW),
+    Endpoint("POST", "/api/v1/transfers/{transfer}/receive", STOCK_MANAGE, body={}),
+    Endpoint("POST", "/api/v1/transfers/{transfer}/cancel", STOCK_MANAGE, body={}),
     # Purchase orders
-    Endpoint("GET", "/api/v1/purchase-orders", P.STOCK_VIEW),
+    Endpoint("GET", "/api/v1/purchase-orders", STOCK_VIEW),
     Endpoint(
         "POST",
         "/api/v1/purchase-orders",
-        P.ORDERS_MANAGE,
+        ORDERS_MANAGE,
         body={
             "store_id": "{store}",
             "supplier_id": "{supplier}",
@@ -111,28 +109,28 @@ API: list = [
     Endpoint(
         "POST",
         "/api/v1/purchase-orders/from-shortfall",
-        P.ORDERS_MANAGE,
+        ORDERS_MANAGE,
         body={"store_id": "{store}", "product_id": "{product}"},
         scoped=True,
     ),
-    Endpoint("GET", "/api/v1/purchase-orders/{order}", P.STOCK_VIEW),
+    Endpoint("GET", "/api/v1/purchase-orders/{order}", STOCK_VIEW),
     Endpoint(
         "PATCH",
         "/api/v1/purchase-orders/{order}",
-        P.ORDERS_MANAGE,
+        ORDERS_MANAGE,
         body={"note": "Ring før levering", "expected_on": "2026-12-14"},
     ),
-    Endpoint("POST", "/api/v1/purchase-orders/{order}/send", P.ORDERS_MANAGE, body={}),
+    Endpoint("POST", "/api/v1/purchase-orders/{order}/send", ORDERS_MANAGE, body={}),
     Endpoint(
         "POST",
         "/api/v1/purchase-orders/{order_sent}/cancel",
-        P.ORDERS_MANAGE,
+        ORDERS_MANAGE,
         body={"reason": "Leverandøren kan ikke levere"},
     ),
     Endpoint(
         "POST",
         "/api/v1/purchase-orders/{order_sent}/receive",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={"lines": [{"line_id": "{order_line_sent}", "quantity": 5}]},
     ),
 ]

@@ -4,11 +4,9 @@
 {municipality}, {supplier}, {user}."""
 
 from tests.matrix import Endpoint
-from vftops.core.permissions import Permission
-
-P = Permission
+from vftops.stock.permissions import STOCK_VIEW
 
 NOTIFY: list = [
-    Endpoint("GET", "/stock/notifications", P.STOCK_VIEW),
-    Endpoint("GET", "/stock/notifications?all=1", P.STOCK_VIEW),
+    Endpoint("GET", "/stock/notifications", STOCK_VIEW),
+    Endpoint("GET", "/stock/notifications?all=1", STOCK_VIEW),
 ]

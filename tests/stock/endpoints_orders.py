@@ -4,19 +4,17 @@
 {municipality}, {supplier}, {user}."""
 
 from tests.matrix import Endpoint
-from vftops.core.permissions import Permission
-
-P = Permission
+from vftops.stock.permissions import ORDERS_MANAGE, STOCK_MANAGE, STOCK_VIEW
 
 ORDERS: list = [
     # Purchase orders
-    Endpoint("GET", "/stock/orders", P.STOCK_VIEW),
-    Endpoint("GET", "/stock/orders?status=open&overdue=y", P.STOCK_VIEW),
-    Endpoint("GET", "/stock/orders/new", P.ORDERS_MANAGE),
+    Endpoint("GET", "/stock/orders", STOCK_VIEW),
+    Endpoint("GET", "/stock/orders?status=open&overdue=y", STOCK_VIEW),
+    Endpoint("GET", "/stock/orders/new", ORDERS_MANAGE),
     Endpoint(
         "POST",
         "/stock/orders/new",
-        P.ORDERS_MANAGE,
+        ORDERS_MANAGE,
         body={
             "store_id": "{store}",
             "supplier_id": "{supplier}",
@@ -28,41 +26,41 @@ ORDERS: list = [
         form_page="/account",
         scoped=True,  # the store in the body
     ),
-    Endpoint("GET", "/stock/orders/{order}", P.STOCK_VIEW),
-    Endpoint("GET", "/stock/orders/{order}/print", P.STOCK_VIEW),
-    Endpoint("GET", "/stock/orders/{order}/edit", P.ORDERS_MANAGE),
+    Endpoint("GET", "/stock/orders/{order}", STOCK_VIEW),
+    Endpoint("GET", "/stock/orders/{order}/print", STOCK_VIEW),
+    Endpoint("GET", "/stock/orders/{order}/edit", ORDERS_MANAGE),
     Endpoint(
         "POST",
         "/stock/orders/{order}/edit",
-        P.ORDERS_MANAGE,
+        ORDERS_MANAGE,
         body={"lines-0-product_id": "{consumable}", "lines-0-quantity": "8"},
         form_page="/account",
     ),
-    Endpoint("POST", "/stock/orders/{order}/send", P.ORDERS_MANAGE, body={}, form_page="/account"),
+    Endpoint("POST", "/stock/orders/{order}/send", ORDERS_MANAGE, body={}, form_page="/account"),
     Endpoint(
         "POST",
         "/stock/orders/{order_sent}/cancel",
-        P.ORDERS_MANAGE,
+        ORDERS_MANAGE,
         body={"reason": "Feil leverandør"},
         form_page="/account",
     ),
-    Endpoint("GET", "/stock/orders/{order_sent}/receive", P.STOCK_MANAGE),
+    Endpoint("GET", "/stock/orders/{order_sent}/receive", STOCK_MANAGE),
     Endpoint(
         "POST",
         "/stock/orders/{order_sent}/receive",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={"lines-0-line_id": "{order_line_sent}", "lines-0-received": "3"},
         form_page="/account",
     ),
     # Transfers
-    Endpoint("GET", "/stock/transfers", P.STOCK_VIEW),
-    Endpoint("GET", "/stock/transfers?status=sent", P.STOCK_VIEW),
-    Endpoint("GET", "/stock/transfers/new", P.STOCK_MANAGE),
-    Endpoint("GET", "/stock/transfers/new?from_store_id={store}", P.STOCK_MANAGE),
+    Endpoint("GET", "/stock/transfers", STOCK_VIEW),
+    Endpoint("GET", "/stock/transfers?status=sent", STOCK_VIEW),
+    Endpoint("GET", "/stock/transfers/new", STOCK_MANAGE),
+    Endpoint("GET", "/stock/transfers/new?from_store_id={store}", STOCK_MANAGE),
     Endpoint(
         "POST",
         "/stock/transfers/new",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={
             "from_store_id": "{store}",
             "to_store_id": "{store2}",
@@ -73,37 +71,37 @@ ORDERS: list = [
         form_page="/account",
         scoped=True,  # the stores in the body
     ),
-    Endpoint("GET", "/stock/transfers/{transfer}", P.STOCK_VIEW),
+    Endpoint("GET", "/stock/transfers/{transfer}", STOCK_VIEW),
     Endpoint(
-        "POST", "/stock/transfers/{transfer}/receive", P.STOCK_MANAGE, body={}, form_page="/account"
+        "POST", "/stock/transfers/{transfer}/receive", STOCK_MANAGE, body={}, form_page="/account"
     ),
     Endpoint(
-        "POST", "/stock/transfers/{transfer}/cancel", P.STOCK_MANAGE, body={}, form_page="/account"
+        "POST", "/stock/transfers/{transfer}/cancel", STOCK_MANAGE, body={}, form_page="/account"
     ),
     # Stock counts
-    Endpoint("GET", "/stock/counts", P.STOCK_VIEW),
-    Endpoint("POST", "/stock/stores/{store}/counts", P.STOCK_MANAGE, body={}, form_page="/account"),
-    Endpoint("GET", "/stock/counts/{count}", P.STOCK_VIEW),
+    Endpoint("GET", "/stock/counts", STOCK_VIEW),
+    Endpoint("POST", "/stock/stores/{store}/counts", STOCK_MANAGE, body={}, form_page="/account"),
+    Endpoint("GET", "/stock/counts/{count}", STOCK_VIEW),
     Endpoint(
         "POST",
         "/stock/counts/{count}/scans",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={"serials": "TRANS-a\nUKJENT-1"},
         form_page="/account",
     ),
     Endpoint(
         "POST",
         "/stock/counts/{count}/quantities",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={"extra_product_id": "{consumable}", "extra_counted": "4"},
         form_page="/account",
     ),
     Endpoint(
         "POST",
         "/stock/counts/{count}/confirm",
-        P.STOCK_MANAGE,
+        STOCK_MANAGE,
         body={"reason": "Årlig varetelling"},
         form_page="/account",
     ),
-    Endpoint("POST", "/stock/counts/{count}/cancel", P.STOCK_MANAGE, body={}, form_page="/account"),
+    Endpoint("POST", "/stock/counts/{count}/cancel", STOCK_MANAGE, body={}, form_page="/account"),
 ]

@@ -7,16 +7,14 @@ World ids (per municipality): {ticket} is new and about the installed device
 """
 
 from tests.matrix import Endpoint
-from vftops.core.permissions import Permission
-
-P = Permission
+from vftops.support.permissions import TICKETS_MANAGE
 
 ACTIONS: list[Endpoint] = [
-    Endpoint("GET", "/support/{ticket}/escalate", P.TICKETS_MANAGE),
+    Endpoint("GET", "/support/{ticket}/escalate", TICKETS_MANAGE),
     Endpoint(
         "POST",
         "/support/{ticket}/escalate",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={"supplier_id": "{supplier}", "supplier_ref": "LEV-4411", "note": "Ringt inn"},
         form_page="/account",
     ),
@@ -24,16 +22,16 @@ ACTIONS: list[Endpoint] = [
     Endpoint(
         "POST",
         "/support/{ticket}/supplier-response",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={"supplier-answered_at": "2026-01-05T10:00", "supplier-supplier_ref": "LEV-1"},
         form_page="/account",
     ),
-    Endpoint("GET", "/support/{ticket}/replace", P.TICKETS_MANAGE),
-    Endpoint("GET", "/support/{ticket}/replace?placement_id={placement}", P.TICKETS_MANAGE),
+    Endpoint("GET", "/support/{ticket}/replace", TICKETS_MANAGE),
+    Endpoint("GET", "/support/{ticket}/replace?placement_id={placement}", TICKETS_MANAGE),
     Endpoint(
         "POST",
         "/support/{ticket}/replace",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={
             "placement_id": "{placement}",
             "serial": "STOCK-a",
@@ -45,15 +43,15 @@ ACTIONS: list[Endpoint] = [
     Endpoint(
         "POST",
         "/support/{ticket_working}/repair",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={"device_id": "{device}"},
         form_page="/account",
     ),
-    Endpoint("GET", "/support/{ticket}/visit", P.TICKETS_MANAGE),
+    Endpoint("GET", "/support/{ticket}/visit", TICKETS_MANAGE),
     Endpoint(
         "POST",
         "/support/{ticket}/visit",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={
             "assigned_to_id": "{user}",
             "planned_on": "2026-12-01",
@@ -63,12 +61,12 @@ ACTIONS: list[Endpoint] = [
         },
         form_page="/account",
     ),
-    Endpoint("GET", "/support/incidents/new", P.TICKETS_MANAGE),
-    Endpoint("GET", "/support/incidents/new?ticket_ids={ticket}", P.TICKETS_MANAGE),
+    Endpoint("GET", "/support/incidents/new", TICKETS_MANAGE),
+    Endpoint("GET", "/support/incidents/new?ticket_ids={ticket}", TICKETS_MANAGE),
     Endpoint(
         "POST",
         "/support/incidents/new",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={"ticket_ids": "{ticket}", "title": "Mobilnettet nede"},
         form_page="/account",
         scoped=True,  # the tickets in the body
@@ -76,11 +74,11 @@ ACTIONS: list[Endpoint] = [
     Endpoint(
         "POST",
         "/support/{ticket}/link",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={"link-incident_id": "{incident}"},
         form_page="/account",
     ),
     Endpoint(
-        "POST", "/support/{ticket_working}/unlink", P.TICKETS_MANAGE, body={}, form_page="/account"
+        "POST", "/support/{ticket_working}/unlink", TICKETS_MANAGE, body={}, form_page="/account"
     ),
 ]

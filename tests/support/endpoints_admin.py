@@ -7,25 +7,26 @@ are scoped. `installed` is the world's installed device (the one in `placement`)
 """
 
 from tests.matrix import Endpoint
-from vftops.core.permissions import Permission as P
+from vftops.equipment.permissions import RECIPIENTS_VIEW
+from vftops.support.permissions import SUPPORT_CONFIGURE, TESTS_RECORD, TICKETS_VIEW
 
 ADMIN: list[Endpoint] = [
     # Teams
-    Endpoint("GET", "/support/teams", P.TICKETS_VIEW),
-    Endpoint("GET", "/support/teams/new", P.SUPPORT_CONFIGURE),
-    Endpoint("GET", "/support/teams/new?municipality_id={municipality}", P.SUPPORT_CONFIGURE),
+    Endpoint("GET", "/support/teams", TICKETS_VIEW),
+    Endpoint("GET", "/support/teams/new", SUPPORT_CONFIGURE),
+    Endpoint("GET", "/support/teams/new?municipality_id={municipality}", SUPPORT_CONFIGURE),
     Endpoint(
         "POST",
         "/support/teams/new?municipality_id={municipality}",
-        P.SUPPORT_CONFIGURE,
+        SUPPORT_CONFIGURE,
         body={"name": "IT-drift", "kind": "it", "phone": "74 80 00 00", "member_ids": "{user}"},
         form_page="/account",
     ),
-    Endpoint("GET", "/support/teams/{team2}/edit", P.SUPPORT_CONFIGURE),
+    Endpoint("GET", "/support/teams/{team2}/edit", SUPPORT_CONFIGURE),
     Endpoint(
         "POST",
         "/support/teams/{team2}/edit",
-        P.SUPPORT_CONFIGURE,
+        SUPPORT_CONFIGURE,
         body={
             "name": "Teknikere og vaktmestere",
             "kind": "technicians",
@@ -36,39 +37,39 @@ ADMIN: list[Endpoint] = [
         form_page="/account",
     ),
     # Routing rules
-    Endpoint("GET", "/support/rules", P.TICKETS_VIEW),
+    Endpoint("GET", "/support/rules", TICKETS_VIEW),
     Endpoint(
         "GET",
         "/support/rules?municipality_id={municipality}&test=1&kind=equipment_fault",
-        P.TICKETS_VIEW,
+        TICKETS_VIEW,
     ),
-    Endpoint("GET", "/support/rules/new?municipality_id={municipality}", P.SUPPORT_CONFIGURE),
+    Endpoint("GET", "/support/rules/new?municipality_id={municipality}", SUPPORT_CONFIGURE),
     Endpoint(
         "POST",
         "/support/rules/new?municipality_id={municipality}",
-        P.SUPPORT_CONFIGURE,
+        SUPPORT_CONFIGURE,
         body={"position": "20", "kind": "technical_alarm", "team_id": "{team2}", "is_active": "y"},
         form_page="/account",
     ),
-    Endpoint("GET", "/support/rules/{rule}/edit", P.SUPPORT_CONFIGURE),
+    Endpoint("GET", "/support/rules/{rule}/edit", SUPPORT_CONFIGURE),
     Endpoint(
         "POST",
         "/support/rules/{rule}/edit",
-        P.SUPPORT_CONFIGURE,
+        SUPPORT_CONFIGURE,
         body={"position": "5", "kind": "equipment_fault", "team_id": "{team2}", "is_active": "y"},
         form_page="/account",
     ),
-    Endpoint("GET", "/support/rules/{rule}/delete", P.SUPPORT_CONFIGURE),
+    Endpoint("GET", "/support/rules/{rule}/delete", SUPPORT_CONFIGURE),
     Endpoint(
-        "POST", "/support/rules/{rule}/delete", P.SUPPORT_CONFIGURE, body={}, form_page="/account"
+        "POST", "/support/rules/{rule}/delete", SUPPORT_CONFIGURE, body={}, form_page="/account"
     ),
     # SLA targets and settings
-    Endpoint("GET", "/support/sla", P.TICKETS_VIEW),
-    Endpoint("GET", "/support/sla?municipality_id={municipality}", P.TICKETS_VIEW),
+    Endpoint("GET", "/support/sla", TICKETS_VIEW),
+    Endpoint("GET", "/support/sla?municipality_id={municipality}", TICKETS_VIEW),
     Endpoint(
         "POST",
         "/support/sla",
-        P.SUPPORT_CONFIGURE,
+        SUPPORT_CONFIGURE,
         body={
             "section": "target",
             "priority": "2",
@@ -85,7 +86,7 @@ ADMIN: list[Endpoint] = [
     Endpoint(
         "POST",
         "/support/sla?municipality_id={municipality}",
-        P.SUPPORT_CONFIGURE,
+        SUPPORT_CONFIGURE,
         body={
             "section": "settings",
             "municipality_id": "{municipality}",
@@ -96,20 +97,20 @@ ADMIN: list[Endpoint] = [
         form_page="/account",
     ),
     # Who to contact about what
-    Endpoint("GET", "/support/contacts", P.TICKETS_VIEW),
-    Endpoint("GET", "/support/contacts?municipality_id={municipality}", P.TICKETS_VIEW),
+    Endpoint("GET", "/support/contacts", TICKETS_VIEW),
+    Endpoint("GET", "/support/contacts?municipality_id={municipality}", TICKETS_VIEW),
     # Periodic function tests
-    Endpoint("GET", "/support/function-tests", P.RECIPIENTS_VIEW),
+    Endpoint("GET", "/support/function-tests", RECIPIENTS_VIEW),
     Endpoint(
         "GET",
         "/support/function-tests?unit_id={unit}&technician_id={user}&overdue=y",
-        P.RECIPIENTS_VIEW,
+        RECIPIENTS_VIEW,
     ),
-    Endpoint("GET", "/support/function-tests/{installed}/record", P.TESTS_RECORD),
+    Endpoint("GET", "/support/function-tests/{installed}/record", TESTS_RECORD),
     Endpoint(
         "POST",
         "/support/function-tests/{installed}/record",
-        P.TESTS_RECORD,
+        TESTS_RECORD,
         body={"result": "passed", "note": "Testalarm mottatt hos alarmsentralen"},
         form_page="/account",
     ),

@@ -7,9 +7,7 @@ World ids (per municipality): {ticket} is new, about the installed device INST-<
 """
 
 from tests.matrix import Endpoint
-from vftops.core.permissions import Permission
-
-P = Permission
+from vftops.support.permissions import TICKETS_CREATE, TICKETS_MANAGE, TICKETS_VIEW
 
 # The smallest valid PNG: a 1×1 transparent pixel.
 PNG = bytes.fromhex(
@@ -18,20 +16,20 @@ PNG = bytes.fromhex(
 )
 
 PAGES: list[Endpoint] = [
-    Endpoint("GET", "/support", P.TICKETS_VIEW),
+    Endpoint("GET", "/support", TICKETS_VIEW),
     Endpoint(
         "GET",
         "/support?queue=unassigned&q=Alarmen&sort=priority&kind=technical_alarm",
-        P.TICKETS_VIEW,
+        TICKETS_VIEW,
     ),
-    Endpoint("GET", "/support/new", P.TICKETS_CREATE),
-    Endpoint("GET", "/support/new?recipient_id={recipient}", P.TICKETS_CREATE, scoped=True),
+    Endpoint("GET", "/support/new", TICKETS_CREATE),
+    Endpoint("GET", "/support/new?recipient_id={recipient}", TICKETS_CREATE, scoped=True),
     # A phone call about the installed alarm; the recipient of another municipality
     # named in the form answers 404.
     Endpoint(
         "POST",
         "/support/new",
-        P.TICKETS_CREATE,
+        TICKETS_CREATE,
         body={
             "title": "Trygghetsalarmen piper",
             "kind": "technical_alarm",
@@ -45,13 +43,13 @@ PAGES: list[Endpoint] = [
         form_page="/account",
         scoped=True,
     ),
-    Endpoint("GET", "/support/{ticket}", P.TICKETS_VIEW),
-    Endpoint("GET", "/support/{incident}", P.TICKETS_VIEW),
-    Endpoint("GET", "/support/{ticket}/edit", P.TICKETS_MANAGE),
+    Endpoint("GET", "/support/{ticket}", TICKETS_VIEW),
+    Endpoint("GET", "/support/{incident}", TICKETS_VIEW),
+    Endpoint("GET", "/support/{ticket}/edit", TICKETS_MANAGE),
     Endpoint(
         "POST",
         "/support/{ticket}/edit",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={
             "title": "Alarmen svarer ikke etter strømbrudd",
             "description": "Ingen kontakt siden natt til i dag.",
@@ -63,35 +61,35 @@ PAGES: list[Endpoint] = [
         form_page="/account",
     ),
     Endpoint(
-        "POST", "/support/{ticket}/acknowledge", P.TICKETS_MANAGE, body={}, form_page="/account"
+        "POST", "/support/{ticket}/acknowledge", TICKETS_MANAGE, body={}, form_page="/account"
     ),
     Endpoint(
         "POST",
         "/support/{ticket}/assign",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={"assign-team_id": "{team2}", "assign-assignee_id": "{user}"},
         form_page="/account",
     ),
     Endpoint(
         "POST",
         "/support/{ticket}/status",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={"status-status": "in_progress", "status-note": "Ser på det"},
         form_page="/account",
     ),
     Endpoint(
         "POST",
         "/support/{ticket}/entries",
-        P.TICKETS_MANAGE,
+        TICKETS_MANAGE,
         body={"entry-kind": "reply", "entry-body": "Vi sender en tekniker i dag."},
         form_page="/account",
     ),
     Endpoint(
         "POST",
         "/support/{ticket}/attachments",
-        P.TICKETS_CREATE,
+        TICKETS_CREATE,
         body={"attach-file": (PNG, "alarmen.png")},
         form_page="/account",
     ),
-    Endpoint("GET", "/support/{ticket}/attachments/{attachment}", P.TICKETS_VIEW),
+    Endpoint("GET", "/support/{ticket}/attachments/{attachment}", TICKETS_VIEW),
 ]

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from vftops.agreements import operations as ops
 from vftops.agreements import queries
 from vftops.agreements.models import Supplier
+from vftops.agreements.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
 from vftops.agreements.schemas import (
     SupplierCreateSchema,
     SupplierPageSchema,
@@ -16,7 +17,7 @@ from vftops.agreements.schemas import (
 )
 from vftops.core.api import ApiBlueprint
 from vftops.core.pagination import cursor_page
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.core.scope import id_or_404
 from vftops.core.web import actor
 
@@ -31,7 +32,7 @@ blueprints = (suppliers_blp,)
 
 @suppliers_blp.route("")
 class Suppliers(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
+    @require(SUPPLIERS_VIEW)
     @suppliers_blp.arguments(SupplierQuerySchema, location="query")
     @suppliers_blp.response(200, SupplierPageSchema)
     def get(self, args):
@@ -39,7 +40,7 @@ class Suppliers(MethodView):
         stmt = queries.suppliers(q=args["q"], is_active=args["is_active"]).order_by(None)
         return cursor_page(stmt, Supplier.id, limit=args["limit"], cursor=args["cursor"])
 
-    @require(Permission.CATALOGUE_MANAGE)
+    @require(SUPPLIERS_MANAGE)
     @suppliers_blp.arguments(
         SupplierCreateSchema,
         example={
@@ -58,14 +59,14 @@ class Suppliers(MethodView):
 
 @suppliers_blp.route("/<int:supplier_id>")
 class SupplierById(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
+    @require(SUPPLIERS_VIEW)
     @suppliers_blp.response(200, SupplierSchema)
     @suppliers_blp.alt_response(404, response="NOT_FOUND")
     def get(self, supplier_id):
         """One supplier."""
         return queries.supplier_or_404(id_or_404(supplier_id))
 
-    @require(Permission.CATALOGUE_MANAGE)
+    @require(SUPPLIERS_MANAGE)
     @suppliers_blp.arguments(
         SupplierUpdateSchema, example={"support_phone": "+4722334466", "version": 1}
     )

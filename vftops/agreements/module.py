@@ -1,6 +1,7 @@
 """Suppliers (and, built on them, agreements)."""
 
 from vftops.agreements import api, views
+from vftops.agreements.permissions import PERMISSIONS
 from vftops.core.modules import Module
 
-module = Module(name="agreements", pages=(views.bp,), api=api.blueprints)
+module = Module(name="agreements", permissions=PERMISSIONS, pages=(views.bp,), api=api.blueprints)

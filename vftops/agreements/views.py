@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from vftops.agreements import operations as ops
 from vftops.agreements import queries
 from vftops.agreements.forms import SupplierForm
-from vftops.core.permissions import Permission as P
+from vftops.agreements.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
 from vftops.core.permissions import require
 from vftops.core.web import actor, submit
 from vftops.extensions import db
@@ -17,7 +17,7 @@ bp = Blueprint("agreements", __name__)
 
 
 @bp.get("/suppliers")
-@require(P.EQUIPMENT_VIEW)
+@require(SUPPLIERS_VIEW)
 def suppliers():
     rows = db.session.scalars(queries.suppliers()).all()
     return render_template("agreements/suppliers.html", suppliers=rows)
@@ -38,7 +38,7 @@ def _supplier_data(form: SupplierForm) -> dict:
 
 
 @bp.route("/suppliers/new", methods=["GET", "POST"])
-@require(P.CATALOGUE_MANAGE)
+@require(SUPPLIERS_MANAGE)
 def supplier_new():
     form = SupplierForm()
     done = submit(form, lambda: ops.create_supplier(actor(), **_supplier_data(form)))
@@ -49,7 +49,7 @@ def supplier_new():
 
 
 @bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
-@require(P.CATALOGUE_MANAGE)
+@require(SUPPLIERS_MANAGE)
 def supplier_edit(supplier_id: int):
     supplier = queries.supplier_or_404(supplier_id)
     form = SupplierForm(obj=supplier)

@@ -6,12 +6,13 @@ from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
 
+from vftops.audit.permissions import AUDIT_VIEW
 from vftops.audit.queries import audit_events_for
 from vftops.audit.schemas import AuditEventPageSchema, AuditEventQuerySchema, AuditEventSchema
 from vftops.core.api import ApiBlueprint
 from vftops.core.audit import AuditEvent
 from vftops.core.pagination import cursor_page
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.extensions import db
 
 blp = ApiBlueprint(
@@ -24,7 +25,7 @@ blp = ApiBlueprint(
 
 @blp.route("")
 class AuditEvents(MethodView):
-    @require(Permission.AUDIT_VIEW)
+    @require(AUDIT_VIEW)
     @blp.arguments(AuditEventQuerySchema, location="query")
     @blp.response(200, AuditEventPageSchema)
     def get(self, args):
@@ -36,7 +37,7 @@ class AuditEvents(MethodView):
 
 @blp.route("/<int:event_id>")
 class AuditEventById(MethodView):
-    @require(Permission.AUDIT_VIEW)
+    @require(AUDIT_VIEW)
     @blp.response(200, AuditEventSchema)
     def get(self, event_id):
         """One event."""

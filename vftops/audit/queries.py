@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from vftops.audit.permissions import AUDIT_VIEW
 from vftops.core.audit import AuditEvent
-from vftops.core.permissions import Permission
 from vftops.core.scope import municipality_ids
 from vftops.extensions import db
 from vftops.org.models import Membership
@@ -79,7 +79,7 @@ def audit_events_for(
 
 def failed_logins_today(user, now) -> int | None:
     """The start page: failed logins the last 24 hours, for those who read the audit log."""
-    if not user.can(Permission.AUDIT_VIEW):
+    if not user.can(AUDIT_VIEW):
         return None
     return db.session.scalar(
         select(func.count(AuditEvent.id)).where(

@@ -10,13 +10,14 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
 
+from vftops.audit.permissions import AUDIT_VIEW
 from vftops.audit.queries import audit_events_for
 from vftops.auth.models import User
 from vftops.auth.queries import visible_users
 from vftops.core.audit import AuditEvent
 from vftops.core.forms import Form, choices
 from vftops.core.pagination import cursor_page
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -132,7 +133,7 @@ class AuditFilterForm(Form):
 
 
 @bp.get("")
-@require(Permission.AUDIT_VIEW)
+@require(AUDIT_VIEW)
 def events():
     form = AuditFilterForm(request.args)
     form.object_type.choices = choices(

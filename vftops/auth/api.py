@@ -8,6 +8,7 @@ from sqlalchemy import exists, false
 
 from vftops.auth import operations as ops
 from vftops.auth.models import User
+from vftops.auth.permissions import USERS_MANAGE, USERS_VIEW
 from vftops.auth.queries import filter_users, get_visible_user_or_404, visible_users
 from vftops.auth.schemas import (
     UserCreateSchema,
@@ -18,7 +19,7 @@ from vftops.auth.schemas import (
 )
 from vftops.core.api import ApiBlueprint
 from vftops.core.pagination import cursor_page
-from vftops.core.permissions import Permission, login_required, require
+from vftops.core.permissions import login_required, require
 from vftops.core.scope import municipality_ids
 from vftops.org.models import Membership
 
@@ -29,7 +30,7 @@ blp = ApiBlueprint(
 
 @blp.route("")
 class Users(MethodView):
-    @require(Permission.USERS_VIEW)
+    @require(USERS_VIEW)
     @blp.arguments(UserQuerySchema, location="query")
     @blp.response(200, UserPageSchema)
     def get(self, args):
@@ -48,7 +49,7 @@ class Users(MethodView):
             )
         return cursor_page(stmt, User.id, limit=args["limit"], cursor=args["cursor"])
 
-    @require(Permission.USERS_MANAGE)
+    @require(USERS_MANAGE)
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, data):
@@ -67,13 +68,13 @@ class Me(MethodView):
 
 @blp.route("/<int:user_id>")
 class UserById(MethodView):
-    @require(Permission.USERS_VIEW)
+    @require(USERS_VIEW)
     @blp.response(200, UserSchema)
     def get(self, user_id):
         """One user."""
         return get_visible_user_or_404(current_user, user_id)
 
-    @require(Permission.USERS_MANAGE)
+    @require(USERS_MANAGE)
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data, user_id):

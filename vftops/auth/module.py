@@ -3,14 +3,15 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.auth import api, queries, views
+from vftops.auth.permissions import PERMISSIONS, USERS_MANAGE, USERS_VIEW
 from vftops.core.modules import Link, Module, PagePart, StartPart
-from vftops.core.permissions import Permission as P
 
 module = Module(
     name="auth",
+    permissions=PERMISSIONS,
     pages=(views.bp,),
     api=(api.blp,),
-    navigation=(Link(_l("Users"), "auth.users", P.USERS_VIEW, "admin", 20),),
+    navigation=(Link(_l("Users"), "auth.users", USERS_VIEW, "admin", 20),),
     start=(
         StartPart(
             "auth/_start_users_without_municipality.html",
@@ -25,8 +26,8 @@ module = Module(
         "org.municipality": (PagePart("auth/_municipality_members.html", queries.active_members),)
     },
     shortcuts=(
-        Link(_l("Create a user"), "auth.user_new", P.USERS_MANAGE, order=10),
-        Link(_l("Users and their roles"), "auth.users", P.USERS_VIEW, order=20),
+        Link(_l("Create a user"), "auth.user_new", USERS_MANAGE, order=10),
+        Link(_l("Users and their roles"), "auth.users", USERS_VIEW, order=20),
         Link(_l("My account and password"), "auth.account", None, order=90),
     ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import abort
@@ -9,7 +10,8 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from vftops.auth.models import ApiToken, User, UserRole
-from vftops.core.permissions import Permission
+from vftops.auth.permissions import USERS_MANAGE
+from vftops.core.permissions import roles_with
 from vftops.core.scope import id_or_404, municipality_ids
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, UnitMembership
@@ -77,7 +79,7 @@ def get_visible_user_or_404(actor, user_id: int) -> User:
 
 def users_without_municipality(actor, _now) -> list[User] | None:
     """Active users the administrator can see who are members of no municipality."""
-    if not actor.can(Permission.USERS_MANAGE):
+    if not actor.can(USERS_MANAGE):
         return None
     no_membership = ~exists().where(Membership.user_id == User.id)
     return db.session.scalars(
@@ -89,7 +91,7 @@ def users_without_municipality(actor, _now) -> list[User] | None:
 
 def users_never_logged_in(actor, _now) -> list[User] | None:
     """The 20 oldest active accounts nobody has logged in to."""
-    if not actor.can(Permission.USERS_MANAGE):
+    if not actor.can(USERS_MANAGE):
         return None
     return db.session.scalars(
         visible_users(actor)
@@ -122,3 +124,24 @@ def active_members(municipality, _user) -> list[User]:
         .options(selectinload(User.role_rows))
         .order_by(User.full_name)
     ).all()
+
+
+def active_users_with(*permissions, municipalities: Iterable[int]) -> list[User]:
+    """Active members of any of the municipalities who hold any of the permissions, by
+    name: whom a ticket, a visit or a team member may be given to."""
+    roles = roles_with(*permissions)
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.is_active_user.is_(True),
+                User.id.in_(
+                    select(Membership.user_id).where(
+                        Membership.municipality_id.in_(list(municipalities))
+                    )
+                ),
+                User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))),
+            )
+            .order_by(User.full_name, User.id)
+        )
+    )

@@ -29,11 +29,12 @@ from vftops.auth.forms import (
     UserForm,
 )
 from vftops.auth.models import ApiToken, User
+from vftops.auth.permissions import USERS_MANAGE, USERS_VIEW
 from vftops.auth.queries import filter_users, get_visible_user_or_404, visible_users
 from vftops.core.errors import DomainError
 from vftops.core.forms import ConfirmForm, choices
 from vftops.core.inputs import db_int
-from vftops.core.permissions import ROLE_LABELS, Permission, Role, login_required, require
+from vftops.core.permissions import ROLE_LABELS, Role, login_required, require
 from vftops.core.scope import municipality_ids
 from vftops.core.web import flash_domain_error, safe_next, submit
 from vftops.extensions import db, limiter
@@ -215,7 +216,7 @@ def _fill_choices(form: UserForm, actor, user: User | None = None) -> None:
 
 
 @bp.get("/users")
-@require(Permission.USERS_VIEW)
+@require(USERS_VIEW)
 def users():
     actor = current_user._get_current_object()
     filters = UserFilterForm(request.args)
@@ -235,7 +236,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@require(Permission.USERS_MANAGE)
+@require(USERS_MANAGE)
 def user_new():
     actor = current_user._get_current_object()
     form = UserForm()
@@ -261,14 +262,14 @@ def user_new():
 
 
 @bp.get("/users/<int:user_id>")
-@require(Permission.USERS_VIEW)
+@require(USERS_VIEW)
 def user_detail(user_id: int):
     """A user's page: read by those who see users, a form for those who manage them."""
     return _user_page(user_id)
 
 
 @bp.post("/users/<int:user_id>")
-@require(Permission.USERS_MANAGE)
+@require(USERS_MANAGE)
 def user_update(user_id: int):
     return _user_page(user_id)
 
@@ -276,7 +277,7 @@ def user_update(user_id: int):
 def _user_page(user_id: int):
     actor = current_user._get_current_object()
     user = get_visible_user_or_404(actor, user_id)
-    manageable = actor.can(Permission.USERS_MANAGE) and ops.can_manage(actor, user)
+    manageable = actor.can(USERS_MANAGE) and ops.can_manage(actor, user)
     if not manageable:
         if request.method == "POST":
             abort(403)
@@ -310,13 +311,13 @@ def _user_page(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/deactivate")
-@require(Permission.USERS_MANAGE)
+@require(USERS_MANAGE)
 def user_deactivate(user_id: int):
     return _set_active(user_id, False)
 
 
 @bp.post("/users/<int:user_id>/activate")
-@require(Permission.USERS_MANAGE)
+@require(USERS_MANAGE)
 def user_activate(user_id: int):
     return _set_active(user_id, True)
 
@@ -338,7 +339,7 @@ def _set_active(user_id: int, active: bool):
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
-@require(Permission.USERS_MANAGE)
+@require(USERS_MANAGE)
 def user_password(user_id: int):
     actor = current_user._get_current_object()
     user = get_visible_user_or_404(actor, user_id)

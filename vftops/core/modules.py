@@ -1,7 +1,8 @@
 """What a module brings, declared in one place.
 
-Each domain package has a `module.py` with one `Module`: its page and API blueprints,
-its menu entries, what it adds to the start page and its shortcuts. `create_app`
+Each domain package has a `module.py` with one `Module`: its permissions with the roles
+that hold them, its page and API blueprints, its menu entries, what it adds to the start
+page and its shortcuts. `create_app`
 registers the modules listed in `vftops.modules` in that order, and the menu and the
 start page are built from what they declared, so core never imports a domain package
 and a new module is a folder, one line in that list, a migration and translations.
@@ -15,6 +16,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from flask import Blueprint, Flask, current_app
+
+from vftops.core.permissions import Permission, declare
 
 EXTENSION_KEY = "vftops.modules"
 
@@ -66,6 +69,8 @@ class PagePart:
 @dataclass(frozen=True)
 class Module:
     name: str
+    # Its permissions, each with the roles that hold it (vftops.core.permissions).
+    permissions: Sequence[Permission] = ()
     pages: Sequence[Blueprint] = ()
     api: Sequence[Any] = ()  # flask-smorest blueprints, under /api/v1
     groups: Sequence[Group] = ()
@@ -78,6 +83,10 @@ class Module:
     # {hook name: function} for what a module below asks of the modules above it,
     # e.g. "stock.fault_tickets": fault tickets per store and product (support).
     hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Known as soon as the module is: a user's permissions are read from them.
+        declare(self.permissions)
 
 
 def register(app: Flask, modules: Sequence[Module]) -> None:

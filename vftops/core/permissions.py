@@ -1,14 +1,16 @@
 """Roles, permissions and the one check that pages and the API share.
 
-A role is a set of permissions; a user may hold several roles. A view or API
-endpoint names the permission it needs with `@require(...)`; the object it then
-loads goes through the municipality scope (`vftops.core.scope`).
+A role is a set of permissions; a user may hold several roles. Each module declares its
+own permissions, with the roles that hold them (`<package>/permissions.py`). A view or API
+endpoint names the permission it needs with `@require(...)`; the object it then loads goes
+through the municipality scope (`vftops.core.scope`).
 """
 
 from __future__ import annotations
 
 import enum
 from functools import wraps
+from typing import Any
 
 from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -36,105 +38,79 @@ ROLE_LABELS = {
 }
 
 
-class Permission(enum.StrEnum):
-    ORG_VIEW = "org.view"
-    ORG_MANAGE = "org.manage"
-    USERS_VIEW = "users.view"
-    USERS_MANAGE = "users.manage"
-    AUDIT_VIEW = "audit.view"
-    EQUIPMENT_VIEW = "equipment.view"
-    CATALOGUE_MANAGE = "catalogue.manage"
-    DEVICES_MANAGE = "devices.manage"
-    PLACEMENTS_MANAGE = "placements.manage"
-    RECIPIENTS_VIEW = "recipients.view"
-    RECIPIENTS_MANAGE = "recipients.manage"
-    STOCK_VIEW = "stock.view"
-    STOCK_MANAGE = "stock.manage"
-    STORES_MANAGE = "stores.manage"
-    ORDERS_MANAGE = "orders.manage"
-    TICKETS_VIEW = "tickets.view"
-    TICKETS_CREATE = "tickets.create"
-    TICKETS_MANAGE = "tickets.manage"
-    SUPPORT_CONFIGURE = "support.configure"
-    TESTS_RECORD = "tests.record"
+class Permission(str):
+    """A permission a module declares (in its `permissions.py`, listed in its `module.py`):
+    its code, what it allows in words, and the roles that hold it. The administrator holds
+    every permission and the auditor every «.view» permission without being named.
+
+    It is its code, so a template asks `current_user.can('stock.view')`.
+    """
+
+    label: Any
+    roles: frozenset[Role]
+
+    def __new__(cls, code: str, label, roles=()):
+        obj = super().__new__(cls, code)
+        obj.label = label
+        obj.roles = frozenset(Role(r) for r in roles)
+        return obj
+
+    @property
+    def value(self) -> str:
+        return str(self)
 
 
-PERMISSION_LABELS = {
-    Permission.ORG_VIEW: _l("See municipalities and units"),
-    Permission.ORG_MANAGE: _l("Create and change municipalities and units"),
-    Permission.USERS_VIEW: _l("See users, their roles and memberships"),
-    Permission.USERS_MANAGE: _l("Create, change and deactivate users"),
-    Permission.AUDIT_VIEW: _l("Read the audit log"),
-    Permission.EQUIPMENT_VIEW: _l("See products, devices and their history"),
-    Permission.CATALOGUE_MANAGE: _l("Keep the product catalogue and suppliers"),
-    Permission.DEVICES_MANAGE: _l("Receive, import and change devices"),
-    Permission.PLACEMENTS_MANAGE: _l("Install, return and replace devices"),
-    Permission.RECIPIENTS_VIEW: _l("See recipients and their devices"),
-    Permission.RECIPIENTS_MANAGE: _l("Register and change recipients"),
-    Permission.STOCK_VIEW: _l("See stores, stock levels, orders and transfers"),
-    Permission.STOCK_MANAGE: _l("Move stock: consumables, transfers, deliveries and counts"),
-    Permission.STORES_MANAGE: _l("Keep stores and their stock minimums"),
-    Permission.ORDERS_MANAGE: _l("Create, send and cancel purchase orders"),
-    Permission.TICKETS_VIEW: _l("See support tickets, queues and reports"),
-    Permission.TICKETS_CREATE: _l("Report a fault or ask for help (create tickets)"),
-    Permission.TICKETS_MANAGE: _l("Acknowledge, assign, escalate and resolve tickets"),
-    Permission.SUPPORT_CONFIGURE: _l("Keep teams, routing rules and SLA targets"),
-    Permission.TESTS_RECORD: _l("Record periodic function tests"),
-}
+EVERYONE = tuple(Role)
 
-_EVERYONE = {Permission.ORG_VIEW}
+# Every permission of the registered modules, by code, in the order the modules declared them.
+_DECLARED: dict[str, Permission] = {}
 
-# The role matrix. README.md shows the same table; tests walk it against
-# every endpoint. The auditor holds every *view* permission and nothing else.
-P = Permission
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
-    Role.IT: frozenset(
-        _EVERYONE
-        | {P.USERS_VIEW, P.EQUIPMENT_VIEW, P.STOCK_VIEW}
-        | {P.TICKETS_VIEW, P.TICKETS_CREATE, P.TICKETS_MANAGE}
-    ),
-    Role.SERVICEDESK: frozenset(
-        _EVERYONE
-        | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.RECIPIENTS_MANAGE, P.STOCK_VIEW}
-        | {P.TICKETS_VIEW, P.TICKETS_CREATE, P.TICKETS_MANAGE, P.SUPPORT_CONFIGURE}
-        | {P.TESTS_RECORD}
-    ),
-    Role.TECHNICIAN: frozenset(
-        _EVERYONE
-        | {
-            P.EQUIPMENT_VIEW,
-            P.DEVICES_MANAGE,
-            P.PLACEMENTS_MANAGE,
-            P.RECIPIENTS_VIEW,
-            P.RECIPIENTS_MANAGE,
-            P.STOCK_VIEW,
-            P.STOCK_MANAGE,
-            P.STORES_MANAGE,
-            P.TICKETS_VIEW,
-            P.TICKETS_CREATE,
-            P.TICKETS_MANAGE,
-            P.TESTS_RECORD,
-        }
-    ),
-    Role.PROCUREMENT: frozenset(
-        _EVERYONE
-        | {P.EQUIPMENT_VIEW, P.CATALOGUE_MANAGE, P.STOCK_VIEW, P.STORES_MANAGE, P.ORDERS_MANAGE}
-        | {P.TICKETS_VIEW}
-    ),
-    Role.MANAGER: frozenset(
-        _EVERYONE
-        | {P.EQUIPMENT_VIEW, P.RECIPIENTS_VIEW, P.STOCK_VIEW, P.TICKETS_VIEW, P.TICKETS_CREATE}
-    ),
-    Role.AUDITOR: frozenset(p for p in Permission if p.value.endswith(".view")),
-}
+
+def declare(permissions) -> None:
+    """Make a module's permissions known (`vftops.core.modules.register`). Declaring one
+    again is harmless; two different permissions with one code are an error."""
+    for permission in permissions:
+        known = _DECLARED.get(str(permission))
+        if known is not None and known is not permission:
+            raise ValueError(f"two permissions are declared as {permission!s}")
+        _DECLARED[str(permission)] = permission
+    _roles_cache.clear()
+
+
+def declared_permissions() -> tuple[Permission, ...]:
+    return tuple(_DECLARED.values())
+
+
+def holds(role: Role, permission: Permission) -> bool:
+    role = Role(role)
+    return (
+        role == Role.ADMIN
+        or (role == Role.AUDITOR and str(permission).endswith(".view"))
+        or role in permission.roles
+    )
+
+
+def role_permissions() -> dict[Role, frozenset[Permission]]:
+    """The role matrix, from the declarations. README.md shows the same table; tests walk
+    it against every endpoint."""
+    return {role: frozenset(p for p in _DECLARED.values() if holds(role, p)) for role in Role}
+
+
+def roles_with(*permissions: Permission) -> list[str]:
+    """The roles that hold any of the permissions."""
+    return [r.value for r in Role if any(holds(r, p) for p in permissions)]
+
+
+_roles_cache: dict[frozenset[str], frozenset[Permission]] = {}
 
 
 def permissions_for(roles) -> frozenset[Permission]:
-    result: set[Permission] = set()
-    for role in roles:
-        result |= ROLE_PERMISSIONS.get(Role(role), frozenset())
-    return frozenset(result)
+    key = frozenset(str(r) for r in roles)
+    found = _roles_cache.get(key)
+    if found is None:
+        found = frozenset(p for p in _DECLARED.values() if any(holds(Role(r), p) for r in key))
+        _roles_cache[key] = found
+    return found
 
 
 def is_api_request() -> bool:

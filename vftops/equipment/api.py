@@ -21,12 +21,20 @@ from vftops.core.api import ApiBlueprint
 from vftops.core.db import writes
 from vftops.core.errors import DomainError
 from vftops.core.pagination import cursor_page
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404, id_or_404, in_scope, scoped
 from vftops.core.web import actor
 from vftops.equipment import operations as ops
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Movement, Placement, Product, Recipient, Store, Visit
+from vftops.equipment.permissions import (
+    CATALOGUE_MANAGE,
+    DEVICES_MANAGE,
+    EQUIPMENT_VIEW,
+    PLACEMENTS_MANAGE,
+    RECIPIENTS_MANAGE,
+    RECIPIENTS_VIEW,
+)
 from vftops.equipment.queries import starts_with
 from vftops.equipment.schemas import (
     DeviceCreateSchema,
@@ -132,7 +140,7 @@ def _contains(column, text: str):
 
 @products_blp.route("")
 class Products(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
+    @require(EQUIPMENT_VIEW)
     @products_blp.arguments(ProductQuerySchema, location="query")
     @products_blp.response(200, ProductPageSchema)
     def get(self, args):
@@ -146,7 +154,7 @@ class Products(MethodView):
             stmt = stmt.where(Product.is_active.is_(args["is_active"]))
         return cursor_page(stmt, Product.id, limit=args["limit"], cursor=args["cursor"])
 
-    @require(Permission.CATALOGUE_MANAGE)
+    @require(CATALOGUE_MANAGE)
     @products_blp.arguments(
         ProductCreateSchema,
         example={
@@ -168,14 +176,14 @@ class Products(MethodView):
 
 @products_blp.route("/<int:product_id>")
 class ProductById(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
+    @require(EQUIPMENT_VIEW)
     @products_blp.response(200, ProductSchema)
     @products_blp.alt_response(404, response="NOT_FOUND")
     def get(self, product_id):
         """One product, with its return checklist."""
         return _get_or_404(Product, product_id)
 
-    @require(Permission.CATALOGUE_MANAGE)
+    @require(CATALOGUE_MANAGE)
     @products_blp.arguments(
         ProductUpdateSchema, example={"standard_configuration": "Volum 8", "version": 1}
     )
@@ -218,7 +226,7 @@ def _fresh(device: Device) -> Device:
 
 @devices_blp.route("")
 class Devices(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
+    @require(EQUIPMENT_VIEW)
     @devices_blp.arguments(DeviceQuerySchema, location="query")
     @devices_blp.response(200, DevicePageSchema)
     def get(self, args):
@@ -249,7 +257,7 @@ class Devices(MethodView):
         _with_open_placements(page.items)
         return page
 
-    @require(Permission.DEVICES_MANAGE)
+    @require(DEVICES_MANAGE)
     @devices_blp.arguments(
         DeviceCreateSchema,
         example={
@@ -276,7 +284,7 @@ class Devices(MethodView):
 
 @devices_blp.route("/receive")
 class DeviceDelivery(MethodView):
-    @require(Permission.DEVICES_MANAGE)
+    @require(DEVICES_MANAGE)
     @devices_blp.arguments(
         DeviceReceiveSchema,
         example={
@@ -307,14 +315,14 @@ class DeviceDelivery(MethodView):
 
 @devices_blp.route("/<int:device_id>")
 class DeviceById(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
+    @require(EQUIPMENT_VIEW)
     @devices_blp.response(200, DeviceSchema)
     @devices_blp.alt_response(404, response="NOT_FOUND")
     def get(self, device_id):
         """One device: product, store, status, allowed next steps and open placement."""
         return get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
 
-    @require(Permission.DEVICES_MANAGE)
+    @require(DEVICES_MANAGE)
     @devices_blp.arguments(DeviceUpdateSchema, example={"firmware_version": "4.2.1", "version": 1})
     @devices_blp.response(200, DeviceSchema)
     @devices_blp.alt_response(409, response="CONFLICT")
@@ -327,7 +335,7 @@ class DeviceById(MethodView):
 
 @devices_blp.route("/<int:device_id>/status")
 class DeviceStatusChange(MethodView):
-    @require(Permission.DEVICES_MANAGE)
+    @require(DEVICES_MANAGE)
     @devices_blp.arguments(
         DeviceStatusSchema,
         example={
@@ -359,7 +367,7 @@ class DeviceStatusChange(MethodView):
 
 @recipients_blp.route("")
 class Recipients(MethodView):
-    @require(Permission.RECIPIENTS_VIEW)
+    @require(RECIPIENTS_VIEW)
     @recipients_blp.arguments(RecipientQuerySchema, location="query")
     @recipients_blp.response(200, RecipientPageSchema)
     def get(self, args):
@@ -385,7 +393,7 @@ class Recipients(MethodView):
             stmt = stmt.where(Recipient.service_ended_on.is_(None))
         return cursor_page(stmt, Recipient.id, limit=args["limit"], cursor=args["cursor"])
 
-    @require(Permission.RECIPIENTS_MANAGE)
+    @require(RECIPIENTS_MANAGE)
     @recipients_blp.arguments(
         RecipientCreateSchema,
         example={
@@ -419,7 +427,7 @@ class Recipients(MethodView):
 
 @recipients_blp.route("/<int:recipient_id>")
 class RecipientById(MethodView):
-    @require(Permission.RECIPIENTS_VIEW)
+    @require(RECIPIENTS_VIEW)
     @recipients_blp.response(200, RecipientSchema)
     @recipients_blp.alt_response(404, response="NOT_FOUND")
     @writes  # the read is logged
@@ -431,7 +439,7 @@ class RecipientById(MethodView):
         ops.record_recipient_view(actor(), recipient, via="api")
         return recipient
 
-    @require(Permission.RECIPIENTS_MANAGE)
+    @require(RECIPIENTS_MANAGE)
     @recipients_blp.arguments(
         RecipientUpdateSchema,
         example={"access_note": "Nøkkelboks kode hos sone Nord", "version": 2},
@@ -460,7 +468,7 @@ _PLACEMENT_LOADS = (
 
 @placements_blp.route("")
 class Placements(MethodView):
-    @require(Permission.RECIPIENTS_VIEW)
+    @require(RECIPIENTS_VIEW)
     @placements_blp.arguments(PlacementQuerySchema, location="query")
     @placements_blp.response(200, PlacementPageSchema)
     def get(self, args):
@@ -477,7 +485,7 @@ class Placements(MethodView):
             stmt, Placement.id, limit=args["limit"], cursor=args["cursor"], descending=True
         )
 
-    @require(Permission.PLACEMENTS_MANAGE)
+    @require(PLACEMENTS_MANAGE)
     @placements_blp.arguments(
         InstallSchema,
         example={
@@ -502,7 +510,7 @@ class Placements(MethodView):
 
 @placements_blp.route("/<int:placement_id>")
 class PlacementById(MethodView):
-    @require(Permission.RECIPIENTS_VIEW)
+    @require(RECIPIENTS_VIEW)
     @placements_blp.response(200, PlacementSchema)
     @placements_blp.alt_response(404, response="NOT_FOUND")
     def get(self, placement_id):
@@ -512,7 +520,7 @@ class PlacementById(MethodView):
 
 @placements_blp.route("/<int:placement_id>/return")
 class PlacementReturn(MethodView):
-    @require(Permission.PLACEMENTS_MANAGE)
+    @require(PLACEMENTS_MANAGE)
     @placements_blp.arguments(
         ReturnSchema,
         example={
@@ -537,7 +545,7 @@ class PlacementReturn(MethodView):
 
 @placements_blp.route("/<int:placement_id>/replace")
 class PlacementReplace(MethodView):
-    @require(Permission.PLACEMENTS_MANAGE)
+    @require(PLACEMENTS_MANAGE)
     @placements_blp.arguments(
         ReplaceSchema,
         example={
@@ -579,7 +587,7 @@ class PlacementReplace(MethodView):
 
 @movements_blp.route("")
 class Movements(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
+    @require(EQUIPMENT_VIEW)
     @movements_blp.arguments(MovementQuerySchema, location="query")
     @movements_blp.response(200, MovementPageSchema)
     def get(self, args):
@@ -595,7 +603,7 @@ class Movements(MethodView):
 
 @movements_blp.route("/<int:movement_id>")
 class MovementById(MethodView):
-    @require(Permission.EQUIPMENT_VIEW)
+    @require(EQUIPMENT_VIEW)
     @movements_blp.response(200, MovementSchema)
     @movements_blp.alt_response(404, response="NOT_FOUND")
     def get(self, movement_id):

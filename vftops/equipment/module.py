@@ -3,20 +3,26 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import Group, Link, Module, StartPart
-from vftops.core.permissions import Permission as P
 from vftops.equipment import api, queries, views
+from vftops.equipment.permissions import (
+    EQUIPMENT_VIEW,
+    PERMISSIONS,
+    PLACEMENTS_MANAGE,
+    RECIPIENTS_VIEW,
+)
 
 module = Module(
     name="equipment",
+    permissions=PERMISSIONS,
     pages=(views.bp,),
     api=api.blueprints,
     groups=(Group("equipment", _l("Equipment"), order=20),),
     navigation=(
-        Link(_l("My jobs today"), "equipment.my_day", P.PLACEMENTS_MANAGE, order=10),
-        Link(_l("All devices"), "equipment.devices", P.EQUIPMENT_VIEW, "equipment", 10),
-        Link(_l("Recipients"), "equipment.recipients", P.RECIPIENTS_VIEW, "equipment", 20),
-        Link(_l("Products"), "equipment.products", P.EQUIPMENT_VIEW, "equipment", 30),
-        Link(_l("Scan"), "equipment.scan", P.EQUIPMENT_VIEW, "equipment", 40),
+        Link(_l("My jobs today"), "equipment.my_day", PLACEMENTS_MANAGE, order=10),
+        Link(_l("All devices"), "equipment.devices", EQUIPMENT_VIEW, "equipment", 10),
+        Link(_l("Recipients"), "equipment.recipients", RECIPIENTS_VIEW, "equipment", 20),
+        Link(_l("Products"), "equipment.products", EQUIPMENT_VIEW, "equipment", 30),
+        Link(_l("Scan"), "equipment.scan", EQUIPMENT_VIEW, "equipment", 40),
     ),
     start=(
         StartPart("equipment/_start_find.html", queries.find_box, "top", 10),

@@ -6,7 +6,6 @@ from flask_babel import to_user_timezone
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.core.permissions import Permission
 from vftops.core.scope import scoped
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import (
@@ -19,6 +18,7 @@ from vftops.equipment.models import (
     Visit,
     VisitStatus,
 )
+from vftops.equipment.permissions import EQUIPMENT_VIEW, PLACEMENTS_MANAGE, RECIPIENTS_VIEW
 from vftops.extensions import db
 
 _TOP = chr(0x10FFFF)  # sorts after every character: "x" <= s < "x" + _TOP means s starts with x
@@ -252,7 +252,7 @@ def products(active_only: bool = True, category: str | None = None):
 
 def jobs_today(user, now) -> int | None:
     """The start page: the visits planned for the user up to today (None: not their work)."""
-    if not user.can(Permission.PLACEMENTS_MANAGE):
+    if not user.can(PLACEMENTS_MANAGE):
         return None
     return db.session.scalar(
         select(func.count(Visit.id)).where(
@@ -265,7 +265,7 @@ def jobs_today(user, now) -> int | None:
 
 def find_box(user, _now) -> dict | None:
     """The start page's search box, for those who may search devices or recipients."""
-    can_scan = user.can(Permission.EQUIPMENT_VIEW)
-    if not (can_scan or user.can(Permission.RECIPIENTS_VIEW)):
+    can_scan = user.can(EQUIPMENT_VIEW)
+    if not (can_scan or user.can(RECIPIENTS_VIEW)):
         return None
     return {"can_scan": can_scan}

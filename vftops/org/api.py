@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from vftops.core.api import ApiBlueprint
 from vftops.core.pagination import cursor_page
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404, in_scope, scoped
 from vftops.extensions import db
 from vftops.org import operations as ops
 from vftops.org.models import Municipality, Unit
+from vftops.org.permissions import ORG_MANAGE, ORG_VIEW
 from vftops.org.schemas import (
     MunicipalityCreateSchema,
     MunicipalityPageSchema,
@@ -41,7 +42,7 @@ blueprints = (municipalities_blp, units_blp)
 
 @municipalities_blp.route("")
 class Municipalities(MethodView):
-    @require(Permission.ORG_VIEW)
+    @require(ORG_VIEW)
     @municipalities_blp.arguments(MunicipalityQuerySchema, location="query")
     @municipalities_blp.response(200, MunicipalityPageSchema)
     def get(self, args):
@@ -54,7 +55,7 @@ class Municipalities(MethodView):
             stmt = stmt.where(Municipality.number == args["number"])
         return cursor_page(stmt, Municipality.id, limit=args["limit"], cursor=args["cursor"])
 
-    @require(Permission.ORG_MANAGE)
+    @require(ORG_MANAGE)
     @municipalities_blp.arguments(MunicipalityCreateSchema)
     @municipalities_blp.response(201, MunicipalitySchema)
     def post(self, data):
@@ -64,13 +65,13 @@ class Municipalities(MethodView):
 
 @municipalities_blp.route("/<int:municipality_id>")
 class MunicipalityById(MethodView):
-    @require(Permission.ORG_VIEW)
+    @require(ORG_VIEW)
     @municipalities_blp.response(200, MunicipalitySchema)
     def get(self, municipality_id):
         """One municipality."""
         return get_scoped_or_404(Municipality, municipality_id, current_user)
 
-    @require(Permission.ORG_MANAGE)
+    @require(ORG_MANAGE)
     @municipalities_blp.arguments(MunicipalityUpdateSchema)
     @municipalities_blp.response(200, MunicipalitySchema)
     def patch(self, data, municipality_id):
@@ -88,7 +89,7 @@ class MunicipalityById(MethodView):
 
 @units_blp.route("")
 class Units(MethodView):
-    @require(Permission.ORG_VIEW)
+    @require(ORG_VIEW)
     @units_blp.arguments(UnitQuerySchema, location="query")
     @units_blp.response(200, UnitPageSchema)
     def get(self, args):
@@ -101,7 +102,7 @@ class Units(MethodView):
             stmt = stmt.where(Unit.is_active.is_(args["is_active"]))
         return cursor_page(stmt, Unit.id, limit=args["limit"], cursor=args["cursor"])
 
-    @require(Permission.ORG_MANAGE)
+    @require(ORG_MANAGE)
     @units_blp.arguments(UnitCreateSchema)
     @units_blp.response(201, UnitSchema)
     def post(self, data):
@@ -114,13 +115,13 @@ class Units(MethodView):
 
 @units_blp.route("/<int:unit_id>")
 class UnitById(MethodView):
-    @require(Permission.ORG_VIEW)
+    @require(ORG_VIEW)
     @units_blp.response(200, UnitSchema)
     def get(self, unit_id):
         """One unit."""
         return get_scoped_or_404(Unit, unit_id, current_user)
 
-    @require(Permission.ORG_MANAGE)
+    @require(ORG_MANAGE)
     @units_blp.arguments(UnitUpdateSchema)
     @units_blp.response(200, UnitSchema)
     def patch(self, data, unit_id):

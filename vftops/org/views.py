@@ -9,26 +9,27 @@ from flask_login import current_user
 from vftops.core import modules
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import submit
 from vftops.org import operations as ops
 from vftops.org.forms import UNIT_KIND_LABELS, MunicipalityForm, UnitForm
 from vftops.org.models import Municipality, Unit
+from vftops.org.permissions import ORG_MANAGE, ORG_VIEW
 from vftops.org.queries import municipalities_for, unit_tree
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
 
 @bp.get("/municipalities")
-@require(Permission.ORG_VIEW)
+@require(ORG_VIEW)
 def municipalities():
     rows = municipalities_for(current_user)
     return render_template("org/municipalities.html", rows=rows)
 
 
 @bp.route("/municipalities/new", methods=["GET", "POST"])
-@require(Permission.ORG_MANAGE)
+@require(ORG_MANAGE)
 def municipality_new():
     form = MunicipalityForm()
     del form.is_active
@@ -45,7 +46,7 @@ def municipality_new():
 
 
 @bp.get("/municipalities/<int:municipality_id>")
-@require(Permission.ORG_VIEW)
+@require(ORG_VIEW)
 def municipality_detail(municipality_id: int):
     municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
     return render_template(
@@ -59,7 +60,7 @@ def municipality_detail(municipality_id: int):
 
 
 @bp.route("/municipalities/<int:municipality_id>/edit", methods=["GET", "POST"])
-@require(Permission.ORG_MANAGE)
+@require(ORG_MANAGE)
 def municipality_edit(municipality_id: int):
     municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
     form = MunicipalityForm(obj=municipality)
@@ -94,7 +95,7 @@ def _parent_choices(form: UnitForm, municipality_id: int, exclude_id: int | None
 
 
 @bp.route("/municipalities/<int:municipality_id>/units/new", methods=["GET", "POST"])
-@require(Permission.ORG_MANAGE)
+@require(ORG_MANAGE)
 def unit_new(municipality_id: int):
     municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
     form = UnitForm()
@@ -121,7 +122,7 @@ def unit_new(municipality_id: int):
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
-@require(Permission.ORG_MANAGE)
+@require(ORG_MANAGE)
 def unit_edit(unit_id: int):
     unit = get_scoped_or_404(Unit, unit_id, current_user)
     form = UnitForm(obj=unit)

@@ -3,12 +3,13 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import Link, Module
-from vftops.core.permissions import Permission as P
 from vftops.stock import api, views
+from vftops.stock.permissions import PERMISSIONS, STOCK_VIEW
 
 module = Module(
     name="stock",
+    permissions=PERMISSIONS,
     pages=(views.bp,),
     api=api.blueprints,
-    navigation=(Link(_l("Stock"), "stock.shortfalls", P.STOCK_VIEW, order=40),),
+    navigation=(Link(_l("Stock"), "stock.shortfalls", STOCK_VIEW, order=40),),
 )

@@ -34,7 +34,7 @@ from vftops.core.api import ApiBlueprint
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import utcnow
 from vftops.core.pagination import cursor_page
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
 from vftops.core.validation import text_or_none
 from vftops.core.web import actor
@@ -46,6 +46,7 @@ from vftops.support import mail, queries
 from vftops.support import operations as ops
 from vftops.support.function_tests import record_function_test
 from vftops.support.models import Team, Ticket, TicketStatus, ticket_devices
+from vftops.support.permissions import TESTS_RECORD, TICKETS_CREATE, TICKETS_MANAGE, TICKETS_VIEW
 from vftops.support.schemas import (
     FunctionTestCreateSchema,
     FunctionTestSchema,
@@ -64,8 +65,6 @@ from vftops.support.schemas import (
     TicketStatusSchema,
     TicketUpdateSchema,
 )
-
-P = Permission
 
 tickets_blp = ApiBlueprint(
     "tickets",
@@ -149,7 +148,7 @@ def _detail(ticket_id: int) -> Ticket:
 
 @tickets_blp.route("")
 class Tickets(MethodView):
-    @require(P.TICKETS_VIEW)
+    @require(TICKETS_VIEW)
     @tickets_blp.arguments(TicketQuerySchema, location="query")
     @tickets_blp.response(200, TicketPageSchema)
     @_errors(tickets_blp, 422)
@@ -189,7 +188,7 @@ class Tickets(MethodView):
         _with_device_ids(page.items)
         return page
 
-    @require(P.TICKETS_CREATE)
+    @require(TICKETS_CREATE)
     @tickets_blp.arguments(
         TicketCreateSchema,
         example={
@@ -336,7 +335,7 @@ def _create_once(actor, municipality_id: int, **data) -> tuple[Ticket, bool]:
 
 @tickets_blp.route("/<int:ticket_id>")
 class TicketById(MethodView):
-    @require(P.TICKETS_VIEW)
+    @require(TICKETS_VIEW)
     @tickets_blp.response(200, TicketDetailSchema)
     @_errors(tickets_blp, 404)
     def get(self, ticket_id):
@@ -348,7 +347,7 @@ class TicketById(MethodView):
         """
         return _detail(ticket_id)
 
-    @require(P.TICKETS_MANAGE)
+    @require(TICKETS_MANAGE)
     @tickets_blp.arguments(
         TicketUpdateSchema,
         example={"title": "Alarmen piper om natta", "urgency": "high", "version": 3},
@@ -370,7 +369,7 @@ class TicketById(MethodView):
 
 @tickets_blp.route("/<int:ticket_id>/acknowledge")
 class TicketAcknowledge(MethodView):
-    @require(P.TICKETS_MANAGE)
+    @require(TICKETS_MANAGE)
     @tickets_blp.response(200, TicketSchema)
     @_errors(tickets_blp, 404, 409, 422)
     def post(self, ticket_id):
@@ -386,7 +385,7 @@ class TicketAcknowledge(MethodView):
 
 @tickets_blp.route("/<int:ticket_id>/comments")
 class TicketComments(MethodView):
-    @require(P.TICKETS_MANAGE)
+    @require(TICKETS_MANAGE)
     @tickets_blp.arguments(
         TicketCommentSchema,
         example={"body": "Ringte pårørende, batteriet byttes i morgen.", "kind": "reply"},
@@ -401,7 +400,7 @@ class TicketComments(MethodView):
 
 @tickets_blp.route("/<int:ticket_id>/escalate")
 class TicketEscalate(MethodView):
-    @require(P.TICKETS_MANAGE)
+    @require(TICKETS_MANAGE)
     @tickets_blp.arguments(
         TicketEscalateSchema,
         example={"supplier_id": 2, "supplier_ref": "CS-88412", "note": "Sendt på e-post"},
@@ -430,7 +429,7 @@ class TicketEscalate(MethodView):
 
 @tickets_blp.route("/<int:ticket_id>/resolve")
 class TicketResolve(MethodView):
-    @require(P.TICKETS_MANAGE)
+    @require(TICKETS_MANAGE)
     @tickets_blp.arguments(
         TicketResolveSchema, example={"note": "Byttet batteri og testet alarmen mot sentralen."}
     )
@@ -454,7 +453,7 @@ class TicketResolve(MethodView):
 
 @tickets_blp.route("/<int:ticket_id>/status")
 class TicketStatusChange(MethodView):
-    @require(P.TICKETS_MANAGE)
+    @require(TICKETS_MANAGE)
     @tickets_blp.arguments(
         TicketStatusSchema, example={"status": "waiting_reporter", "note": "Ba om bilde"}
     )
@@ -480,7 +479,7 @@ class TicketStatusChange(MethodView):
 
 @tickets_blp.route("/<int:ticket_id>/assign")
 class TicketAssign(MethodView):
-    @require(P.TICKETS_MANAGE)
+    @require(TICKETS_MANAGE)
     @tickets_blp.arguments(
         TicketAssignSchema, example={"team_id": 3, "assignee": "tor.tekniker", "version": 2}
     )
@@ -531,7 +530,7 @@ def _colleague(reference) -> User | None:
 
 @teams_blp.route("")
 class Teams(MethodView):
-    @require(P.TICKETS_VIEW)
+    @require(TICKETS_VIEW)
     @teams_blp.arguments(TeamQuerySchema, location="query")
     @teams_blp.response(200, TeamPageSchema)
     @_errors(teams_blp, 422)
@@ -553,7 +552,7 @@ class Teams(MethodView):
 
 @function_tests_blp.route("")
 class FunctionTests(MethodView):
-    @require(P.TESTS_RECORD)
+    @require(TESTS_RECORD)
     @function_tests_blp.arguments(
         FunctionTestCreateSchema,
         example={

@@ -29,7 +29,6 @@ from sqlalchemy import and_, case, false, func, or_, select
 from vftops.core.alerts import Item
 from vftops.core.i18n import format_d, format_dt
 from vftops.core.models import local_day, utcnow
-from vftops.core.permissions import Permission
 from vftops.core.scope import municipality_ids
 from vftops.equipment.models import Device, Placement, Product
 from vftops.extensions import db
@@ -37,6 +36,7 @@ from vftops.org.models import Municipality
 from vftops.support import function_tests as ft
 from vftops.support import queries
 from vftops.support.models import FunctionTest, Team, Ticket, TicketStatus, team_members
+from vftops.support.permissions import TESTS_RECORD, TICKETS_VIEW
 
 BREACHED = "ticket_breached"
 SOON = "ticket_soon"
@@ -372,7 +372,7 @@ def items_for(person, member_of: set[int], data: SupportData) -> SupportItems:
     out.more_breached = max(len(breached) - MAX_TICKETS, 0)
     out.soon = [_ticket_item(t) for t in soon[:MAX_TICKETS]]
     out.more_soon = max(len(soon) - MAX_TICKETS, 0)
-    if person.can(Permission.TESTS_RECORD):
+    if person.can(TESTS_RECORD):
         record = "support.test_record"
         due_list = "support.tests_due"
         for municipality_id in sorted(member_of, key=lambda m: data.names.get(m, "")):
@@ -416,7 +416,7 @@ def items_for(person, member_of: set[int], data: SupportData) -> SupportItems:
 def alerts_for_reader(today, user):
     """The in-app alert page (declared in module.py): the reader's own part of the
     digest, for those who read tickets."""
-    if not user.can(Permission.TICKETS_VIEW):
+    if not user.can(TICKETS_VIEW):
         return None
     mine = municipality_ids(user)
     data = collect(
@@ -424,6 +424,6 @@ def alerts_for_reader(today, user):
         today,
         municipality_ids=mine,
         person=user,
-        tests=user.can(Permission.TESTS_RECORD),
+        tests=user.can(TESTS_RECORD),
     )
     return items_for(user, set(mine), data)

@@ -3,14 +3,15 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import Link, Module, PagePart, StartPart
-from vftops.core.permissions import Permission as P
 from vftops.support import api, digest, queries, views
+from vftops.support.permissions import PERMISSIONS, TICKETS_VIEW
 
 module = Module(
     name="support",
+    permissions=PERMISSIONS,
     pages=(views.bp,),
     api=api.blueprints,
-    navigation=(Link(_l("Support"), "support.queue", P.TICKETS_VIEW, order=30),),
+    navigation=(Link(_l("Support"), "support.queue", TICKETS_VIEW, order=30),),
     start=(StartPart("support/_start_tickets.html", views.start_tickets, "top", 20),),
     page_parts={
         "stock.notifications": (PagePart("support/_notifications.html", digest.alerts_for_reader),)

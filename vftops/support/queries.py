@@ -11,7 +11,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.inputs import fits
 from vftops.core.models import utcnow
-from vftops.core.permissions import Permission
 from vftops.core.scope import municipality_ids, scoped
 from vftops.core.validation import digits
 from vftops.equipment.models import Device, Movement, MovementKind, Placement, ReturnReason
@@ -29,6 +28,7 @@ from vftops.support.models import (
     team_members,
     ticket_devices,
 )
+from vftops.support.permissions import TICKETS_MANAGE
 from vftops.support.reports import FAULT_KINDS
 
 # The queues, in the order the menu shows them.
@@ -183,7 +183,7 @@ def entries_for(ticket: Ticket, user) -> list[TicketEntry]:
         .options(joinedload(TicketEntry.author))
         .order_by(TicketEntry.id)
     )
-    if not user.can(Permission.TICKETS_MANAGE):
+    if not user.can(TICKETS_MANAGE):
         stmt = stmt.where(TicketEntry.kind != EntryKind.NOTE.value)
     return list(db.session.scalars(stmt))
 

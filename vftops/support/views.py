@@ -29,20 +29,22 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from vftops.auth.models import User, UserRole
+from vftops.auth.models import User
+from vftops.auth.queries import active_users_with
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.models import utcnow
 from vftops.core.pagination import capped_page
-from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
+from vftops.core.permissions import require
 from vftops.core.picker import picker
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
 from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Recipient
+from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.extensions import db
-from vftops.org.models import Membership, Municipality
+from vftops.org.models import Municipality
 from vftops.support import mail, queries
 from vftops.support import operations as ops
 from vftops.support.attachments import add_attachment, file_name, path_of
@@ -70,10 +72,10 @@ from vftops.support.models import (
     Ticket,
     TicketAttachment,
 )
+from vftops.support.permissions import TICKETS_CREATE, TICKETS_MANAGE, TICKETS_VIEW
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
-P = Permission
 PER_PAGE = 50
 MAX_SERIALS = 50
 
@@ -131,12 +133,12 @@ def can_reach(endpoint: str) -> bool:
 def start_tickets(user, now) -> dict | None:
     """The start page's ticket counts: one aggregate over the open tickets, and one look
     per municipality for a burst of technical alarms."""
-    if not user.can(P.TICKETS_VIEW):
+    if not user.can(TICKETS_VIEW):
         return None
     return {
         "counts": queries.queue_counts(user, now),
         "suggestions": queries.incident_suggestions(user, now),
-        "incident_page": user.can(P.TICKETS_MANAGE) and can_reach("support.incident_new"),
+        "incident_page": user.can(TICKETS_MANAGE) and can_reach("support.incident_new"),
     }
 
 
@@ -273,7 +275,7 @@ def _queue_filters(municipalities: list[Municipality]) -> tuple[QueueFilterForm,
 
 
 @bp.get("")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def queue():
     user = actor()
     name = request.args.get("queue", "open")
@@ -369,7 +371,7 @@ def _ticket_choices(form: TicketForm, municipalities, recipient: Recipient | Non
     if recipient is not None:
         label = (
             recipient.name
-            if current_user.can(P.RECIPIENTS_VIEW)
+            if current_user.can(RECIPIENTS_VIEW)
             else _("The recipient the link named")
         )
         options.append((recipient.id, label))
@@ -517,7 +519,7 @@ def _create_ticket(form: TicketForm, municipalities, recipient):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require(P.TICKETS_CREATE)
+@require(TICKETS_CREATE)
 def ticket_new():
     form = TicketForm()
     municipalities = _municipalities()
@@ -564,21 +566,7 @@ def ticket_new():
 
 def _handlers(municipality_id: int) -> list[User]:
     """Active people of the municipality who handle tickets (may own one)."""
-    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if P.TICKETS_MANAGE in perms]
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.municipality_id == municipality_id,
-                User.is_active_user.is_(True),
-                select(UserRole.id)
-                .where(UserRole.user_id == User.id, UserRole.role.in_(roles))
-                .exists(),
-            )
-            .order_by(User.full_name, User.id)
-        )
-    )
+    return active_users_with(TICKETS_MANAGE, municipalities=[municipality_id])
 
 
 def _assign_choices(form: AssignForm, ticket: Ticket) -> dict[int, User]:
@@ -605,7 +593,7 @@ def _render_detail(ticket_id: int, status: int = 200, **forms):
     if ticket is None:
         abort(404)
     now = utcnow()
-    manage = user.can(P.TICKETS_MANAGE)
+    manage = user.can(TICKETS_MANAGE)
     assign_form = forms.get("assign_form")
     status_form = forms.get("status_form")
     entry_form = forms.get("entry_form")
@@ -646,13 +634,13 @@ def _to_ticket(ticket_id: int, anchor: str | None = None):
 
 
 @bp.get("/<int:ticket_id>")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def ticket_detail(ticket_id: int):
     return _render_detail(ticket_id)
 
 
 @bp.route("/<int:ticket_id>/edit", methods=["GET", "POST"])
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_edit(ticket_id: int):
     ticket = _scoped_ticket(ticket_id)
     form = TicketEditForm(obj=ticket if request.method == "GET" else None)
@@ -696,7 +684,7 @@ def ticket_edit(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/acknowledge")
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_acknowledge(ticket_id: int):
     """«Kvitter»: one click. Whoever was faster owns it; the other is told who."""
     ticket = _scoped_ticket(ticket_id)
@@ -710,7 +698,7 @@ def ticket_acknowledge(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/assign")
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_assign(ticket_id: int):
     ticket = _scoped_ticket(ticket_id)
     form = AssignForm(prefix="assign")
@@ -755,7 +743,7 @@ def ticket_assign(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/status")
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_status(ticket_id: int):
     ticket = _scoped_ticket(ticket_id)
     form = StatusForm(prefix="status")
@@ -786,7 +774,7 @@ def ticket_status(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/entries")
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_entry(ticket_id: int):
     ticket = _scoped_ticket(ticket_id)
     form = EntryForm(prefix="entry")
@@ -801,7 +789,7 @@ def ticket_entry(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/attachments")
-@require(P.TICKETS_CREATE)
+@require(TICKETS_CREATE)
 def ticket_attach(ticket_id: int):
     ticket = _scoped_ticket(ticket_id)
     form = AttachForm(prefix="attach")
@@ -824,7 +812,7 @@ def ticket_attach(ticket_id: int):
 
 
 @bp.get("/<int:ticket_id>/attachments/<int:attachment_id>")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def attachment(ticket_id: int, attachment_id: int):
     """The file, only after the ticket has been found in the user's municipalities."""
     ticket = _scoped_ticket(ticket_id)

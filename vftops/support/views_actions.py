@@ -24,12 +24,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.agreements.models import Supplier
+from vftops.auth.queries import active_users_with
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.i18n import format_d
 from vftops.core.inputs import db_int, fits
 from vftops.core.models import OSLO, local_today
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404, scoped
 from vftops.core.validation import digits, invalid
 from vftops.core.web import actor, flash_domain_error, submit
@@ -37,6 +38,7 @@ from vftops.equipment import operations as equipment_ops
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.labels import CATEGORY_LABELS
 from vftops.equipment.models import Device, DeviceStatus, Placement, Product, Store
+from vftops.equipment.permissions import PLACEMENTS_MANAGE, RECIPIENTS_VIEW
 from vftops.equipment.status import STATUS_LABELS as DEVICE_STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock import queries as stock_queries
@@ -51,10 +53,9 @@ from vftops.support.forms_actions import (
     VisitForm,
 )
 from vftops.support.models import STATUS_LABELS, Ticket, TicketKind
+from vftops.support.permissions import TICKETS_MANAGE
 from vftops.support.queries import is_open_clause
 from vftops.support.views import bp
-
-P = Permission
 
 # Form prefixes: the partial sits on the ticket page beside its other forms.
 RESPONSE_PREFIX = "supplier"
@@ -172,7 +173,7 @@ def actions_context(ticket: Ticket, user) -> TicketActions:
     and nothing here reads a row per device. A user without TICKETS_MANAGE gets an
     empty result and no query is made.
     """
-    if user is None or not user.is_authenticated or not user.can(P.TICKETS_MANAGE):
+    if user is None or not user.is_authenticated or not user.can(TICKETS_MANAGE):
         return TicketActions()
     acts = TicketActions(can_manage=True)
     is_open = ticket.is_open
@@ -281,7 +282,7 @@ def _escalate_form(ticket: Ticket, *, posted: bool) -> EscalateForm:
 
 
 @bp.route("/<int:ticket_id>/escalate", methods=["GET", "POST"])
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_escalate(ticket_id: int):
     """Hand the fault to the supplier with their case reference: the SLA clock stops."""
     ticket = _escalation_ticket(ticket_id)
@@ -328,7 +329,7 @@ def _local_to_utc(value: datetime | None, escalated_at: datetime) -> datetime | 
 
 
 @bp.post("/<int:ticket_id>/supplier-response")
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_supplier(ticket_id: int):
     """Record when the supplier answered and when they fixed it (their SLA is measured on it)."""
     ticket = _escalation_ticket(ticket_id)
@@ -459,7 +460,7 @@ def _store_choices(form_field, municipality_id: int) -> None:
 
 def _recipient_name(recipient) -> str:
     """The recipient's name for those who may see recipients; a neutral word for others."""
-    if current_user.can(P.RECIPIENTS_VIEW):
+    if current_user.can(RECIPIENTS_VIEW):
         return recipient.name
     return _("At a recipient").lower()
 
@@ -469,7 +470,7 @@ def _placement_label(p: Placement) -> str:
 
 
 @bp.route("/<int:ticket_id>/replace", methods=["GET", "POST"])
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_replace(ticket_id: int):
     """Swap the faulty device at the recipient for one from a store, on the ticket."""
     ticket = _ticket(ticket_id, selectinload(Ticket.devices))
@@ -514,7 +515,7 @@ def ticket_replace(ticket_id: int):
     done = submit(form, run)
     if done.ok:
         old, new, recipient = done.result
-        if current_user.can(P.RECIPIENTS_VIEW):
+        if current_user.can(RECIPIENTS_VIEW):
             message = _(
                 "%(old)s is replaced by %(new)s at %(name)s, with the same settings.",
                 old=old,
@@ -541,7 +542,7 @@ def ticket_replace(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/repair")
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_repair(ticket_id: int):
     """Send a device that is in a store to the supplier for repair, on the ticket."""
     ticket = _ticket(ticket_id)
@@ -575,23 +576,7 @@ def ticket_repair(ticket_id: int):
 
 def _technicians(municipality_id: int):
     """Active people of the municipality who install and take back devices."""
-    from vftops.auth.models import User, UserRole
-    from vftops.core.permissions import ROLE_PERMISSIONS
-    from vftops.org.models import Membership
-
-    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if P.PLACEMENTS_MANAGE in perms]
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.municipality_id == municipality_id,
-                User.is_active_user.is_(True),
-                User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))),
-            )
-            .order_by(User.full_name)
-        )
-    )
+    return active_users_with(PLACEMENTS_MANAGE, municipalities=[municipality_id])
 
 
 def _visit_devices(ticket: Ticket, placements: list[Placement]) -> dict[int, tuple[Device, str]]:
@@ -605,7 +590,7 @@ def _visit_devices(ticket: Ticket, placements: list[Placement]) -> dict[int, tup
 
 
 @bp.route("/<int:ticket_id>/visit", methods=["GET", "POST"])
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_visit(ticket_id: int):
     """Put a job at the ticket's recipient on a technician's «Mine oppdrag i dag»."""
 
@@ -716,7 +701,7 @@ def _incident_kind(tickets: list[Ticket]) -> str:
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def incident_new():
     """One parent incident for many tickets (e.g. a mobile network outage): resolving it
     resolves them all. Opened with ?ticket_ids=1,2,3 from a selection, a ticket or a
@@ -794,7 +779,7 @@ def incident_new():
 
 
 @bp.post("/<int:ticket_id>/link")
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_link(ticket_id: int):
     """Put the ticket under an open incident of its municipality."""
     ticket = _ticket(ticket_id)
@@ -819,7 +804,7 @@ def ticket_link(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/unlink")
-@require(P.TICKETS_MANAGE)
+@require(TICKETS_MANAGE)
 def ticket_unlink(ticket_id: int):
     """Take the ticket out of its incident: it is handled on its own again."""
     ticket = _ticket(ticket_id)  # the request's CSRF token is checked before any view runs

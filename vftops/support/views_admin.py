@@ -16,17 +16,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.agreements.models import Supplier
-from vftops.auth.models import User, UserRole
+from vftops.auth.models import User
+from vftops.auth.queries import active_users_with
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
-from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
+from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
 from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment.labels import CATEGORY_LABELS
 from vftops.equipment.models import Device, DeviceStatus, Product
 from vftops.extensions import db
-from vftops.org.models import Membership, Municipality
+from vftops.org.models import Municipality
 from vftops.support import operations as ops
 from vftops.support import queries
 from vftops.support.forms_admin import (
@@ -52,9 +53,8 @@ from vftops.support.models import (
     Team,
     TicketKind,
 )
+from vftops.support.permissions import SUPPORT_CONFIGURE, TICKETS_MANAGE, TICKETS_VIEW
 from vftops.support.views import bp
-
-P = Permission
 
 
 def first_lower(text) -> str:
@@ -128,7 +128,7 @@ def _chosen(municipalities: list[Municipality], value=None) -> Municipality:
 
 
 @bp.get("/teams")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def teams():
     """Every team of my municipalities, with how to reach it and who is in it."""
     municipalities = _municipalities()
@@ -143,24 +143,9 @@ def teams():
     )
 
 
-def _handler_roles() -> list[str]:
-    return [r.value for r, perms in ROLE_PERMISSIONS.items() if P.TICKETS_MANAGE in perms]
-
-
 def _handlers(municipality_id: int) -> list[User]:
     """Active people who handle tickets in the municipality: who may be a team member."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.municipality_id == municipality_id,
-                User.is_active_user.is_(True),
-                User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(_handler_roles()))),
-            )
-            .order_by(User.full_name, User.id)
-        )
-    )
+    return active_users_with(TICKETS_MANAGE, municipalities=[municipality_id])
 
 
 def _fill_team_choices(form: TeamForm, municipality_id: int, team: Team | None = None) -> dict:
@@ -197,7 +182,7 @@ def _team_data(form: TeamForm) -> dict:
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
-@require(P.SUPPORT_CONFIGURE)
+@require(SUPPORT_CONFIGURE)
 def team_new():
     municipalities = _municipalities()
     municipality = _chosen(municipalities)
@@ -228,7 +213,7 @@ def team_new():
 
 
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
-@require(P.SUPPORT_CONFIGURE)
+@require(SUPPORT_CONFIGURE)
 def team_edit(team_id: int):
     team = get_scoped_or_404(
         Team,
@@ -292,7 +277,7 @@ def _product_pairs(current: Product | None = None) -> list[tuple[int, str]]:
 
 
 @bp.get("/rules")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def rules():
     """The municipality's routing rules in the order they are tried, and a routing test."""
     municipalities = _municipalities()
@@ -361,7 +346,7 @@ def _save_rule(form: RuleForm, municipality_id: int, teams_here: dict, rule=None
 
 
 @bp.route("/rules/new", methods=["GET", "POST"])
-@require(P.SUPPORT_CONFIGURE)
+@require(SUPPORT_CONFIGURE)
 def rule_new():
     municipalities = _municipalities()
     municipality = _chosen(municipalities)
@@ -405,7 +390,7 @@ def _rule(rule_id: int) -> RoutingRule:
 
 
 @bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
-@require(P.SUPPORT_CONFIGURE)
+@require(SUPPORT_CONFIGURE)
 def rule_edit(rule_id: int):
     rule = _rule(rule_id)
     municipality = db.session.get(Municipality, rule.municipality_id)
@@ -435,7 +420,7 @@ def rule_edit(rule_id: int):
 
 
 @bp.route("/rules/<int:rule_id>/delete", methods=["GET", "POST"])
-@require(P.SUPPORT_CONFIGURE)
+@require(SUPPORT_CONFIGURE)
 def rule_delete(rule_id: int):
     """Asks first; the rule is deleted only by the button on that page."""
     rule = _rule(rule_id)
@@ -543,7 +528,7 @@ def _sla_page(municipality, municipalities, target_forms, settings_form, status=
 
 
 @bp.get("/sla")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def sla():
     """The priority matrix, the SLA targets per priority and the municipality's settings."""
     municipalities = _municipalities()
@@ -557,7 +542,7 @@ def sla():
 
 
 @bp.post("/sla")
-@require(P.SUPPORT_CONFIGURE)
+@require(SUPPORT_CONFIGURE)
 def sla_save():
     """Save one priority's targets (section=target) or the settings (section=settings)."""
     municipalities = _municipalities()
@@ -662,7 +647,7 @@ def _route_in_memory(rules, default, *, kind, product_ids):
 
 
 @bp.get("/contacts")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def contacts():
     """«Hvem kontakter vi om hva?»: from the rules, the teams and the suppliers' support."""
     municipalities = _municipalities()

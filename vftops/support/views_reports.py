@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from vftops.core.db import stream_objects
 from vftops.core.inputs import db_int
 from vftops.core.models import local_today
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.core.scope import municipality_ids
 from vftops.core.spreadsheet import download
 from vftops.extensions import db
@@ -20,9 +20,9 @@ from vftops.org.models import Municipality
 from vftops.support import charts, export, queries
 from vftops.support import reports as figures
 from vftops.support.models import KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS, Ticket
+from vftops.support.permissions import TICKETS_VIEW
 from vftops.support.views import bp
 
-P = Permission
 # A CSV up to this size is built in memory; a longer one goes to a temporary file.
 
 
@@ -72,7 +72,7 @@ FAULT_ROWS = 20
 
 
 @bp.get("/reports")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def reports():
     municipalities, chosen = _municipality_filter()
     weeks = request.args.get("weeks", figures.DEFAULT_WEEKS, type=db_int)
@@ -160,7 +160,7 @@ def _filename(extension: str) -> str:
 
 
 @bp.get("/export.csv")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def export_csv():
     """The whole list, read in batches and sent as it is written."""
     tickets = stream_objects(_export_query())
@@ -168,7 +168,7 @@ def export_csv():
 
 
 @bp.get("/export.xlsx")
-@require(P.TICKETS_VIEW)
+@require(TICKETS_VIEW)
 def export_xlsx():
     tickets = stream_objects(_export_query())
     return download(export.xlsx_chunks(tickets), _filename("xlsx"), export.XLSX_MIMETYPE)

@@ -12,40 +12,31 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from vftops.auth.models import User, UserRole
+from vftops.auth.models import User
+from vftops.auth.queries import active_users_with
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.models import local_today
-from vftops.core.permissions import ROLE_PERMISSIONS, Permission, require
+from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
 from vftops.core.validation import digits
 from vftops.core.web import safe_next, submit
 from vftops.equipment.models import Device, Placement
+from vftops.equipment.permissions import PLACEMENTS_MANAGE, RECIPIENTS_VIEW
 from vftops.extensions import db
-from vftops.org.models import Membership, Municipality, Unit
+from vftops.org.models import Municipality, Unit
 from vftops.support import function_tests as ft
 from vftops.support.forms_admin import RESULT_LABELS, DueFilterForm, FunctionTestForm
 from vftops.support.models import TestResult
+from vftops.support.permissions import TESTS_RECORD
 from vftops.support.views import bp
 
-P = Permission
 PER_PAGE = 50
 
 
 def _technicians(ids) -> list[User]:
     """People who can be sent on a test visit in my municipalities."""
-    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if P.PLACEMENTS_MANAGE in perms]
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.is_active_user.is_(True),
-                User.id.in_(select(Membership.user_id).where(Membership.municipality_id.in_(ids))),
-                User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))),
-            )
-            .order_by(User.full_name, User.id)
-        )
-    )
+    return active_users_with(PLACEMENTS_MANAGE, municipalities=ids)
 
 
 def _filter_form() -> DueFilterForm:
@@ -95,7 +86,7 @@ def _value(form: DueFilterForm, name: str):
 
 
 @bp.get("/function-tests")
-@require(P.RECIPIENTS_VIEW)
+@require(RECIPIENTS_VIEW)
 def tests_due():
     """Installed devices due for their periodic function test, most overdue first."""
     form = _filter_form()
@@ -113,7 +104,7 @@ def tests_due():
         per_page=PER_PAGE,
         today=today,
     )
-    me_technician = current_user.can(P.PLACEMENTS_MANAGE)
+    me_technician = current_user.can(PLACEMENTS_MANAGE)
     return render_template(
         "support/tests_due.html",
         form=form,
@@ -122,14 +113,14 @@ def tests_due():
         horizon=filters.horizon_days,
         overdue_only=filters.overdue_only,
         result_labels=RESULT_LABELS,
-        can_record=current_user.can(P.TESTS_RECORD),
+        can_record=current_user.can(TESTS_RECORD),
         me_technician=me_technician,
         back=request.full_path.rstrip("?"),
     )
 
 
 @bp.route("/function-tests/<int:device_id>/record", methods=["GET", "POST"])
-@require(P.TESTS_RECORD)
+@require(TESTS_RECORD)
 def test_record(device_id: int):
     """Record a function test of an installed device; a failed one opens a ticket."""
     device = get_scoped_or_404(

@@ -21,6 +21,7 @@ from vftops.equipment.models import (
     VisitKind,
     VisitStatus,
 )
+from vftops.equipment.permissions import PLACEMENTS_MANAGE
 from vftops.extensions import db
 
 # --- the technician's day -----------------------------------------------------------
@@ -39,7 +40,6 @@ def plan_visit(
     note: str | None = None,
 ) -> Visit:
     """Put a job on a technician's list: install, take back, replace or test at a recipient."""
-    from vftops.core.permissions import Permission
     from vftops.core.scope import municipality_ids
 
     fields: dict[str, list] = {}
@@ -50,7 +50,7 @@ def plan_visit(
     if (
         assigned_to is None
         or not assigned_to.is_active_user
-        or not assigned_to.can(Permission.PLACEMENTS_MANAGE)
+        or not assigned_to.can(PLACEMENTS_MANAGE)
     ):
         fields["assigned_to_id"] = [_l("Choose a technician who installs and takes back devices.")]
     elif recipient.municipality_id not in municipality_ids(assigned_to):

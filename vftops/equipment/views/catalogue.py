@@ -18,15 +18,16 @@ from vftops.equipment.forms import (
 from vftops.equipment.models import (
     Product,
 )
+from vftops.equipment.permissions import CATALOGUE_MANAGE, EQUIPMENT_VIEW
 from vftops.extensions import db
 
-from .common import P, bp
+from .common import bp
 
 # --- catalogue ----------------------------------------------------------------------
 
 
 @bp.get("/products")
-@require(P.EQUIPMENT_VIEW)
+@require(EQUIPMENT_VIEW)
 def products():
     rows = db.session.scalars(
         queries.products(
@@ -63,7 +64,7 @@ def _product_data(form: ProductForm) -> dict:
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
-@require(P.CATALOGUE_MANAGE)
+@require(CATALOGUE_MANAGE)
 def product_new():
     form = ProductForm()
     del form.is_active
@@ -76,7 +77,7 @@ def product_new():
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
-@require(P.CATALOGUE_MANAGE)
+@require(CATALOGUE_MANAGE)
 def product_edit(product_id: int):
     product = db.session.get(Product, product_id) or abort(404)
     form = ProductForm(obj=product)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.auth.queries import active_users_with
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.i18n import format_d
@@ -28,15 +29,16 @@ from vftops.equipment.models import (
     Visit,
     VisitStatus,
 )
+from vftops.equipment.permissions import PLACEMENTS_MANAGE, RECIPIENTS_MANAGE
 from vftops.extensions import db
 
-from .common import P, bp
+from .common import bp
 
 # --- the technician's day ---------------------------------------------------------------
 
 
 @bp.get("/my-day")
-@require(P.PLACEMENTS_MANAGE)
+@require(PLACEMENTS_MANAGE)
 def my_day():
     """«Mine oppdrag i dag»: my jobs for today and earlier ones not done, then the next week."""
     from datetime import timedelta
@@ -60,7 +62,7 @@ def my_day():
     ).all()
     # Jobs planned from a support ticket link back to it, for those who may read it.
     tickets = {}
-    if current_user.can(P.TICKETS_VIEW):
+    if current_user.can("tickets.view"):  # support's permission, named by its code
         mine = municipality_ids(current_user)
         tickets = {
             v.ticket_id: v.ticket.title
@@ -77,25 +79,11 @@ def my_day():
 
 
 @bp.route("/recipients/<int:recipient_id>/visits/new", methods=["GET", "POST"])
-@require(P.RECIPIENTS_MANAGE)
+@require(RECIPIENTS_MANAGE)
 def visit_new(recipient_id: int):
-    from vftops.auth.models import User, UserRole
-    from vftops.core.permissions import ROLE_PERMISSIONS
-    from vftops.org.models import Membership
-
     recipient = get_scoped_or_404(Recipient, recipient_id, current_user)
     form = VisitForm()
-    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if P.PLACEMENTS_MANAGE in perms]
-    technicians = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.municipality_id == recipient.municipality_id,
-            User.is_active_user.is_(True),
-            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))),
-        )
-        .order_by(User.full_name)
-    ).all()
+    technicians = active_users_with(PLACEMENTS_MANAGE, municipalities=[recipient.municipality_id])
     form.assigned_to_id.choices = choices((u.id, u.full_name) for u in technicians)
     pickers.device_picker(
         form.device_id,
@@ -111,7 +99,7 @@ def visit_new(recipient_id: int):
     )
     if request.method == "GET":
         form.planned_on.data = local_today()
-        if current_user.can(P.PLACEMENTS_MANAGE):
+        if current_user.can(PLACEMENTS_MANAGE):
             form.assigned_to_id.data = current_user.id
 
     def run():
@@ -151,7 +139,7 @@ def visit_new(recipient_id: int):
 
 
 @bp.post("/visits/<int:visit_id>/finish")
-@require(P.PLACEMENTS_MANAGE)
+@require(PLACEMENTS_MANAGE)
 def visit_finish(visit_id: int):
     from vftops.core.forms import ConfirmForm
 

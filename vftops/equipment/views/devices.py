@@ -43,11 +43,12 @@ from vftops.equipment.models import (
     Visit,
     VisitStatus,
 )
+from vftops.equipment.permissions import DEVICES_MANAGE, EQUIPMENT_VIEW, PLACEMENTS_MANAGE
 from vftops.equipment.qr import qr_svg
 from vftops.equipment.status import OWN_STEPS, STATUS_LABELS, TRANSITIONS
 from vftops.extensions import db
 
-from .common import P, bp, product_choices, product_filter, scoped_store, store_choices
+from .common import bp, product_choices, product_filter, scoped_store, store_choices
 
 # --- devices ------------------------------------------------------------------------
 
@@ -75,7 +76,7 @@ def _device_filters() -> tuple[DeviceFilterForm, dict]:
 
 
 @bp.get("/devices")
-@require(P.EQUIPMENT_VIEW)
+@require(EQUIPMENT_VIEW)
 def devices():
     filters, criteria = _device_filters()
     stmt = queries.devices_for(current_user, **criteria).order_by(Device.serial_number)
@@ -88,7 +89,7 @@ def devices():
     # stock offers to install it there, and doing so finishes the job.
     job = None
     wanted = request.args.get("visit", type=db_int)
-    if wanted and current_user.can(P.PLACEMENTS_MANAGE):
+    if wanted and current_user.can(PLACEMENTS_MANAGE):
         job = db.session.scalar(
             scoped(select(Visit), Visit, current_user)
             .where(Visit.id == wanted, Visit.status == VisitStatus.PLANNED)
@@ -118,13 +119,13 @@ def _export(render, extension: str, mimetype: str):
 
 
 @bp.get("/devices/export.csv")
-@require(P.EQUIPMENT_VIEW)
+@require(EQUIPMENT_VIEW)
 def devices_export_csv():
     return _export(transfer.export_csv, "csv", CSV_MIMETYPE)
 
 
 @bp.get("/devices/export.xlsx")
-@require(P.EQUIPMENT_VIEW)
+@require(EQUIPMENT_VIEW)
 def devices_export_xlsx():
     return _export(transfer.export_xlsx, "xlsx", XLSX_MIMETYPE)
 
@@ -151,7 +152,7 @@ def _import_preview(plan: transfer.ImportPlan, token: str | None, filename: str,
 
 
 @bp.route("/devices/import", methods=["GET", "POST"])
-@require(P.DEVICES_MANAGE)
+@require(DEVICES_MANAGE)
 def device_import():
     if request.method == "POST" and "import_token" in request.form:
         return _import_commit()
@@ -211,7 +212,7 @@ def _import_commit():
 
 
 @bp.get("/devices/<int:device_id>")
-@require(P.EQUIPMENT_VIEW)
+@require(EQUIPMENT_VIEW)
 def device_detail(device_id: int):
     device = get_scoped_or_404(
         Device,
@@ -250,7 +251,7 @@ def _device_form_data(form: DeviceForm) -> dict:
 
 
 @bp.route("/devices/new", methods=["GET", "POST"])
-@require(P.DEVICES_MANAGE)
+@require(DEVICES_MANAGE)
 def device_new():
     form = DeviceForm()
     product_choices(form.product_id)
@@ -278,7 +279,7 @@ def device_new():
 
 
 @bp.route("/devices/<int:device_id>/edit", methods=["GET", "POST"])
-@require(P.DEVICES_MANAGE)
+@require(DEVICES_MANAGE)
 def device_edit(device_id: int):
     device = get_scoped_or_404(Device, device_id, current_user)
     form = DeviceForm(obj=device)
@@ -303,7 +304,7 @@ def device_edit(device_id: int):
 
 
 @bp.route("/devices/receive", methods=["GET", "POST"])
-@require(P.DEVICES_MANAGE)
+@require(DEVICES_MANAGE)
 def receive():
     form = ReceiveForm()
     product_choices(form.product_id)
@@ -342,7 +343,7 @@ def receive():
 
 
 @bp.route("/devices/<int:device_id>/status", methods=["GET", "POST"])
-@require(P.DEVICES_MANAGE)
+@require(DEVICES_MANAGE)
 def device_status(device_id: int):
     device = get_scoped_or_404(Device, device_id, current_user)
     form = StatusForm()
@@ -384,7 +385,7 @@ LABEL_LIMIT = 500
 
 
 @bp.get("/devices/labels")
-@require(P.EQUIPMENT_VIEW)
+@require(EQUIPMENT_VIEW)
 def labels():
     """A printable sheet of QR labels for the filtered list, or for chosen devices (?ids=)."""
     ids = [
@@ -405,7 +406,7 @@ def labels():
 
 
 @bp.get("/scan")
-@require(P.EQUIPMENT_VIEW)
+@require(EQUIPMENT_VIEW)
 def scan():
     """Scan a label with the phone's camera, or type the number."""
     return render_template("equipment/scan.html")

@@ -27,16 +27,17 @@ from vftops.equipment.models import (
     Recipient,
     Visit,
 )
+from vftops.equipment.permissions import PLACEMENTS_MANAGE
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 
-from .common import P, bp, scoped_store, store_choices
+from .common import bp, scoped_store, store_choices
 
 # --- install, return, replace ---------------------------------------------------------
 
 
 @bp.route("/devices/<int:device_id>/install", methods=["GET", "POST"])
-@require(P.PLACEMENTS_MANAGE)
+@require(PLACEMENTS_MANAGE)
 def install(device_id: int):
     device = get_scoped_or_404(
         Device, device_id, current_user, options=(joinedload(Device.product),)
@@ -110,7 +111,7 @@ def _scoped_placement(placement_id: int) -> Placement:
 
 
 @bp.route("/placements/<int:placement_id>/return", methods=["GET", "POST"])
-@require(P.PLACEMENTS_MANAGE)
+@require(PLACEMENTS_MANAGE)
 def return_device(placement_id: int):
     placement = _scoped_placement(placement_id)
     device = placement.device
@@ -151,7 +152,7 @@ def return_device(placement_id: int):
 
 
 @bp.route("/placements/<int:placement_id>/replace", methods=["GET", "POST"])
-@require(P.PLACEMENTS_MANAGE)
+@require(PLACEMENTS_MANAGE)
 def replace(placement_id: int):
     placement = _scoped_placement(placement_id)
     device = placement.device

@@ -30,16 +30,17 @@ from vftops.equipment.models import (
     Product,
     Recipient,
 )
+from vftops.equipment.permissions import EQUIPMENT_VIEW, RECIPIENTS_MANAGE, RECIPIENTS_VIEW
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
 
-from .common import P, bp, product_matches
+from .common import bp, product_matches
 
 # --- recipients ---------------------------------------------------------------------
 
 
 @bp.get("/recipients")
-@require(P.RECIPIENTS_VIEW)
+@require(RECIPIENTS_VIEW)
 def recipients():
     q = request.args.get("q", "").strip()
     critical = request.args.get("critical") == "1"
@@ -53,7 +54,7 @@ def recipients():
 
 
 @bp.get("/recipients/lookup")
-@require(P.RECIPIENTS_VIEW)
+@require(RECIPIENTS_VIEW)
 def recipient_lookup():
     """The recipient picker's answers: name, address or the start of a journal reference."""
     wanted = []
@@ -67,7 +68,7 @@ def recipient_lookup():
 
 
 @bp.get("/products/lookup")
-@require(P.EQUIPMENT_VIEW)
+@require(EQUIPMENT_VIEW)
 def product_lookup():
     """The product picker's answers: part of the manufacturer and model."""
     labels = {key: str(label) for key, label in CATEGORY_LABELS.items()}
@@ -84,7 +85,7 @@ def product_lookup():
 
 
 @bp.get("/devices/lookup")
-@require(P.EQUIPMENT_VIEW)
+@require(EQUIPMENT_VIEW)
 def device_lookup():
     """The device picker's answers: the start or the end of a serial."""
     status = request.args.get("status") or None
@@ -101,7 +102,7 @@ def device_lookup():
 
 
 @bp.get("/recipients/service-ended")
-@require(P.RECIPIENTS_VIEW)
+@require(RECIPIENTS_VIEW)
 def service_ended():
     rows = db.session.scalars(
         queries.service_ended_with_devices_out(current_user).order_by(Recipient.service_ended_on)
@@ -110,7 +111,7 @@ def service_ended():
 
 
 @bp.get("/recipients/<int:recipient_id>")
-@require(P.RECIPIENTS_VIEW)
+@require(RECIPIENTS_VIEW)
 @writes  # the view of personal data is logged
 def recipient_detail(recipient_id: int):
     recipient = get_scoped_or_404(
@@ -196,7 +197,7 @@ def _recipient_data(form: RecipientForm) -> dict:
 
 
 @bp.route("/recipients/new", methods=["GET", "POST"])
-@require(P.RECIPIENTS_MANAGE)
+@require(RECIPIENTS_MANAGE)
 def recipient_new():
     form = RecipientForm()
     _fill_recipient_choices(form)
@@ -213,7 +214,7 @@ def recipient_new():
 
 
 @bp.route("/recipients/<int:recipient_id>/edit", methods=["GET", "POST"])
-@require(P.RECIPIENTS_MANAGE)
+@require(RECIPIENTS_MANAGE)
 @writes  # the view of personal data is logged
 def recipient_edit(recipient_id: int):
     recipient = get_scoped_or_404(Recipient, recipient_id, current_user)
@@ -252,7 +253,7 @@ def search():
     q = request.args.get("q", "").strip()
     devices_found, recipients_found, placements = [], [], {}
     if q:
-        if current_user.can(P.EQUIPMENT_VIEW):
+        if current_user.can(EQUIPMENT_VIEW):
             devices_found = db.session.scalars(
                 # No ORDER BY in SQL: sorting there tempts the planner to walk the
                 # list index instead of the number indexes; 50 rows sort here.
@@ -262,7 +263,7 @@ def search():
             placements = queries.open_placements_by_device(
                 [d.id for d in devices_found if d.status == DeviceStatus.INSTALLED]
             )
-        if current_user.can(P.RECIPIENTS_VIEW):
+        if current_user.can(RECIPIENTS_VIEW):
             recipients_found = db.session.scalars(
                 queries.recipients_for(current_user, q=q).limit(50)
             ).all()

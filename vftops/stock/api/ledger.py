@@ -13,6 +13,7 @@ from vftops.core.web import actor
 from vftops.equipment.models import Product, Store
 from vftops.stock import operations as ops
 from vftops.stock.models import StockMovement
+from vftops.stock.permissions import STOCK_MANAGE, STOCK_VIEW
 from vftops.stock.queries import (
     store_ids_for,
 )
@@ -26,7 +27,6 @@ from vftops.stock.schemas import (
 )
 
 from .common import (
-    P,
     optional_colleague,
     optional_recipient,
     product_or_404,
@@ -45,7 +45,7 @@ _STOCK_MOVEMENT_LOADS = (
 
 @stock_movements_blp.route("")
 class StockMovements(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @stock_movements_blp.arguments(StockMovementQuerySchema, location="query")
     @stock_movements_blp.response(200, StockMovementPageSchema)
     def get(self, args):
@@ -71,7 +71,7 @@ def _result(movement: StockMovement | None, store: Store, product: Product):
 
 @stock_movements_blp.route("/receive")
 class ConsumablesReceive(MethodView):
-    @require(P.STOCK_MANAGE)
+    @require(STOCK_MANAGE)
     @stock_movements_blp.arguments(
         ReceiveConsumablesSchema,
         example={"store_id": 1, "product_id": 7, "quantity": 24, "reason": "Pakkseddel 88123"},
@@ -94,7 +94,7 @@ class ConsumablesReceive(MethodView):
 
 @stock_movements_blp.route("/issue")
 class ConsumablesIssue(MethodView):
-    @require(P.STOCK_MANAGE)
+    @require(STOCK_MANAGE)
     @stock_movements_blp.arguments(
         IssueConsumablesSchema,
         example={"store_id": 1, "product_id": 7, "quantity": 2, "recipient_id": 12},
@@ -125,7 +125,7 @@ class ConsumablesIssue(MethodView):
 
 @stock_movements_blp.route("/adjust")
 class ConsumablesAdjust(MethodView):
-    @require(P.STOCK_MANAGE)
+    @require(STOCK_MANAGE)
     @stock_movements_blp.arguments(
         AdjustConsumablesSchema,
         example={"store_id": 1, "product_id": 7, "counted": 18, "reason": "Telt opp hylla"},

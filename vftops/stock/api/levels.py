@@ -14,6 +14,7 @@ from vftops.equipment.models import Product, Store
 from vftops.extensions import db
 from vftops.stock import operations as ops
 from vftops.stock.models import StockMinimum
+from vftops.stock.permissions import STOCK_VIEW, STORES_MANAGE
 from vftops.stock.queries import (
     levels,
     minimum_or_404,
@@ -34,14 +35,14 @@ from vftops.stock.schemas import (
     SuggestionQuerySchema,
 )
 
-from .common import P, minimums_blp, offset_page, product_or_404, scoped_store, stock_blp
+from .common import minimums_blp, offset_page, product_or_404, scoped_store, stock_blp
 
 # --- stock levels -----------------------------------------------------------------------
 
 
 @stock_blp.route("")
 class StockLevels(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @stock_blp.arguments(LevelQuerySchema, location="query")
     @stock_blp.response(200, LevelPageSchema)
     def get(self, args):
@@ -82,7 +83,7 @@ def _minimum_exists(store: Store, product: Product) -> bool:
 
 @minimums_blp.route("")
 class StockMinimums(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @minimums_blp.arguments(StockMinimumQuerySchema, location="query")
     @minimums_blp.response(200, StockMinimumPageSchema)
     def get(self, args):
@@ -97,7 +98,7 @@ class StockMinimums(MethodView):
                 stmt = stmt.where(getattr(StockMinimum, key) == args[key])
         return cursor_page(stmt, StockMinimum.id, limit=args["limit"], cursor=args["cursor"])
 
-    @require(P.STORES_MANAGE)
+    @require(STORES_MANAGE)
     @minimums_blp.arguments(
         StockMinimumSetSchema,
         example={"store_id": 1, "product_id": 3, "minimum": 4, "reorder_target": 10},
@@ -128,14 +129,14 @@ class StockMinimums(MethodView):
 
 @minimums_blp.route("/<int:minimum_id>")
 class StockMinimumById(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @minimums_blp.response(200, StockMinimumSchema)
     @minimums_blp.alt_response(404, response="NOT_FOUND")
     def get(self, minimum_id):
         """One minimum."""
         return minimum_or_404(minimum_id, current_user)
 
-    @require(P.STORES_MANAGE)
+    @require(STORES_MANAGE)
     @minimums_blp.arguments(
         StockMinimumUpdateSchema, example={"minimum": 6, "reorder_target": 12, "version": 1}
     )
@@ -154,7 +155,7 @@ class StockMinimumById(MethodView):
             expected_version=data.get("version"),
         )
 
-    @require(P.STORES_MANAGE)
+    @require(STORES_MANAGE)
     @minimums_blp.response(204)
     @minimums_blp.alt_response(404, response="NOT_FOUND")
     def delete(self, minimum_id):
@@ -164,7 +165,7 @@ class StockMinimumById(MethodView):
 
 @minimums_blp.route("/suggestions")
 class Suggestions(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @minimums_blp.arguments(SuggestionQuerySchema, location="query")
     @minimums_blp.response(200, SuggestionListSchema)
     @minimums_blp.alt_response(404, response="NOT_FOUND")
@@ -202,7 +203,7 @@ class Suggestions(MethodView):
 
 @minimums_blp.route("/suggestions/accept")
 class SuggestionAccept(MethodView):
-    @require(P.STORES_MANAGE)
+    @require(STORES_MANAGE)
     @minimums_blp.arguments(StoreProductSchema, example={"store_id": 1, "product_id": 3})
     @minimums_blp.response(201, StockMinimumSchema)
     @minimums_blp.alt_response(200, schema=StockMinimumSchema, description="Updated")

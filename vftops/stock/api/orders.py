@@ -15,6 +15,7 @@ from vftops.core.web import actor
 from vftops.extensions import db
 from vftops.stock import operations as ops
 from vftops.stock.models import OrderStatus, PurchaseOrder
+from vftops.stock.permissions import ORDERS_MANAGE, STOCK_MANAGE, STOCK_VIEW
 from vftops.stock.queries import (
     order_or_404,
     orders_for,
@@ -31,7 +32,7 @@ from vftops.stock.schemas import (
     StoreProductSchema,
 )
 
-from .common import P, fields_renamed, orders_blp, product_or_404, scoped_store
+from .common import fields_renamed, orders_blp, product_or_404, scoped_store
 
 # --- purchase orders --------------------------------------------------------------------
 
@@ -56,7 +57,7 @@ def _line_fields(lines) -> dict[str, str]:
 
 @orders_blp.route("")
 class PurchaseOrders(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @orders_blp.arguments(OrderQuerySchema, location="query")
     @orders_blp.response(200, PurchaseOrderPageSchema)
     def get(self, args):
@@ -77,7 +78,7 @@ class PurchaseOrders(MethodView):
             stmt, PurchaseOrder.id, limit=args["limit"], cursor=args["cursor"], descending=True
         )
 
-    @require(P.ORDERS_MANAGE)
+    @require(ORDERS_MANAGE)
     @orders_blp.arguments(
         OrderCreateSchema,
         example={
@@ -113,7 +114,7 @@ class PurchaseOrders(MethodView):
 
 @orders_blp.route("/from-shortfall")
 class OrderFromShortfall(MethodView):
-    @require(P.ORDERS_MANAGE)
+    @require(ORDERS_MANAGE)
     @orders_blp.arguments(StoreProductSchema, example={"store_id": 1, "product_id": 3})
     @orders_blp.response(201, PurchaseOrderSchema)
     @orders_blp.alt_response(200, schema=PurchaseOrderSchema, description="Added to the open draft")
@@ -144,14 +145,14 @@ class OrderFromShortfall(MethodView):
 
 @orders_blp.route("/<int:order_id>")
 class PurchaseOrderById(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @orders_blp.response(200, PurchaseOrderSchema)
     @orders_blp.alt_response(404, response="NOT_FOUND")
     def get(self, order_id):
         """One order with its lines and what has been received."""
         return order_or_404(order_id, current_user)
 
-    @require(P.ORDERS_MANAGE)
+    @require(ORDERS_MANAGE)
     @orders_blp.arguments(
         OrderUpdateSchema,
         example={
@@ -182,7 +183,7 @@ class PurchaseOrderById(MethodView):
 
 @orders_blp.route("/<int:order_id>/send")
 class PurchaseOrderSend(MethodView):
-    @require(P.ORDERS_MANAGE)
+    @require(ORDERS_MANAGE)
     @orders_blp.arguments(OrderActionSchema, example={"version": 1})
     @orders_blp.response(200, PurchaseOrderSchema)
     @orders_blp.alt_response(404, response="NOT_FOUND")
@@ -195,7 +196,7 @@ class PurchaseOrderSend(MethodView):
 
 @orders_blp.route("/<int:order_id>/cancel")
 class PurchaseOrderCancel(MethodView):
-    @require(P.ORDERS_MANAGE)
+    @require(ORDERS_MANAGE)
     @orders_blp.arguments(
         OrderCancelSchema, example={"reason": "Leverandøren kan ikke levere", "version": 2}
     )
@@ -212,7 +213,7 @@ class PurchaseOrderCancel(MethodView):
 
 @orders_blp.route("/<int:order_id>/receive")
 class PurchaseOrderReceive(MethodView):
-    @require(P.STOCK_MANAGE)
+    @require(STOCK_MANAGE)
     @orders_blp.arguments(
         OrderReceiveSchema,
         example={

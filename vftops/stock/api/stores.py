@@ -14,6 +14,7 @@ from vftops.core.web import actor
 from vftops.equipment.models import Store
 from vftops.org.models import Municipality
 from vftops.stock import operations as ops
+from vftops.stock.permissions import STOCK_VIEW, STORES_MANAGE
 from vftops.stock.schemas import (
     StoreCreateSchema,
     StorePageSchema,
@@ -22,7 +23,7 @@ from vftops.stock.schemas import (
     StoreUpdateSchema,
 )
 
-from .common import P, scoped_store, stores_blp
+from .common import scoped_store, stores_blp
 
 # --- stores ---------------------------------------------------------------------------
 
@@ -35,7 +36,7 @@ _STORE_LOADS = (
 
 @stores_blp.route("")
 class Stores(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @stores_blp.arguments(StoreQuerySchema, location="query")
     @stores_blp.response(200, StorePageSchema)
     def get(self, args):
@@ -53,7 +54,7 @@ class Stores(MethodView):
             stmt = stmt.where(Store.is_active.is_(args["is_active"]))
         return cursor_page(stmt, Store.id, limit=args["limit"], cursor=args["cursor"])
 
-    @require(P.STORES_MANAGE)
+    @require(STORES_MANAGE)
     @stores_blp.arguments(
         StoreCreateSchema,
         example={
@@ -80,14 +81,14 @@ class Stores(MethodView):
 
 @stores_blp.route("/<int:store_id>")
 class StoreById(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @stores_blp.response(200, StoreSchema)
     @stores_blp.alt_response(404, response="NOT_FOUND")
     def get(self, store_id):
         """One store."""
         return scoped_store(store_id, options=_STORE_LOADS)
 
-    @require(P.STORES_MANAGE)
+    @require(STORES_MANAGE)
     @stores_blp.arguments(
         StoreUpdateSchema,
         example={"name": "Sentrallager Stjørdal", "address": "Havnegata 3", "version": 2},

@@ -11,6 +11,7 @@ from vftops.core.permissions import require
 from vftops.core.web import actor
 from vftops.stock import operations as ops
 from vftops.stock.models import Transfer
+from vftops.stock.permissions import STOCK_MANAGE, STOCK_VIEW
 from vftops.stock.queries import (
     landing_store_or_404,
     transfer_or_404,
@@ -24,14 +25,14 @@ from vftops.stock.schemas import (
     TransferSchema,
 )
 
-from .common import P, fields_renamed, product_or_404, scoped_store, transfers_blp
+from .common import fields_renamed, product_or_404, scoped_store, transfers_blp
 
 # --- transfers --------------------------------------------------------------------------
 
 
 @transfers_blp.route("")
 class Transfers(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @transfers_blp.arguments(TransferQuerySchema, location="query")
     @transfers_blp.response(200, TransferPageSchema)
     def get(self, args):
@@ -41,7 +42,7 @@ class Transfers(MethodView):
             stmt, Transfer.id, limit=args["limit"], cursor=args["cursor"], descending=True
         )
 
-    @require(P.STOCK_MANAGE)
+    @require(STOCK_MANAGE)
     @transfers_blp.arguments(
         TransferCreateSchema,
         example={
@@ -85,7 +86,7 @@ class Transfers(MethodView):
 
 @transfers_blp.route("/<int:transfer_id>")
 class TransferById(MethodView):
-    @require(P.STOCK_VIEW)
+    @require(STOCK_VIEW)
     @transfers_blp.response(200, TransferSchema)
     @transfers_blp.alt_response(404, response="NOT_FOUND")
     def get(self, transfer_id):
@@ -95,7 +96,7 @@ class TransferById(MethodView):
 
 @transfers_blp.route("/<int:transfer_id>/receive")
 class TransferReceive(MethodView):
-    @require(P.STOCK_MANAGE)
+    @require(STOCK_MANAGE)
     @transfers_blp.arguments(TransferActionSchema, example={"version": 1})
     @transfers_blp.response(200, TransferSchema)
     @transfers_blp.alt_response(404, response="NOT_FOUND")
@@ -113,7 +114,7 @@ class TransferReceive(MethodView):
 
 @transfers_blp.route("/<int:transfer_id>/cancel")
 class TransferCancel(MethodView):
-    @require(P.STOCK_MANAGE)
+    @require(STOCK_MANAGE)
     @transfers_blp.arguments(TransferActionSchema, example={"version": 1})
     @transfers_blp.response(200, TransferSchema)
     @transfers_blp.alt_response(404, response="NOT_FOUND")

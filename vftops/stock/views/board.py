@@ -12,14 +12,15 @@ from vftops.core.permissions import require
 from vftops.core.web import actor, flash_domain_error
 from vftops.stock import operations as ops
 from vftops.stock import queries
+from vftops.stock.permissions import ORDERS_MANAGE, STOCK_VIEW
 
-from .common import P, bp, product_or_404, shortfall_order_quantity, store_or_404
+from .common import bp, product_or_404, shortfall_order_quantity, store_or_404
 
 # --- the shortfall board --------------------------------------------------------------
 
 
 @bp.get("")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def shortfalls():
     """Every store × product of mine below its minimum, worst first."""
     rows = queries.shortfalls(current_user)
@@ -29,7 +30,7 @@ def shortfalls():
 
 
 @bp.post("/stores/<int:store_id>/products/<int:product_id>/order")
-@require(P.ORDERS_MANAGE)
+@require(ORDERS_MANAGE)
 def order_shortfall(store_id: int, product_id: int):
     """«Bestill det som mangler»: a draft order up to the target, ready to check and send."""
     store = store_or_404(store_id)

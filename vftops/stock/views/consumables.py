@@ -7,17 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from vftops.auth.models import User, UserRole
+from vftops.auth.models import User
+from vftops.auth.queries import active_users_with
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
-from vftops.core.permissions import ROLE_PERMISSIONS, require
+from vftops.core.permissions import require
 from vftops.core.picker import picker
 from vftops.core.scope import get_scoped_or_404, municipality_ids
 from vftops.core.web import actor, submit
 from vftops.equipment.models import Product, Recipient, Store
+from vftops.equipment.permissions import PLACEMENTS_MANAGE, RECIPIENTS_VIEW
 from vftops.equipment.pickers import recipient_picker
 from vftops.extensions import db
-from vftops.org.models import Membership
 from vftops.stock import operations as ops
 from vftops.stock.forms import (
     AdjustConsumablesForm,
@@ -25,8 +26,9 @@ from vftops.stock.forms import (
     ReceiveConsumablesForm,
 )
 from vftops.stock.models import StockBalance
+from vftops.stock.permissions import STOCK_MANAGE
 
-from .common import P, bp, product_or_404, store_or_404
+from .common import bp, product_or_404, store_or_404
 
 # --- consumables ---------------------------------------------------------------------
 
@@ -67,7 +69,7 @@ def _consumable_page(form, store: Store, action: str, status: int):
 
 
 @bp.route("/stores/<int:store_id>/consumables/receive", methods=["GET", "POST"])
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def consumable_receive(store_id: int):
     store = store_or_404(store_id)
     form = ReceiveConsumablesForm()
@@ -99,32 +101,18 @@ def consumable_receive(store_id: int):
 
 
 def _technicians(municipality_ids_: set[int]):
-    roles = [
-        r.value
-        for r, perms in ROLE_PERMISSIONS.items()
-        if P.STOCK_MANAGE in perms or P.PLACEMENTS_MANAGE in perms
-    ]
-    return db.session.scalars(
-        select(User)
-        .where(
-            User.is_active_user.is_(True),
-            User.id.in_(
-                select(Membership.user_id).where(Membership.municipality_id.in_(municipality_ids_))
-            ),
-            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))),
-        )
-        .order_by(User.full_name)
-    ).all()
+    """Colleagues who may take consumables out to recipients."""
+    return active_users_with(STOCK_MANAGE, PLACEMENTS_MANAGE, municipalities=municipality_ids_)
 
 
 @bp.route("/stores/<int:store_id>/consumables/issue", methods=["GET", "POST"])
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def consumable_issue(store_id: int):
     store = store_or_404(store_id)
     form = IssueConsumablesForm()
     _consumable_choices(form.product_id, store)
     served = set(store.served_municipality_ids & municipality_ids(current_user))
-    if current_user.can(P.RECIPIENTS_VIEW):
+    if current_user.can(RECIPIENTS_VIEW):
         recipient_picker(
             form.recipient_id, current_user, _("No recipient"), municipality_ids=served
         )
@@ -168,7 +156,7 @@ def consumable_issue(store_id: int):
 
 
 @bp.route("/stores/<int:store_id>/consumables/adjust", methods=["GET", "POST"])
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def consumable_adjust(store_id: int):
     store = store_or_404(store_id)
     form = AdjustConsumablesForm()

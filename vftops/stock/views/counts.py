@@ -30,15 +30,16 @@ from vftops.stock.models import (
     StockCount,
     StockMovement,
 )
+from vftops.stock.permissions import STOCK_MANAGE, STOCK_VIEW
 
 from .common import bp
-from .ordering import P, active_stores, as_int, page_of, render
+from .ordering import active_stores, as_int, page_of, render
 
 # --- stock counts ---------------------------------------------------------------------
 
 
 @bp.get("/counts")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def counts():
     ids = queries.store_ids_for(current_user, active_only=False)
     stmt = (
@@ -73,7 +74,7 @@ def counts():
 
 
 @bp.post("/stores/<int:store_id>/counts")
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def count_start(store_id: int):
     store = queries.store_or_404(store_id, current_user)
     if not ConfirmForm().validate_on_submit():
@@ -202,13 +203,13 @@ def _render_count(
 
 
 @bp.get("/counts/<int:count_id>")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def count_detail(count_id: int):
     return _render_count(_count_or_404(count_id))
 
 
 @bp.post("/counts/<int:count_id>/scans")
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def count_scan(count_id: int):
     count = _count_or_404(count_id)
     form = CountScanForm()
@@ -232,7 +233,7 @@ def count_scan(count_id: int):
 
 
 @bp.post("/counts/<int:count_id>/quantities")
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def count_quantities(count_id: int):
     count = _count_or_404(count_id)
     form = CountQuantityForm()
@@ -285,7 +286,7 @@ def count_quantities(count_id: int):
 
 
 @bp.post("/counts/<int:count_id>/confirm")
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def count_confirm(count_id: int):
     count = _count_or_404(count_id)
     form = CountConfirmForm()
@@ -319,7 +320,7 @@ def count_confirm(count_id: int):
 
 
 @bp.post("/counts/<int:count_id>/cancel")
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def count_cancel(count_id: int):
     count = _count_or_404(count_id)
     form = VersionedForm()

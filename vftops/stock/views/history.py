@@ -10,9 +10,10 @@ from flask_login import current_user
 from vftops.core.inputs import db_int
 from vftops.core.permissions import require
 from vftops.stock import queries
+from vftops.stock.permissions import STOCK_VIEW
 
 from .charts import history_chart
-from .common import P, bp, product_or_404, store_or_404
+from .common import bp, product_or_404, store_or_404
 
 # --- history and idle cost ------------------------------------------------------------
 
@@ -20,7 +21,7 @@ HISTORY_DAYS = (30, 90, 365)
 
 
 @bp.get("/stores/<int:store_id>/products/<int:product_id>")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def product_history(store_id: int, product_id: int):
     store = store_or_404(store_id)
     product = product_or_404(product_id)
@@ -44,7 +45,7 @@ def product_history(store_id: int, product_id: int):
 
 
 @bp.get("/idle-cost")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def idle_cost():
     """Leased devices lying on a shelf, and what their rent costs."""
     rows = queries.idle_costs(queries.store_ids_for(current_user))

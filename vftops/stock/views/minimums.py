@@ -19,8 +19,9 @@ from vftops.stock.forms import (
     MinimumForm,
 )
 from vftops.stock.models import StockMinimum
+from vftops.stock.permissions import STOCK_VIEW, STORES_MANAGE
 
-from .common import P, bp, minimum_row, product_or_404, store_or_404
+from .common import bp, minimum_row, product_or_404, store_or_404
 
 # --- minimums and suggestions -----------------------------------------------------------
 
@@ -85,19 +86,19 @@ def _minimum_page(store: Store, product: Product | None):
 
 
 @bp.route("/stores/<int:store_id>/minimums/new", methods=["GET", "POST"])
-@require(P.STORES_MANAGE)
+@require(STORES_MANAGE)
 def minimum_new(store_id: int):
     return _minimum_page(store_or_404(store_id), None)
 
 
 @bp.route("/stores/<int:store_id>/products/<int:product_id>/minimum", methods=["GET", "POST"])
-@require(P.STORES_MANAGE)
+@require(STORES_MANAGE)
 def set_minimum(store_id: int, product_id: int):
     return _minimum_page(store_or_404(store_id), product_or_404(product_id))
 
 
 @bp.post("/stores/<int:store_id>/products/<int:product_id>/minimum/delete")
-@require(P.STORES_MANAGE)
+@require(STORES_MANAGE)
 def delete_minimum(store_id: int, product_id: int):
     store = store_or_404(store_id)
     product = product_or_404(product_id)
@@ -124,7 +125,7 @@ def delete_minimum(store_id: int, product_id: int):
 
 
 @bp.get("/stores/<int:store_id>/suggestions")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def suggestions(store_id: int):
     """Suggested minimums, each with the figures it comes from."""
     store = store_or_404(store_id)
@@ -143,7 +144,7 @@ def suggestions(store_id: int):
 
 
 @bp.post("/stores/<int:store_id>/products/<int:product_id>/suggestion")
-@require(P.STORES_MANAGE)
+@require(STORES_MANAGE)
 def accept_suggestion(store_id: int, product_id: int):
     store = store_or_404(store_id)
     product = product_or_404(product_id)

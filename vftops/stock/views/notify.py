@@ -8,16 +8,17 @@ from sqlalchemy import func, select
 
 from vftops.core import modules
 from vftops.core.models import local_today
-from vftops.core.permissions import Permission, require
+from vftops.core.permissions import require
 from vftops.equipment.models import Store
 from vftops.extensions import db
 from vftops.stock import digest, queries
+from vftops.stock.permissions import STOCK_VIEW
 
 from .common import bp
 
 
 @bp.get("/notifications")
-@require(Permission.STOCK_VIEW)
+@require(STOCK_VIEW)
 def notifications():
     """Mine: the stores I am responsible for (what my e-mail says); `?all=1`: all I see."""
     show_all = request.args.get("all") == "1"

@@ -34,11 +34,11 @@ from vftops.stock.models import (
     OrderStatus,
     PurchaseOrderLine,
 )
+from vftops.stock.permissions import ORDERS_MANAGE, STOCK_MANAGE, STOCK_VIEW
 
 from .common import bp
 from .ordering import (
     ORDER_STATUS_LABELS,
-    P,
     active_stores,
     as_int,
     page_of,
@@ -68,7 +68,7 @@ def _order_filters() -> tuple[OrderFilterForm, dict]:
 
 
 @bp.get("/orders")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def orders():
     filters, criteria = _order_filters()
     page = page_of(queries.orders_for(current_user, **criteria))
@@ -161,7 +161,7 @@ def _order_lines_arg(rows):
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
-@require(P.ORDERS_MANAGE)
+@require(ORDERS_MANAGE)
 def order_new():
     form = OrderForm()
     products = _product_rows()
@@ -218,7 +218,7 @@ def order_new():
 
 
 @bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
-@require(P.ORDERS_MANAGE)
+@require(ORDERS_MANAGE)
 def order_edit(order_id: int):
     order = queries.order_or_404(order_id, current_user)
     if order.status not in (OrderStatus.DRAFT, *OPEN_ORDER_STATUSES):
@@ -280,7 +280,7 @@ def order_edit(order_id: int):
 
 
 @bp.get("/orders/<int:order_id>")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def order_detail(order_id: int):
     order = queries.order_or_404(order_id, current_user)
     receipts = db.session.scalars(
@@ -308,7 +308,7 @@ def order_detail(order_id: int):
 
 
 @bp.get("/orders/<int:order_id>/print")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def order_print(order_id: int):
     """The order on paper (or as a PDF from the browser), for a supplier without e-mail."""
     order = queries.order_or_404(order_id, current_user)
@@ -324,7 +324,7 @@ def order_print(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/send")
-@require(P.ORDERS_MANAGE)
+@require(ORDERS_MANAGE)
 def order_send(order_id: int):
     order = queries.order_or_404(order_id, current_user)
     form = VersionedForm()
@@ -349,7 +349,7 @@ def order_send(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/cancel")
-@require(P.ORDERS_MANAGE)
+@require(ORDERS_MANAGE)
 def order_cancel(order_id: int):
     order = queries.order_or_404(order_id, current_user)
     form = OrderCancelForm()
@@ -379,7 +379,7 @@ def _receive_entries(form: OrderReceiveForm, order) -> dict[int, object]:
 
 
 @bp.route("/orders/<int:order_id>/receive", methods=["GET", "POST"])
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def order_receive(order_id: int):
     order = queries.order_or_404(order_id, current_user)
     if order.status not in OPEN_ORDER_STATUSES:

@@ -22,15 +22,16 @@ from vftops.stock import queries
 from vftops.stock.forms import (
     StoreForm,
 )
+from vftops.stock.permissions import STOCK_VIEW, STORES_MANAGE
 
 from .charts import status_chart
-from .common import P, bp, store_or_404
+from .common import bp, store_or_404
 
 # --- stores ---------------------------------------------------------------------------
 
 
 @bp.get("/stores")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def stores():
     archived = request.args.get("archived") == "1"
     rows = db.session.scalars(
@@ -90,7 +91,7 @@ def _store_data(form: StoreForm) -> dict:
 
 
 @bp.route("/stores/new", methods=["GET", "POST"])
-@require(P.STORES_MANAGE)
+@require(STORES_MANAGE)
 def store_new():
     form = StoreForm()
     del form.is_active  # a new store is in use
@@ -113,7 +114,7 @@ def store_new():
 
 
 @bp.route("/stores/<int:store_id>/edit", methods=["GET", "POST"])
-@require(P.STORES_MANAGE)
+@require(STORES_MANAGE)
 def store_edit(store_id: int):
     store = store_or_404(store_id)
     form = StoreForm(obj=store)
@@ -146,7 +147,7 @@ def store_edit(store_id: int):
 
 
 @bp.get("/stores/<int:store_id>")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def store_detail(store_id: int):
     store = store_or_404(store_id)
     rows = queries.levels([store.id])

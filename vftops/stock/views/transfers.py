@@ -29,11 +29,11 @@ from vftops.stock.models import (
     Transfer,
     TransferStatus,
 )
+from vftops.stock.permissions import STOCK_MANAGE, STOCK_VIEW
 
 from .common import bp
 from .ordering import (
     TRANSFER_STATUS_LABELS,
-    P,
     active_stores,
     as_int,
     page_of,
@@ -46,7 +46,7 @@ from .ordering import (
 
 
 @bp.get("/transfers")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def transfers():
     filters = TransferFilterForm(request.args)
     filters.status.choices = choices([("", _("All")), *list(TRANSFER_STATUS_LABELS.items())])
@@ -90,7 +90,7 @@ def _consumables_in(store: Store) -> list[StockBalance]:
 
 
 @bp.route("/transfers/new", methods=["GET", "POST"])
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def transfer_new():
     stores = active_stores()
     form = TransferForm()
@@ -243,7 +243,7 @@ def _on_shelf(store: Store, asked: dict) -> list[str]:
 
 
 @bp.get("/transfers/<int:transfer_id>")
-@require(P.STOCK_VIEW)
+@require(STOCK_VIEW)
 def transfer_detail(transfer_id: int):
     transfer = queries.transfer_or_404(transfer_id, current_user)
     # Either end makes it visible; only a store the user may use is a link or a place to land.
@@ -288,7 +288,7 @@ def _finish_transfer(
 
 
 @bp.post("/transfers/<int:transfer_id>/receive")
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def transfer_receive(transfer_id: int):
     return _finish_transfer(
         transfer_id,
@@ -303,7 +303,7 @@ def transfer_receive(transfer_id: int):
 
 
 @bp.post("/transfers/<int:transfer_id>/cancel")
-@require(P.STOCK_MANAGE)
+@require(STOCK_MANAGE)
 def transfer_cancel(transfer_id: int):
     return _finish_transfer(
         transfer_id,

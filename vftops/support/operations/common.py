@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 
 from vftops.core.errors import ValidationError
 from vftops.core.models import utcnow
-from vftops.core.permissions import Permission
 from vftops.extensions import db
 from vftops.support.models import (
     Team,
@@ -18,6 +17,7 @@ from vftops.support.models import (
     TicketEntry,
     TicketStatus,
 )
+from vftops.support.permissions import TICKETS_MANAGE
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def check_assignee(user, municipality_id: int, field: str = "assignee_id") -> No
 
     if user is None:
         return
-    if not user.is_active_user or not user.can(Permission.TICKETS_MANAGE):
+    if not user.is_active_user or not user.can(TICKETS_MANAGE):
         message = _l("Choose someone who handles tickets.")
         raise ValidationError(message, fields={field: [message]})
     if municipality_id not in municipality_ids(user):
