@@ -677,29 +677,90 @@ def _check(role: Role, endpoint: Endpoint, response) -> None:
 
 READS = [e for e in ENDPOINTS if e.method == "GET"]
 CHANGES = [e for e in ENDPOINTS if e.method != "GET"]
+# Least privileged first: the role a change is tried with is the first that holds it.
+TRIED_IN_ORDER = (
+    Role.MANAGER,
+    Role.TECHNICIAN,
+    Role.SERVICEDESK,
+    Role.PROCUREMENT,
+    Role.IT,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
+
+
+class _Actors:
+    """One user (and API token) per role in municipality A; a fresh client logs in for each
+    call, so a page that ends a session cannot spoil the next one."""
+
+    def __init__(self, app, factories, world, roles=tuple(Role)):
+        self.app = app
+        self.world = world
+        self.users = {}
+        self.tokens = {}
+        for role in roles:
+            user = factories.user(role.value, municipalities=[factories_municipality(world)])
+            self.users[role] = (user, factories.token(user), _token_id(factories, user))
+
+    def call(self, role: Role, endpoint: Endpoint, where: str = "a"):
+        user, token, token_id = self.users[role]
+        client = self.app.test_client()
+        if not endpoint.is_api:
+            login(client, user)
+        self.world["a"].token = token_id  # one's own token
+        return _call(client, endpoint, self.world[where], token if endpoint.is_api else None)
+
+
+def _failure(role, endpoint, check) -> str | None:
+    try:
+        check()
+    except AssertionError as exc:
+        return f"{role} {endpoint}: {exc}"
+    return None
 
 
 @pytest.mark.one_backend  # who may do what does not depend on the database
-@pytest.mark.parametrize("endpoint", READS, ids=str)
-def test_each_role_reads_exactly_what_the_matrix_says(app, factories, endpoint):
-    """Each role sees what its permissions allow and gets 403 elsewhere.
-
-    Reading changes nothing a later reader depends on, so one world serves
-    every role; each role has its own user and its own client.
-    """
+def test_each_role_reads_exactly_what_the_matrix_says(app, factories):
+    """Each role sees every page and API answer its permissions allow and gets 403 on the
+    others. Reading changes nothing a later reader depends on, so one world serves every
+    read of every role."""
     world = _world(factories)
-    for role in Role:
-        _check(role, endpoint, _act_as(app.test_client(), factories, world, role, endpoint))
+    actors = _Actors(app, factories, world)
+    failures = [
+        _failure(role, e, lambda r=role, e=e: _check(r, e, actors.call(r, e)))
+        for e in READS
+        for role in Role
+    ]
+    failures = [f for f in failures if f]
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.one_backend
+def test_roles_without_the_permission_are_refused_every_change(app, factories):
+    """Every role that lacks an endpoint's permission gets 403 from it, on every change of
+    pages and API. A refused change changes nothing, so one world serves them all."""
+    world = _world(factories)
+    actors = _Actors(app, factories, world)
+    failures = [
+        _failure(role, e, lambda r=role, e=e: _check(r, e, actors.call(r, e)))
+        for e in CHANGES
+        for role in Role
+        if not _allowed(role, e)
+    ]
+    failures = [f for f in failures if f]
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.one_backend
 @pytest.mark.parametrize("endpoint", CHANGES, ids=str)
-@pytest.mark.parametrize("role", list(Role), ids=str)
-def test_role_gets_exactly_what_the_matrix_says(app, client, factories, role, endpoint):
-    """Each role changes what its permissions allow and gets 403 elsewhere (a fresh world
-    for each, since a change may use up what the next one needs)."""
+def test_a_role_holding_the_permission_makes_the_change(app, factories, endpoint):
+    """The least privileged role that holds the permission makes the change (a fresh world
+    for each, since a change may use up what the next one needs). Which view asks for which
+    permission is checked for every endpoint at once below; which roles hold it, against
+    the README's table."""
+    role = next(r for r in TRIED_IN_ORDER if _allowed(r, endpoint))
     world = _world(factories)
-    _check(role, endpoint, _act_as(client, factories, world, role, endpoint))
+    _check(role, endpoint, _Actors(app, factories, world, roles=(role,)).call(role, endpoint))
 
 
 def factories_municipality(world):
@@ -707,40 +768,50 @@ def factories_municipality(world):
 
 
 @pytest.mark.one_backend
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_anonymous_is_sent_to_login_or_gets_401(app, client, factories, endpoint):
-    """Nobody sees or changes anything without logging in."""
+def test_anonymous_is_sent_to_login_or_gets_401(app, factories):
+    """Nobody sees or changes anything without logging in (one world: nothing changes)."""
     world = _world(factories)
-    response = _call(client, endpoint, world["a"])
-    if endpoint.is_api:
-        assert response.status_code == 401
-        assert response.get_json()["error"]["code"] == "unauthenticated"
-        assert response.headers["WWW-Authenticate"].startswith("Bearer")
-    elif endpoint.method == "GET":
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/login")
-    else:
-        # No session means no CSRF token either: refused before anything happens.
-        assert response.status_code in (302, 400)
+
+    def check(endpoint):
+        response = _call(app.test_client(), endpoint, world["a"])
+        if endpoint.is_api:
+            assert response.status_code == 401, response.status_code
+            assert response.get_json()["error"]["code"] == "unauthenticated"
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        elif endpoint.method == "GET":
+            assert response.status_code == 302, response.status_code
+            assert response.headers["Location"].startswith("/login")
+        else:
+            # No session means no CSRF token either: refused before anything happens.
+            assert response.status_code in (302, 400), response.status_code
+
+    failures = [_failure("anonymous", e, lambda e=e: check(e)) for e in ENDPOINTS]
+    failures = [f for f in failures if f]
+    assert not failures, "\n".join(failures)
 
 
 SCOPED = [e for e in ENDPOINTS if e.is_scoped]
 
 
-@pytest.mark.parametrize("endpoint", SCOPED, ids=str)
-def test_other_municipalitys_objects_answer_404(app, client, factories, endpoint):
-    """Even an administrator and auditor of one municipality cannot reach another's objects."""
+def test_other_municipalitys_objects_answer_404(app, factories):
+    """Even an administrator and auditor of one municipality cannot reach another's objects,
+    on any scoped page or API endpoint (one world: every such call is refused)."""
     world = _world(factories)
     actor = factories.user("admin", "auditor", "it", municipalities=[factories_municipality(world)])
-    token = None
-    if endpoint.is_api:
-        token = factories.token(actor)
-    else:
-        login(client, actor)
-    response = _call(client, endpoint, world["b"], token)
-    assert response.status_code == 404, response.get_data(as_text=True)[:400]
-    if endpoint.is_api:
-        assert response.get_json()["error"]["code"] == "not_found"
+    token = factories.token(actor)
+
+    def check(endpoint):
+        client = app.test_client()
+        if not endpoint.is_api:
+            login(client, actor)
+        response = _call(client, endpoint, world["b"], token if endpoint.is_api else None)
+        assert response.status_code == 404, response.get_data(as_text=True)[:400]
+        if endpoint.is_api:
+            assert response.get_json()["error"]["code"] == "not_found"
+
+    failures = [_failure("admin of A", e, lambda e=e: check(e)) for e in SCOPED]
+    failures = [f for f in failures if f]
+    assert not failures, "\n".join(failures)
 
 
 def test_only_catalogue_rows_are_exempt_from_the_scope_walk():
