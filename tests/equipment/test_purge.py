@@ -437,7 +437,7 @@ def test_personal_fields_are_audited_as_changed_without_their_values(world, clie
     login(client, world.admin)
     log = client.get(f"/audit?object_type=recipients&object_id={world.solveig.id}")
     html = log.get_data(as_text=True)
-    assert "address</strong>: endret" in html
+    assert "Adresse</strong>: endret" in html
     assert "Lensmannsvegen" not in html
 
 

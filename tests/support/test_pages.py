@@ -1162,3 +1162,43 @@ def test_a_recipient_of_another_municipality_on_the_form_is_not_found(app, clien
         assert db.session.scalar(select(func.count(Ticket.id))) == 0
         assert db.session.get(Recipient, far).name == "Ola Meråker"
         assert db.session.get(Team, desk.desk_team).name == "Servicedesk"
+
+
+def test_the_work_log_reads_in_the_readers_language(app, client, desk, factories):
+    """What vftops writes in the log is kept as codes and shown in Norwegian to a Norwegian
+    reader and in English to an English one; what a person wrote is shown as written."""
+    ticket_id = make_ticket(app, desk, title="Alarmen piper", channel="phone")
+    act(app, ticket_id, ops.acknowledge, actor=desk.anne)
+    act(app, ticket_id, ops.change_status, "in_progress", actor=desk.anne)
+    act(app, ticket_id, ops.change_status, "resolved", actor=desk.anne, note="Byttet batteri.")
+    act(app, ticket_id, ops.add_entry, "Ringte datteren.", actor=desk.anne)
+
+    login(client, desk.anne)
+    log = re.search(
+        r'data-testid="work-log">.*?</ol>', text(client.get(f"/support/{ticket_id}")), re.S
+    )
+    log = " ".join(re.sub(r"<[^>]+>", " ", log.group(0)).split())
+    assert "Registrert (Telefon) → Servicedesk" in log
+    assert "(phone)" not in log
+    assert "Kvittert av Person Anne" in log
+    assert "Status: Under arbeid → Løst Byttet batteri." in log
+    assert "Ringte datteren." in log
+
+    english = factories.user("servicedesk", municipalities=[desk.m], username="emma", locale="en")
+    other = app.test_client()
+    login(other, english)
+    log = re.search(
+        r'data-testid="work-log">.*?</ol>', text(other.get(f"/support/{ticket_id}")), re.S
+    )
+    log = " ".join(re.sub(r"<[^>]+>", " ", log.group(0)).split())
+    assert "Registered (Phone) → Servicedesk" in log
+    assert "Acknowledged by Person Anne" in log
+    assert "Status: In progress → Resolved Byttet batteri." in log
+    assert "Ringte datteren." in log  # a person's words stay as written
+    with app.app_context():
+        first = db.session.scalars(
+            select(TicketEntry).where(TicketEntry.ticket_id == ticket_id).order_by(TicketEntry.id)
+        ).first()
+        # The record keeps the line as written, and what happened as codes.
+        assert first.body.startswith("Registrert (phone)")
+        assert (first.event, first.params["channel"]) == ("created", "phone")

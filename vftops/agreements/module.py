@@ -1,7 +1,10 @@
 """Suppliers (and, built on them, agreements)."""
 
 from vftops.agreements import api, views
+from vftops.agreements.audit_texts import TEXTS
 from vftops.agreements.permissions import PERMISSIONS
 from vftops.core.modules import Module
 
-module = Module(name="agreements", permissions=PERMISSIONS, pages=(views.bp,), api=api.blueprints)
+module = Module(
+    name="agreements", permissions=PERMISSIONS, audit=TEXTS, pages=(views.bp,), api=api.blueprints
+)

@@ -67,6 +67,31 @@ class PagePart:
 
 
 @dataclass(frozen=True)
+class AuditObject:
+    """A kind of object the audit log names. `names(ids)`: {id: its name now}, one query for
+    the whole page; `endpoint`/`arg`: its page, linked for those who hold `permission`."""
+
+    label: Any
+    names: Callable[[list[int]], Mapping[int, str]] | None = None
+    endpoint: str | None = None
+    arg: str | None = None
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditTexts:
+    """How a module's audit events read to people: its object kinds (by table name), its
+    actions (by code), the fields its changes name, the labels of coded values per field,
+    and which fields hold the id of an object (shown by that object's name)."""
+
+    objects: Mapping[str, AuditObject] = field(default_factory=dict)
+    actions: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    references: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     # Its permissions, each with the roles that hold it (vftops.core.permissions).
@@ -83,6 +108,8 @@ class Module:
     # {hook name: function} for what a module below asks of the modules above it,
     # e.g. "stock.fault_tickets": fault tickets per store and product (support).
     hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    # How its audit events read (the audit log page).
+    audit: AuditTexts = field(default_factory=AuditTexts)
 
     def __post_init__(self) -> None:
         # Known as soon as the module is: a user's permissions are read from them.
@@ -197,3 +224,23 @@ def page_parts(page: str, obj, user) -> list[tuple[PagePart, Any]]:
 def hooks(name: str) -> list[Callable[..., Any]]:
     """The functions the declared modules give for hook `name`, in module order."""
     return [m.hooks[name] for m in declared() if name in m.hooks]
+
+
+# --- how the audit log reads --------------------------------------------------------------
+
+
+def audit_texts(app: Flask | None = None) -> AuditTexts:
+    """Every module's audit texts in one, built once per application."""
+    app = app or current_app
+    merged = app.extensions.get(EXTENSION_KEY + ".audit")
+    if merged is None:
+        parts = [m.audit for m in declared(app)]
+        merged = AuditTexts(
+            objects={k: v for part in parts for k, v in part.objects.items()},
+            actions={k: v for part in parts for k, v in part.actions.items()},
+            fields={k: v for part in parts for k, v in part.fields.items()},
+            values={k: v for part in parts for k, v in part.values.items()},
+            references={k: v for part in parts for k, v in part.references.items()},
+        )
+        app.extensions[EXTENSION_KEY + ".audit"] = merged
+    return merged

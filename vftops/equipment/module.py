@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import Group, Link, Module, StartPart
 from vftops.equipment import api, queries, views
+from vftops.equipment.audit_texts import TEXTS
 from vftops.equipment.permissions import (
     EQUIPMENT_VIEW,
     PERMISSIONS,
@@ -14,6 +15,7 @@ from vftops.equipment.permissions import (
 module = Module(
     name="equipment",
     permissions=PERMISSIONS,
+    audit=TEXTS,
     pages=(views.bp,),
     api=api.blueprints,
     groups=(Group("equipment", _l("Equipment"), order=20),),

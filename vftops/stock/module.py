@@ -4,11 +4,13 @@ from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import Link, Module
 from vftops.stock import api, views
+from vftops.stock.audit_texts import TEXTS
 from vftops.stock.permissions import PERMISSIONS, STOCK_VIEW
 
 module = Module(
     name="stock",
     permissions=PERMISSIONS,
+    audit=TEXTS,
     pages=(views.bp,),
     api=api.blueprints,
     navigation=(Link(_l("Stock"), "stock.shortfalls", STOCK_VIEW, order=40),),

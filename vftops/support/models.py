@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -560,7 +561,12 @@ class TicketEntry(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    # The line as written (Bokmål), kept for the record; for a line vftops wrote itself,
+    # also what happened as a code and values, which the page shows in the reader's
+    # language (vftops.support.worklog). People's own notes have neither.
     body: Mapped[str] = mapped_column(Text, nullable=False)
+    event: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     author: Mapped[User | None] = relationship()
 

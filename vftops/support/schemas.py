@@ -214,7 +214,14 @@ class TicketEntrySchema(ma.Schema):
             "event: written by vftops",
         }
     )
-    body = ma.fields.String()
+    body = ma.fields.String(metadata={"description": "The line as written (Bokmål)"})
+    event = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "For a line vftops wrote: what happened, as a code"},
+    )
+    params = ma.fields.Dict(
+        allow_none=True, metadata={"description": "The values of `event`, as codes and ids"}
+    )
     author_id = ma.fields.Integer(allow_none=True)
     author = ma.fields.Function(
         lambda e: e.author.username if e.author is not None else None,

@@ -45,7 +45,7 @@ from vftops.equipment.models import Device, Recipient
 from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.extensions import db
 from vftops.org.models import Municipality
-from vftops.support import mail, queries
+from vftops.support import mail, queries, worklog
 from vftops.support import operations as ops
 from vftops.support.attachments import add_attachment, file_name, path_of
 from vftops.support.forms import (
@@ -157,6 +157,7 @@ def support_context():
         "urgency_labels": URGENCY_LABELS,
         "impact_labels": IMPACT_LABELS,
         "duration": duration,
+        "work_log_text": worklog.text,
     }
 
 

@@ -46,14 +46,25 @@ def choice(value, allowed, field: str, message, fields: dict) -> str | None:
 
 
 def log_line(
-    actor, ticket: Ticket, kind: str, body: str, at: datetime | None = None
+    actor,
+    ticket: Ticket,
+    kind: str,
+    body: str,
+    at: datetime | None = None,
+    *,
+    event: str | None = None,
+    params: dict | None = None,
 ) -> TicketEntry:
-    """A line in the ticket's work log (the caller audits the change it belongs to)."""
+    """A line in the ticket's work log (the caller audits the change it belongs to). `body`
+    is the line in Bokmål, kept as written; `event` and `params` say what happened as a
+    code and values, for the page to show in the reader's language (`support.worklog`)."""
     entry = TicketEntry(
         ticket_id=ticket.id,
         author_id=actor.id if actor is not None else None,
         kind=kind,
         body=body,
+        event=event,
+        params=params,
         at=at or utcnow(),
     )
     db.session.add(entry)

@@ -69,7 +69,15 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         for ticket in tickets:
             ticket.status = S.CLOSED.value
             ticket.closed_at = now
-            log_line(None, ticket, EntryKind.EVENT, f"Lukket automatisk etter {days} dager", at=now)
+            log_line(
+                None,
+                ticket,
+                EntryKind.EVENT,
+                f"Lukket automatisk etter {days} dager",
+                at=now,
+                event="closed_automatically",
+                params={"days": days},
+            )
             audit.record(
                 None,
                 "ticket.closed",

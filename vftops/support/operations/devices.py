@@ -86,7 +86,14 @@ def repair_from_ticket(actor, ticket: Ticket, device: Device, *, note: str | Non
         actor, device, "in_repair", reason=text_or_none(note) or f"Sak #{ticket.id}"
     )
     _link_device(ticket, device)
-    log_line(actor, ticket, EntryKind.EVENT, f"{device.serial_number} sendt til reparasjon")
+    log_line(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        f"{device.serial_number} sendt til reparasjon",
+        event="sent_to_repair",
+        params={"serial": device.serial_number},
+    )
     audit.record(
         actor,
         "ticket.repair",

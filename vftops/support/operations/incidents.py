@@ -97,13 +97,22 @@ def link_to_incident(actor, incident: Ticket, tickets: list[Ticket]) -> Ticket:
             continue
         ticket.parent_id = incident.id
         linked.append(ticket.id)
-        log_line(actor, ticket, EntryKind.EVENT, f"Koblet til hendelse #{incident.id}")
+        log_line(
+            actor,
+            ticket,
+            EntryKind.EVENT,
+            f"Koblet til hendelse #{incident.id}",
+            event="linked",
+            params={"incident": incident.id},
+        )
     if linked:
         log_line(
             actor,
             incident,
             EntryKind.EVENT,
             f"{len(linked)} saker koblet til: " + ", ".join(f"#{i}" for i in linked),
+            event="tickets_linked",
+            params={"tickets": linked},
         )
         audit.record(
             actor,
@@ -123,7 +132,14 @@ def unlink_from_incident(actor, ticket: Ticket) -> Ticket:
         return ticket
     parent_id = ticket.parent_id
     ticket.parent_id = None
-    log_line(actor, ticket, EntryKind.EVENT, f"Tatt ut av hendelse #{parent_id}")
+    log_line(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        f"Tatt ut av hendelse #{parent_id}",
+        event="unlinked",
+        params={"incident": parent_id},
+    )
     audit.record(
         actor,
         "ticket.unlink",

@@ -74,7 +74,14 @@ def acknowledge(actor, ticket: Ticket, *, at: datetime | None = None) -> Ticket:
     db.session.refresh(ticket)
     if result.rowcount != 1:
         raise already_acknowledged(ticket)
-    log_line(actor, ticket, EntryKind.EVENT, f"Kvittert av {name_of(actor)}", at=now)
+    log_line(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        f"Kvittert av {name_of(actor)}",
+        at=now,
+        event="acknowledged",
+    )
     audit.record(
         actor,
         "ticket.acknowledge",
@@ -139,7 +146,17 @@ def assign(
     if team is not None and before["team_id"] != ticket.team_id:
         parts.append(f"team {team.name}")
     parts.append(f"ansvarlig {name_of(assignee)}" if assignee is not None else "ingen ansvarlig")
-    log_line(actor, ticket, EntryKind.EVENT, "Tildelt: " + ", ".join(parts))
+    log_line(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        "Tildelt: " + ", ".join(parts),
+        event="assigned",
+        params={
+            "team": team.name if team is not None and before["team_id"] != ticket.team_id else None,
+            "assignee": name_of(assignee) if assignee is not None else None,
+        },
+    )
     audit.record(
         actor,
         "ticket.assign",
@@ -178,6 +195,8 @@ def change_status(
         EntryKind.EVENT,
         f"Status: {LOG_STATUS[before]} → {LOG_STATUS[status]}" + (f"\n{note}" if note else ""),
         at=now,
+        event="status",
+        params={"before": before, "after": status},
     )
     audit.record(
         actor,
@@ -238,6 +257,8 @@ def _resolve_child(actor, child: Ticket, parent: Ticket, note: str | None, now: 
         EntryKind.EVENT,
         f"Løst sammen med hendelse #{parent.id}" + (f"\n{note}" if note else ""),
         at=now,
+        event="resolved_with_incident",
+        params={"incident": parent.id},
     )
     audit.record(
         actor,
@@ -315,7 +336,14 @@ def update_ticket(actor, ticket: Ticket, *, expected_version: int | None = None,
         changes["priority"] = {"before": ticket.priority, "after": priority}
         ticket.priority = priority
         deadlines(ticket)
-    log_line(actor, ticket, EntryKind.EVENT, "Endret: " + ", ".join(sorted(changes)))
+    log_line(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        "Endret: " + ", ".join(sorted(changes)),
+        event="changed",
+        params={"fields": sorted(changes)},
+    )
     audit.record(
         actor,
         "ticket.update",

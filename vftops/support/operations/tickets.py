@@ -115,7 +115,19 @@ def create_ticket(
     routed = f" → {team.name}" if team is not None else ""
     if rule is not None:
         routed += f" (regel {rule.position})"
-    log_line(actor, ticket, EntryKind.EVENT, f"Registrert ({channel}){routed}", at=now)
+    log_line(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        f"Registrert ({channel}){routed}",
+        at=now,
+        event="created",
+        params={
+            "channel": channel,
+            "team": team.name if team is not None else None,
+            "rule": rule.position if rule is not None else None,
+        },
+    )
     audit.record(
         actor,
         "ticket.create",

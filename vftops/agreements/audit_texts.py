@@ -1,0 +1,37 @@
+"""How suppliers read in the audit log: object kinds, actions,
+fields and coded values."""
+
+from flask_babel import lazy_gettext as _l
+
+from vftops.agreements.models import Supplier
+from vftops.core.audit import names_from
+from vftops.core.modules import AuditObject, AuditTexts
+
+ACTIONS = {
+    "supplier.create": _l("Supplier registered"),
+    "supplier.update": _l("Supplier changed"),
+}
+
+TEXTS = AuditTexts(
+    objects={
+        "suppliers": AuditObject(
+            _l("Supplier"),
+            names_from(Supplier, Supplier.name),
+            "agreements.supplier_edit",
+            "supplier_id",
+            "suppliers.manage",
+        ),
+    },
+    actions=ACTIONS,
+    fields={
+        "org_number": _l("Organisation number"),
+        "support_phone": _l("Support phone"),
+        "support_email": _l("Support e-mail"),
+        "order_email": _l("Order e-mail"),
+        "support_hours": _l("Support opening hours"),
+        "out_of_hours_note": _l("Outside opening hours"),
+        "lead_time_days": _l("Lead time (days)"),
+        "supplier_id": _l("Supplier"),
+    },
+    references={"supplier_id": "suppliers"},
+)

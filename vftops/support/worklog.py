@@ -1,0 +1,87 @@
+"""A ticket's work log in the reader's language.
+
+Each line vftops writes keeps its Bokmål text as written (`body`) and what happened as a
+code and values (`event`, `params`). The page shows the coded lines through the labels
+below; a line written by a person, or written before the codes were kept, is shown as it
+was written. A person's note that came with a change (the resolution, say) follows the
+line, as written.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from vftops.support.models import CHANNEL_LABELS, STATUS_LABELS, TicketEntry
+
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "category": _l("Category"),
+    "system": _l("System"),
+    "urgency": _l("Urgency"),
+    "impact": _l("Impact"),
+    "priority": _l("Priority"),
+}
+
+
+def _label(labels, code) -> str:
+    for key, label in labels.items():
+        if str(key) == str(code):
+            return str(label)
+    return str(code)
+
+
+def _line(entry: TicketEntry) -> str | None:
+    p = entry.params or {}
+    author = entry.author.full_name if entry.author is not None else "vftops"
+    match entry.event:
+        case "created":
+            text = _("Registered (%(channel)s)", channel=_label(CHANNEL_LABELS, p.get("channel")))
+            if p.get("team"):
+                text += " → " + p["team"]
+            if p.get("rule") is not None:
+                text += " " + _("(rule %(n)s)", n=p["rule"])
+            return text
+        case "acknowledged":
+            return _("Acknowledged by %(name)s", name=author)
+        case "assigned":
+            parts = []
+            if p.get("team"):
+                parts.append(_("team %(name)s", name=p["team"]))
+            parts.append(
+                _("owner %(name)s", name=p["assignee"]) if p.get("assignee") else _("no owner")
+            )
+            return _("Assigned: %(what)s", what=", ".join(parts))
+        case "status":
+            return _(
+                "Status: %(before)s → %(after)s",
+                before=_label(STATUS_LABELS, p.get("before")),
+                after=_label(STATUS_LABELS, p.get("after")),
+            )
+        case "resolved_with_incident":
+            return _("Resolved with incident #%(id)s", id=p.get("incident"))
+        case "changed":
+            fields = ", ".join(_label(FIELD_LABELS, f) for f in p.get("fields", ()))
+            return _("Changed: %(fields)s", fields=fields)
+        case "closed_automatically":
+            return _("Closed automatically after %(days)s days", days=p.get("days"))
+        case "linked":
+            return _("Linked to incident #%(id)s", id=p.get("incident"))
+        case "tickets_linked":
+            ids = ", ".join(f"#{i}" for i in p.get("tickets", ()))
+            return _("Tickets linked to it: %(ids)s", ids=ids)
+        case "unlinked":
+            return _("Taken out of incident #%(id)s", id=p.get("incident"))
+        case "sent_to_repair":
+            return _("%(serial)s sent to repair", serial=p.get("serial"))
+    return None
+
+
+def text(entry: TicketEntry) -> str:
+    """The line as the reader reads it, with any note that came with it."""
+    line = _line(entry) if entry.event else None
+    if line is None:
+        return entry.body
+    _first, newline, note = entry.body.partition("\n")
+    return line + (newline + note if newline else "")
