@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.auth import api, queries, views
+from vftops.auth import api, demo, queries, views
 from vftops.auth.audit_texts import TEXTS
 from vftops.auth.permissions import PERMISSIONS, USERS_MANAGE, USERS_VIEW
 from vftops.core.modules import Link, Module, PagePart, StartPart
@@ -11,6 +11,7 @@ module = Module(
     name="auth",
     permissions=PERMISSIONS,
     audit=TEXTS,
+    demo=demo.load,
     pages=(views.bp,),
     api=(api.blp,),
     navigation=(Link(_l("Users"), "auth.users", USERS_VIEW, "admin", 20),),

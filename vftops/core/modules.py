@@ -110,6 +110,9 @@ class Module:
     hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     # How its audit events read (the audit log page).
     audit: AuditTexts = field(default_factory=AuditTexts)
+    # Its demo data: `demo(world)` is given what the modules before it made (a dict) and
+    # returns what it adds (`flask vftops demo`).
+    demo: Callable[[dict], dict | None] | None = None
 
     def __post_init__(self) -> None:
         # Known as soon as the module is: a user's permissions are read from them.

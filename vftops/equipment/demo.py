@@ -412,3 +412,13 @@ def load_equipment_demo(municipalities: dict, units: dict, users: dict, stores: 
         "stores": stores,
         "recipients": recipients,
     }
+
+
+def load(world: dict) -> dict:
+    """Suppliers, the catalogue, devices in the stores and at recipients. The stores are
+    stock's (asked for through the `demo.stores` hook), made before the devices in them."""
+    from vftops.core.modules import hooks
+
+    make_stores = hooks("demo.stores")
+    stores = make_stores[0](world["municipalities"], world["users"]) if make_stores else {}
+    return load_equipment_demo(world["municipalities"], world["units"], world["users"], stores)

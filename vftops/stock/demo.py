@@ -578,3 +578,14 @@ def load_stock_demo(
     # A draft from the shortfall board, not yet sent.
     ops.order_shortfall(buyer, stores["central"], consumables["Armbåndsstropp"])
     db.session.flush()
+
+
+def load(world: dict) -> None:
+    load_stock_demo(
+        world["municipalities"],
+        world["users"],
+        suppliers=world["suppliers"],
+        products=world["products"],
+        stores=world["stores"],
+        recipients=world["recipients"],
+    )

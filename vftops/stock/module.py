@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import Link, Module
-from vftops.stock import api, views
+from vftops.stock import api, demo, views
 from vftops.stock.audit_texts import TEXTS
 from vftops.stock.permissions import PERMISSIONS, STOCK_VIEW
 
@@ -11,6 +11,8 @@ module = Module(
     name="stock",
     permissions=PERMISSIONS,
     audit=TEXTS,
+    demo=demo.load,
+    hooks={"demo.stores": demo.create_demo_stores},
     pages=(views.bp,),
     api=api.blueprints,
     navigation=(Link(_l("Stock"), "stock.shortfalls", STOCK_VIEW, order=40),),

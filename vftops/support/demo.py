@@ -617,3 +617,14 @@ def _function_tests(rnd, now: datetime, users: dict, placements: list) -> None:
                 tested_at=now - timedelta(hours=3),
             )
             failed = True
+
+
+def load(world: dict) -> dict:
+    return load_support_demo(
+        world["municipalities"],
+        world["users"],
+        suppliers=world["suppliers"],
+        products=world["products"],
+        stores=world["stores"],
+        recipients=world["recipients"],
+    )
