@@ -20,6 +20,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -460,3 +461,56 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
             return True
         time.sleep(interval)
     return False
+
+
+# --- races ---------------------------------------------------------------------------------
+
+
+def race(app, act, *, prepare=None, n: int = 2, timeout: float = 15.0) -> list:
+    """n people doing something at the same moment, each in a thread with its own session.
+
+    Each first runs `prepare(i)`: what that person saw (its reads, e.g. the form it opened);
+    then all wait until every one of them has read, and only then does each run
+    `act(i, prepared)` and commit. No write starts before every read is done, so a race
+    test cannot pass by running one person after the other. Returns each person's result,
+    or the DomainError they were given. A person who never reaches the start fails the test.
+    """
+    from vftops.core.errors import DomainError
+    from vftops.extensions import db
+
+    start = threading.Barrier(n, timeout=timeout)
+    outcomes: list[object] = [None] * n
+    broken: list[int] = []
+
+    def run(i):
+        with app.app_context():
+            try:
+                prepared = prepare(i) if prepare is not None else None
+                try:
+                    start.wait()
+                except threading.BrokenBarrierError:
+                    broken.append(i)
+                    return
+                outcomes[i] = act(i, prepared)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes[i] = exc
+            except Exception as exc:  # reported, not lost with the thread
+                db.session.rollback()
+                outcomes[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout * 4)
+    assert not broken, f"the race did not start together: {broken} waited alone"
+    assert not any(t.is_alive() for t in threads), "a racer is still running"
+    unexpected = [
+        o for o in outcomes if isinstance(o, Exception) and not isinstance(o, DomainError)
+    ]
+    assert not unexpected, unexpected
+    return outcomes

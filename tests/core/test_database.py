@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select, text
 
+from tests.conftest import race
 from vftops.core.errors import ConflictError
 from vftops.extensions import db
 
@@ -38,37 +37,17 @@ def test_foreign_keys_are_enforced(app):
         db.session.rollback()
 
 
-def _race(app, work, n=2):
-    """Run `work(i)` in n threads at once, each in its own app context; collect outcomes."""
-    barrier = threading.Barrier(n)
-    outcomes: list[object] = [None] * n
-
-    def run(i):
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes[i] = work(i)
-                db.session.commit()
-            except ConflictError as exc:
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
-
-
 def test_two_admins_creating_the_same_username_at_once(app, factories):
     """Two admins creating the same username at the same moment: one wins, one is told."""
     from vftops.auth.models import User
     from vftops.auth.operations import create_user
 
-    def work(i):
+    def saw(i):
+        # Both forms were filled in while the name was free.
+        return db.session.scalar(select(User.id).where(User.username == "samtidig"))
+
+    def work(i, taken):
+        assert taken is None
         return create_user(
             None,
             username="samtidig",
@@ -77,7 +56,7 @@ def test_two_admins_creating_the_same_username_at_once(app, factories):
             roles=["technician"],
         ).id
 
-    outcomes = _race(app, work)
+    outcomes = race(app, work, prepare=saw)
     conflicts = [o for o in outcomes if isinstance(o, ConflictError)]
     created = [o for o in outcomes if isinstance(o, int)]
     assert len(created) == 1, outcomes
@@ -99,8 +78,10 @@ def test_two_people_renaming_a_unit_at_once(app, factories):
         # read the other's saved version as its own starting point.
         shown = db.session.get(Unit, unit.id).version
 
-    def work(i):
-        row = db.session.get(Unit, unit.id)
+    def saw(i):
+        return db.session.get(Unit, unit.id)
+
+    def work(i, row):
         return update_unit(
             None,
             row,
@@ -110,7 +91,7 @@ def test_two_people_renaming_a_unit_at_once(app, factories):
             expected_version=shown,
         ).name
 
-    outcomes = _race(app, work)
+    outcomes = race(app, work, prepare=saw)
     names = [o for o in outcomes if isinstance(o, str)]
     assert len(names) == 1, outcomes
     assert sum(isinstance(o, ConflictError) for o in outcomes) == 1, outcomes

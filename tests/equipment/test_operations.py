@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from tests.conftest import race
 from vftops.core.audit import AuditEvent, AuditLogIsAppendOnly
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.equipment import operations as ops
@@ -268,31 +267,17 @@ def test_two_installs_of_the_same_device_at_once(app, factories, world):
     m, store, product, recipient = world
     other = factories.recipient(m, name="Per Hansen")
     device = factories.device(product, store)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
+    recipients = (recipient.id, other.id)
 
-    def run(i, recipient_id):
-        with app.app_context():
-            try:
-                d = db.session.get(Device, device.id)
-                r = db.session.get(Recipient, recipient_id)
-                barrier.wait()
-                outcomes[i] = ops.install(None, d, r).id
-                db.session.commit()
-            except ConflictError as exc:
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
+    def saw(i):
+        # Both opened the device's page while it was in stock.
+        return db.session.get(Device, device.id), db.session.get(Recipient, recipients[i])
 
-    threads = [
-        threading.Thread(target=run, args=(i, rid))
-        for i, rid in enumerate((recipient.id, other.id))
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    def install(i, seen):
+        d, r = seen
+        return ops.install(None, d, r).id
+
+    outcomes = race(app, install, prepare=saw)
     assert sum(isinstance(o, int) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, ConflictError) for o in outcomes) == 1, outcomes
     with app.app_context():

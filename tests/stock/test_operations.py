@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from tests.conftest import race
 from vftops.core.audit import AuditEvent
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import local_today, utcnow
@@ -94,32 +95,6 @@ def test_serialised_products_are_not_counted_as_consumables(app, shop):
         assert "spores med serienummer" in str(refused.value.message)
 
 
-def _race(app, work):
-    """Run `work(i)` in two threads that start together; return each result or ConflictError."""
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
-
-    def run(i):
-        with app.app_context():
-            try:
-                prepared = work(i, None)
-                barrier.wait()
-                outcomes[i] = work(i, prepared)
-                db.session.commit()
-            except ConflictError as exc:
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
-
-
 def test_two_technicians_taking_the_last_battery_at_once(app, shop):
     """One gets it; the other is told there is none left, and the balance is 0, not -1."""
     with app.app_context():
@@ -132,7 +107,7 @@ def test_two_technicians_taking_the_last_battery_at_once(app, shop):
         store, battery = prepared
         return st.issue_consumables(None, store, battery, 1, reason=f"Tekniker {i}").id
 
-    outcomes = _race(app, work)
+    outcomes = race(app, work, prepare=lambda i: work(i, None))
     assert sum(isinstance(o, int) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, ConflictError) for o in outcomes) == 1, outcomes
     with app.app_context():
@@ -152,7 +127,7 @@ def test_two_technicians_taking_the_last_alarm_to_their_cars_at_once(app, factor
         source, target = prepared
         return st.send_transfer(None, source, target, serials=["last-1"]).id
 
-    outcomes = _race(app, work)
+    outcomes = race(app, work, prepare=lambda i: work(i, None))
     assert sum(isinstance(o, int) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, ConflictError) for o in outcomes) == 1, outcomes
     with app.app_context():

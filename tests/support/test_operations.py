@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -10,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import race
 from vftops.auth.models import User
 from vftops.core.audit import AuditEvent
 from vftops.core.errors import ConflictError, ValidationError
@@ -185,30 +185,17 @@ def test_two_people_acknowledging_at_once(app, desk):
     with app.app_context():
         ticket_id = _alarm(desk).id
         db.session.commit()
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
     people = [desk.anne, desk.bjorn]
 
-    def run(i):
-        with app.app_context():
-            try:
-                actor = _get(User, people[i])
-                assert db.session.get(Ticket, ticket_id).status == "new"  # both read it
-                barrier.wait()
-                ops.acknowledge_or_explain(actor, ticket_id)
-                db.session.commit()
-                outcomes[i] = people[i].username
-            except ConflictError as exc:
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
+    def saw(i):
+        assert db.session.get(Ticket, ticket_id).status == "new"  # both read it
+        return _get(User, people[i])
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    def acknowledge(i, actor):
+        ops.acknowledge_or_explain(actor, ticket_id)
+        return people[i].username
+
+    outcomes = race(app, acknowledge, prepare=saw)
     winners = [o for o in outcomes if isinstance(o, str)]
     losers = [o for o in outcomes if isinstance(o, ConflictError)]
     assert len(winners) == 1, outcomes
