@@ -36,6 +36,23 @@ def test_openapi_document_describes_the_first_resources(client):
     assert "ErrorSchema" in str(spec) or "Error" in spec["components"]["schemas"]
 
 
+def test_every_write_of_the_api_documents_its_errors(client):
+    """An integrator reads from the document which errors each write can answer: 401 and
+    403 always, in the one error format, and the conflict or refusal it may give."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    missing, writes = [], 0
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            if method not in ("post", "patch", "put", "delete"):
+                continue
+            writes += 1
+            codes = set(operation["responses"])
+            if not {"401", "403"} <= codes or not codes & {"404", "409", "422"}:
+                missing.append(f"{method.upper()} {path}: {sorted(codes)}")
+    assert writes > 40
+    assert not missing, missing
+
+
 def test_browsable_api_page_lists_endpoints(client):
     """People can browse the API documentation as a page, in Norwegian."""
     html = client.get("/api/v1/docs").get_data(as_text=True)

@@ -51,7 +51,7 @@ class Suppliers(MethodView):
         },
     )
     @suppliers_blp.response(201, SupplierSchema)
-    @suppliers_blp.alt_response(409, response="CONFLICT")
+    @suppliers_blp.errors(409)
     def post(self, data):
         """Register a supplier."""
         return ops.create_supplier(actor(), **data)
@@ -61,7 +61,7 @@ class Suppliers(MethodView):
 class SupplierById(MethodView):
     @require(SUPPLIERS_VIEW)
     @suppliers_blp.response(200, SupplierSchema)
-    @suppliers_blp.alt_response(404, response="NOT_FOUND")
+    @suppliers_blp.errors(404)
     def get(self, supplier_id):
         """One supplier."""
         return queries.supplier_or_404(id_or_404(supplier_id))
@@ -71,7 +71,7 @@ class SupplierById(MethodView):
         SupplierUpdateSchema, example={"support_phone": "+4722334466", "version": 1}
     )
     @suppliers_blp.response(200, SupplierSchema)
-    @suppliers_blp.alt_response(409, response="CONFLICT")
+    @suppliers_blp.errors(409)
     def patch(self, data, supplier_id):
         """Change a supplier's details or deactivate it."""
         supplier = queries.supplier_or_404(id_or_404(supplier_id))

@@ -52,6 +52,7 @@ class Users(MethodView):
     @require(USERS_MANAGE)
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
+    @blp.errors(409)
     def post(self, data):
         """Create a user (administrators)."""
         return ops.create_user(current_user._get_current_object(), **data)
@@ -77,6 +78,7 @@ class UserById(MethodView):
     @require(USERS_MANAGE)
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
+    @blp.errors(404, 409)
     def patch(self, data, user_id):
         """Change name, e-mail, language, roles, memberships, or deactivate/reactivate."""
         actor = current_user._get_current_object()

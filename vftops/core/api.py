@@ -56,6 +56,16 @@ class VftopsApi(Api):
         pass
 
 
+ERROR_RESPONSES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    422: "UNPROCESSABLE_ENTITY",
+}
+
+
 class ApiBlueprint(SmorestBlueprint):
     """A flask-smorest blueprint whose writes are CSRF-checked only for cookie sessions."""
 
@@ -64,6 +74,18 @@ class ApiBlueprint(SmorestBlueprint):
         from vftops.extensions import csrf
 
         csrf.exempt(self)
+
+    def errors(self, *codes: int):
+        """Document the error answers of an endpoint in one line: 401 and 403 (every
+        endpoint may give them) and the named ones (404, 409, 422 …), in the error format
+        of every answer (`ErrorSchema`)."""
+
+        def decorate(view):
+            for code in (401, 403, *codes):
+                view = self.alt_response(code, response=ERROR_RESPONSES[code])(view)
+            return view
+
+        return decorate
 
 
 class StrictSchema(ma.Schema):

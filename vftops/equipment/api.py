@@ -167,7 +167,7 @@ class Products(MethodView):
         },
     )
     @products_blp.response(201, ProductSchema)
-    @products_blp.alt_response(409, response="CONFLICT")
+    @products_blp.errors(409)
     def post(self, data):
         """Add a product to the catalogue."""
         _check_supplier(data)
@@ -178,7 +178,7 @@ class Products(MethodView):
 class ProductById(MethodView):
     @require(EQUIPMENT_VIEW)
     @products_blp.response(200, ProductSchema)
-    @products_blp.alt_response(404, response="NOT_FOUND")
+    @products_blp.errors(404)
     def get(self, product_id):
         """One product, with its return checklist."""
         return _get_or_404(Product, product_id)
@@ -188,7 +188,7 @@ class ProductById(MethodView):
         ProductUpdateSchema, example={"standard_configuration": "Volum 8", "version": 1}
     )
     @products_blp.response(200, ProductSchema)
-    @products_blp.alt_response(409, response="CONFLICT")
+    @products_blp.errors(409)
     def patch(self, data, product_id):
         """Change a product or take it out of use (`is_active`)."""
         product = _get_or_404(Product, product_id)
@@ -272,8 +272,7 @@ class Devices(MethodView):
         },
     )
     @devices_blp.response(201, DeviceSchema)
-    @devices_blp.alt_response(404, response="NOT_FOUND")
-    @devices_blp.alt_response(409, response="CONFLICT")
+    @devices_blp.errors(404, 409)
     def post(self, data):
         """Register one device into a store of yours (its serial is normalised)."""
         product = _get_or_404(Product, data.pop("product_id"))
@@ -295,7 +294,7 @@ class DeviceDelivery(MethodView):
         },
     )
     @devices_blp.response(201, ReceivedDevicesSchema)
-    @devices_blp.alt_response(404, response="NOT_FOUND")
+    @devices_blp.errors(404)
     def post(self, data):
         """Receive a delivery: every serial is registered, or none (422 names each bad line)."""
         product = _get_or_404(Product, data["product_id"])
@@ -317,7 +316,7 @@ class DeviceDelivery(MethodView):
 class DeviceById(MethodView):
     @require(EQUIPMENT_VIEW)
     @devices_blp.response(200, DeviceSchema)
-    @devices_blp.alt_response(404, response="NOT_FOUND")
+    @devices_blp.errors(404)
     def get(self, device_id):
         """One device: product, store, status, allowed next steps and open placement."""
         return get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
@@ -325,7 +324,7 @@ class DeviceById(MethodView):
     @require(DEVICES_MANAGE)
     @devices_blp.arguments(DeviceUpdateSchema, example={"firmware_version": "4.2.1", "version": 1})
     @devices_blp.response(200, DeviceSchema)
-    @devices_blp.alt_response(409, response="CONFLICT")
+    @devices_blp.errors(409)
     def patch(self, data, device_id):
         """Change identifiers and purchase data (status has its own endpoint)."""
         device = get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
@@ -345,7 +344,7 @@ class DeviceStatusChange(MethodView):
         },
     )
     @devices_blp.response(200, DeviceSchema)
-    @devices_blp.alt_response(409, response="CONFLICT")
+    @devices_blp.errors(409)
     def post(self, data, device_id):
         """Reset, repair, scrap, lose or find a device; 409 lists the allowed next statuses."""
         device = get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
@@ -417,7 +416,7 @@ class Recipients(MethodView):
         },
     )
     @recipients_blp.response(201, RecipientSchema)
-    @recipients_blp.alt_response(404, response="NOT_FOUND")
+    @recipients_blp.errors(404)
     def post(self, data):
         """Register a recipient in one of your municipalities."""
         municipality = _in_scope_or_404(Municipality, data.pop("municipality_id"))
@@ -429,7 +428,7 @@ class Recipients(MethodView):
 class RecipientById(MethodView):
     @require(RECIPIENTS_VIEW)
     @recipients_blp.response(200, RecipientSchema)
-    @recipients_blp.alt_response(404, response="NOT_FOUND")
+    @recipients_blp.errors(404)
     @writes  # the read is logged
     def get(self, recipient_id):
         """The whole record with relatives; the read is written to the audit log."""
@@ -445,7 +444,7 @@ class RecipientById(MethodView):
         example={"access_note": "Nøkkelboks kode hos sone Nord", "version": 2},
     )
     @recipients_blp.response(200, RecipientSchema)
-    @recipients_blp.alt_response(409, response="CONFLICT")
+    @recipients_blp.errors(409)
     def patch(self, data, recipient_id):
         """Change a recipient; `relatives` replaces the whole list when sent."""
         recipient = get_scoped_or_404(
@@ -498,8 +497,7 @@ class Placements(MethodView):
         },
     )
     @placements_blp.response(201, PlacementSchema)
-    @placements_blp.alt_response(404, response="NOT_FOUND")
-    @placements_blp.alt_response(409, response="CONFLICT")
+    @placements_blp.errors(404, 409)
     def post(self, data):
         """Install a device from stock at a recipient; 409 says where a busy device is."""
         device = get_scoped_or_404(Device, data.pop("device_id"), current_user)
@@ -512,7 +510,7 @@ class Placements(MethodView):
 class PlacementById(MethodView):
     @require(RECIPIENTS_VIEW)
     @placements_blp.response(200, PlacementSchema)
-    @placements_blp.alt_response(404, response="NOT_FOUND")
+    @placements_blp.errors(404)
     def get(self, placement_id):
         """One placement with its configuration and return checklist."""
         return get_scoped_or_404(Placement, placement_id, current_user, options=_PLACEMENT_LOADS)
@@ -532,7 +530,7 @@ class PlacementReturn(MethodView):
         },
     )
     @placements_blp.response(200, PlacementSchema)
-    @placements_blp.alt_response(409, response="CONFLICT")
+    @placements_blp.errors(409)
     def post(self, data, placement_id):
         """Take a device back: to a store (in stock if all ticked), repair, scrap or lost."""
         placement = get_scoped_or_404(
@@ -556,7 +554,7 @@ class PlacementReplace(MethodView):
         },
     )
     @placements_blp.response(201, PlacementSchema)
-    @placements_blp.alt_response(409, response="CONFLICT")
+    @placements_blp.errors(409)
     def post(self, data, placement_id):
         """Swap a faulty device for one in stock with the same settings; the new placement."""
         placement = get_scoped_or_404(
@@ -605,7 +603,7 @@ class Movements(MethodView):
 class MovementById(MethodView):
     @require(EQUIPMENT_VIEW)
     @movements_blp.response(200, MovementSchema)
-    @movements_blp.alt_response(404, response="NOT_FOUND")
+    @movements_blp.errors(404)
     def get(self, movement_id):
         """One ledger line."""
         return get_scoped_or_404(

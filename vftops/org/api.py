@@ -58,6 +58,7 @@ class Municipalities(MethodView):
     @require(ORG_MANAGE)
     @municipalities_blp.arguments(MunicipalityCreateSchema)
     @municipalities_blp.response(201, MunicipalitySchema)
+    @municipalities_blp.errors(409)
     def post(self, data):
         """Register a municipality; you become a member of it."""
         return ops.create_municipality(current_user._get_current_object(), **data)
@@ -74,6 +75,7 @@ class MunicipalityById(MethodView):
     @require(ORG_MANAGE)
     @municipalities_blp.arguments(MunicipalityUpdateSchema)
     @municipalities_blp.response(200, MunicipalitySchema)
+    @municipalities_blp.errors(404, 409)
     def patch(self, data, municipality_id):
         """Change name, number or active flag."""
         municipality = get_scoped_or_404(Municipality, municipality_id, current_user)
@@ -105,6 +107,7 @@ class Units(MethodView):
     @require(ORG_MANAGE)
     @units_blp.arguments(UnitCreateSchema)
     @units_blp.response(201, UnitSchema)
+    @units_blp.errors(409)
     def post(self, data):
         """Create a unit."""
         municipality = db.session.get(Municipality, data.pop("municipality_id"))
@@ -124,6 +127,7 @@ class UnitById(MethodView):
     @require(ORG_MANAGE)
     @units_blp.arguments(UnitUpdateSchema)
     @units_blp.response(200, UnitSchema)
+    @units_blp.errors(404, 409)
     def patch(self, data, unit_id):
         """Rename, move in the tree, change kind or deactivate."""
         unit = get_scoped_or_404(Unit, unit_id, current_user)

@@ -88,24 +88,6 @@ function_tests_blp = ApiBlueprint(
 blueprints = (tickets_blp, teams_blp, function_tests_blp)
 
 EXISTING_HEADER = "X-Existing-Ticket"
-_RESPONSES = {
-    401: "UNAUTHORIZED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    409: "CONFLICT",
-    422: "UNPROCESSABLE_ENTITY",
-}
-
-
-def _errors(blp, *codes):
-    """Document the error answers an endpoint gives (401 and 403 for every one)."""
-
-    def decorate(view):
-        for code in (401, 403, *codes):
-            view = blp.alt_response(code, response=_RESPONSES[code])(view)
-        return view
-
-    return decorate
 
 
 def _ticket(ticket_id) -> Ticket:
@@ -151,7 +133,7 @@ class Tickets(MethodView):
     @require(TICKETS_VIEW)
     @tickets_blp.arguments(TicketQuerySchema, location="query")
     @tickets_blp.response(200, TicketPageSchema)
-    @_errors(tickets_blp, 422)
+    @tickets_blp.errors(422)
     def get(self, args):
         """List the tickets of your municipalities, newest first.
 
@@ -209,7 +191,7 @@ class Tickets(MethodView):
         description="A ticket with this external_id already exists: that ticket, unchanged "
         "(header X-Existing-Ticket: true)",
     )
-    @_errors(tickets_blp, 404, 409, 422)
+    @tickets_blp.errors(404, 409, 422)
     def post(self, data):
         """Report a ticket or a technical alarm: routed, prioritised and given SLA deadlines.
 
@@ -337,7 +319,7 @@ def _create_once(actor, municipality_id: int, **data) -> tuple[Ticket, bool]:
 class TicketById(MethodView):
     @require(TICKETS_VIEW)
     @tickets_blp.response(200, TicketDetailSchema)
-    @_errors(tickets_blp, 404)
+    @tickets_blp.errors(404)
     def get(self, ticket_id):
         """One ticket with its devices, work log, attachments and SLA clock.
 
@@ -353,7 +335,7 @@ class TicketById(MethodView):
         example={"title": "Alarmen piper om natta", "urgency": "high", "version": 3},
     )
     @tickets_blp.response(200, TicketSchema)
-    @_errors(tickets_blp, 404, 409, 422)
+    @tickets_blp.errors(404, 409, 422)
     def patch(self, data, ticket_id):
         """Change what the ticket is about: title, description, category, system,
         urgency, impact.
@@ -371,7 +353,7 @@ class TicketById(MethodView):
 class TicketAcknowledge(MethodView):
     @require(TICKETS_MANAGE)
     @tickets_blp.response(200, TicketSchema)
-    @_errors(tickets_blp, 404, 409, 422)
+    @tickets_blp.errors(404, 409, 422)
     def post(self, ticket_id):
         """Acknowledge («kvittere»): you have seen the ticket and own it.
 
@@ -391,7 +373,7 @@ class TicketComments(MethodView):
         example={"body": "Ringte pårørende, batteriet byttes i morgen.", "kind": "reply"},
     )
     @tickets_blp.response(201, TicketEntrySchema)
-    @_errors(tickets_blp, 404, 422)
+    @tickets_blp.errors(404, 422)
     def post(self, data, ticket_id):
         """Write in the work log: an internal note (default) or a reply to the reporter."""
         ticket = _ticket(ticket_id)
@@ -406,7 +388,7 @@ class TicketEscalate(MethodView):
         example={"supplier_id": 2, "supplier_ref": "CS-88412", "note": "Sendt på e-post"},
     )
     @tickets_blp.response(200, TicketSchema)
-    @_errors(tickets_blp, 404, 409, 422)
+    @tickets_blp.errors(404, 409, 422)
     def post(self, data, ticket_id):
         """Escalate to a supplier with their case number: the ticket waits for them.
 
@@ -434,7 +416,7 @@ class TicketResolve(MethodView):
         TicketResolveSchema, example={"note": "Byttet batteri og testet alarmen mot sentralen."}
     )
     @tickets_blp.response(200, TicketSchema)
-    @_errors(tickets_blp, 404, 409, 422)
+    @tickets_blp.errors(404, 409, 422)
     def post(self, data, ticket_id):
         """Resolve the ticket with a note of what was done (required, 422 when blank).
 
@@ -458,7 +440,7 @@ class TicketStatusChange(MethodView):
         TicketStatusSchema, example={"status": "waiting_reporter", "note": "Ba om bilde"}
     )
     @tickets_blp.response(200, TicketSchema)
-    @_errors(tickets_blp, 404, 409, 422)
+    @tickets_blp.errors(404, 409, 422)
     def post(self, data, ticket_id):
         """Move the ticket along its lifecycle.
 
@@ -484,7 +466,7 @@ class TicketAssign(MethodView):
         TicketAssignSchema, example={"team_id": 3, "assignee": "tor.tekniker", "version": 2}
     )
     @tickets_blp.response(200, TicketSchema)
-    @_errors(tickets_blp, 404, 409, 422)
+    @tickets_blp.errors(404, 409, 422)
     def post(self, data, ticket_id):
         """Give the ticket to a team and/or a person.
 
@@ -533,7 +515,7 @@ class Teams(MethodView):
     @require(TICKETS_VIEW)
     @teams_blp.arguments(TeamQuerySchema, location="query")
     @teams_blp.response(200, TeamPageSchema)
-    @_errors(teams_blp, 422)
+    @teams_blp.errors(422)
     def get(self, args):
         """The teams of your municipalities with their members and contact details.
 
@@ -563,7 +545,7 @@ class FunctionTests(MethodView):
         },
     )
     @function_tests_blp.response(201, FunctionTestSchema)
-    @_errors(function_tests_blp, 404, 409, 422)
+    @function_tests_blp.errors(404, 409, 422)
     def post(self, data):
         """Record a function test of an installed device; a failed test opens a ticket.
 

@@ -77,8 +77,7 @@ class ConsumablesReceive(MethodView):
         example={"store_id": 1, "product_id": 7, "quantity": 24, "reason": "Pakkseddel 88123"},
     )
     @stock_movements_blp.response(201, MovementResultSchema)
-    @stock_movements_blp.alt_response(404, response="NOT_FOUND")
-    @stock_movements_blp.alt_response(409, response="CONFLICT")
+    @stock_movements_blp.errors(404, 409)
     def post(self, data):
         """Consumables arrive in a store: the ledger line and the new balance.
 
@@ -100,8 +99,7 @@ class ConsumablesIssue(MethodView):
         example={"store_id": 1, "product_id": 7, "quantity": 2, "recipient_id": 12},
     )
     @stock_movements_blp.response(201, MovementResultSchema)
-    @stock_movements_blp.alt_response(404, response="NOT_FOUND")
-    @stock_movements_blp.alt_response(409, response="CONFLICT")
+    @stock_movements_blp.errors(404, 409)
     def post(self, data):
         """Take consumables out, to a recipient's equipment, a colleague or for a reason.
 
@@ -134,7 +132,7 @@ class ConsumablesAdjust(MethodView):
     @stock_movements_blp.alt_response(
         200, schema=MovementResultSchema, description="Already so: no ledger line"
     )
-    @stock_movements_blp.alt_response(404, response="NOT_FOUND")
+    @stock_movements_blp.errors(404)
     def post(self, data):
         """Set a consumable's quantity to what was counted on the shelf (reason required)."""
         store = scoped_store(data["store_id"])

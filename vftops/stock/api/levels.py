@@ -105,7 +105,7 @@ class StockMinimums(MethodView):
     )
     @minimums_blp.response(201, StockMinimumSchema)
     @minimums_blp.alt_response(200, schema=StockMinimumSchema, description="Updated")
-    @minimums_blp.alt_response(404, response="NOT_FOUND")
+    @minimums_blp.errors(404)
     def post(self, data):
         """Set the minimum of a product in a store: created (201) or changed (200).
 
@@ -131,7 +131,7 @@ class StockMinimums(MethodView):
 class StockMinimumById(MethodView):
     @require(STOCK_VIEW)
     @minimums_blp.response(200, StockMinimumSchema)
-    @minimums_blp.alt_response(404, response="NOT_FOUND")
+    @minimums_blp.errors(404)
     def get(self, minimum_id):
         """One minimum."""
         return minimum_or_404(minimum_id, current_user)
@@ -141,8 +141,7 @@ class StockMinimumById(MethodView):
         StockMinimumUpdateSchema, example={"minimum": 6, "reorder_target": 12, "version": 1}
     )
     @minimums_blp.response(200, StockMinimumSchema)
-    @minimums_blp.alt_response(404, response="NOT_FOUND")
-    @minimums_blp.alt_response(409, response="CONFLICT")
+    @minimums_blp.errors(404, 409)
     def patch(self, data, minimum_id):
         """Change the minimum or the reorder target (`reorder_target: null` clears it)."""
         row = minimum_or_404(minimum_id, current_user)
@@ -157,7 +156,7 @@ class StockMinimumById(MethodView):
 
     @require(STORES_MANAGE)
     @minimums_blp.response(204)
-    @minimums_blp.alt_response(404, response="NOT_FOUND")
+    @minimums_blp.errors(404)
     def delete(self, minimum_id):
         """Remove a minimum: the product is no longer watched in that store."""
         ops.delete_minimum(actor(), minimum_or_404(minimum_id, current_user))
@@ -168,7 +167,7 @@ class Suggestions(MethodView):
     @require(STOCK_VIEW)
     @minimums_blp.arguments(SuggestionQuerySchema, location="query")
     @minimums_blp.response(200, SuggestionListSchema)
-    @minimums_blp.alt_response(404, response="NOT_FOUND")
+    @minimums_blp.errors(404)
     def get(self, args):
         """Suggested minimums for a store, with the figures each is computed from.
 
@@ -207,7 +206,7 @@ class SuggestionAccept(MethodView):
     @minimums_blp.arguments(StoreProductSchema, example={"store_id": 1, "product_id": 3})
     @minimums_blp.response(201, StockMinimumSchema)
     @minimums_blp.alt_response(200, schema=StockMinimumSchema, description="Updated")
-    @minimums_blp.alt_response(404, response="NOT_FOUND")
+    @minimums_blp.errors(404)
     def post(self, data):
         """Make the suggested minimum the store's minimum; its inputs go to the audit log."""
         store = scoped_store(data["store_id"])

@@ -94,8 +94,7 @@ class PurchaseOrders(MethodView):
         },
     )
     @orders_blp.response(201, PurchaseOrderSchema)
-    @orders_blp.alt_response(404, response="NOT_FOUND")
-    @orders_blp.alt_response(409, response="CONFLICT")
+    @orders_blp.errors(404, 409)
     def post(self, data):
         """Draft an order to a supplier, delivered to a store of yours.
 
@@ -118,8 +117,7 @@ class OrderFromShortfall(MethodView):
     @orders_blp.arguments(StoreProductSchema, example={"store_id": 1, "product_id": 3})
     @orders_blp.response(201, PurchaseOrderSchema)
     @orders_blp.alt_response(200, schema=PurchaseOrderSchema, description="Added to the open draft")
-    @orders_blp.alt_response(404, response="NOT_FOUND")
-    @orders_blp.alt_response(409, response="CONFLICT")
+    @orders_blp.errors(404, 409)
     def post(self, data):
         """Order what is missing up to the reorder target, from the product's supplier.
 
@@ -147,7 +145,7 @@ class OrderFromShortfall(MethodView):
 class PurchaseOrderById(MethodView):
     @require(STOCK_VIEW)
     @orders_blp.response(200, PurchaseOrderSchema)
-    @orders_blp.alt_response(404, response="NOT_FOUND")
+    @orders_blp.errors(404)
     def get(self, order_id):
         """One order with its lines and what has been received."""
         return order_or_404(order_id, current_user)
@@ -162,8 +160,7 @@ class PurchaseOrderById(MethodView):
         },
     )
     @orders_blp.response(200, PurchaseOrderSchema)
-    @orders_blp.alt_response(404, response="NOT_FOUND")
-    @orders_blp.alt_response(409, response="CONFLICT")
+    @orders_blp.errors(404, 409)
     def patch(self, data, order_id):
         """Change a draft's lines, or an open order's expected date, reference and note.
 
@@ -186,8 +183,7 @@ class PurchaseOrderSend(MethodView):
     @require(ORDERS_MANAGE)
     @orders_blp.arguments(OrderActionSchema, example={"version": 1})
     @orders_blp.response(200, PurchaseOrderSchema)
-    @orders_blp.alt_response(404, response="NOT_FOUND")
-    @orders_blp.alt_response(409, response="CONFLICT")
+    @orders_blp.errors(404, 409)
     def post(self, data, order_id):
         """Send a draft; without an expected date it gets today + the supplier's lead time."""
         order = order_or_404(order_id, current_user)
@@ -201,8 +197,7 @@ class PurchaseOrderCancel(MethodView):
         OrderCancelSchema, example={"reason": "Leverandøren kan ikke levere", "version": 2}
     )
     @orders_blp.response(200, PurchaseOrderSchema)
-    @orders_blp.alt_response(404, response="NOT_FOUND")
-    @orders_blp.alt_response(409, response="CONFLICT")
+    @orders_blp.errors(404, 409)
     def post(self, data, order_id):
         """Cancel an order: nothing more will come. A sent order needs a reason."""
         order = order_or_404(order_id, current_user)
@@ -225,8 +220,7 @@ class PurchaseOrderReceive(MethodView):
         },
     )
     @orders_blp.response(200, PurchaseOrderSchema)
-    @orders_blp.alt_response(404, response="NOT_FOUND")
-    @orders_blp.alt_response(409, response="CONFLICT")
+    @orders_blp.errors(404, 409)
     def post(self, data, order_id):
         """Receive (part of) a delivery: scanned serials become devices, quantities are added.
 

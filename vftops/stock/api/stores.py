@@ -67,8 +67,7 @@ class Stores(MethodView):
         },
     )
     @stores_blp.response(201, StoreSchema)
-    @stores_blp.alt_response(404, response="NOT_FOUND")
-    @stores_blp.alt_response(409, response="CONFLICT")
+    @stores_blp.errors(404, 409)
     def post(self, data):
         """Create a store in one of your municipalities (404 for any other).
 
@@ -83,7 +82,7 @@ class Stores(MethodView):
 class StoreById(MethodView):
     @require(STOCK_VIEW)
     @stores_blp.response(200, StoreSchema)
-    @stores_blp.alt_response(404, response="NOT_FOUND")
+    @stores_blp.errors(404)
     def get(self, store_id):
         """One store."""
         return scoped_store(store_id, options=_STORE_LOADS)
@@ -94,8 +93,7 @@ class StoreById(MethodView):
         example={"name": "Sentrallager Stjørdal", "address": "Havnegata 3", "version": 2},
     )
     @stores_blp.response(200, StoreSchema)
-    @stores_blp.alt_response(404, response="NOT_FOUND")
-    @stores_blp.alt_response(409, response="CONFLICT")
+    @stores_blp.errors(404, 409)
     def patch(self, data, store_id):
         """Rename, re-kind, hand over, share or archive a store.
 

@@ -54,8 +54,7 @@ class Transfers(MethodView):
         },
     )
     @transfers_blp.response(201, TransferSchema)
-    @transfers_blp.alt_response(404, response="NOT_FOUND")
-    @transfers_blp.alt_response(409, response="CONFLICT")
+    @transfers_blp.errors(404, 409)
     def post(self, data):
         """Send scanned devices and counted consumables to another store: every line or none.
 
@@ -88,7 +87,7 @@ class Transfers(MethodView):
 class TransferById(MethodView):
     @require(STOCK_VIEW)
     @transfers_blp.response(200, TransferSchema)
-    @transfers_blp.alt_response(404, response="NOT_FOUND")
+    @transfers_blp.errors(404)
     def get(self, transfer_id):
         """One transfer with its lines."""
         return transfer_or_404(transfer_id, current_user)
@@ -99,8 +98,7 @@ class TransferReceive(MethodView):
     @require(STOCK_MANAGE)
     @transfers_blp.arguments(TransferActionSchema, example={"version": 1})
     @transfers_blp.response(200, TransferSchema)
-    @transfers_blp.alt_response(404, response="NOT_FOUND")
-    @transfers_blp.alt_response(409, response="CONFLICT")
+    @transfers_blp.errors(404, 409)
     def post(self, data, transfer_id):
         """Everything arrived: the lines go onto the receiving store's shelf.
 
@@ -117,8 +115,7 @@ class TransferCancel(MethodView):
     @require(STOCK_MANAGE)
     @transfers_blp.arguments(TransferActionSchema, example={"version": 1})
     @transfers_blp.response(200, TransferSchema)
-    @transfers_blp.alt_response(404, response="NOT_FOUND")
-    @transfers_blp.alt_response(409, response="CONFLICT")
+    @transfers_blp.errors(404, 409)
     def post(self, data, transfer_id):
         """Call a transfer back: everything returns to the sending store.
 
