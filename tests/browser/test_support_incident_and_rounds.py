@@ -34,7 +34,10 @@ def _search_queue(page, text: str) -> None:
         fold.click()
     search = page.get_by_role("search", name=nb("Filter tickets"))
     search.get_by_label(nb("Search"), exact=True).fill(text)
-    search.get_by_role("button", name=nb("Filter"), exact=True).click()
+    with page.expect_navigation():
+        search.get_by_role("button", name=nb("Filter"), exact=True).click()
+    # The filtered queue, not the one it replaced.
+    page.wait_for_url(re.compile(r"[?&]q="))
 
 
 def _ticket_id_from(page) -> int:
