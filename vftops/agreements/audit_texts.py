@@ -19,6 +19,7 @@ TEXTS = AuditTexts(
             names_from(Supplier, Supplier.name),
             "agreements.supplier_edit",
             "supplier_id",
+            "suppliers.view",
             "suppliers.manage",
         ),
     },
@@ -32,6 +33,7 @@ TEXTS = AuditTexts(
         "out_of_hours_note": _l("Outside opening hours"),
         "lead_time_days": _l("Lead time (days)"),
         "supplier_id": _l("Supplier"),
+        "notes": _l("Notes"),
     },
     references={"supplier_id": "suppliers"},
 )

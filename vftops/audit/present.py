@@ -53,8 +53,13 @@ def _ids(value) -> list[int]:
     return []
 
 
-def _names(events, texts: AuditTexts) -> dict[str, dict[int, str]]:
-    """{object kind: {id: name}} for the page's objects and the objects its changes name."""
+def _may_see(kind, user) -> bool:
+    return kind is not None and (kind.permission is None or user.can(kind.permission))
+
+
+def _names(events, texts: AuditTexts, user) -> dict[str, dict[int, str]]:
+    """{object kind: {id: name}} for the page's objects and the objects its changes name,
+    those the reader may see."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for event in events:
         wanted[event.object_type].update(_ids(event.object_id))
@@ -65,8 +70,8 @@ def _names(events, texts: AuditTexts) -> dict[str, dict[int, str]]:
     names = {}
     for kind, ids in wanted.items():
         found = texts.objects.get(kind)
-        if found is not None and found.names is not None and ids:
-            names[kind] = dict(found.names(sorted(ids)))
+        if found is not None and found.names is not None and ids and _may_see(found, user):
+            names[kind] = dict(found.names(sorted(ids), user))
     return names
 
 
@@ -103,21 +108,23 @@ def _value(texts, names, object_type: str, key: str, value: Any) -> str:
 
 def present(events, user) -> list[Line]:
     texts = audit_texts()
-    names = _names(events, texts)
+    names = _names(events, texts, user)
     lines = []
     for event in events:
         kind = texts.objects.get(event.object_type)
         ids = _ids(event.object_id)
         object_id = ids[0] if ids else None
-        # Named and linked only for a reader who may see such objects.
-        may_see = kind is not None and (kind.permission is None or user.can(kind.permission))
+        # Named for a reader who may see such objects, linked for one who may open them.
+        may_see = _may_see(kind, user)
         name = names.get(event.object_type, {}).get(object_id) if object_id and may_see else None
+        link_permission = (kind.link_permission or kind.permission) if kind is not None else None
         url = None
         if (
             may_see
             and kind.endpoint
             and object_id is not None
             and (name is not None or kind.names is None)
+            and (link_permission is None or user.can(link_permission))
         ):
             url = url_for(kind.endpoint, **{kind.arg: object_id})
         changes = []

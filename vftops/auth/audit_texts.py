@@ -2,11 +2,23 @@
 fields and coded values."""
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from vftops.auth.models import ApiToken, User
+from vftops.auth.queries import visible_users
 from vftops.core.audit import names_from
 from vftops.core.modules import AuditObject, AuditTexts
 from vftops.core.permissions import ROLE_LABELS
+
+
+def _visible(reader):
+    """The people the reader may see: those who share a municipality with them."""
+    return visible_users(reader).with_only_columns(User.id).options()
+
+
+def _visible_tokens(reader):
+    return select(ApiToken.id).where(ApiToken.user_id.in_(_visible(reader)))
+
 
 ACTIONS = {
     "auth.login": _l("Logged in"),
@@ -27,12 +39,16 @@ TEXTS = AuditTexts(
     objects={
         "users": AuditObject(
             _l("User"),
-            names_from(User, User.full_name, User.username, fmt="{} ({})"),
+            names_from(User, User.full_name, User.username, fmt="{} ({})", visible=_visible),
             "auth.user_detail",
             "user_id",
             "users.view",
         ),
-        "api_tokens": AuditObject(_l("API token"), names_from(ApiToken, ApiToken.name)),
+        "api_tokens": AuditObject(
+            _l("API token"),
+            names_from(ApiToken, ApiToken.name, visible=_visible_tokens),
+            permission="users.view",
+        ),
     },
     actions=ACTIONS,
     fields={
@@ -44,6 +60,8 @@ TEXTS = AuditTexts(
         "roles": _l("Roles"),
         "municipality_ids": _l("Municipalities"),
         "unit_ids": _l("Units"),
+        "password": _l("Password"),
+        "expires_at": _l("Expires"),
     },
     values={
         "roles": {str(k): v for k, v in ROLE_LABELS.items()},

@@ -246,12 +246,20 @@ def scrub_append_only(table, column: str, where, scrub) -> int:
 # --- naming the objects of the log --------------------------------------------------------
 
 
-def names_from(model, *columns, fmt: str = "{}"):
-    """For a module's audit texts: `names(ids)` gives each object's name now, from the
-    columns, in one query for the whole page."""
+def names_from(model, *columns, fmt: str = "{}", visible=None):
+    """For a module's audit texts: `names(ids, reader)` gives the name now of each object
+    the reader may see, from the columns, in one query for the whole page. Objects of a
+    municipality are limited to the reader's (`vftops.core.scope`); `visible(reader)`, a
+    SELECT of ids, limits any other kind."""
 
-    def names(ids) -> dict[int, str]:
-        rows = db.session.execute(select(model.id, *columns).where(model.id.in_(list(ids))))
-        return {row[0]: fmt.format(*row[1:]) for row in rows}
+    def names(ids, reader) -> dict[int, str]:
+        from vftops.core.scope import scoped
+
+        stmt = select(model.id, *columns).where(model.id.in_(list(ids)))
+        if visible is not None:
+            stmt = stmt.where(model.id.in_(visible(reader)))
+        elif hasattr(model, "scope_clause") or hasattr(model, "municipality_id"):
+            stmt = scoped(stmt, model, reader)
+        return {row[0]: fmt.format(*row[1:]) for row in db.session.execute(stmt)}
 
     return names

@@ -68,14 +68,18 @@ class PagePart:
 
 @dataclass(frozen=True)
 class AuditObject:
-    """A kind of object the audit log names. `names(ids)`: {id: its name now}, one query for
-    the whole page; `endpoint`/`arg`: its page, linked for those who hold `permission`."""
+    """A kind of object the audit log names. `names(ids, reader)`: {id: its name now} of
+    those the reader may see, one query for the whole page (None: shown by id only, for
+    objects whose names are personal); shown to readers who hold `permission`.
+    `endpoint`/`arg`: its page, linked for readers who hold `link_permission` (default:
+    `permission`)."""
 
     label: Any
-    names: Callable[[list[int]], Mapping[int, str]] | None = None
+    names: Callable[[list[int], Any], Mapping[int, str]] | None = None
     endpoint: str | None = None
     arg: str | None = None
     permission: str | None = None
+    link_permission: str | None = None
 
 
 @dataclass(frozen=True)

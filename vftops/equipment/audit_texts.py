@@ -7,7 +7,7 @@ from vftops.core.audit import names_from
 from vftops.core.modules import AuditObject, AuditTexts
 from vftops.equipment.forms import VISIT_KIND_LABELS
 from vftops.equipment.labels import CATEGORY_LABELS, OWNERSHIP_LABELS
-from vftops.equipment.models import Device, Product, Recipient, Visit
+from vftops.equipment.models import Device, Product
 from vftops.equipment.status import STATUS_LABELS
 
 ACTIONS = {
@@ -40,6 +40,7 @@ TEXTS = AuditTexts(
             names_from(Product, Product.manufacturer, Product.model, fmt="{} {}"),
             "equipment.product_edit",
             "product_id",
+            "equipment.view",
             "catalogue.manage",
         ),
         "devices": AuditObject(
@@ -49,15 +50,17 @@ TEXTS = AuditTexts(
             "device_id",
             "equipment.view",
         ),
+        # By number only: a citizen's name is read on their page, where the reading is
+        # logged, not in lists of the log.
         "recipients": AuditObject(
             _l("Recipient"),
-            names_from(Recipient, Recipient.name),
+            None,
             "equipment.recipient_detail",
             "recipient_id",
             "recipients.view",
         ),
         "placements": AuditObject(_l("Installation")),
-        "visits": AuditObject(_l("Job"), names_from(Visit, Visit.planned_on)),
+        "visits": AuditObject(_l("Job")),
     },
     actions=ACTIONS,
     fields={
@@ -89,6 +92,14 @@ TEXTS = AuditTexts(
         "unit_id": _l("Unit"),
         "relatives": _l("Relatives"),
         "device": _l("Device"),
+        "imei": _l("IMEI"),
+        "iccid": _l("SIM card (ICCID)"),
+        "mac_address": _l("MAC address"),
+        "firmware_version": _l("Firmware version"),
+        "cost": _l("Cost"),
+        "warranty_until": _l("Warranty until"),
+        "service_ended_on": _l("Service ended"),
+        "anonymised": _l("Anonymised"),
         "config_settings": _l("Settings"),
     },
     values={
@@ -97,5 +108,5 @@ TEXTS = AuditTexts(
         "ownership": {str(k): v for k, v in OWNERSHIP_LABELS.items()},
         "visits.kind": {str(k): v for k, v in VISIT_KIND_LABELS.items()},
     },
-    references={"unit_id": "units", "store_id": "stores", "device": "devices"},
+    references={"unit_id": "units", "store_id": "stores"},
 )

@@ -79,6 +79,7 @@ TEXTS = AuditTexts(
         "expected_on": _l("Expected"),
         "agreement_ref": _l("Agreement reference"),
         "received": _l("Received"),
+        "mailed_to": _l("E-mailed to"),
     },
     values={
         "stores.kind": {str(k): v for k, v in STORE_KIND_LABELS.items()},

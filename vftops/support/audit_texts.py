@@ -13,7 +13,6 @@ from vftops.support.models import (
     TEAM_KIND_LABELS,
     RoutingRule,
     Team,
-    Ticket,
 )
 
 ACTIONS = {
@@ -49,9 +48,10 @@ ACTIONS = {
 
 TEXTS = AuditTexts(
     objects={
+        # By number: a title may name the person it is about.
         "tickets": AuditObject(
             _l("Ticket"),
-            names_from(Ticket, Ticket.id, Ticket.title, fmt="#{} {}"),
+            None,
             "support.ticket_detail",
             "ticket_id",
             "tickets.view",
@@ -79,6 +79,9 @@ TEXTS = AuditTexts(
         "system": _l("System"),
         "urgency": _l("Urgency"),
         "impact": _l("Impact"),
+        "hours": _l("Opening hours"),
+        "phone": _l("Phone"),
+        "email": _l("E-mail"),
     },
     values={
         "tickets.kind": {str(k): v for k, v in KIND_LABELS.items()},
