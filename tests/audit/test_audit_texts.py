@@ -4,6 +4,7 @@ actions, objects, fields and coded values by their labels, objects by their name
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -55,7 +56,7 @@ def test_every_object_field_and_action_the_demo_records_has_a_label(app, demo):
 def test_a_closed_ticket_reads_in_the_readers_language_with_a_link(app, client, demo, factories):
     ticket_id = _closed_ticket(app)
     assert ticket_id
-    login(client, type("U", (), {"username": "revisor", "password": DEMO_PASSWORD})())
+    login(client, SimpleNamespace(username="revisor", password=DEMO_PASSWORD))
     rows = audit_rows(client.get(f"/audit?object_type=tickets&object_id={ticket_id}").text)
     closed = next(r for r in rows if r["action"] == "ticket.closed")
     assert closed["action_label"] == "Sak lukket"
@@ -71,7 +72,7 @@ def test_a_closed_ticket_reads_in_the_readers_language_with_a_link(app, client, 
     with app.app_context():
         municipality_id = db.session.get(Ticket, int(ticket_id)).municipality_id
     reader = factories.user(
-        "auditor", municipalities=[type("M", (), {"id": municipality_id})()], locale="en"
+        "auditor", municipalities=[SimpleNamespace(id=municipality_id)], locale="en"
     )
     other = app.test_client()
     login(other, reader)
@@ -84,7 +85,7 @@ def test_a_closed_ticket_reads_in_the_readers_language_with_a_link(app, client, 
 
 def test_the_audit_page_names_its_objects_with_a_query_per_kind_not_per_row(app, client, demo):
     """Fifty entries of many kinds: the names come in one query per kind of object."""
-    login(client, type("U", (), {"username": "revisor", "password": DEMO_PASSWORD})())
+    login(client, SimpleNamespace(username="revisor", password=DEMO_PASSWORD))
     with count_statements(app) as few:
         client.get("/audit?object_type=tickets")
     with count_statements(app) as many:

@@ -7,12 +7,12 @@ from vftops.core.audit import names_from
 from vftops.core.modules import AuditObject, AuditTexts
 from vftops.equipment.models import Store
 from vftops.stock.forms import STORE_KIND_LABELS
-from vftops.stock.models import PurchaseOrder
-from vftops.stock.views.ordering import (
+from vftops.stock.labels import (
     COUNT_STATUS_LABELS,
     ORDER_STATUS_LABELS,
     TRANSFER_STATUS_LABELS,
 )
+from vftops.stock.models import PurchaseOrder
 
 ACTIONS = {
     "store.create": _l("Store created"),

@@ -10,19 +10,9 @@ line, as written.
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from vftops.support.audit_texts import TEXTS
 from vftops.support.models import CHANNEL_LABELS, STATUS_LABELS, TicketEntry
-
-FIELD_LABELS = {
-    "title": _l("Title"),
-    "description": _l("Description"),
-    "category": _l("Category"),
-    "system": _l("System"),
-    "urgency": _l("Urgency"),
-    "impact": _l("Impact"),
-    "priority": _l("Priority"),
-}
 
 
 def _label(labels, code) -> str:
@@ -62,7 +52,7 @@ def _line(entry: TicketEntry) -> str | None:
         case "resolved_with_incident":
             return _("Resolved with incident #%(id)s", id=p.get("incident"))
         case "changed":
-            fields = ", ".join(_label(FIELD_LABELS, f) for f in p.get("fields", ()))
+            fields = ", ".join(_label(TEXTS.fields, f) for f in p.get("fields", ()))
             return _("Changed: %(fields)s", fields=fields)
         case "closed_automatically":
             return _("Closed automatically after %(days)s days", days=p.get("days"))

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from vftops.core.forms import choices
 from vftops.core.inputs import fits
-from vftops.core.permissions import Permission
 from vftops.core.picker import PRELOAD, narrowing, picker
 from vftops.core.scope import get_scoped_or_404
 from vftops.equipment import queries
@@ -31,8 +30,6 @@ from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 
 bp = Blueprint("equipment", __name__)
-
-P = Permission
 
 
 @bp.app_context_processor

@@ -13,7 +13,6 @@ from vftops.auth.models import User
 from vftops.core.api import ApiBlueprint
 from vftops.core.errors import DomainError
 from vftops.core.pagination import CursorPage
-from vftops.core.permissions import Permission
 from vftops.core.scope import get_scoped_or_404, municipality_ids
 from vftops.equipment.models import Product, Recipient, Store
 from vftops.extensions import db
@@ -21,8 +20,6 @@ from vftops.org.models import Membership
 from vftops.stock.queries import (
     store_or_404,
 )
-
-P = Permission
 
 stores_blp = ApiBlueprint(
     "stores",

@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.core.permissions import Permission
 from vftops.core.scope import id_or_404
 from vftops.equipment.models import Product, Store
 from vftops.extensions import db
@@ -23,7 +22,6 @@ from vftops.stock.models import StockMinimum
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 
-P = Permission
 
 _STORE_OPTIONS = (
     joinedload(Store.municipality),

@@ -6,49 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from vftops.core.errors import DomainError
 from vftops.core.inputs import db_int
 from vftops.core.models import local_today
-from vftops.core.permissions import Permission
 from vftops.equipment.models import Store
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock import queries
-from vftops.stock.models import (
-    CountStatus,
-    OrderStatus,
-    TransferStatus,
-)
+from vftops.stock.labels import COUNT_STATUS_LABELS, ORDER_STATUS_LABELS, TRANSFER_STATUS_LABELS
 
-P = Permission
 PER_PAGE = 50
 
-ORDER_STATUS_LABELS = {
-    OrderStatus.DRAFT.value: _l("Draft"),
-    OrderStatus.SENT.value: _l("Sent"),
-    OrderStatus.PARTLY_RECEIVED.value: _l("Partly received"),
-    OrderStatus.RECEIVED.value: _l("Received"),
-    OrderStatus.CANCELLED.value: _l("Cancelled"),
-}
 ORDER_STATUS_STYLES = {
     "draft": "secondary",
     "sent": "primary",
     "partly_received": "info",
     "received": "success",
     "cancelled": "dark",
-}
-TRANSFER_STATUS_LABELS = {
-    TransferStatus.SENT.value: _l("In transit"),
-    TransferStatus.RECEIVED.value: _l("Received"),
-    TransferStatus.CANCELLED.value: _l("Called back"),
-}
-COUNT_STATUS_LABELS = {
-    CountStatus.OPEN.value: _l("Under way"),
-    CountStatus.CONFIRMED.value: _l("Confirmed"),
-    CountStatus.CANCELLED.value: _l("Stopped without changes"),
 }
 
 
