@@ -232,10 +232,12 @@ def purge_command(months: int | None, dry_run: bool) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
 def notify_command(day, dry_run: bool) -> None:
-    """Sweep the support SLA, then e-mail each person the day's digest (once a day; from cron).
+    """E-mail each person the day's digest (once a day; from cron).
 
-    Store responsibles hear about their stores; support teams and assignees about tickets
-    breached or breaching soon; those who record function tests about overdue tests.
+    Each module adds its part: store responsibles hear about their stores; support teams
+    and assignees about tickets breached or breaching soon; those who record function
+    tests about overdue tests. First the support SLA is swept and unsent order e-mails
+    are tried again.
     """
     from vftops.notify import MailNotConfigured, run_notify
 
@@ -245,16 +247,8 @@ def notify_command(day, dry_run: bool) -> None:
     except MailNotConfigured as error:
         raise click.ClickException(str(error)) from None
     verb = "Would send" if dry_run else "Sent"
-    if result.sweep is not None:
-        click.echo(
-            f"Support sweep: {result.sweep['acknowledge_breaches']} acknowledge and "
-            f"{result.sweep['resolve_breaches']} resolve breach(es) recorded; "
-            f"{result.sweep['closed']} ticket(s) closed."
-        )
-    for number in result.orders_mailed:
-        click.echo(f"Order {number}: e-mailed to the supplier (tried again)")
-    for number in result.orders_not_mailed:
-        click.echo(f"Order {number}: the e-mail to the supplier still could not go", err=True)
+    for line, problem in result.before:
+        click.echo(line, err=problem)
     click.echo(f"Daily digest for {result.day:%Y-%m-%d}" + (" (dry run)" if dry_run else ""))
     for mail in result.sent:
         click.echo(f"  {verb.lower()} to {mail.label}: {mail.items} item(s) – {mail.subject}")
@@ -263,10 +257,10 @@ def notify_command(day, dry_run: bool) -> None:
     for person in result.people_without_email:
         click.echo(
             f"  no e-mail address: {person.name} ({person.username}), {person.items} item(s) "
-            f"for {', '.join(person.stores)}"
+            f"for {', '.join(person.topics)}"
         )
-    for label in result.stores_without_responsible:
-        click.echo(f"  no responsible person to tell: {label}")
+    for note in result.notes:
+        click.echo(f"  {note}")
     for label, reason in result.failed:
         click.echo(f"  NOT SENT to {label}: {reason}", err=True)
     click.echo(

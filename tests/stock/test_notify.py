@@ -241,8 +241,8 @@ def world(app, factories):
 
 
 def digest_logs(app):
+    from vftops.auth.models import DigestLog
     from vftops.extensions import db
-    from vftops.stock.models import DigestLog
 
     with app.app_context():
         return [(r.user_id, r.day, r.items) for r in db.session.scalars(select(DigestLog))]
@@ -669,3 +669,73 @@ def test_waiting_for_reset_counts_norwegian_days(app, world, monkeypatch):
 
     assert waiting_serials(midnight + timedelta(minutes=30)) == 1  # only LV-OLD-1
     assert waiting_serials(midnight - timedelta(minutes=30)) == 2
+
+
+def test_a_module_adds_its_part_by_declaring_it(app, world, factories, inbox, cli, monkeypatch):
+    """The digest is built from the modules' declarations: a module that declares a part
+    has its section in the same e-mail, its people told, its work done before a real run
+    (not a dry run), and its notes in the command's output."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from vftops.core.modules import EXTENSION_KEY, DigestPart, Module
+
+    reader = factories.user("technician", municipalities=[world.stjordal], username="leser")
+    done_before: list[str] = []
+
+    class Section:
+        count = 2
+        topics = ["agreements"]
+        reason = "You own agreements."
+
+    class Found:
+        people = {world.boss.id, reader.id}
+        notes = ["an agreement nobody owns: Avtale 7"]
+
+        def for_person(self, person, municipality_ids):
+            # Only what the person's municipalities hold.
+            return Section() if world.stjordal.id in municipality_ids else None
+
+    def before():
+        done_before.append("ran")
+        return [("Agreements: 1 deadline marked passed", False)]
+
+    part = DigestPart(lambda day, now: Found(), "agreements/email/part", before=before, order=5)
+    monkeypatch.setitem(
+        app.extensions,
+        EXTENSION_KEY,
+        (*app.extensions[EXTENSION_KEY], Module(name="agreements_digest", digest=(part,))),
+    )
+    monkeypatch.setattr(
+        app.jinja_env,
+        "loader",
+        ChoiceLoader(
+            [
+                DictLoader(
+                    {
+                        "agreements/email/part.txt": "\nNotice due: {{ section.count }}",
+                        "agreements/email/part.html": "<p>Notice due: {{ section.count }}</p>",
+                    }
+                ),
+                app.jinja_env.loader,
+            ]
+        ),
+    )
+
+    dry = cli("--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert done_before == []  # nothing is done before a dry run
+    assert "an agreement nobody owns: Avtale 7" in dry.output
+
+    result = cli()
+    assert result.exit_code == 0, result.output
+    assert done_before == ["ran"]
+    assert "Agreements: 1 deadline marked passed" in result.output
+    # The store responsible: one e-mail with the stores and the new part, whose order puts
+    # it first; the subject is the general one, since two parts speak.
+    text, html = parts(inbox.to("lagersjef@example.no"))
+    assert text.index("Notice due: 2") < text.index("Sentrallager (Stjørdal)")
+    assert "<p>Notice due: 2</p>" in html
+    assert "You own agreements." in text.split("\n-- \n")[1]
+    assert inbox.to("lagersjef@example.no")["Subject"].startswith("vftops: 5 varsler for ")
+    # Someone only the new part has something for is told too.
+    assert "Notice due: 2" in parts(inbox.to("leser@example.no"))[0]

@@ -413,7 +413,9 @@ def test_digest_tells_each_person_about_their_tickets_and_overdue_tests(app, des
     assert "HUB-NEW" not in text
     assert "HUB-M" not in text
     assert f"Saker som snart bryter SLA i vftops: {BASE}/support?queue=soon" in text
-    assert "fordi du behandler saker eller funksjonstester" in text
+    assert "Du behandler saker eller funksjonstester i vftops." in text
+    assert "lagrene" not in text  # responsible for no store
+    assert "Du får denne e-posten høyst én gang om dagen" in text
     assert (
         f'<a href="{BASE}/support/{late_id}" style="color: #0b5394;">#{late_id} '
         "Mistet forbindelse Kvislamarka: fristen for løsning gikk ut"
@@ -458,7 +460,11 @@ def test_once_a_day_per_person_and_stores_and_tickets_in_one_mail(app, desk, day
     text = parts(mail)[0]
     assert text.index("Teknikerbil 1 (Stjørdal)") < text.index("SLA-brudd")
     assert "Duracell AA-batteri: 0 tilgjengelig, minimum 4 – mangler 4" in text
-    assert "fordi du er ansvarlig for lagre eller behandler saker" in text
+    # Why he hears of each: both reasons in the footer, the stores' first.
+    footer = text.split("\n-- \n")[1]
+    assert footer.index("Du er ansvarlig for disse lagrene i vftops.") < footer.index(
+        "Du behandler saker eller funksjonstester i vftops."
+    )
 
     again = cli()
     assert again.exit_code == 0, again.output

@@ -2,7 +2,8 @@
 
 Each domain package has a `module.py` with one `Module`: its permissions with the roles
 that hold them, its page and API blueprints, its menu entries, what it adds to the start
-page and its shortcuts. `create_app`
+page and its shortcuts, to the daily digest, to the demo data and to the benchmark.
+`create_app`
 registers the modules listed in `vftops.modules` in that order, and the menu and the
 start page are built from what they declared, so core never imports a domain package
 and a new module is a folder, one line in that list, a migration and translations.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from flask import Blueprint, Flask, current_app
@@ -67,6 +68,32 @@ class PagePart:
 
 
 @dataclass(frozen=True)
+class DigestPart:
+    """What a module adds to the daily digest e-mail (`flask vftops notify`).
+
+    `collect(day, now)` reads what the part needs for everyone at once, in a fixed number
+    of queries, and returns an object with:
+    - `people`: the ids of the users it may have something for;
+    - `for_person(person, municipality_ids)`: that person's section in the current
+      language (falsy: nothing for them). A section has `count` (its items), `topics`
+      (what it is about, in a word or two each) and `reason` (one sentence: why this
+      person hears about it);
+    - `notes`: lines for the command's output (e.g. a store nobody is told about).
+    `template`: the section's e-mail templates, `<template>.html` and `<template>.txt`,
+    rendered with `section`, `day`, `url(endpoint, **values)` and `link(item)`.
+    `subject(count, day)`: the subject when this part is the only one a person hears
+    about (None: the general one).
+    `before()`: work done first on a real run (not a dry run), committed on its own; it
+    returns [(line, is_problem)] for the command's output."""
+
+    collect: Callable[[date, datetime], Any]
+    template: str
+    subject: Callable[[int, date], str] | None = None
+    before: Callable[[], list[tuple[str, bool]]] | None = None
+    order: int = 50
+
+
+@dataclass(frozen=True)
 class AuditObject:
     """A kind of object the audit log names. `names(ids, reader)`: {id: its name now} of
     those the reader may see, one query for the whole page (None: shown by id only, for
@@ -114,6 +141,8 @@ class Module:
     hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     # How its audit events read (the audit log page).
     audit: AuditTexts = field(default_factory=AuditTexts)
+    # What it adds to the daily digest e-mail.
+    digest: Sequence[DigestPart] = ()
     # Its demo data: `demo(world)` is given what the modules before it made (a dict) and
     # returns what it adds (`flask vftops demo`).
     demo: Callable[[dict], dict | None] | None = None
@@ -226,6 +255,12 @@ def page_parts(page: str, obj, user) -> list[tuple[PagePart, Any]]:
         key=lambda part: part.order,
     )
     return [(part, part.find(obj, user)) for part in parts]
+
+
+def digest_parts(app: Flask | None = None) -> list[DigestPart]:
+    """The declared modules' parts of the daily digest, in their order."""
+    parts = [part for m in declared(app) for part in m.digest]
+    return sorted(parts, key=lambda part: part.order)
 
 
 def hooks(name: str) -> list[Callable[..., Any]]:

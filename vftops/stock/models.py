@@ -374,16 +374,3 @@ class StockCountQuantity(db.Model):
     counted: Mapped[int] = mapped_column(Integer, nullable=False)
 
     product: Mapped[Product] = relationship()
-
-
-class DigestLog(db.Model):
-    """One row per person and day a stock digest was sent: `notify` runs once a day."""
-
-    __tablename__ = "digest_logs"
-    __table_args__ = (UniqueConstraint("user_id", "day"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
-    day: Mapped[date] = mapped_column(Date, nullable=False)
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
-    items: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.core.modules import Link, Module
-from vftops.stock import api, demo, views
+from vftops.core.modules import DigestPart, Link, Module
+from vftops.stock import api, demo, digest, views
 from vftops.stock.audit_texts import TEXTS
 from vftops.stock.permissions import PERMISSIONS, STOCK_VIEW
 
@@ -15,5 +15,14 @@ module = Module(
     hooks={"demo.stores": demo.create_demo_stores},
     pages=(views.bp,),
     api=api.blueprints,
+    digest=(
+        DigestPart(
+            digest.collect,
+            "stock/email/digest_part",
+            subject=digest.subject,
+            before=digest.retry_order_mails,
+            order=10,
+        ),
+    ),
     navigation=(Link(_l("Stock"), "stock.shortfalls", STOCK_VIEW, order=40),),
 )

@@ -27,6 +27,7 @@ from flask_babel import ngettext
 from sqlalchemy import and_, case, false, func, or_, select
 
 from vftops.core.alerts import Item
+from vftops.core.errors import ConflictError
 from vftops.core.i18n import format_d, format_dt
 from vftops.core.models import local_day, utcnow
 from vftops.core.scope import municipality_ids
@@ -36,6 +37,7 @@ from vftops.org.models import Municipality
 from vftops.support import function_tests as ft
 from vftops.support import queries
 from vftops.support.models import FunctionTest, Team, Ticket, TicketStatus, team_members
+from vftops.support.operations import sweep
 from vftops.support.permissions import TESTS_RECORD, TICKETS_VIEW
 
 BREACHED = "ticket_breached"
@@ -80,6 +82,22 @@ class SupportItems:
     def __bool__(self) -> bool:
         return bool(self.count)
 
+    @property
+    def topics(self) -> list[str]:
+        """For the command's output, in English as the rest of it."""
+        return [
+            topic
+            for topic, count in (
+                ("support tickets", self.ticket_count),
+                ("function tests", self.test_count),
+            )
+            if count
+        ]
+
+    @property
+    def reason(self) -> str:
+        return _("You handle tickets or function tests in vftops.")
+
 
 @dataclass
 class OverdueTest:
@@ -116,6 +134,7 @@ class SupportData:
     names: dict[int, str] = field(default_factory=dict)  # municipality names
     by_team: dict[int, list[Flagged]] = field(default_factory=dict)
     by_assignee: dict[int, list[Flagged]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # nothing for the command's output
 
     @property
     def people(self) -> set[int]:
@@ -129,6 +148,9 @@ class SupportData:
             for ticket in self.by_team.get(team_id, []):
                 found.setdefault(ticket.id, ticket)
         return sorted(found.values(), key=lambda t: (t.deadline, t.id))
+
+    def for_person(self, person, municipality_ids) -> SupportItems:
+        return items_for(person, set(municipality_ids), self)
 
 
 # --- reading, for everyone at once ---------------------------------------------------------
@@ -338,6 +360,11 @@ def collect(
     return data
 
 
+def collect_everyone(day: date, now: datetime) -> SupportData:
+    """The daily e-mail's part (declared in module.py): everyone's tickets and tests."""
+    return collect(now, day)
+
+
 # --- one person's share, in the current language ---------------------------------------------
 
 
@@ -427,3 +454,22 @@ def alerts_for_reader(today, user):
         tests=user.can(TESTS_RECORD),
     )
     return items_for(user, set(mine), data)
+
+
+def sweep_first() -> list[tuple[str, bool]]:
+    """Before the digest: record SLA breaches and close tickets resolved long enough ago,
+    so the digest tells of today's state."""
+    try:
+        done = sweep()
+        db.session.commit()
+    except ConflictError:  # another run sweeps right now: it does the same
+        db.session.rollback()
+        return [("Support sweep: left to another run sweeping right now", False)]
+    return [
+        (
+            f"Support sweep: {done['acknowledge_breaches']} acknowledge and "
+            f"{done['resolve_breaches']} resolve breach(es) recorded; "
+            f"{done['closed']} ticket(s) closed.",
+            False,
+        )
+    ]

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.core.modules import Link, Module, PagePart, StartPart
+from vftops.core.modules import DigestPart, Link, Module, PagePart, StartPart
 from vftops.support import api, demo, digest, queries, views
 from vftops.support.audit_texts import TEXTS
 from vftops.support.permissions import PERMISSIONS, TICKETS_VIEW
@@ -19,5 +19,13 @@ module = Module(
     page_parts={
         "stock.notifications": (PagePart("support/_notifications.html", digest.alerts_for_reader),)
     },
+    digest=(
+        DigestPart(
+            digest.collect_everyone,
+            "support/email/digest_part",
+            before=digest.sweep_first,
+            order=20,
+        ),
+    ),
     hooks={"stock.fault_tickets": queries.fault_tickets_by_store},
 )
