@@ -5,8 +5,10 @@ from __future__ import annotations
 from vftops.bench import run_bench
 from vftops.extensions import db
 
+# In module order (core, equipment, stock, support), then the writes, then the digest.
 NAMES = [
     "GET /healthz",
+    "start page (queue counts)",
     "serial search (page)",
     "serial search (API)",
     "device page, 400-line history",
@@ -18,7 +20,6 @@ NAMES = [
     "device list API, first page",
     "shortfall board, all stores",
     "store levels page, big store",
-    "start page (queue counts)",
     "ticket queue, mine",
     "ticket queue, my team's",
     "ticket queue, unassigned, page 20",
@@ -122,3 +123,64 @@ def test_bench_tickets_fill_every_queue(app):
         assert counts["open"] == 200
         for name in ("mine", "team", "unassigned", "soon", "supplier"):
             assert 0 < counts[name] < 200, (name, counts)
+
+
+def test_a_module_adds_its_part_by_declaring_it(app, monkeypatch):
+    """The benchmark runs the parts the modules declare: a new module's dataset is built
+    after the modules it builds on (it is given what they made), and its reads, writes
+    and their targets are measured and reported."""
+    from vftops.bench import page_targets, report
+    from vftops.core.modules import EXTENSION_KEY, BenchCheck, BenchPart, Module
+
+    seen: dict = {}
+
+    def build(world):
+        seen["built_on"] = sorted(
+            k for k in ("municipality_id", "store_ids", "ticket") if k in world
+        )
+        return {"agreement_page": "/healthz"}
+
+    def writes(bench):
+        seen["writes_see"] = bench.world["agreement_page"]
+        return {"agreement create (API)": [1.0, 2.0]}
+
+    part = BenchPart(
+        build=build,
+        find=lambda world: {"agreement_page": "/healthz"},
+        checks=(
+            BenchCheck("agreement deadlines page", lambda ids: ids["agreement_page"], target_ms=7),
+        ),
+        writes=writes,
+        targets={"agreement create (API)": 9},
+    )
+    monkeypatch.setitem(
+        app.extensions,
+        EXTENSION_KEY,
+        (*app.extensions[EXTENSION_KEY], Module(name="bench_extra", bench=part)),
+    )
+    said: list[str] = []
+    with app.app_context():
+        rows = run_bench(
+            app,
+            devices=20,
+            recipients=10,
+            movements=50,
+            samples=1,
+            stores=2,
+            products=20,
+            tickets=20,
+            echo=lambda *_: None,
+        )
+        targets = page_targets()
+        report(rows, echo=said.append)
+    names = [name for name, _m, _p in rows]
+    assert seen == {
+        "built_on": ["municipality_id", "store_ids", "ticket"],
+        "writes_see": "/healthz",
+    }
+    assert names.index("agreement deadlines page") < names.index("install (API)")
+    assert names.index("ticket create (API)") < names.index("agreement create (API)")
+    assert targets["agreement deadlines page"] == 7
+    assert targets["agreement create (API)"] == 9
+    line = next(line for line in said if line.startswith("agreement create (API)"))
+    assert line.split()[-1] == "9"

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.auth import api, demo, queries, views
+from vftops.auth import api, bench, demo, queries, views
 from vftops.auth.audit_texts import TEXTS
 from vftops.auth.permissions import PERMISSIONS, USERS_MANAGE, USERS_VIEW
 from vftops.core.modules import Link, Module, PagePart, StartPart
@@ -12,6 +12,7 @@ module = Module(
     permissions=PERMISSIONS,
     audit=TEXTS,
     demo=demo.load,
+    bench=bench.PART,
     pages=(views.bp,),
     api=(api.blp,),
     navigation=(Link(_l("Users"), "auth.users", USERS_VIEW, "admin", 20),),

@@ -94,6 +94,40 @@ class DigestPart:
 
 
 @dataclass(frozen=True)
+class BenchCheck:
+    """A page or API read the benchmark times (`flask vftops bench`). `path(ids)`: its
+    address in the dataset (None: the dataset has nothing to show there). `api`: read with
+    the API token, else logged in. `config`: settings changed while it is timed (e.g. a
+    cache turned off). `target_ms`: the 95th percentile it should stay under."""
+
+    name: str
+    path: Callable[[dict], str | None]
+    api: bool = False
+    target_ms: int | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BenchPart:
+    """A module's part of the benchmark.
+
+    `build(world)`: writes its part of the synthetic dataset in bulk, given the sizes
+    asked for and what the modules before it made (`world`, a dict); returns what it adds.
+    `find(world)`: the same ids from a dataset an earlier run built (`--reuse`).
+    `checks`: the reads it times. `writes(bench)`: times its writes through the API
+    (`bench.api`, `bench.app`, `bench.world`, `bench.samples`) and returns {name: [ms]}.
+    `targets`: the 95th percentile each write should stay under, in ms.
+    `exports`: (name, path, target in seconds), each streamed once."""
+
+    build: Callable[[dict], dict | None] | None = None
+    find: Callable[[dict], dict | None] | None = None
+    checks: Sequence[BenchCheck] = ()
+    writes: Callable[[Any], dict[str, list[float]]] | None = None
+    targets: Mapping[str, int] = field(default_factory=dict)
+    exports: Sequence[tuple[str, str, int]] = ()
+
+
+@dataclass(frozen=True)
 class AuditObject:
     """A kind of object the audit log names. `names(ids, reader)`: {id: its name now} of
     those the reader may see, one query for the whole page (None: shown by id only, for
@@ -143,6 +177,8 @@ class Module:
     audit: AuditTexts = field(default_factory=AuditTexts)
     # What it adds to the daily digest e-mail.
     digest: Sequence[DigestPart] = ()
+    # Its part of the benchmark: dataset, reads and writes timed.
+    bench: BenchPart | None = None
     # Its demo data: `demo(world)` is given what the modules before it made (a dict) and
     # returns what it adds (`flask vftops demo`).
     demo: Callable[[dict], dict | None] | None = None

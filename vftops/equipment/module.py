@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import Group, Link, Module, StartPart
-from vftops.equipment import api, demo, queries, views
+from vftops.equipment import api, bench, demo, queries, views
 from vftops.equipment.audit_texts import TEXTS
 from vftops.equipment.permissions import (
     EQUIPMENT_VIEW,
@@ -17,6 +17,7 @@ module = Module(
     permissions=PERMISSIONS,
     audit=TEXTS,
     demo=demo.load,
+    bench=bench.PART,
     pages=(views.bp,),
     api=api.blueprints,
     groups=(Group("equipment", _l("Equipment"), order=20),),

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import Link, Module, StartPart
-from vftops.org import api, demo, queries, views
+from vftops.org import api, bench, demo, queries, views
 from vftops.org.audit_texts import TEXTS
 from vftops.org.permissions import ORG_VIEW, PERMISSIONS
 
@@ -12,6 +12,7 @@ module = Module(
     permissions=PERMISSIONS,
     audit=TEXTS,
     demo=demo.load,
+    bench=bench.PART,
     pages=(views.bp,),
     api=api.blueprints,
     navigation=(Link(_l("Municipalities"), "org.municipalities", ORG_VIEW, "admin", 10),),

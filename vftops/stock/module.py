@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import DigestPart, Link, Module
-from vftops.stock import api, demo, digest, views
+from vftops.stock import api, bench, demo, digest, views
 from vftops.stock.audit_texts import TEXTS
 from vftops.stock.permissions import PERMISSIONS, STOCK_VIEW
 
@@ -12,6 +12,7 @@ module = Module(
     permissions=PERMISSIONS,
     audit=TEXTS,
     demo=demo.load,
+    bench=bench.PART,
     hooks={"demo.stores": demo.create_demo_stores},
     pages=(views.bp,),
     api=api.blueprints,

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from vftops.core.modules import DigestPart, Link, Module, PagePart, StartPart
-from vftops.support import api, demo, digest, queries, views
+from vftops.support import api, bench, demo, digest, queries, views
 from vftops.support.audit_texts import TEXTS
 from vftops.support.permissions import PERMISSIONS, TICKETS_VIEW
 
@@ -12,6 +12,7 @@ module = Module(
     permissions=PERMISSIONS,
     audit=TEXTS,
     demo=demo.load,
+    bench=bench.PART,
     pages=(views.bp,),
     api=api.blueprints,
     navigation=(Link(_l("Support"), "support.queue", TICKETS_VIEW, order=30),),
