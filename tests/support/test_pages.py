@@ -9,11 +9,13 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import count_statements, csrf_from, login
+from vftops.agreements.models import Supplier
 from vftops.auth.models import User
 from vftops.core.models import utcnow
 from vftops.equipment.models import Device, Recipient
@@ -1172,6 +1174,27 @@ def test_the_work_log_reads_in_the_readers_language(app, client, desk, factories
     act(app, ticket_id, ops.change_status, "in_progress", actor=desk.anne)
     act(app, ticket_id, ops.change_status, "resolved", actor=desk.anne, note="Byttet batteri.")
     act(app, ticket_id, ops.add_entry, "Ringte datteren.", actor=desk.anne)
+    with app.app_context():
+        from vftops.agreements.operations import create_supplier
+
+        supplier = create_supplier(None, name="Tunstall Norge AS")
+        db.session.commit()
+        supplier_id = supplier.id
+    act(app, ticket_id, ops.change_status, "in_progress", actor=desk.anne)
+    act(
+        app,
+        ticket_id,
+        lambda actor, ticket: ops.escalate(
+            actor, ticket, db.session.get(Supplier, supplier_id), supplier_ref="T-77"
+        ),
+        actor=desk.anne,
+    )
+    answered = utcnow()
+    shown = f"{answered.astimezone(ZoneInfo('Europe/Oslo')):%d.%m.%Y %H:%M}"  # Norwegian time
+    act(app, ticket_id, ops.record_supplier_response, actor=desk.anne, answered_at=answered)
+    with app.app_context():
+        add_attachment(None, db.session.get(Ticket, ticket_id), "kart.png", PNG)
+        db.session.commit()
 
     login(client, desk.anne)
     log = re.search(
@@ -1183,6 +1206,9 @@ def test_the_work_log_reads_in_the_readers_language(app, client, desk, factories
     assert "Kvittert av Person Anne" in log
     assert "Status: Under arbeid → Løst Byttet batteri." in log
     assert "Ringte datteren." in log
+    assert "Eskalert til Tunstall Norge AS (deres saksnr. T-77)" in log
+    assert f"Leverandøren: svarte {shown}" in log
+    assert "Vedlegg lagt til: kart.png" in log
 
     english = factories.user("servicedesk", municipalities=[desk.m], username="emma", locale="en")
     other = app.test_client()
@@ -1195,6 +1221,9 @@ def test_the_work_log_reads_in_the_readers_language(app, client, desk, factories
     assert "Acknowledged by Person Anne" in log
     assert "Status: In progress → Resolved Byttet batteri." in log
     assert "Ringte datteren." in log  # a person's words stay as written
+    assert "Escalated to Tunstall Norge AS (their reference T-77)" in log
+    assert f"The supplier: answered {shown}" in log
+    assert "Attachment added: kart.png" in log
     with app.app_context():
         first = db.session.scalars(
             select(TicketEntry).where(TicketEntry.ticket_id == ticket_id).order_by(TicketEntry.id)
@@ -1202,3 +1231,38 @@ def test_the_work_log_reads_in_the_readers_language(app, client, desk, factories
         # The record keeps the line as written, and what happened as codes.
         assert first.body.startswith("Registrert (phone)")
         assert (first.event, first.params["channel"]) == ("created", "phone")
+
+
+@pytest.mark.parametrize(
+    ("locale", "replaced", "visit"),
+    [
+        (
+            "nb",
+            "Byttet LV-1 med LV-2 (LV-1: reparasjon hos leverandøren)",
+            "Besøk planlagt 05.01.2027 for Tor Tekniker",
+        ),
+        (
+            "en",
+            "Replaced LV-1 with LV-2 (LV-1: repair at the supplier)",
+            "Visit planned 05.01.2027 for Tor Tekniker",
+        ),
+    ],
+)
+def test_replacements_and_visits_read_in_the_readers_language(app, locale, replaced, visit):
+    from flask_babel import force_locale
+
+    from vftops.support.worklog import text as line
+
+    swap = TicketEntry(
+        body="Byttet LV-1 med LV-2 (LV-1 til reparasjon)",
+        event="replaced",
+        params={"old": "LV-1", "new": "LV-2", "to": "repair"},
+    )
+    planned = TicketEntry(
+        body="Besøk planlagt 05.01.2027 for Tor Tekniker",
+        event="visit_planned",
+        params={"on": "2027-01-05", "for": "Tor Tekniker"},
+    )
+    with app.test_request_context(), force_locale(locale):
+        assert line(swap) == replaced
+        assert line(planned) == visit

@@ -102,7 +102,15 @@ def add_attachment(actor, ticket: Ticket, filename: str | None, data: bytes) -> 
     undo_on_rollback(lambda: target.unlink(missing_ok=True))
     from vftops.support.operations import log_line
 
-    log_line(actor, ticket, EntryKind.EVENT, f"Vedlegg lagt til: {name}")
+    log_line(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        f"Vedlegg lagt til: {name}",
+        # The name is read from the line itself: a purge scrubs the line of the names of
+        # the people it forgets, and a file name may hold one.
+        event="attached",
+    )
     audit.record(
         actor,
         "ticket.attach",

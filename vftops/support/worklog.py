@@ -9,8 +9,12 @@ line, as written.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask_babel import gettext as _
 
+from vftops.core.i18n import format_d, format_dt
+from vftops.equipment.labels import DESTINATION_LABELS
 from vftops.support.audit_texts import TEXTS
 from vftops.support.models import CHANNEL_LABELS, STATUS_LABELS, TicketEntry
 
@@ -65,6 +69,40 @@ def _line(entry: TicketEntry) -> str | None:
             return _("Taken out of incident #%(id)s", id=p.get("incident"))
         case "sent_to_repair":
             return _("%(serial)s sent to repair", serial=p.get("serial"))
+        case "attached":
+            return _("Attachment added: %(name)s", name=entry.body.partition(": ")[2])
+        case "escalated":
+            if p.get("reference"):
+                return _(
+                    "Escalated to %(supplier)s (their reference %(ref)s)",
+                    supplier=p.get("supplier"),
+                    ref=p["reference"],
+                )
+            return _("Escalated to %(supplier)s", supplier=p.get("supplier"))
+        case "supplier_response":
+            said = []
+            if p.get("answered"):
+                said.append(
+                    _("answered %(at)s", at=format_dt(datetime.fromisoformat(p["answered"])))
+                )
+            if p.get("fixed"):
+                said.append(_("fixed %(at)s", at=format_dt(datetime.fromisoformat(p["fixed"]))))
+            if "reference" in p:
+                said.append(_("their reference %(ref)s", ref=p["reference"] or "–"))
+            return _("The supplier: %(what)s", what=", ".join(said))
+        case "replaced":
+            return _(
+                "Replaced %(old)s with %(new)s (%(old)s: %(where)s)",
+                old=p.get("old"),
+                new=p.get("new"),
+                where=_label(DESTINATION_LABELS, p.get("to")).lower(),
+            )
+        case "visit_planned":
+            return _(
+                "Visit planned %(date)s for %(name)s",
+                date=format_d(date.fromisoformat(p["on"])),
+                name=p.get("for"),
+            )
     return None
 
 

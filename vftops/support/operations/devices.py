@@ -63,6 +63,8 @@ def replace_from_ticket(
         EntryKind.EVENT,
         f"Byttet {old.serial_number} med {replacement.serial_number}"
         f" ({old.serial_number} {where.get(destination, destination)})",
+        event="replaced",
+        params={"old": old.serial_number, "new": replacement.serial_number, "to": destination},
     )
     audit.record(
         actor,
@@ -146,5 +148,7 @@ def plan_visit_from_ticket(
         ticket,
         EntryKind.EVENT,
         f"Besøk planlagt {planned_on:%d.%m.%Y} for {name_of(assigned_to)}",
+        event="visit_planned",
+        params={"on": planned_on.isoformat(), "for": name_of(assigned_to)},
     )
     return visit

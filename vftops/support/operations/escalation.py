@@ -54,7 +54,13 @@ def escalate(
         f" (saksnr. {ticket.supplier_ref})" if ticket.supplier_ref else ""
     )
     log_line(
-        actor, ticket, EntryKind.EVENT, text + (f"\n{text_or_none(note)}" if note else ""), now
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        text + (f"\n{text_or_none(note)}" if note else ""),
+        now,
+        event="escalated",
+        params={"supplier": supplier.name, "reference": ticket.supplier_ref},
     )
     audit.record(
         actor,
@@ -119,7 +125,25 @@ def record_supplier_response(
     ]
     if "supplier_ref" in changes:
         parts.append(f"saksnr. {ticket.supplier_ref or '–'}")
-    log_line(actor, ticket, EntryKind.EVENT, f"Leverandøren {' og '.join(parts)}", now)
+    log_line(
+        actor,
+        ticket,
+        EntryKind.EVENT,
+        f"Leverandøren {' og '.join(parts)}",
+        now,
+        event="supplier_response",
+        params={
+            **{
+                key: getattr(ticket, name).isoformat()
+                for name, key in (
+                    ("supplier_answered_at", "answered"),
+                    ("supplier_fixed_at", "fixed"),
+                )
+                if name in changes
+            },
+            **({"reference": ticket.supplier_ref} if "supplier_ref" in changes else {}),
+        },
+    )
     audit.record(
         actor,
         "ticket.supplier_response",
