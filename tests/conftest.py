@@ -191,7 +191,6 @@ def _app(backend, database_factory):
 
 
 def _empty_all_tables(app) -> None:
-    from vftops.core.audit import APPEND_ONLY_TABLES, append_only_sql, drop_append_only_sql
     from vftops.extensions import db
 
     with app.app_context():
@@ -204,14 +203,17 @@ def _empty_all_tables(app) -> None:
                 for table in tables:
                     conn.execute(table.delete())
             else:
-                for name in APPEND_ONLY_TABLES:
-                    for statement in drop_append_only_sql("sqlite", name):
-                        conn.execute(text(statement))
+                # Every trigger that keeps rows (append-only logs, kept grants) is taken
+                # away for the cleanup and put back as it was.
+                triggers = conn.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+                ).all()
+                for name, _sql in triggers:
+                    conn.execute(text(f'DROP TRIGGER "{name}"'))
                 for table in tables:
                     conn.execute(table.delete())
-                for name in APPEND_ONLY_TABLES:
-                    for statement in append_only_sql("sqlite", name):
-                        conn.execute(text(statement))
+                for _name, sql in triggers:
+                    conn.execute(text(sql))
         db.session.remove()
 
 

@@ -1,5 +1,6 @@
 """Import every model so the metadata (and Alembic) knows the whole schema."""
 
+from vftops.access.models import AccessGrant, ItSystem, SystemRole
 from vftops.agreements.models import Supplier
 from vftops.auth.models import ApiToken, LoginSession, User, UserRole
 from vftops.core.audit import AuditEvent
@@ -18,10 +19,12 @@ from vftops.stock.models import PurchaseOrder, StockBalance
 from vftops.support.models import FunctionTest, Team, Ticket
 
 __all__ = [
+    "AccessGrant",
     "ApiToken",
     "AuditEvent",
     "Device",
     "FunctionTest",
+    "ItSystem",
     "LoginSession",
     "Membership",
     "Movement",
@@ -34,6 +37,7 @@ __all__ = [
     "StockBalance",
     "Store",
     "Supplier",
+    "SystemRole",
     "Team",
     "Ticket",
     "Unit",

@@ -4,6 +4,7 @@ Adding a module: its package with a `module.py`, a line here, a migration and it
 translations."""
 
 import vftops.models  # noqa: F401  (every model mapped before any module's code runs)
+from vftops.access.module import module as access
 from vftops.agreements.module import module as agreements
 from vftops.audit.module import module as audit
 from vftops.auth.module import module as auth
@@ -13,4 +14,4 @@ from vftops.org.module import module as org
 from vftops.stock.module import module as stock
 from vftops.support.module import module as support
 
-MODULES = (core, org, auth, audit, agreements, equipment, stock, support)
+MODULES = (core, org, auth, audit, agreements, equipment, stock, support, access)

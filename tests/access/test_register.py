@@ -1,0 +1,293 @@
+"""The systems register and the authorisation register: what a grant is never loses, who
+had access on a day, and the refusals people meet (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from tests.conftest import race
+from vftops.access import operations as ops
+from vftops.access import queries
+from vftops.access.models import AccessGrant, ItSystem, SystemRole
+from vftops.auth.models import User
+from vftops.core.errors import ConflictError, ValidationError
+from vftops.core.models import local_today
+from vftops.extensions import db
+from vftops.org.models import Municipality, Unit
+
+
+@pytest.fixture
+def reg(app, factories):
+    """Stjørdal runs the response-centre system and shares it with Meråker; Meråker has its
+    own dispenser portal. Hjemmetjenesten Nord is a unit of Stjørdal."""
+    stjordal = factories.municipality("Stjørdal", "5035")
+    meraker = factories.municipality("Meråker", "5034")
+    nord = factories.unit(stjordal, "Hjemmetjenesten Nord")
+    it = factories.user("it", municipalities=[stjordal, meraker], username="ida")
+    nurse = factories.user("technician", municipalities=[stjordal], units=[nord], username="nina")
+    manager = factories.user("manager", municipalities=[stjordal], units=[nord], username="leder")
+    outsider = factories.user("it", municipalities=[meraker], username="mats")
+    with app.app_context():
+        actor = db.session.get(User, it.id)
+        s = db.session.get(Municipality, stjordal.id)
+        system = ops.create_system(
+            actor,
+            s,
+            name="Responssenterløsning",
+            kind="response_centre",
+            admin_kind="user",
+            admin_user_id=it.id,
+            account_source="local",
+            holds_health_data=True,
+            shared_with_ids=[meraker.id],
+        )
+        operator = ops.create_role(
+            actor, system, name="Operatør", job_functions=["response_centre", "servicedesk"]
+        )
+        admin = ops.create_role(actor, system, name="Administrator", is_privileged=True)
+        portal = ops.create_system(
+            actor,
+            db.session.get(Municipality, meraker.id),
+            name="Dosettportal",
+            kind="dispenser_portal",
+            admin_kind="user",
+            admin_user_id=it.id,
+            account_source="local",
+        )
+        portal_user = ops.create_role(actor, portal, name="Bruker")
+        db.session.commit()
+        ids = SimpleNamespace(
+            system=system.id,
+            operator=operator.id,
+            admin=admin.id,
+            portal=portal.id,
+            portal_user=portal_user.id,
+        )
+    return SimpleNamespace(
+        stjordal=stjordal,
+        meraker=meraker,
+        nord=nord,
+        it=it,
+        nurse=nurse,
+        manager=manager,
+        outsider=outsider,
+        **vars(ids),
+    )
+
+
+def _grant(app, reg, *, role=None, user=None, starts_on=None, ends_on=None, **kw):
+    with app.app_context():
+        grant = ops.grant_access(
+            db.session.get(User, reg.it.id),
+            db.session.get(ItSystem, reg.system),
+            db.session.get(SystemRole, role or reg.operator),
+            ops.Holder.of_user(db.session.get(User, (user or reg.nurse).id)),
+            municipality=db.session.get(Municipality, reg.stjordal.id),
+            unit=db.session.get(Unit, reg.nord.id),
+            account_name=kw.pop("account_name", "nina.s"),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=kw.pop("reason", "Ny i hjemmetjenesten"),
+            **kw,
+        )
+        db.session.commit()
+        return grant.id
+
+
+def test_who_had_access_on_a_day_reads_the_history(app, reg):
+    """Nina was an operator from a month ago, became administrator ten days ago and left
+    yesterday: each day's answer is what was true that day."""
+    today = local_today()
+    first = _grant(app, reg, starts_on=today - timedelta(days=30))
+    with app.app_context():
+        ida = db.session.get(User, reg.it.id)
+        new = ops.change_role(
+            ida,
+            db.session.get(AccessGrant, first),
+            db.session.get(SystemRole, reg.admin),
+            on=today - timedelta(days=10),
+            reason="Systemansvarlig",
+        )
+        db.session.commit()
+        second = new.id
+        ops.end_grant(
+            ida,
+            db.session.get(AccessGrant, second),
+            ends_on=today - timedelta(days=1),
+            reason="Sluttet",
+        )
+        db.session.commit()
+
+        system = db.session.get(ItSystem, reg.system)
+
+        def roles_on(day):
+            return [
+                (g.user.username, g.role.name) for g in queries.who_had_access(system, day, ida)
+            ]
+
+        assert roles_on(today - timedelta(days=31)) == []
+        assert roles_on(today - timedelta(days=20)) == [("nina", "Operatør")]
+        assert roles_on(today - timedelta(days=11)) == [("nina", "Operatør")]
+        assert roles_on(today - timedelta(days=10)) == [("nina", "Administrator")]
+        assert roles_on(today - timedelta(days=1)) == [("nina", "Administrator")]
+        assert roles_on(today) == []
+        old, current = db.session.get(AccessGrant, first), db.session.get(AccessGrant, second)
+        assert old.ends_on == today - timedelta(days=11)
+        assert current.replaces_id == old.id
+        assert [g.id for g in queries.history_of(current, ida)] == [first, second]
+
+
+def test_the_same_role_twice_in_the_same_time_is_refused(app, reg):
+    today = local_today()
+    _grant(app, reg, starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=5))
+    with pytest.raises(ConflictError) as refused:
+        _grant(app, reg, starts_on=today + timedelta(days=3))
+    with app.app_context():  # read in the default language, Norwegian
+        message = str(refused.value.message)
+    assert "har allerede rollen Operatør i Responssenterløsning" in message
+    # After the first ends, the role can be given again; another role at the same time too.
+    assert _grant(app, reg, starts_on=today + timedelta(days=6))
+    assert _grant(app, reg, role=reg.admin)
+
+
+def test_ending_twice_is_refused_and_names_the_day(app, reg):
+    grant_id = _grant(app, reg, starts_on=local_today() - timedelta(days=3))
+    with app.app_context():
+        ida = db.session.get(User, reg.it.id)
+        ops.end_grant(ida, db.session.get(AccessGrant, grant_id), reason="Sluttet")
+        db.session.commit()
+        with pytest.raises(ConflictError) as refused:
+            ops.end_grant(ida, db.session.get(AccessGrant, grant_id), reason="Igjen")
+        assert f"siste dag {local_today():%d.%m.%Y}" in str(refused.value.message)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"role": "portal_user"}, "role_id"),  # a role of another system
+        ({"user": "outsider"}, "user_id"),  # does not work in Stjørdal
+        ({"reason": "  "}, "reason"),
+        ({"starts_on": "2026-13-01"}, "starts_on"),
+        ({"starts_on": date(2200, 1, 1)}, "starts_on"),
+        ({"account_name": "x" * 121}, "account_name"),
+    ],
+)
+def test_a_grant_that_does_not_hold_together_is_refused_naming_the_field(app, reg, change, field):
+    kw = dict(change)
+    if "role" in kw:
+        kw["role"] = getattr(reg, kw["role"])
+    if "user" in kw:
+        kw["user"] = getattr(reg, kw["user"])
+    with pytest.raises(ValidationError) as refused:
+        _grant(app, reg, **kw)
+    assert list(refused.value.fields) == [field]
+    with app.app_context():
+        assert db.session.scalar(select(AccessGrant.id)) is None
+
+
+def test_a_system_serves_only_the_municipalities_it_names(app, reg, factories):
+    other = factories.municipality("Frosta", "5036")
+    with app.app_context():
+        with pytest.raises(ValidationError) as refused:
+            ops.grant_access(
+                None,
+                db.session.get(ItSystem, reg.portal),
+                db.session.get(SystemRole, reg.portal_user),
+                ops.Holder.person("Kari Vikar", "Bemanningsbyrå AS"),
+                municipality=db.session.get(Municipality, other.id),
+                reason="Vikar",
+            )
+        assert list(refused.value.fields) == ["municipality_id"]
+
+
+def test_the_database_keeps_what_a_grant_is(app, reg):
+    """Whatever the code does, a grant is not deleted, its holder, role and start do not
+    change, and it is ended once."""
+    grant_id = _grant(app, reg, starts_on=local_today() - timedelta(days=3))
+    statements = [
+        ("DELETE FROM access_grants WHERE id = :id", {}, "never deleted"),
+        ("UPDATE access_grants SET role_id = :v WHERE id = :id", {"v": reg.admin}, "never change"),
+        (
+            "UPDATE access_grants SET starts_on = :v WHERE id = :id",
+            {"v": date(2020, 1, 1)},
+            "never change",
+        ),
+        (
+            "UPDATE access_grants SET user_id = :v WHERE id = :id",
+            {"v": reg.manager.id},
+            "never change",
+        ),
+    ]
+    with app.app_context():
+        for statement, values, says in statements:
+            with pytest.raises(DBAPIError, match=says):
+                db.session.execute(text(statement), {"id": grant_id, **values})
+            db.session.rollback()
+        ops.end_grant(None, db.session.get(AccessGrant, grant_id), reason="Sluttet")
+        db.session.commit()
+        with pytest.raises(DBAPIError, match="ended once"):
+            db.session.execute(
+                text("UPDATE access_grants SET ends_on = NULL WHERE id = :id"), {"id": grant_id}
+            )
+        db.session.rollback()
+        assert db.session.get(AccessGrant, grant_id).ends_on == local_today()
+
+
+def test_two_people_granting_the_same_role_at_once_give_it_once(app, reg):
+    def act(_i, _prepared):
+        return ops.grant_access(
+            db.session.get(User, reg.it.id),
+            db.session.get(ItSystem, reg.system),
+            db.session.get(SystemRole, reg.operator),
+            ops.Holder.of_user(db.session.get(User, reg.nurse.id)),
+            municipality=db.session.get(Municipality, reg.stjordal.id),
+            reason="Ny",
+        ).id
+
+    outcomes = race(app, act)
+    won = [o for o in outcomes if isinstance(o, int)]
+    lost = [o for o in outcomes if isinstance(o, ConflictError)]
+    assert len(won) == 1, outcomes
+    assert len(lost) == 1, outcomes
+    with app.app_context():
+        assert db.session.scalars(select(AccessGrant.id)).all() == won
+
+
+def test_named_people_and_relatives_are_one_holder_however_the_name_is_typed(app, reg, factories):
+    recipient = factories.recipient(reg.stjordal, "Olga Olsen")
+    with app.app_context():
+        system = db.session.get(ItSystem, reg.system)
+        role = db.session.get(SystemRole, reg.operator)
+        s = db.session.get(Municipality, reg.stjordal.id)
+        from vftops.equipment.models import Recipient
+
+        olga = db.session.get(Recipient, recipient.id)
+        ops.grant_access(
+            None,
+            system,
+            role,
+            ops.Holder.relative(olga, "Per Olsen", "sønn"),
+            municipality=s,
+            reason="Pårørende-app",
+        )
+        ops.grant_access(
+            None,
+            system,
+            role,
+            ops.Holder.person("Kari Vikar", "Byrå AS"),
+            municipality=s,
+            reason="Vikar",
+        )
+        db.session.commit()
+        for holder in (
+            ops.Holder.relative(olga, "  per   OLSEN ", "sønn"),
+            ops.Holder.person("KARI vikar", "byrå as"),
+        ):
+            with pytest.raises(ConflictError):
+                ops.grant_access(None, system, role, holder, municipality=s, reason="Igjen")
+            db.session.rollback()

@@ -1,0 +1,362 @@
+"""The access demo: six systems with their roles, and about 200 grants across the units of
+both municipalities: employees with and without a vftops login, relatives with app access,
+two people who left but still have access, and some history (ended grants, a change of
+role)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from vftops.access import operations as ops
+from vftops.access.models import SystemKind
+from vftops.auth.operations import create_user, set_user_active
+from vftops.core.models import local_today
+from vftops.equipment.demo import FIRST, LAST
+from vftops.extensions import db
+
+# name, kind, supplier, who grants access, account source, interval, roles
+# roles: (name, what it allows, privileged, jobs)
+SYSTEMS = [
+    (
+        "Responssenterløsning",
+        SystemKind.RESPONSE_CENTRE,
+        "Tunstall Norge AS",
+        ("team", "Servicedesk"),
+        "local",
+        6,
+        [
+            (
+                "Operatør",
+                "Tar imot og håndterer alarmer for alle tjenestemottakere",
+                False,
+                ["response_centre", "servicedesk"],
+            ),
+            (
+                "Hjemmetjeneste",
+                "Ser og kvitterer alarmer for tjenestemottakere i egen sone",
+                False,
+                ["home_care_nurse"],
+            ),
+            ("Tekniker", "Legger inn og tester utstyr hos tjenestemottaker", False, ["technician"]),
+            (
+                "Pårørende-app",
+                "Får varsel og ser status for én tjenestemottaker",
+                False,
+                ["relative"],
+            ),
+            ("Administrator", "Alle innstillinger og alle tjenestemottakere", True, ["it"]),
+        ],
+    ),
+    (
+        "Dosettportal",
+        SystemKind.DISPENSER_PORTAL,
+        "Evondos Norge AS",
+        ("supplier", None),
+        "supplier",
+        6,
+        [
+            (
+                "Sykepleier",
+                "Ser doseringsplan og varsler for egne tjenestemottakere",
+                False,
+                ["home_care_nurse"],
+            ),
+            (
+                "Superbruker",
+                "Legger til tjenestemottakere og endrer doseringsplaner",
+                True,
+                ["home_care_nurse", "it"],
+            ),
+        ],
+    ),
+    (
+        "Fjernpleiesystem",
+        SystemKind.REMOTE_CARE,
+        None,
+        ("user", "it"),
+        "directory",
+        6,
+        [
+            (
+                "Helsepersonell",
+                "Dokumenterer og leser journal for egne tjenestemottakere",
+                False,
+                ["home_care_nurse"],
+            ),
+            ("Leder", "Leser journal og rapporter for egen enhet", False, ["unit_manager"]),
+            ("Systemansvarlig", "Tilgang til alle tjenestemottakere og oppsett", True, ["it"]),
+        ],
+    ),
+    (
+        "MDM",
+        SystemKind.MDM,
+        None,
+        ("user", "it"),
+        "directory",
+        12,
+        [
+            ("Enhetsadministrator", "Ruller ut og sletter nettbrett og telefoner", True, ["it"]),
+            ("Lesetilgang", "Ser enheter og status", False, ["technician", "servicedesk"]),
+        ],
+    ),
+    (
+        "Leverandørportal",
+        SystemKind.SUPPLIER_PORTAL,
+        "Careium AS",
+        ("user", "innkjop"),
+        "supplier",
+        12,
+        [
+            ("Bestiller", "Bestiller utstyr og ser leveranser", False, ["technician"]),
+            ("Avtaleansvarlig", "Ser priser, fakturaer og avtaler", False, []),
+        ],
+    ),
+    (
+        "vftops",
+        SystemKind.VFTOPS,
+        None,
+        ("user", "admin"),
+        "local",
+        6,
+        [],
+    ),
+]
+
+EMPLOYERS = {"5035": "Stjørdal kommune", "5034": "Meråker kommune"}
+
+
+def load(world: dict) -> dict:
+    """Systems and grants. Caller commits."""
+    rnd = random.Random(4711)  # noqa: S311 - demo data, not security
+    today = local_today()
+    municipalities, units, users = world["municipalities"], world["units"], world["users"]
+    stjordal, meraker = municipalities["5035"], municipalities["5034"]
+    suppliers = {s.name: s for s in world.get("suppliers", [])}
+    desks = world.get("desks", {})
+    systems, roles = {}, {}
+    for name, kind, supplier, (admin_kind, admin), source, interval, role_rows in SYSTEMS:
+        admin_fields = {}
+        if admin_kind == "team":
+            admin_fields["admin_team_id"] = desks["5035"].teams[admin].id
+        elif admin_kind == "user":
+            admin_fields["admin_user_id"] = users[admin].id
+        system = ops.create_system(
+            None,
+            stjordal,
+            name=name,
+            kind=kind.value,
+            supplier_id=suppliers[supplier].id if supplier else None,
+            owner_id=users["admin"].id,
+            admin_kind=admin_kind,
+            account_source=source,
+            holds_health_data=kind != SystemKind.MDM,
+            review_interval_months=interval,
+            shared_with_ids=[meraker.id],
+            **admin_fields,
+        )
+        systems[name] = system
+        for role_name, allows, privileged, jobs in role_rows:
+            roles[(name, role_name)] = ops.create_role(
+                None,
+                system,
+                name=role_name,
+                description=allows,
+                is_privileged=privileged,
+                job_functions=jobs,
+            )
+    db.session.flush()
+
+    zones = {
+        "5035": [
+            units[n]
+            for n in (
+                "Hjemmetjenesten sone nord",
+                "Hjemmetjenesten sone sør",
+                "Kvislamarka bo- og aktivitetssenter",
+            )
+        ],
+        "5034": [units[n] for n in ("Hjemmetjenesten", "Meråker sykehjem")],
+    }
+    it = users["it"]
+
+    def grant(system, role, holder, municipality, unit, *, days_ago, account=None, reason):
+        return ops.grant_access(
+            it,
+            systems[system],
+            roles[(system, role)],
+            holder,
+            municipality=municipality,
+            unit=unit,
+            account_name=account,
+            starts_on=today - timedelta(days=days_ago),
+            reason=reason,
+        )
+
+    # Nurses and assistants without a vftops login: the response-centre app, the dispenser
+    # portal and the journal, in their own unit.
+    used: set[str] = set()
+    for number, count in (("5035", 40), ("5034", 18)):
+        municipality = municipalities[number]
+        for n in range(count):
+            while True:
+                name = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
+                if name not in used:
+                    used.add(name)
+                    break
+            holder = ops.Holder.person(name, EMPLOYERS[number])
+            unit = zones[number][n % len(zones[number])]
+            account = name.lower().replace(" ", ".").replace("ø", "o").replace("å", "a")
+            days = rnd.randint(30, 1400)
+            grant(
+                "Responssenterløsning",
+                "Hjemmetjeneste",
+                holder,
+                municipality,
+                unit,
+                days_ago=days,
+                account=account,
+                reason="Ansatt i hjemmetjenesten",
+            )
+            grant(
+                "Fjernpleiesystem",
+                "Helsepersonell",
+                holder,
+                municipality,
+                unit,
+                days_ago=days,
+                account=account,
+                reason="Ansatt i hjemmetjenesten",
+            )
+            if n % 3 == 0:
+                grant(
+                    "Dosettportal",
+                    "Sykepleier",
+                    holder,
+                    municipality,
+                    unit,
+                    days_ago=max(days - 20, 1),
+                    account=account,
+                    reason="Følger opp medisindispensere",
+                )
+            if n % 11 == 5:  # a superuser too: privileged, pointed out in the review
+                grant(
+                    "Dosettportal",
+                    "Superbruker",
+                    holder,
+                    municipality,
+                    unit,
+                    days_ago=max(days - 40, 1),
+                    account=account + ".admin",
+                    reason="Ressursperson for medisindispensere",
+                )
+
+    # Relatives with the app, for recipients in both municipalities.
+    for recipient in world.get("recipients", [])[:24]:
+        for relative in recipient.relatives[:1]:
+            municipality = stjordal if recipient.municipality_id == stjordal.id else meraker
+            unit = next(
+                (u for u in zones["5035"] + zones["5034"] if u.id == recipient.unit_id), None
+            )
+            grant(
+                "Responssenterløsning",
+                "Pårørende-app",
+                ops.Holder.relative(recipient, relative.name, relative.relation),
+                municipality,
+                unit,
+                days_ago=rnd.randint(10, 600),
+                account=relative.phone,
+                reason="Pårørende som mottar varsler",
+            )
+
+    # vftops users who work in the systems.
+    staff = [
+        ("servicedesk", "Responssenterløsning", "Operatør", None),
+        ("tekniker", "Responssenterløsning", "Tekniker", "Hjelpemiddellageret"),
+        ("tekniker", "MDM", "Lesetilgang", "Hjelpemiddellageret"),
+        ("lagerleder", "Leverandørportal", "Bestiller", "Hjelpemiddellageret"),
+        ("innkjop", "Leverandørportal", "Avtaleansvarlig", None),
+        ("it", "Responssenterløsning", "Administrator", None),
+        ("it", "Fjernpleiesystem", "Systemansvarlig", None),
+        ("it", "MDM", "Enhetsadministrator", None),
+        ("leder", "Fjernpleiesystem", "Leder", "Hjemmetjenesten sone nord"),
+    ]
+    for username, system, role, unit in staff:
+        grant(
+            system,
+            role,
+            ops.Holder.of_user(users[username]),
+            stjordal,
+            units[unit] if unit else None,
+            days_ago=rnd.randint(200, 900),
+            account=username,
+            reason="Arbeidsoppgaver",
+        )
+
+    # Two who left: their vftops login is closed, but their access elsewhere was never
+    # ended (the review points them out).
+    for username, full_name, unit, system, role in (
+        (
+            "kari.sluttet",
+            "Kari Sluttet",
+            "Hjemmetjenesten sone sør",
+            "Fjernpleiesystem",
+            "Helsepersonell",
+        ),
+        (
+            "ole.sluttet",
+            "Ole Sluttet",
+            "Kvislamarka bo- og aktivitetssenter",
+            "Responssenterløsning",
+            "Hjemmetjeneste",
+        ),
+    ):
+        leaver = create_user(
+            None,
+            username=username,
+            full_name=full_name,
+            password=rnd.randbytes(16).hex(),
+            roles=["technician"],
+            municipality_ids=[stjordal.id],
+            unit_ids=[units[unit].id],
+        )
+        grant(
+            system,
+            role,
+            ops.Holder.of_user(leaver),
+            stjordal,
+            units[unit],
+            days_ago=rnd.randint(400, 900),
+            account=username,
+            reason="Ansatt",
+        )
+        set_user_active(users["admin"], leaver, False)
+
+    # History: some left and were ended properly; one changed role.
+    history = []
+    for n in range(6):
+        holder = ops.Holder.person(f"{FIRST[n]} {LAST[-n - 1]}", EMPLOYERS["5035"])
+        old = grant(
+            "Responssenterløsning",
+            "Hjemmetjeneste",
+            holder,
+            stjordal,
+            zones["5035"][n % 3],
+            days_ago=700 + n * 30,
+            reason="Vikar i sommer",
+        )
+        history.append(old)
+    db.session.flush()
+    for n, old in enumerate(history):
+        if n == 0:
+            ops.change_role(
+                it,
+                old,
+                roles[("Responssenterløsning", "Operatør")],
+                on=today - timedelta(days=120),
+                reason="Ny stilling i responssenteret",
+            )
+        else:
+            ops.end_grant(it, old, ends_on=today - timedelta(days=400 - n * 40), reason="Sluttet")
+    db.session.flush()
+    return {"systems": systems, "system_roles": roles}

@@ -1,0 +1,322 @@
+"""The systems register, each system's roles, and the authorisation register.
+
+An `ItSystem` is a system whose access the municipality must control: the response-centre
+solution, the dispenser portal, the remote-care system, MDM … and vftops itself. A
+`SystemRole` is a role as the system calls it, with what it allows and which jobs
+normally need it. An `AccessGrant` is one person's role in one system over a period.
+
+A grant is never overwritten or deleted: a change ends one grant and starts another
+(`replaces_id`), so «who had access to system X on 3 March» is one query. The database
+keeps this: a grant cannot be deleted, and what it is (who, which system and role, from
+when) cannot change once written; only its end, and what the reconciliation learns of its
+use, are written later.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vftops.core.models import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from vftops.extensions import db
+from vftops.org.models import Municipality
+
+if TYPE_CHECKING:
+    from vftops.agreements.models import Supplier
+    from vftops.auth.models import User
+    from vftops.equipment.models import Recipient
+    from vftops.org.models import Unit
+    from vftops.support.models import Team
+
+
+class SystemKind(enum.StrEnum):
+    RESPONSE_CENTRE = "response_centre"
+    DISPENSER_PORTAL = "dispenser_portal"
+    REMOTE_CARE = "remote_care"  # remote-care system or EPJ
+    MDM = "mdm"
+    HUB = "hub"  # hub or gateway platform
+    SUPPLIER_PORTAL = "supplier_portal"
+    VFTOPS = "vftops"
+    OTHER = "other"
+
+
+class AdminKind(enum.StrEnum):
+    """Who grants access in the system."""
+
+    USER = "user"
+    TEAM = "team"
+    SUPPLIER = "supplier"  # «på bestilling fra systemansvarlig»
+
+
+class AccountSource(enum.StrEnum):
+    LOCAL = "local"  # accounts made in the system itself
+    DIRECTORY = "directory"  # from the municipality's directory
+    SUPPLIER = "supplier"  # the supplier makes them
+
+
+class SystemStatus(enum.StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class JobFunction(enum.StrEnum):
+    """The jobs a role is normally for: access outside them is pointed out in the review."""
+
+    TECHNICIAN = "technician"
+    HOME_CARE_NURSE = "home_care_nurse"
+    RESPONSE_CENTRE = "response_centre"
+    SERVICEDESK = "servicedesk"
+    IT = "it"
+    UNIT_MANAGER = "unit_manager"
+    SUPPLIER = "supplier"
+    RELATIVE = "relative"
+    RECIPIENT = "recipient"
+
+
+class HolderKind(enum.StrEnum):
+    """Who holds a grant."""
+
+    USER = "user"  # an employee with a vftops login
+    PERSON = "person"  # an employee (or a supplier's) without one: by name and employer
+    RELATIVE = "relative"  # a recipient's next of kin, by name, with the recipient
+    RECIPIENT = "recipient"  # the citizen, for a citizen's app
+
+
+MIN_REVIEW_MONTHS = 1
+MAX_REVIEW_MONTHS = 36
+
+system_shares = Table(
+    "it_system_municipalities",
+    db.metadata,
+    Column("system_id", ForeignKey("it_systems.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipalities.id"), primary_key=True, index=True),
+)
+
+
+class ItSystem(TimestampMixin, VersionedMixin, db.Model):
+    """A system whose access is controlled. It belongs to the municipality that runs it
+    and serves those it is shared with (a shared service's system serves several)."""
+
+    __tablename__ = "it_systems"
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "name"),
+        CheckConstraint(
+            f"review_interval_months BETWEEN {MIN_REVIEW_MONTHS} AND {MAX_REVIEW_MONTHS}",
+            name="review_interval_range",
+        ),
+        CheckConstraint(
+            "(admin_kind = 'user' AND admin_user_id IS NOT NULL AND admin_team_id IS NULL)"
+            " OR (admin_kind = 'team' AND admin_team_id IS NOT NULL AND admin_user_id IS NULL)"
+            " OR (admin_kind = 'supplier' AND admin_user_id IS NULL AND admin_team_id IS NULL)",
+            name="one_administrator",
+        ),
+        # vftops is in its own register once.
+        Index(
+            "uq_it_systems_vftops",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind = 'vftops'"),
+            postgresql_where=text("kind = 'vftops'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False, default=SystemKind.OTHER)
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), nullable=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    admin_kind: Mapped[str] = mapped_column(String(20), nullable=False, default=AdminKind.TEAM)
+    admin_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    admin_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), nullable=True)
+    holds_health_data: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
+    account_source: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=AccountSource.LOCAL
+    )
+    review_interval_months: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=6, server_default="6"
+    )
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=SystemStatus.ACTIVE)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    municipality: Mapped[Municipality] = relationship()
+    shared_with: Mapped[list[Municipality]] = relationship(
+        secondary=system_shares, order_by="Municipality.name"
+    )
+    supplier: Mapped[Supplier | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    admin_user: Mapped[User | None] = relationship(foreign_keys=[admin_user_id])
+    admin_team: Mapped[Team | None] = relationship()
+    roles: Mapped[list[SystemRole]] = relationship(
+        back_populates="system", order_by="SystemRole.name"
+    )
+
+    @classmethod
+    def scope_clause(cls, municipality_ids):
+        """Visible to the members of the municipality that runs it and of those it serves."""
+        shared = select(system_shares.c.system_id).where(
+            system_shares.c.municipality_id.in_(municipality_ids)
+        )
+        return cls.municipality_id.in_(municipality_ids) | cls.id.in_(shared)
+
+    @property
+    def served_municipality_ids(self) -> set[int]:
+        return {self.municipality_id} | {m.id for m in self.shared_with}
+
+    @property
+    def is_vftops(self) -> bool:
+        return self.kind == SystemKind.VFTOPS
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SystemRole(TimestampMixin, VersionedMixin, db.Model):
+    """A role as the system calls it, what it allows in plain words, whether it is
+    privileged, and the jobs that normally need it."""
+
+    __tablename__ = "system_roles"
+    __table_args__ = (
+        UniqueConstraint("system_id", "name"),
+        # A grant names its role and system together: the role must be the system's.
+        UniqueConstraint("id", "system_id", name="uq_system_roles_id_system"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("it_systems.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_privileged: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    job_functions: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    is_active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
+
+    system: Mapped[ItSystem] = relationship(back_populates="roles")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessGrant(db.Model):
+    """One person's role in one system, from a day to a day (open while it lasts).
+
+    `ends_on` is the last day of access. The holder is a vftops user, a named person
+    (employee without a login, or a supplier's), a relative (by name, with the recipient
+    whose relative they are) or a recipient. `holder_key` says who in one string, so the
+    database refuses a second open grant of the same role to the same holder."""
+
+    __tablename__ = "access_grants"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["role_id", "system_id"], ["system_roles.id", "system_roles.system_id"]
+        ),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+        CheckConstraint(
+            "(holder_kind = 'user' AND user_id IS NOT NULL)"
+            " OR (holder_kind = 'person' AND person_name IS NOT NULL)"
+            " OR holder_kind IN ('relative', 'recipient')",
+            name="holder_named",
+        ),
+        Index(
+            "uq_access_grants_open",
+            "system_id",
+            "role_id",
+            "holder_key",
+            unique=True,
+            sqlite_where=text("ends_on IS NULL"),
+            postgresql_where=text("ends_on IS NULL"),
+        ),
+        Index("ix_access_grants_system_dates", "system_id", "starts_on", "ends_on"),
+        Index("ix_access_grants_holder", "holder_key", "ends_on"),
+        Index("ix_access_grants_unit", "unit_id", "ends_on"),
+        Index("ix_access_grants_municipality", "municipality_id", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("it_systems.id"), nullable=False)
+    role_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), nullable=False)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    holder_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    holder_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recipients.id"), nullable=True, index=True
+    )
+    person_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The employer of a named person, or a relative's relation to the recipient.
+    person_detail: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    account_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ordered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # Written when the grant is ended (never again: ending twice is refused).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The grant this one continues (a change of role ends one and starts this).
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("access_grants.id"), nullable=True)
+    # What the last account list of the system said of it.
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    system: Mapped[ItSystem] = relationship()
+    role: Mapped[SystemRole] = relationship(
+        primaryjoin="and_(AccessGrant.role_id == SystemRole.id, "
+        "AccessGrant.system_id == SystemRole.system_id)",
+        foreign_keys=[role_id, system_id],
+        viewonly=True,
+    )
+    municipality: Mapped[Municipality] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    recipient: Mapped[Recipient | None] = relationship()
+    ordered_by: Mapped[User | None] = relationship(foreign_keys=[ordered_by_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+    ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
+
+    def is_active_on(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+
+    @property
+    def holder_name(self) -> str:
+        if self.holder_kind == HolderKind.USER and self.user is not None:
+            return self.user.full_name
+        if self.holder_kind == HolderKind.RECIPIENT and self.recipient is not None:
+            return self.recipient.name
+        return self.person_name or "–"
