@@ -292,7 +292,7 @@ def upgrade():
     op.create_index(
         "uq_access_grants_open",
         "access_grants",
-        ["system_id", "role_id", "holder_key"],
+        ["system_id", "role_id", "holder_key", "municipality_id"],
         unique=True,
         sqlite_where=sa.text("ends_on IS NULL"),
         postgresql_where=sa.text("ends_on IS NULL"),

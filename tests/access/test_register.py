@@ -291,3 +291,74 @@ def test_named_people_and_relatives_are_one_holder_however_the_name_is_typed(app
             with pytest.raises(ConflictError):
                 ops.grant_access(None, system, role, holder, municipality=s, reason="Igjen")
             db.session.rollback()
+
+
+def test_vftops_is_in_its_own_register_and_follows_its_users(app, reg, factories):
+    """Registering vftops gives each user's roles as grants; a role taken away, a
+    membership removed or a login closed ends the grant the same day, and the history
+    says who could do what in vftops on any day."""
+    from vftops.auth.operations import set_user_active, update_user
+
+    with app.app_context():
+        admin = db.session.get(
+            User, factories.user("admin", municipalities=[reg.stjordal, reg.meraker]).id
+        )
+        system = ops.create_system(
+            admin,
+            db.session.get(Municipality, reg.stjordal.id),
+            name="vftops",
+            kind="vftops",
+            admin_kind="user",
+            admin_user_id=admin.id,
+            account_source="local",
+            shared_with_ids=[reg.meraker.id],
+        )
+        db.session.commit()
+
+        def held(user_id):
+            return sorted(
+                (g.role.name, g.municipality.name, g.unit.name if g.unit else None)
+                for g in db.session.scalars(
+                    select(AccessGrant).where(
+                        AccessGrant.system_id == system.id,
+                        AccessGrant.user_id == user_id,
+                        AccessGrant.ends_on.is_(None),
+                    )
+                )
+            )
+
+        assert held(reg.it.id) == [("IT-drift", "Meråker", None), ("IT-drift", "Stjørdal", None)]
+        assert held(reg.manager.id) == [("Virksomhetsleder", "Stjørdal", "Hjemmetjenesten Nord")]
+
+        ida = db.session.get(User, reg.it.id)
+        update_user(
+            admin,
+            ida,
+            full_name="Ida IT",
+            email=None,
+            roles=["it", "servicedesk"],
+            municipality_ids=[reg.stjordal.id],
+            unit_ids=[],
+        )
+        db.session.commit()
+        assert held(reg.it.id) == [
+            ("IT-drift", "Stjørdal", None),
+            ("Servicedesk", "Stjørdal", None),
+        ]
+        ended = db.session.scalars(
+            select(AccessGrant).where(
+                AccessGrant.user_id == reg.it.id, AccessGrant.ends_on.is_not(None)
+            )
+        ).all()
+        assert [(g.municipality.name, g.ends_on) for g in ended] == [("Meråker", local_today())]
+
+        set_user_active(admin, db.session.get(User, reg.manager.id), False)
+        db.session.commit()
+        assert held(reg.manager.id) == []
+        assert [
+            g.role.name
+            for g in queries.who_had_access(system, local_today(), admin)
+            if g.user_id == reg.manager.id
+        ] == ["Virksomhetsleder"]  # had it today
+        with pytest.raises(ValidationError):
+            ops.create_role(admin, system, name="Superhelt")

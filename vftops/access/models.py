@@ -233,7 +233,9 @@ class AccessGrant(db.Model):
     `ends_on` is the last day of access. The holder is a vftops user, a named person
     (employee without a login, or a supplier's), a relative (by name, with the recipient
     whose relative they are) or a recipient. `holder_key` says who in one string, so the
-    database refuses a second open grant of the same role to the same holder."""
+    database refuses a second open grant of the same role to the same holder for the same
+    municipality (someone working for two municipalities of a shared service has a grant
+    for each, and each municipality reviews its own)."""
 
     __tablename__ = "access_grants"
     __table_args__ = (
@@ -252,6 +254,7 @@ class AccessGrant(db.Model):
             "system_id",
             "role_id",
             "holder_key",
+            "municipality_id",
             unique=True,
             sqlite_where=text("ends_on IS NULL"),
             postgresql_where=text("ends_on IS NULL"),

@@ -8,6 +8,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
@@ -31,6 +32,12 @@ log = logging.getLogger(__name__)
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 AUDITED_USER_FIELDS = ("username", "full_name", "email", "locale", "is_active_user")
 TOKEN_PREFIX = "vft_"  # noqa: S105 - a public marker, not a secret
+
+_signals = Namespace()
+# Sent when a user is created, or their roles, memberships or status change, in the same
+# savepoint, with `actor`. A module that keeps a register of who may do what in vftops
+# (access control) connects to it.
+user_access_changed = _signals.signal("user-access-changed")
 
 
 def normalise_username(username: str) -> str:
@@ -209,6 +216,7 @@ def create_user(
         f"Bruker {user.username} opprettet",
         changes=audit.diff({}, _user_state(user)),
     )
+    user_access_changed.send(user, actor=actor)
     return user
 
 
@@ -256,6 +264,8 @@ def update_user(
         # its version so two admins editing the same user cannot interleave.
         user.updated_at = utcnow()
         audit.record(actor, "user.update", user, f"Bruker {user.username} endret", changes=changes)
+        if {"roles", "municipality_ids", "unit_ids"} & set(changes):
+            user_access_changed.send(user, actor=actor)
     return user
 
 
@@ -286,6 +296,7 @@ def set_user_active(
         f"Bruker {user.username} {'aktivert' if active else 'deaktivert'}",
         changes=audit.diff(before, audit.snapshot(user, ("is_active_user",))),
     )
+    user_access_changed.send(user, actor=actor)
     return user
 
 

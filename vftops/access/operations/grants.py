@@ -159,11 +159,14 @@ def _day(value, field: str) -> date:
     return value
 
 
-def _overlapping(system_id: int, role_id: int, key: str, starts_on: date, ends_on: date | None):
+def _overlapping(
+    system_id: int, role_id: int, key: str, municipality_id: int, starts_on: date, ends_on
+):
     stmt = select(AccessGrant).where(
         AccessGrant.system_id == system_id,
         AccessGrant.role_id == role_id,
         AccessGrant.holder_key == key,
+        AccessGrant.municipality_id == municipality_id,
         or_(AccessGrant.ends_on.is_(None), AccessGrant.ends_on >= starts_on),
     )
     if ends_on is not None:
@@ -217,7 +220,7 @@ def grant_access(
     # each other's grant (the open-grant index catches the rest).
     take_write_lock(ItSystem, system.id)
     key = holder_key(holder)
-    clash = _overlapping(system.id, role.id, key, starts_on, ends_on)
+    clash = _overlapping(system.id, role.id, key, municipality.id, starts_on, ends_on)
     if clash is not None and clash is not replaces:
         message = _l(
             "%(name)s already has the role %(role)s in %(system)s from %(start)s.",
@@ -260,7 +263,8 @@ def grant_access(
     return grant
 
 
-def _end(actor, grant: AccessGrant, ends_on: date, reason: str | None) -> None:
+def end_open(actor, grant: AccessGrant, ends_on: date, reason: str | None) -> None:
+    """End a grant (the caller has checked the day and the reason). A grant is ended once."""
     if grant.ended_at is not None or grant.ends_on is not None:
         message = _l(
             "This access was ended already (last day %(day)s).",
@@ -299,7 +303,7 @@ def end_grant(
     reason = text_or_none(reason) if isinstance(reason, str) else None
     if reason is None:
         raise _refuse("end_reason", _l("Say why the access ends."))
-    _end(actor, grant, day, reason)
+    end_open(actor, grant, day, reason)
     return grant
 
 
@@ -327,7 +331,7 @@ def change_role(
         raise _refuse("reason", _l("Say why the role changes."))
     if day <= grant.starts_on:
         raise _refuse("starts_on", _l("The new role starts after the old one began."))
-    _end(actor, grant, day - timedelta(days=1), reason)
+    end_open(actor, grant, day - timedelta(days=1), reason)
     holder = Holder(
         grant.holder_kind,
         user=grant.user,

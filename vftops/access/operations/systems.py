@@ -30,6 +30,8 @@ from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
 from vftops.support.models import Team
 
+from .vftops_grants import sync_everyone
+
 SYSTEM_FIELDS = (
     "name",
     "kind",
@@ -249,6 +251,8 @@ def create_system(actor, municipality: Municipality, **data) -> ItSystem:
         changes=audit.diff({}, _system_state(system)),
         municipality_id=municipality.id,
     )
+    if system.is_vftops:  # its users' roles are grants from today
+        sync_everyone(actor, system)
     return system
 
 
@@ -325,6 +329,8 @@ def create_role(
     is_privileged: bool = False,
     job_functions=(),
 ) -> SystemRole:
+    if system.is_vftops:
+        raise _refuse("name", _l("vftops's roles are its own: they come from vftops."))
     name = _name(name, "name", _l("Enter the role's name as the system calls it."))
     _unique_role(system, name)
     role = SystemRole(
@@ -350,6 +356,8 @@ def create_role(
 def update_role(actor, role: SystemRole, *, expected_version=None, **data) -> SystemRole:
     check_version(role, expected_version)
     before = audit.snapshot(role, ROLE_FIELDS)
+    if role.system.is_vftops and data.get("name", role.name) != role.name:
+        raise _refuse("name", _l("vftops's roles are its own: they come from vftops."))
     if "name" in data:
         name = _name(data["name"], "name", _l("Enter the role's name as the system calls it."))
         _unique_role(role.system, name, exclude_id=role.id)
