@@ -1,0 +1,60 @@
+"""The words for access control's coded values, in the reader's language."""
+
+from flask_babel import lazy_gettext as _l
+
+from vftops.access.models import (
+    AccountSource,
+    AdminKind,
+    HolderKind,
+    JobFunction,
+    SystemKind,
+    SystemStatus,
+)
+
+SYSTEM_KIND_LABELS = {
+    SystemKind.RESPONSE_CENTRE: _l("Response-centre solution"),
+    SystemKind.DISPENSER_PORTAL: _l("Medicine dispenser portal"),
+    SystemKind.REMOTE_CARE: _l("Remote-care system or EPJ"),
+    SystemKind.MDM: _l("Mobile device management (MDM)"),
+    SystemKind.HUB: _l("Hub or gateway platform"),
+    SystemKind.SUPPLIER_PORTAL: _l("Supplier portal"),
+    SystemKind.VFTOPS: _l("vftops"),
+    SystemKind.OTHER: _l("Other"),
+}
+
+ADMIN_KIND_LABELS = {
+    AdminKind.USER: _l("A person"),
+    AdminKind.TEAM: _l("A team"),
+    AdminKind.SUPPLIER: _l("The supplier, on the system owner's order"),
+}
+
+ACCOUNT_SOURCE_LABELS = {
+    AccountSource.LOCAL: _l("Made in the system"),
+    AccountSource.DIRECTORY: _l("From the municipality's directory"),
+    AccountSource.SUPPLIER: _l("Made by the supplier"),
+}
+
+SYSTEM_STATUS_LABELS = {
+    SystemStatus.PLANNED: _l("Planned"),
+    SystemStatus.ACTIVE: _l("In use"),
+    SystemStatus.RETIRED: _l("Retired"),
+}
+
+JOB_LABELS = {
+    JobFunction.TECHNICIAN: _l("Technician"),
+    JobFunction.HOME_CARE_NURSE: _l("Nurse in home care"),
+    JobFunction.RESPONSE_CENTRE: _l("Response-centre operator"),
+    JobFunction.SERVICEDESK: _l("Service desk"),
+    JobFunction.IT: _l("IT operations"),
+    JobFunction.UNIT_MANAGER: _l("Unit manager"),
+    JobFunction.SUPPLIER: _l("Supplier's staff"),
+    JobFunction.RELATIVE: _l("Relative"),
+    JobFunction.RECIPIENT: _l("Recipient"),
+}
+
+HOLDER_KIND_LABELS = {
+    HolderKind.USER: _l("Employee with a vftops login"),
+    HolderKind.PERSON: _l("Employee or other person without a login"),
+    HolderKind.RELATIVE: _l("Relative of a recipient"),
+    HolderKind.RECIPIENT: _l("Recipient"),
+}
