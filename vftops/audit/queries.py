@@ -37,6 +37,11 @@ def visible_events(user):
     )
 
 
+def object_types() -> list[str]:
+    """Every kind of object the log holds an event about: the filter's choices."""
+    return db.session.scalars(select(AuditEvent.object_type).distinct()).all()
+
+
 def audit_events_for(
     user,
     *,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from vftops.auth.models import ApiToken, User, UserRole
 from vftops.auth.permissions import USERS_MANAGE
 from vftops.core.permissions import roles_with
-from vftops.core.scope import id_or_404, municipality_ids
+from vftops.core.scope import id_or_404, municipality_ids, scoped
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, UnitMembership
 
@@ -74,6 +74,23 @@ def get_visible_user_or_404(actor, user_id: int) -> User:
     return user
 
 
+def tokens_of(user) -> list[ApiToken]:
+    """The user's own API tokens, newest first."""
+    return db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+
+
+def own_token_or_404(user, token_id) -> ApiToken:
+    """One of the user's own API tokens; anyone else's answers 404."""
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.id == id_or_404(token_id), ApiToken.user_id == user.id)
+    )
+    if token is None:
+        abort(404)
+    return token
+
+
 # --- the start page -------------------------------------------------------------------
 
 
@@ -122,6 +139,15 @@ def active_members(municipality, _user) -> list[User]:
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.municipality_id == municipality.id, User.is_active_user.is_(True))
         .options(selectinload(User.role_rows))
+        .order_by(User.full_name)
+    ).all()
+
+
+def active_colleagues(user) -> list[User]:
+    """Active people who share a municipality with the user, by name."""
+    return db.session.scalars(
+        scoped(select(User), User, user)
+        .where(User.is_active_user.is_(True))
         .order_by(User.full_name)
     ).all()
 

@@ -396,9 +396,7 @@ class TicketEscalate(MethodView):
         with `details.allowed`.
         """
         ticket = _ticket(ticket_id)
-        supplier = db.session.get(Supplier, data["supplier_id"])
-        if supplier is None:
-            abort(404)
+        supplier = get_scoped_or_404(Supplier, data["supplier_id"], current_user)
         return ops.escalate(
             actor(),
             ticket,
