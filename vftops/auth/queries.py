@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from vftops.auth.models import ApiToken, User, UserRole
 from vftops.auth.permissions import USERS_MANAGE
 from vftops.core.permissions import roles_with
-from vftops.core.scope import id_or_404, municipality_ids, scoped
+from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids, scoped
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, UnitMembership
 
@@ -150,6 +150,19 @@ def active_colleagues(user) -> list[User]:
         .where(User.is_active_user.is_(True))
         .order_by(User.full_name)
     ).all()
+
+
+def colleague_or_404(user, reference) -> User:
+    """A person who shares a municipality with the user, by id or by username; anyone
+    else answers 404."""
+    if isinstance(reference, int):
+        return get_scoped_or_404(User, reference, user)
+    found = db.session.scalars(
+        scoped(select(User), User, user).where(User.username == str(reference).lower())
+    ).first()
+    if found is None:
+        abort(404)
+    return found
 
 
 def active_users_with(*permissions, municipalities: Iterable[int]) -> list[User]:

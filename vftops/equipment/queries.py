@@ -8,10 +8,12 @@ from flask_babel import to_user_timezone
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core.db import where_equal
 from vftops.core.scope import scoped
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import (
     Device,
+    DeviceStatus,
     Movement,
     Placement,
     Product,
@@ -325,6 +327,101 @@ def planned_visit(user, visit_id) -> Visit | None:
     )
 
 
+def devices_named(user, *, ids=(), serials=(), municipality_id=None, options=()) -> list[Device]:
+    """Devices in the user's municipalities with one of the ids or one of the serial numbers
+    (optionally of one municipality only), by id."""
+    stmt = scoped(select(Device), Device, user).where(
+        or_(Device.id.in_(list(ids)), Device.serial_number.in_(list(serials)))
+    )
+    if municipality_id is not None:
+        stmt = stmt.where(Device.municipality_id == municipality_id)
+    return db.session.scalars(stmt.options(*options).order_by(Device.id)).all()
+
+
+def devices_by_number(user, serial: str, imei: str, *, options=(), limit: int = 10):
+    """Devices in the user's municipalities with this serial number or this IMEI: a serial
+    is unique per product, not overall, so there may be several."""
+    return db.session.scalars(
+        scoped(select(Device), Device, user)
+        .where(or_(Device.serial_number == serial, Device.imei == imei))
+        .options(*options)
+        .limit(limit)
+    ).all()
+
+
+def spares(user, categories, municipality_id: int, *, limit: int = 200) -> list[Device]:
+    """Devices of the categories in stock in a municipality the user sees, by serial."""
+    return db.session.scalars(
+        scoped(select(Device), Device, user)
+        .join(Product, Product.id == Device.product_id)
+        .where(
+            Product.category.in_(list(categories)),
+            Device.status == DeviceStatus.IN_STOCK.value,
+            Device.municipality_id == municipality_id,
+        )
+        .options(joinedload(Device.product), joinedload(Device.store))
+        .order_by(Device.serial_number)
+        .limit(limit)
+    ).all()
+
+
+def open_placements_of(municipality_id: int, *, device_ids=(), recipient_id=None):
+    """Open placements in a municipality of any of the devices or at the recipient, with
+    device, product and recipient, oldest first."""
+    where = []
+    if device_ids:
+        where.append(Placement.device_id.in_(list(device_ids)))
+    if recipient_id is not None:
+        where.append(Placement.recipient_id == recipient_id)
+    if not where:
+        return []
+    return db.session.scalars(
+        select(Placement)
+        .where(
+            or_(*where),
+            Placement.returned_at.is_(None),
+            Placement.municipality_id == municipality_id,
+        )
+        .options(
+            joinedload(Placement.device).joinedload(Device.product),
+            joinedload(Placement.recipient),
+        )
+        .order_by(Placement.installed_at, Placement.id)
+    ).all()
+
+
+def installed_by_product(municipality_id: int) -> dict[int, int]:
+    """How many devices of each product are installed in a municipality, by product id."""
+    return dict(
+        db.session.execute(
+            select(Device.product_id, func.count())
+            .where(
+                Device.municipality_id == municipality_id,
+                Device.status == DeviceStatus.INSTALLED.value,
+            )
+            .group_by(Device.product_id)
+        ).all()
+    )
+
+
+def products_in_use(municipality_id: int, statuses) -> list[Product]:
+    """Serialised products a municipality has devices of in one of the statuses, with their
+    supplier, by category and name."""
+    return db.session.scalars(
+        select(Product)
+        .where(
+            Product.is_serialised.is_(True),
+            Product.id.in_(
+                select(Device.product_id).where(
+                    Device.municipality_id == municipality_id, Device.status.in_(list(statuses))
+                )
+            ),
+        )
+        .options(joinedload(Product.supplier))
+        .order_by(Product.category, Product.manufacturer, Product.model)
+    ).all()
+
+
 def jobs_today(user, now) -> int | None:
     """The start page: the visits planned for the user up to today (None: not their work)."""
     if not user.can(PLACEMENTS_MANAGE):
@@ -399,9 +496,14 @@ def device_search(user, filters, *, options=()):
         if phone.startswith("0047"):
             phone = "+47" + phone[4:]
         stmt = stmt.where(Device.phone_number.contains(phone, autoescape=True))
-    for key in ("product_id", "status", "store_id", "municipality_id"):
-        if filters[key] is not None:
-            stmt = stmt.where(getattr(Device, key) == filters[key])
+    stmt = where_equal(
+        stmt,
+        Device,
+        product_id=filters["product_id"],
+        status=filters["status"],
+        store_id=filters["store_id"],
+        municipality_id=filters["municipality_id"],
+    )
     if filters["category"]:
         stmt = stmt.where(Device.product.has(Product.category == filters["category"]))
     return stmt
@@ -418,9 +520,9 @@ def recipient_search(user, filters):
                 contains_text(Recipient.journal_ref, filters["q"]),
             )
         )
-    for key in ("municipality_id", "unit_id"):
-        if filters[key] is not None:
-            stmt = stmt.where(getattr(Recipient, key) == filters[key])
+    stmt = where_equal(
+        stmt, Recipient, municipality_id=filters["municipality_id"], unit_id=filters["unit_id"]
+    )
     if filters["is_critical"] is not None:
         stmt = stmt.where(Recipient.is_critical.is_(filters["is_critical"]))
     if filters["service_ended"] is True:
@@ -433,9 +535,9 @@ def recipient_search(user, filters):
 def placement_search(user, filters, *, options=()):
     """The API's placements in the user's municipalities: by device, recipient, open or ended."""
     stmt = scoped(select(Placement), Placement, user).options(*options)
-    for key in ("device_id", "recipient_id"):
-        if filters[key] is not None:
-            stmt = stmt.where(getattr(Placement, key) == filters[key])
+    stmt = where_equal(
+        stmt, Placement, device_id=filters["device_id"], recipient_id=filters["recipient_id"]
+    )
     if filters["open"] is True:
         stmt = stmt.where(Placement.returned_at.is_(None))
     elif filters["open"] is False:
@@ -446,7 +548,11 @@ def placement_search(user, filters, *, options=()):
 def movement_search(user, filters):
     """The API's device ledger in the user's municipalities: by device, kind or placement."""
     stmt = scoped(select(Movement), Movement, user).options(joinedload(Movement.actor))
-    for key in ("device_id", "kind", "placement_id"):
-        if filters[key] is not None:
-            stmt = stmt.where(getattr(Movement, key) == filters[key])
+    stmt = where_equal(
+        stmt,
+        Movement,
+        device_id=filters["device_id"],
+        kind=filters["kind"],
+        placement_id=filters["placement_id"],
+    )
     return stmt

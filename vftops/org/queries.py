@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
+from vftops.core.db import where_equal
 from vftops.core.scope import municipality_ids, scoped
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, Unit
@@ -82,13 +83,13 @@ def municipality_list(user, *, q: str | None = None, number: str | None = None):
 
 def unit_list(user, *, municipality_id=None, parent_id=None, kind=None, is_active=None):
     """The API's list of units in the user's municipalities: a SELECT to page."""
-    stmt = scoped(select(Unit), Unit, user)
-    if municipality_id is not None:
-        stmt = stmt.where(Unit.municipality_id == municipality_id)
-    if parent_id is not None:
-        stmt = stmt.where(Unit.parent_id == parent_id)
-    if kind is not None:
-        stmt = stmt.where(Unit.kind == kind)
+    stmt = where_equal(
+        scoped(select(Unit), Unit, user),
+        Unit,
+        municipality_id=municipality_id,
+        parent_id=parent_id,
+        kind=kind,
+    )
     if is_active is not None:
         stmt = stmt.where(Unit.is_active.is_(is_active))
     return stmt

@@ -8,6 +8,7 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.audit import AuditEvent
+from vftops.core.db import where_equal
 from vftops.core.models import local_today
 from vftops.equipment.models import (
     Device,
@@ -270,10 +271,4 @@ def stock_movement_list(user, *, store_id=None, product_id=None, kind=None, opti
         .where(StockMovement.store_id.in_(store_ids_for(user, active_only=False)))
         .options(*options)
     )
-    if store_id is not None:
-        stmt = stmt.where(StockMovement.store_id == store_id)
-    if product_id is not None:
-        stmt = stmt.where(StockMovement.product_id == product_id)
-    if kind is not None:
-        stmt = stmt.where(StockMovement.kind == kind)
-    return stmt
+    return where_equal(stmt, StockMovement, store_id=store_id, product_id=product_id, kind=kind)

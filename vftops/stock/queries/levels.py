@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core.db import where_equal
 from vftops.core.scope import scoped
 from vftops.equipment.models import (
     Device,
@@ -296,11 +297,7 @@ def minimum_list(user, *, store_id=None, product_id=None, options=()):
         .where(StockMinimum.store_id.in_(store_ids_for(user, active_only=False)))
         .options(*options)
     )
-    if store_id is not None:
-        stmt = stmt.where(StockMinimum.store_id == store_id)
-    if product_id is not None:
-        stmt = stmt.where(StockMinimum.product_id == product_id)
-    return stmt
+    return where_equal(stmt, StockMinimum, store_id=store_id, product_id=product_id)
 
 
 def level_for(store: Store, product: Product) -> Level:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core.db import where_equal
 from vftops.core.scope import get_scoped_or_404, id_or_404, scoped
 from vftops.equipment.models import (
     Store,
@@ -34,8 +35,7 @@ def store_list(user, *, municipality_id=None, kind=None, is_active=None, options
     stmt = scoped(select(Store), Store, user).options(*options)
     if municipality_id is not None:
         stmt = stmt.where(Store.scope_clause([municipality_id]))
-    if kind is not None:
-        stmt = stmt.where(Store.kind == kind)
+    stmt = where_equal(stmt, Store, kind=kind)
     if is_active is not None:
         stmt = stmt.where(Store.is_active.is_(is_active))
     return stmt

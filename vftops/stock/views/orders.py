@@ -19,7 +19,6 @@ from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import actor, flash_domain_error
 from vftops.equipment import queries as eq_queries
 from vftops.equipment.models import Product
-from vftops.extensions import db
 from vftops.stock import operations as ops
 from vftops.stock import order_mail, queries
 from vftops.stock.forms_orders import (
@@ -169,7 +168,7 @@ def order_new():
                 options[0] if len(options) == 1 else None
             )
         if form.supplier_id.data:
-            supplier = db.session.get(Supplier, form.supplier_id.data)
+            supplier = queries.by_id(Supplier, [form.supplier_id.data]).get(form.supplier_id.data)
             if supplier is not None:
                 form.expected_on.data = ops.default_expected_on(supplier)
     line_errors: dict[int, list[str]] = {}
