@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import abort
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from vftops.auth.models import ApiToken, User, UserRole
@@ -64,6 +64,22 @@ def filter_users(stmt, *, q: str | None = None, role: str | None = None, status:
         stmt = stmt.where(User.is_active_user.is_(True))
     elif status == "inactive":
         stmt = stmt.where(User.is_active_user.is_(False))
+    return stmt
+
+
+def user_list(actor, *, q=None, role=None, status="active", municipality_id=None):
+    """The API's list of the users the actor may see, filtered as `filter_users` does and
+    to the members of one municipality (one of the actor's: another's staff are not
+    listed): a SELECT to page."""
+    stmt = filter_users(visible_users(actor), q=q, role=role, status=status)
+    if municipality_id:
+        if municipality_id not in municipality_ids(actor):
+            stmt = stmt.where(false())
+        stmt = stmt.where(
+            exists().where(
+                Membership.user_id == User.id, Membership.municipality_id == municipality_id
+            )
+        )
     return stmt
 
 

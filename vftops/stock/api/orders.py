@@ -68,9 +68,8 @@ class PurchaseOrders(MethodView):
             status=args["status"],
             store_id=args["store_id"],
             overdue=args["overdue"],
+            supplier_id=args["supplier_id"],
         )
-        if args["supplier_id"] is not None:
-            stmt = stmt.where(PurchaseOrder.supplier_id == args["supplier_id"])
         return cursor_page(
             stmt, PurchaseOrder.id, limit=args["limit"], cursor=args["cursor"], descending=True
         )

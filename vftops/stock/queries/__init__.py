@@ -39,6 +39,7 @@ from .flows import (
     serials_to_send,
     stock_movement_list,
     transfers_for,
+    usable_store_ids,
 )
 from .history import (
     available_history,
@@ -131,4 +132,5 @@ __all__ = [
     "suggestions",
     "transfer_or_404",
     "transfers_for",
+    "usable_store_ids",
 ]

@@ -59,7 +59,14 @@ def transfers_for(user, *, status: str | None = None, store_id: int | None = Non
     return stmt.order_by(Transfer.id.desc())
 
 
-def orders_for(user, *, status: str | None = None, store_id: int | None = None, overdue=False):
+def orders_for(
+    user,
+    *,
+    status: str | None = None,
+    store_id: int | None = None,
+    overdue=False,
+    supplier_id: int | None = None,
+):
     ids = store_ids_for(user, active_only=False)
     stmt = (
         select(PurchaseOrder)
@@ -76,6 +83,8 @@ def orders_for(user, *, status: str | None = None, store_id: int | None = None, 
         stmt = stmt.where(PurchaseOrder.status == status)
     if store_id:
         stmt = stmt.where(PurchaseOrder.store_id == store_id)
+    if supplier_id is not None:
+        stmt = stmt.where(PurchaseOrder.supplier_id == supplier_id)
     if overdue:
         stmt = stmt.where(
             PurchaseOrder.status.in_(OPEN_ORDER_STATUSES),
@@ -177,6 +186,15 @@ def counts_for(user):
         .order_by(
             case((StockCount.status == CountStatus.OPEN.value, 0), else_=1),
             StockCount.id.desc(),
+        )
+    )
+
+
+def usable_store_ids(user, store_ids) -> set[int]:
+    """Those of the stores the user may use (a link, a place to land)."""
+    return set(
+        db.session.scalars(
+            store_ids_for(user, active_only=False).where(Store.id.in_(list(store_ids)))
         )
     )
 

@@ -16,7 +16,6 @@ from vftops.core.i18n import format_d
 from vftops.core.permissions import require
 from vftops.core.web import actor, flash_domain_error
 from vftops.equipment.models import Product, Store
-from vftops.extensions import db
 from vftops.stock import operations as ops
 from vftops.stock import queries
 from vftops.stock.forms_orders import (
@@ -216,13 +215,7 @@ def _on_shelf(store: Store, asked: dict) -> list[str]:
 def transfer_detail(transfer_id: int):
     transfer = queries.transfer_or_404(transfer_id, current_user)
     # Either end makes it visible; only a store the user may use is a link or a place to land.
-    usable = set(
-        db.session.scalars(
-            queries.store_ids_for(current_user, active_only=False).where(
-                Store.id.in_([transfer.from_store_id, transfer.to_store_id])
-            )
-        )
-    )
+    usable = queries.usable_store_ids(current_user, [transfer.from_store_id, transfer.to_store_id])
     return render("stock/transfer_detail.html", transfer=transfer, usable=usable)
 
 
