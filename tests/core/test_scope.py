@@ -7,7 +7,7 @@ import pytest
 from flask_login import login_user
 from werkzeug.exceptions import NotFound
 
-from vftops.core.scope import get_scoped_or_404, in_scope, optional_scoped_or_404
+from vftops.core.scope import get_scoped_or_404, in_scope, optional_scoped_or_404, scoped_or_none
 
 
 @pytest.fixture
@@ -94,3 +94,7 @@ def test_in_scope_and_an_optional_id_follow_the_same_rules(app, two_towns):
         assert optional_scoped_or_404(User, "", reader) is None
         with pytest.raises(NotFound):
             optional_scoped_or_404(User, two_towns["stranger"].id, reader)
+        # A form that names its own error asks for None instead of a 404.
+        assert scoped_or_none(User, two_towns["colleague"].id, reader) is not None
+        assert scoped_or_none(User, two_towns["stranger"].id, reader) is None
+        assert scoped_or_none(User, 10**30, reader) is None

@@ -87,13 +87,25 @@ def get_scoped_or_404(model, object_id: Any, user, *, options=()):
 
     This is how every id that arrives in a path, a form or a JSON body is loaded:
     an id of another municipality's object answers as one that does not exist."""
-    stmt = scoped(select(model).where(model.id == id_or_404(object_id)), model, user)
-    for opt in options:
-        stmt = stmt.options(opt)
-    obj = db.session.scalars(stmt).first()
+    obj = scoped_or_none(model, object_id, user, options=options)
     if obj is None:
         abort(404)
     return obj
+
+
+def scoped_or_none(model, object_id: Any, user, *, options=()):
+    """`get_scoped_or_404` for a form that answers with its own field error: the object,
+    or None when the id names nothing the user may see (or is no id at all)."""
+    from vftops.core.inputs import db_int
+
+    try:
+        wanted = db_int(object_id)
+    except (TypeError, ValueError):
+        return None
+    stmt = scoped(select(model).where(model.id == wanted), model, user)
+    for opt in options:
+        stmt = stmt.options(opt)
+    return db.session.scalars(stmt).first()
 
 
 def optional_scoped_or_404(model, object_id: Any, user, *, options=()):

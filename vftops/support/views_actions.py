@@ -31,7 +31,7 @@ from vftops.core.i18n import format_d
 from vftops.core.inputs import db_int, fits
 from vftops.core.models import OSLO, local_today
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
+from vftops.core.scope import get_scoped_or_404, scoped_or_none
 from vftops.core.validation import digits, invalid
 from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment import operations as equipment_ops
@@ -259,7 +259,7 @@ def ticket_escalate(ticket_id: int):
     form = _escalate_form(ticket, posted=request.method == "POST")
 
     def run():
-        supplier = optional_scoped_or_404(Supplier, form.supplier_id.data, current_user)
+        supplier = scoped_or_none(Supplier, form.supplier_id.data, current_user)
         if supplier is None:
             raise invalid({"supplier_id": [_("Choose the supplier.")]})
         ops.escalate(

@@ -15,7 +15,7 @@ from vftops.core.forms import VersionedForm, choices
 from vftops.core.i18n import format_d
 from vftops.core.inputs import db_int
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404
+from vftops.core.scope import get_scoped_or_404, scoped_or_none
 from vftops.core.web import actor, flash_domain_error
 from vftops.equipment import queries as eq_queries
 from vftops.equipment.models import Product
@@ -168,7 +168,7 @@ def order_new():
                 options[0] if len(options) == 1 else None
             )
         if form.supplier_id.data:
-            supplier = queries.by_id(Supplier, [form.supplier_id.data]).get(form.supplier_id.data)
+            supplier = scoped_or_none(Supplier, form.supplier_id.data, current_user)
             if supplier is not None:
                 form.expected_on.data = ops.default_expected_on(supplier)
     line_errors: dict[int, list[str]] = {}

@@ -14,6 +14,7 @@ from vftops.core.errors import DomainError
 from vftops.core.forms import VersionedForm, choices
 from vftops.core.i18n import format_d
 from vftops.core.permissions import require
+from vftops.core.scope import scoped_or_none
 from vftops.core.web import actor, flash_domain_error
 from vftops.equipment.models import Product, Store
 from vftops.stock import operations as ops
@@ -194,7 +195,7 @@ def _asked_for(targets) -> dict | None:
         return None
     if not product_id or not quantity or not 0 < quantity <= 10_000:
         return None
-    product = queries.by_id(Product, [product_id]).get(product_id)
+    product = scoped_or_none(Product, product_id, current_user)
     if product is None:
         return None
     return {"to_store_id": to_store_id, "product": product, "quantity": quantity}
