@@ -467,6 +467,56 @@ def test_return_needs_reason_and_a_store(app, factories, tech, world):
     assert tech.get(f"/api/v1/placements/{placement['id']}").get_json()["is_open"] is True
 
 
+def test_a_body_naming_another_municipalitys_objects_changes_nothing(app, factories, tech, world):
+    """A return or a swap that names Meråker's visit, store, device or placement answers 404,
+    and the placement stays open with its device."""
+    from vftops.auth.models import User
+    from vftops.core.models import local_today
+    from vftops.equipment.models import Recipient
+    from vftops.equipment.operations import plan_visit
+
+    kari = factories.recipient(world.a, name="Kari Nordmann")
+    placement = _install(tech, _register(tech, world, "HOME-1")["id"], kari.id)
+    spare = _register(tech, world, "HOME-2")
+    berit = factories.recipient(world.b, name="Berit Meråker")
+    their_device = factories.device(world.product, world.store_b, serial="MER-1")
+    their_placement = factories.placement(
+        factories.device(world.product, world.store_b, serial="MER-2"), berit
+    )
+    their_tech = factories.user("technician", municipalities=[world.b])
+    with app.app_context():
+        visit = plan_visit(
+            None,
+            db.session.get(Recipient, berit.id),
+            kind="test",
+            assigned_to=db.session.get(User, their_tech.id),
+            planned_on=local_today(),
+        )
+        db.session.commit()
+        their_visit = visit.id
+    back = {"reason": "moved", "destination": "store", "store_id": world.store_a.id}
+    swap = {"replacement_device_id": spare["id"], "destination": "repair", "reason": "faulty"}
+    url = f"/api/v1/placements/{placement['id']}"
+    for path, body in (
+        ("/return", {**back, "visit_id": their_visit}),
+        ("/return", {**back, "store_id": world.store_b.id}),
+        ("/replace", {**swap, "replacement_device_id": their_device.id}),
+        ("/replace", {**swap, "store_id": world.store_b.id}),
+        ("/replace", {**swap, "visit_id": their_visit}),
+    ):
+        answer = tech.post(url + path, json=body)
+        assert answer.status_code == 404, (path, body)
+        assert answer.get_json()["error"]["code"] == "not_found"
+    assert (
+        tech.post(f"/api/v1/placements/{their_placement.id}/return", json=back).status_code == 404
+    )
+    shown = tech.get(url).get_json()
+    assert shown["is_open"] is True
+    assert shown["device"]["serial_number"] == "HOME-1"
+    assert tech.get(f"/api/v1/devices/{spare['id']}").get_json()["status"] == "in_stock"
+    assert _audit_count(app, "placement.return") == 0
+
+
 def test_replace_keeps_the_configuration(app, factories, tech, world):
     """Swapping a faulty alarm sends it to repair and installs the spare with the same settings."""
     kari = factories.recipient(world.a, name="Kari Nordmann")

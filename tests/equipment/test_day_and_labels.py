@@ -239,3 +239,31 @@ def test_scan_page_works_without_a_camera(client, day, factories):
     assert "/static/js/scan.js" in html
     response = client.get("/search?q=scan-77&go=1")
     assert response.headers["Location"] == f"/devices/{device.id}"
+
+
+def test_a_job_naming_another_municipalitys_objects_is_refused(app, client, day, factories):
+    """A posted form that names Meråker's placement or technician is the field's error, and
+    Meråker's device is not found: no job is planned with any of them."""
+    d = day
+    their_store = factories.store(d["other"], name="Lager Meråker")
+    their_device = factories.device(d["product"], their_store, serial="MER-7")
+    their_placement = factories.placement(
+        factories.device(d["product"], their_store, serial="MER-8"),
+        factories.recipient(d["other"], name="Berit Meråker"),
+    )
+    their_tech = factories.user("technician", municipalities=[d["other"]])
+    login(client, d["desk"])
+    base = {"kind": "test", "assigned_to_id": d["tech"].id, "planned_on": oslo_today().isoformat()}
+    for field, value in (
+        ("placement_id", their_placement.id),
+        ("assigned_to_id", their_tech.id),
+    ):
+        response = plan(client, d["recipient"].id, {**base, field: value})
+        assert response.status_code == 422, field
+        assert "Ikke et gyldig valg" in response.get_data(as_text=True), field
+    foreign_device = plan(
+        client, d["recipient"].id, {**base, "kind": "install", "device_id": their_device.id}
+    )
+    assert foreign_device.status_code == 404
+    with app.app_context():
+        assert db.session.scalars(select(Visit)).all() == []

@@ -851,6 +851,35 @@ def test_issuing_needs_a_recipient_technician_or_reason(app, client, world):
     )
 
 
+def test_issuing_to_another_municipalitys_technician_or_from_its_store_changes_nothing(
+    app, client, factories, world
+):
+    """A posted form that names Meråker's technician is the field's error; Meråker's own store
+    is not found. The ledger keeps only the delivery."""
+    w = world
+    receive(app, w["central"], w["battery"], 3)
+    their_tech = factories.user("technician", municipalities=[w["other"]])
+    login(client, w["tech"])
+    url = f"/stock/stores/{w['central'].id}/consumables/issue"
+    response = post_form(
+        client,
+        url,
+        {"product_id": w["battery"].id, "quantity": "1", "issued_to_id": their_tech.id},
+    )
+    assert response.status_code == 422
+    assert "Ikke et gyldig valg" in response.get_data(as_text=True)
+    foreign = post_form(
+        client,
+        f"/stock/stores/{w['foreign'].id}/consumables/issue",
+        {"product_id": w["battery"].id, "quantity": "1", "reason": "x"},
+        page=url,
+    )
+    assert foreign.status_code == 404
+    with app.app_context():
+        assert db.session.scalars(select(StockBalance.quantity)).one() == 3
+        assert db.session.scalar(select(func.count(StockMovement.id))) == 1
+
+
 def test_archived_store_refuses_to_receive_consumables(app, client, world):
     from vftops.stock import operations as st
 

@@ -697,6 +697,26 @@ def test_assigning_by_username_or_id_to_people_who_handle_tickets(app, anne, des
     assert stale.status_code == 409
 
 
+def test_a_body_naming_another_municipalitys_person_changes_nothing(app, anne, desk):
+    """Meråker's technician, named by id as well as by username, answers 404: the ticket keeps
+    its team and assignee, and no change is logged."""
+    from vftops.core.audit import AuditEvent
+
+    [ticket_id] = _make(app, desk, 1)
+    url = f"/api/v1/tickets/{ticket_id}/assign"
+    assert anne.post(url, json={"team_id": desk.technicians, "assignee": "tor"}).status_code == 200
+    with app.app_context():
+        before = db.session.scalar(select(func.count(AuditEvent.id)))
+    for reference in (desk.meraker.id, "mtek"):
+        answer = anne.post(url, json={"team_id": desk.desk_team, "assignee": reference})
+        assert answer.status_code == 404, reference
+        assert _error(answer)["code"] == "not_found"
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        assert (ticket.team_id, ticket.assignee_id) == (desk.technicians, desk.tor.id)
+        assert db.session.scalar(select(func.count(AuditEvent.id))) == before
+
+
 # --- teams and the document -------------------------------------------------------------
 
 

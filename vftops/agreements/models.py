@@ -16,6 +16,8 @@ class Supplier(TimestampMixin, VersionedMixin, db.Model):
     """
 
     __tablename__ = "suppliers"
+    # Belongs to no municipality: any reader may name a supplier (vftops.core.scope).
+    shared_by_all = True
     __table_args__ = (
         CheckConstraint("lead_time_days IS NULL OR lead_time_days > 0", name="lead_time_positive"),
     )

@@ -20,5 +20,10 @@ def suppliers(*, q: str | None = None, is_active: bool | None = None) -> Select:
     return stmt.order_by(Supplier.name, Supplier.id)
 
 
+def active_suppliers() -> list[Supplier]:
+    """The suppliers one may still choose, by name: the choices of a form."""
+    return db.session.scalars(suppliers(is_active=True)).all()
+
+
 def supplier_or_404(supplier_id: int) -> Supplier:
     return db.session.get(Supplier, supplier_id) or abort(404)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
 
 from vftops.audit.permissions import AUDIT_VIEW
-from vftops.audit.queries import audit_events_for
+from vftops.audit.queries import audit_event_or_404, audit_events_for
 from vftops.audit.schemas import AuditEventPageSchema, AuditEventQuerySchema, AuditEventSchema
 from vftops.core.api import ApiBlueprint
 from vftops.core.audit import AuditEvent
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
-from vftops.extensions import db
 
 blp = ApiBlueprint(
     "audit-events",
@@ -41,9 +39,4 @@ class AuditEventById(MethodView):
     @blp.response(200, AuditEventSchema)
     def get(self, event_id):
         """One event."""
-        event = db.session.scalars(
-            audit_events_for(current_user).where(AuditEvent.id == event_id)
-        ).first()
-        if event is None:
-            abort(404)
-        return event
+        return audit_event_or_404(current_user, event_id)

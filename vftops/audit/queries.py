@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from vftops.audit.permissions import AUDIT_VIEW
 from vftops.core.audit import AuditEvent
-from vftops.core.scope import municipality_ids
+from vftops.core.scope import id_or_404, municipality_ids
 from vftops.extensions import db
 from vftops.org.models import Membership
 
@@ -35,6 +35,11 @@ def visible_events(user):
             or_(AuditEvent.subject_user_id.is_(None), shares, belongs_nowhere),
         ),
     )
+
+
+def object_types() -> list[str]:
+    """Every kind of object the log holds an event about: the filter's choices."""
+    return db.session.scalars(select(AuditEvent.object_type).distinct()).all()
 
 
 def audit_events_for(
@@ -75,6 +80,18 @@ def audit_events_for(
     if date_to:
         stmt = stmt.where(AuditEvent.created_at < oslo_day_start(date_to + timedelta(days=1)))
     return stmt
+
+
+def audit_event_or_404(user, event_id) -> AuditEvent:
+    """One event the user may read; any other answers 404."""
+    from flask import abort
+
+    event = db.session.scalars(
+        audit_events_for(user).where(AuditEvent.id == id_or_404(event_id))
+    ).first()
+    if event is None:
+        abort(404)
+    return event
 
 
 def failed_logins_today(user, now) -> int | None:

@@ -7,13 +7,12 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
 
 from vftops.audit.permissions import AUDIT_VIEW
 from vftops.audit.present import object_kinds, present
-from vftops.audit.queries import audit_events_for
+from vftops.audit.queries import audit_events_for, object_types
 from vftops.auth.models import User
 from vftops.auth.queries import visible_users
 from vftops.core.audit import AuditEvent
@@ -45,7 +44,7 @@ class AuditFilterForm(Form):
 @require(AUDIT_VIEW)
 def events():
     form = AuditFilterForm(request.args)
-    types = db.session.scalars(select(AuditEvent.object_type).distinct()).all()
+    types = object_types()
     form.object_type.choices = choices([("", _("All objects")), *object_kinds(types)])
     users = db.session.scalars(visible_users(current_user).order_by(User.full_name)).all()
     form.actor_id.choices = choices([("", _("Anyone"))] + [(u.id, str(u)) for u in users])

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from sqlalchemy import exists, false
 
 from vftops.auth import operations as ops
 from vftops.auth.models import User
 from vftops.auth.permissions import USERS_MANAGE, USERS_VIEW
-from vftops.auth.queries import filter_users, get_visible_user_or_404, visible_users
+from vftops.auth.queries import get_visible_user_or_404, user_list
 from vftops.auth.schemas import (
     UserCreateSchema,
     UserPageSchema,
@@ -20,8 +19,6 @@ from vftops.auth.schemas import (
 from vftops.core.api import ApiBlueprint
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import login_required, require
-from vftops.core.scope import municipality_ids
-from vftops.org.models import Membership
 
 blp = ApiBlueprint(
     "users", __name__, url_prefix="/api/v1/users", description="Users, roles and memberships"
@@ -35,18 +32,13 @@ class Users(MethodView):
     @blp.response(200, UserPageSchema)
     def get(self, args):
         """List users who share a municipality with you (or have none yet)."""
-        stmt = filter_users(
-            visible_users(current_user), q=args["q"], role=args["role"], status=args["status"]
+        stmt = user_list(
+            current_user,
+            q=args["q"],
+            role=args["role"],
+            status=args["status"],
+            municipality_id=args["municipality_id"],
         )
-        if args["municipality_id"]:
-            if args["municipality_id"] not in municipality_ids(current_user):
-                stmt = stmt.where(false())  # another municipality's staff are not listed
-            stmt = stmt.where(
-                exists().where(
-                    Membership.user_id == User.id,
-                    Membership.municipality_id == args["municipality_id"],
-                )
-            )
         return cursor_page(stmt, User.id, limit=args["limit"], cursor=args["cursor"])
 
     @require(USERS_MANAGE)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    exists,
     select,
     true,
 )
@@ -103,6 +104,18 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
                 select(Membership.municipality_id).where(Membership.user_id == self.id)
             )
         )
+
+    # The tenancy scope (vftops.core.scope): a person is in the municipalities they are
+    # a member of, so a reader may name a colleague who shares one of them.
+    @classmethod
+    def scope_clause(cls, municipality_ids):
+        return exists().where(
+            Membership.user_id == cls.id, Membership.municipality_id.in_(municipality_ids)
+        )
+
+    @property
+    def served_municipality_ids(self) -> frozenset[int]:
+        return self.member_of()
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.username})"

@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import abort
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from vftops.auth.models import ApiToken, User, UserRole
 from vftops.auth.permissions import USERS_MANAGE
 from vftops.core.permissions import roles_with
-from vftops.core.scope import id_or_404, municipality_ids
+from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids, scoped
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, UnitMembership
 
@@ -67,11 +67,44 @@ def filter_users(stmt, *, q: str | None = None, role: str | None = None, status:
     return stmt
 
 
+def user_list(actor, *, q=None, role=None, status="active", municipality_id=None):
+    """The API's list of the users the actor may see, filtered as `filter_users` does and
+    to the members of one municipality (one of the actor's: another's staff are not
+    listed): a SELECT to page."""
+    stmt = filter_users(visible_users(actor), q=q, role=role, status=status)
+    if municipality_id:
+        if municipality_id not in municipality_ids(actor):
+            stmt = stmt.where(false())
+        stmt = stmt.where(
+            exists().where(
+                Membership.user_id == User.id, Membership.municipality_id == municipality_id
+            )
+        )
+    return stmt
+
+
 def get_visible_user_or_404(actor, user_id: int) -> User:
     user = db.session.scalars(visible_users(actor).where(User.id == id_or_404(user_id))).first()
     if user is None:
         abort(404)
     return user
+
+
+def tokens_of(user) -> list[ApiToken]:
+    """The user's own API tokens, newest first."""
+    return db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+
+
+def own_token_or_404(user, token_id) -> ApiToken:
+    """One of the user's own API tokens; anyone else's answers 404."""
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.id == id_or_404(token_id), ApiToken.user_id == user.id)
+    )
+    if token is None:
+        abort(404)
+    return token
 
 
 # --- the start page -------------------------------------------------------------------
@@ -124,6 +157,28 @@ def active_members(municipality, _user) -> list[User]:
         .options(selectinload(User.role_rows))
         .order_by(User.full_name)
     ).all()
+
+
+def active_colleagues(user) -> list[User]:
+    """Active people who share a municipality with the user, by name."""
+    return db.session.scalars(
+        scoped(select(User), User, user)
+        .where(User.is_active_user.is_(True))
+        .order_by(User.full_name)
+    ).all()
+
+
+def colleague_or_404(user, reference) -> User:
+    """A person who shares a municipality with the user, by id or by username; anyone
+    else answers 404."""
+    if isinstance(reference, int):
+        return get_scoped_or_404(User, reference, user)
+    found = db.session.scalars(
+        scoped(select(User), User, user).where(User.username == str(reference).lower())
+    ).first()
+    if found is None:
+        abort(404)
+    return found
 
 
 def active_users_with(*permissions, municipalities: Iterable[int]) -> list[User]:

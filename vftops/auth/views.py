@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import or_, select
 
 from vftops.auth import operations as ops
 from vftops.auth.forms import (
@@ -28,17 +27,22 @@ from vftops.auth.forms import (
     UserFilterForm,
     UserForm,
 )
-from vftops.auth.models import ApiToken, User
+from vftops.auth.models import User
 from vftops.auth.permissions import USERS_MANAGE, USERS_VIEW
-from vftops.auth.queries import filter_users, get_visible_user_or_404, visible_users
+from vftops.auth.queries import (
+    filter_users,
+    get_visible_user_or_404,
+    own_token_or_404,
+    tokens_of,
+    visible_users,
+)
 from vftops.core.errors import DomainError
 from vftops.core.forms import ConfirmForm, choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import ROLE_LABELS, Role, login_required, require
-from vftops.core.scope import municipality_ids
 from vftops.core.web import flash_domain_error, safe_next, submit
 from vftops.extensions import db, limiter
-from vftops.org.models import Municipality, Unit
+from vftops.org.queries import municipalities_of, units_of
 
 bp = Blueprint("auth", __name__)
 
@@ -164,9 +168,7 @@ def tokens():
         _token, new_token = done.result
         flash(_("The token is created. Copy it now: it will not be shown again."), "success")
         form = TokenForm(formdata=None)
-    rows = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
-    ).all()
+    rows = tokens_of(user)
     return render_template(
         "auth/tokens.html", form=form, tokens=rows, new_token=new_token, revoke_form=ConfirmForm()
     ), done.status
@@ -175,11 +177,7 @@ def tokens():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == current_user.id)
-    )
-    if token is None:
-        abort(404)
+    token = own_token_or_404(current_user, token_id)
     if ConfirmForm().validate_on_submit():
         ops.revoke_api_token(current_user._get_current_object(), token)
         flash(_("The token «%(name)s» is revoked.", name=token.name), "success")
@@ -191,19 +189,12 @@ def revoke_token(token_id: int):
 
 def _fill_choices(form: UserForm, actor, user: User | None = None) -> None:
     form.roles.choices = choices((r.value, str(ROLE_LABELS[r])) for r in Role)
-    mids = municipality_ids(actor)
-    municipalities = db.session.scalars(
-        select(Municipality).where(Municipality.id.in_(mids)).order_by(Municipality.name)
-    ).all()
+    municipalities = municipalities_of(actor)
     form.municipality_ids.choices = choices((m.id, str(m)) for m in municipalities)
     # Active units, plus inactive ones the person still belongs to: saving a
     # name change must not silently drop a membership.
     kept = [um.unit_id for um in user.unit_memberships] if user is not None else []
-    units = db.session.scalars(
-        select(Unit)
-        .where(Unit.municipality_id.in_(mids), or_(Unit.is_active.is_(True), Unit.id.in_(kept)))
-        .order_by(Unit.municipality_id, Unit.name)
-    ).all()
+    units = units_of(actor, keep=kept)
     names = {m.id: m.name for m in municipalities}
     inactive = _("inactive")
     form.unit_ids.choices = choices(

@@ -237,6 +237,15 @@ def check_version(obj, expected_version: int | None) -> None:
         raise ConflictError(CONCURRENT_CHANGE, details={"current_version": obj.version})
 
 
+def where_equal(statement, model, **values):
+    """A list's filters: keep the rows whose column equals each value given; a value of
+    None is no filter."""
+    for name, value in values.items():
+        if value is not None:
+            statement = statement.where(getattr(model, name) == value)
+    return statement
+
+
 def stream_rows(statement, *, batch: int = 2000):
     """The rows of a query, read in batches on a connection of its own.
 

@@ -8,12 +8,8 @@ object answers 404; a refused change answers the operation's 409/422.
 
 from __future__ import annotations
 
-import re
-
-from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.agreements.models import Supplier
@@ -22,10 +18,10 @@ from vftops.core.db import writes
 from vftops.core.errors import DomainError
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, id_or_404, in_scope, scoped
+from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
 from vftops.core.web import actor
 from vftops.equipment import operations as ops
-from vftops.equipment.identifiers import normalise_serial
+from vftops.equipment import queries
 from vftops.equipment.models import Device, Movement, Placement, Product, Recipient, Store, Visit
 from vftops.equipment.permissions import (
     CATALOGUE_MANAGE,
@@ -35,7 +31,6 @@ from vftops.equipment.permissions import (
     RECIPIENTS_MANAGE,
     RECIPIENTS_VIEW,
 )
-from vftops.equipment.queries import starts_with
 from vftops.equipment.schemas import (
     DeviceCreateSchema,
     DevicePageSchema,
@@ -107,32 +102,9 @@ blueprints = (
 )
 
 
-def _get_or_404(model, object_id, *, options=()):
-    """A catalogue row (products, suppliers belong to no municipality)."""
-    obj = db.session.get(model, id_or_404(object_id), options=list(options))
-    if obj is None:
-        abort(404)
-    return obj
-
-
-def _in_scope_or_404(model, object_id):
-    """An object named by id in a request body: missing or outside your municipalities → 404."""
-    if object_id is None:
-        return None
-    obj = db.session.get(model, id_or_404(object_id))
-    if obj is None or not in_scope(obj, current_user):
-        abort(404)
-    return obj
-
-
 def _check_supplier(data: dict) -> None:
     if data.get("supplier_id") is not None:
-        _get_or_404(Supplier, data["supplier_id"])
-
-
-def _contains(column, text: str):
-    """Case-insensitive «contains», with % and _ taken literally."""
-    return func.lower(column).contains(text.strip().lower(), autoescape=True)
+        get_scoped_or_404(Supplier, data["supplier_id"], current_user)
 
 
 # --- products -------------------------------------------------------------------------
@@ -145,13 +117,7 @@ class Products(MethodView):
     @products_blp.response(200, ProductPageSchema)
     def get(self, args):
         """List the catalogue; filter by category, text and active flag."""
-        stmt = select(Product).options(selectinload(Product.supplier))
-        if args["category"]:
-            stmt = stmt.where(Product.category == args["category"])
-        if args["q"] and args["q"].strip():
-            stmt = stmt.where(_contains(Product.manufacturer + " " + Product.model, args["q"]))
-        if args["is_active"] is not None:
-            stmt = stmt.where(Product.is_active.is_(args["is_active"]))
+        stmt = queries.product_search(args)
         return cursor_page(stmt, Product.id, limit=args["limit"], cursor=args["cursor"])
 
     @require(CATALOGUE_MANAGE)
@@ -181,7 +147,7 @@ class ProductById(MethodView):
     @products_blp.errors(404)
     def get(self, product_id):
         """One product, with its return checklist."""
-        return _get_or_404(Product, product_id)
+        return get_scoped_or_404(Product, product_id, current_user)
 
     @require(CATALOGUE_MANAGE)
     @products_blp.arguments(
@@ -191,7 +157,7 @@ class ProductById(MethodView):
     @products_blp.errors(409)
     def patch(self, data, product_id):
         """Change a product or take it out of use (`is_active`)."""
-        product = _get_or_404(Product, product_id)
+        product = get_scoped_or_404(Product, product_id, current_user)
         _check_supplier(data)
         expected = data.pop("version", None)
         return ops.update_product(actor(), product, expected_version=expected, **data)
@@ -204,15 +170,7 @@ _DEVICE_LOADS = (joinedload(Device.product), joinedload(Device.store))
 
 def _with_open_placements(devices: list[Device]) -> list[Device]:
     """Attach each device's open placement id with one query for the whole page."""
-    ids = [d.id for d in devices]
-    open_ids: dict[int, int] = {}
-    if ids:
-        rows = db.session.execute(
-            select(Placement.device_id, Placement.id).where(
-                Placement.device_id.in_(ids), Placement.returned_at.is_(None)
-            )
-        ).all()
-        open_ids = dict(rows)
+    open_ids = queries.open_placement_ids([d.id for d in devices])
     for device in devices:
         device._open_placement_id = open_ids.get(device.id)
     return devices
@@ -231,28 +189,7 @@ class Devices(MethodView):
     @devices_blp.response(200, DevicePageSchema)
     def get(self, args):
         """Search devices in your municipalities by serial, IMEI, phone, product, status, store."""
-        stmt = scoped(select(Device), Device, current_user).options(*_DEVICE_LOADS)
-        serial = normalise_serial(args["serial"])
-        if serial:
-            # The start or the end of the serial: both are index lookups.
-            stmt = stmt.where(
-                or_(
-                    starts_with(Device.serial_number, serial),
-                    starts_with(Device.serial_reversed, serial[::-1]),
-                )
-            )
-        if args["imei"] and args["imei"].strip():
-            stmt = stmt.where(Device.imei == re.sub(r"[\s-]", "", args["imei"]))
-        phone = re.sub(r"[\s()-]", "", args["phone"] or "")
-        if phone:
-            if phone.startswith("0047"):
-                phone = "+47" + phone[4:]
-            stmt = stmt.where(Device.phone_number.contains(phone, autoescape=True))
-        for key in ("product_id", "status", "store_id", "municipality_id"):
-            if args[key] is not None:
-                stmt = stmt.where(getattr(Device, key) == args[key])
-        if args["category"]:
-            stmt = stmt.where(Device.product.has(Product.category == args["category"]))
+        stmt = queries.device_search(current_user, args, options=_DEVICE_LOADS)
         page = cursor_page(stmt, Device.id, limit=args["limit"], cursor=args["cursor"])
         _with_open_placements(page.items)
         return page
@@ -275,8 +212,8 @@ class Devices(MethodView):
     @devices_blp.errors(404, 409)
     def post(self, data):
         """Register one device into a store of yours (its serial is normalised)."""
-        product = _get_or_404(Product, data.pop("product_id"))
-        store = _in_scope_or_404(Store, data.pop("store_id"))
+        product = get_scoped_or_404(Product, data.pop("product_id"), current_user)
+        store = optional_scoped_or_404(Store, data.pop("store_id"), current_user)
         device = ops.register_device(actor(), product=product, store=store, **data)
         return _fresh(device)
 
@@ -297,8 +234,8 @@ class DeviceDelivery(MethodView):
     @devices_blp.errors(404)
     def post(self, data):
         """Receive a delivery: every serial is registered, or none (422 names each bad line)."""
-        product = _get_or_404(Product, data["product_id"])
-        store = _in_scope_or_404(Store, data["store_id"])
+        product = get_scoped_or_404(Product, data["product_id"], current_user)
+        store = optional_scoped_or_404(Store, data["store_id"], current_user)
         devices = ops.receive_devices(
             actor(),
             product=product,
@@ -348,7 +285,7 @@ class DeviceStatusChange(MethodView):
     def post(self, data, device_id):
         """Reset, repair, scrap, lose or find a device; 409 lists the allowed next statuses."""
         device = get_scoped_or_404(Device, device_id, current_user, options=_DEVICE_LOADS)
-        store = _in_scope_or_404(Store, data.get("store_id"))
+        store = optional_scoped_or_404(Store, data.get("store_id"), current_user)
         ops.change_status(
             actor(),
             device,
@@ -371,25 +308,7 @@ class Recipients(MethodView):
     @recipients_blp.response(200, RecipientPageSchema)
     def get(self, args):
         """Find recipients by name or journal reference (minimal data; open one for the rest)."""
-        stmt = scoped(select(Recipient), Recipient, current_user).where(
-            Recipient.anonymised_at.is_(None)
-        )
-        if args["q"] and args["q"].strip():
-            stmt = stmt.where(
-                or_(
-                    _contains(Recipient.name, args["q"]),
-                    _contains(Recipient.journal_ref, args["q"]),
-                )
-            )
-        for key in ("municipality_id", "unit_id"):
-            if args[key] is not None:
-                stmt = stmt.where(getattr(Recipient, key) == args[key])
-        if args["is_critical"] is not None:
-            stmt = stmt.where(Recipient.is_critical.is_(args["is_critical"]))
-        if args["service_ended"] is True:
-            stmt = stmt.where(Recipient.service_ended_on.is_not(None))
-        elif args["service_ended"] is False:
-            stmt = stmt.where(Recipient.service_ended_on.is_(None))
+        stmt = queries.recipient_search(current_user, args)
         return cursor_page(stmt, Recipient.id, limit=args["limit"], cursor=args["cursor"])
 
     @require(RECIPIENTS_MANAGE)
@@ -419,7 +338,7 @@ class Recipients(MethodView):
     @recipients_blp.errors(404)
     def post(self, data):
         """Register a recipient in one of your municipalities."""
-        municipality = _in_scope_or_404(Municipality, data.pop("municipality_id"))
+        municipality = get_scoped_or_404(Municipality, data.pop("municipality_id"), current_user)
         relatives = data.pop("relatives", None)
         return ops.create_recipient(actor(), municipality, relatives=relatives, **data)
 
@@ -472,14 +391,7 @@ class Placements(MethodView):
     @placements_blp.response(200, PlacementPageSchema)
     def get(self, args):
         """Who has which device, now and before; newest first."""
-        stmt = scoped(select(Placement), Placement, current_user).options(*_PLACEMENT_LOADS)
-        for key in ("device_id", "recipient_id"):
-            if args[key] is not None:
-                stmt = stmt.where(getattr(Placement, key) == args[key])
-        if args["open"] is True:
-            stmt = stmt.where(Placement.returned_at.is_(None))
-        elif args["open"] is False:
-            stmt = stmt.where(Placement.returned_at.is_not(None))
+        stmt = queries.placement_search(current_user, args, options=_PLACEMENT_LOADS)
         return cursor_page(
             stmt, Placement.id, limit=args["limit"], cursor=args["cursor"], descending=True
         )
@@ -502,7 +414,7 @@ class Placements(MethodView):
         """Install a device from stock at a recipient; 409 says where a busy device is."""
         device = get_scoped_or_404(Device, data.pop("device_id"), current_user)
         recipient = get_scoped_or_404(Recipient, data.pop("recipient_id"), current_user)
-        visit = _in_scope_or_404(Visit, data.pop("visit_id", None))
+        visit = optional_scoped_or_404(Visit, data.pop("visit_id", None), current_user)
         return ops.install(actor(), device, recipient, visit=visit, **data)
 
 
@@ -536,8 +448,8 @@ class PlacementReturn(MethodView):
         placement = get_scoped_or_404(
             Placement, placement_id, current_user, options=_PLACEMENT_LOADS
         )
-        store = _in_scope_or_404(Store, data.pop("store_id", None))
-        visit = _in_scope_or_404(Visit, data.pop("visit_id", None))
+        store = optional_scoped_or_404(Store, data.pop("store_id", None), current_user)
+        visit = optional_scoped_or_404(Visit, data.pop("visit_id", None), current_user)
         return ops.return_device(actor(), placement, store=store, visit=visit, **data)
 
 
@@ -561,7 +473,7 @@ class PlacementReplace(MethodView):
             Placement, placement_id, current_user, options=_PLACEMENT_LOADS
         )
         replacement = get_scoped_or_404(Device, data["replacement_device_id"], current_user)
-        store = _in_scope_or_404(Store, data.get("store_id"))
+        store = optional_scoped_or_404(Store, data.get("store_id"), current_user)
         try:
             return ops.replace_device(
                 actor(),
@@ -571,7 +483,7 @@ class PlacementReplace(MethodView):
                 store=store,
                 reason=data["reason"],
                 note=data.get("note"),
-                visit=_in_scope_or_404(Visit, data.get("visit_id")),
+                visit=optional_scoped_or_404(Visit, data.get("visit_id"), current_user),
             )
         except DomainError as exc:
             # The operation names the field as the page form does.
@@ -590,10 +502,7 @@ class Movements(MethodView):
     @movements_blp.response(200, MovementPageSchema)
     def get(self, args):
         """The ledger, newest first; filter by device, kind or placement."""
-        stmt = scoped(select(Movement), Movement, current_user).options(joinedload(Movement.actor))
-        for key in ("device_id", "kind", "placement_id"):
-            if args[key] is not None:
-                stmt = stmt.where(getattr(Movement, key) == args[key])
+        stmt = queries.movement_search(current_user, args)
         return cursor_page(
             stmt, Movement.id, limit=args["limit"], cursor=args["cursor"], descending=True
         )

@@ -178,6 +178,9 @@ class Product(TimestampMixin, VersionedMixin, db.Model):
     """A catalogue item: one model of safety alarm, sensor, dispenser … or a consumable."""
 
     __tablename__ = "products"
+    # The catalogue belongs to no municipality: any reader may name a product
+    # (vftops.core.scope).
+    shared_by_all = True
     __table_args__ = (
         UniqueConstraint("manufacturer", "model"),
         CheckConstraint("lifetime_months IS NULL OR lifetime_months > 0", name="lifetime_positive"),

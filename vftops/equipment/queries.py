@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import to_user_timezone
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core.db import where_equal
 from vftops.core.scope import scoped
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import (
     Device,
+    DeviceStatus,
     Movement,
     Placement,
     Product,
@@ -250,6 +254,174 @@ def products(active_only: bool = True, category: str | None = None):
     return stmt.order_by(Product.manufacturer, Product.model)
 
 
+def consumables(*, ids=None, active_only: bool = True) -> list[Product]:
+    """Products counted, not serialised, by name; `ids` limits them to those products."""
+    stmt = products(active_only=active_only).where(Product.is_serialised.is_(False))
+    if ids is not None:
+        stmt = stmt.where(Product.id.in_(list(ids)))
+    return db.session.scalars(stmt).all()
+
+
+def active_products() -> list[Product]:
+    """The catalogue one may still choose from, by name."""
+    return db.session.scalars(products()).all()
+
+
+def product_options(
+    *,
+    serialised_only: bool = False,
+    matching: str | None = None,
+    limit: int | None = None,
+    ids=None,
+    active_only: bool = True,
+):
+    """Rows of (id, manufacturer, model, category) for a product choice, by name: only
+    the columns an option needs, since a catalogue can hold thousands of products.
+    `matching` is part of «manufacturer model»; `ids` limits the rows to those products."""
+    stmt = select(Product.id, Product.manufacturer, Product.model, Product.category)
+    if active_only:
+        stmt = stmt.where(Product.is_active.is_(True))
+    if serialised_only:
+        stmt = stmt.where(Product.is_serialised.is_(True))
+    if matching:
+        stmt = stmt.where(product_matches(matching))
+    if ids is not None:
+        stmt = stmt.where(Product.id.in_(list(ids)))
+    stmt = stmt.order_by(Product.manufacturer, Product.model)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return db.session.execute(stmt).all()
+
+
+def product_matches(wanted: str):
+    """Part of «manufacturer model», case-insensitive."""
+    name = func.lower(Product.manufacturer + " " + Product.model)
+    return name.contains(wanted.lower(), autoescape=True)
+
+
+def planned_visits_of(user, until) -> list[Visit]:
+    """«My day»: the user's planned jobs in their municipalities up to `until`, by day."""
+    return db.session.scalars(
+        scoped(select(Visit), Visit, user)
+        .where(
+            Visit.assigned_to_id == user.id,
+            Visit.status == VisitStatus.PLANNED,
+            Visit.planned_on <= until,
+        )
+        .options(
+            joinedload(Visit.recipient),
+            joinedload(Visit.device).joinedload(Device.product),
+            joinedload(Visit.placement).joinedload(Placement.device),
+            selectinload(Visit.ticket),
+        )
+        .order_by(Visit.planned_on, Visit.id)
+    ).all()
+
+
+def planned_visit(user, visit_id) -> Visit | None:
+    """A planned job the user may see, with its recipient; None otherwise."""
+    return db.session.scalar(
+        scoped(select(Visit), Visit, user)
+        .where(Visit.id == visit_id, Visit.status == VisitStatus.PLANNED)
+        .options(joinedload(Visit.recipient))
+    )
+
+
+def devices_named(user, *, ids=(), serials=(), municipality_id=None, options=()) -> list[Device]:
+    """Devices in the user's municipalities with one of the ids or one of the serial numbers
+    (optionally of one municipality only), by id."""
+    stmt = scoped(select(Device), Device, user).where(
+        or_(Device.id.in_(list(ids)), Device.serial_number.in_(list(serials)))
+    )
+    if municipality_id is not None:
+        stmt = stmt.where(Device.municipality_id == municipality_id)
+    return db.session.scalars(stmt.options(*options).order_by(Device.id)).all()
+
+
+def devices_by_number(user, serial: str, imei: str, *, options=(), limit: int = 10):
+    """Devices in the user's municipalities with this serial number or this IMEI: a serial
+    is unique per product, not overall, so there may be several."""
+    return db.session.scalars(
+        scoped(select(Device), Device, user)
+        .where(or_(Device.serial_number == serial, Device.imei == imei))
+        .options(*options)
+        .limit(limit)
+    ).all()
+
+
+def spares(user, categories, municipality_id: int, *, limit: int = 200) -> list[Device]:
+    """Devices of the categories in stock in a municipality the user sees, by serial."""
+    return db.session.scalars(
+        scoped(select(Device), Device, user)
+        .join(Product, Product.id == Device.product_id)
+        .where(
+            Product.category.in_(list(categories)),
+            Device.status == DeviceStatus.IN_STOCK.value,
+            Device.municipality_id == municipality_id,
+        )
+        .options(joinedload(Device.product), joinedload(Device.store))
+        .order_by(Device.serial_number)
+        .limit(limit)
+    ).all()
+
+
+def open_placements_of(municipality_id: int, *, device_ids=(), recipient_id=None):
+    """Open placements in a municipality of any of the devices or at the recipient, with
+    device, product and recipient, oldest first."""
+    where = []
+    if device_ids:
+        where.append(Placement.device_id.in_(list(device_ids)))
+    if recipient_id is not None:
+        where.append(Placement.recipient_id == recipient_id)
+    if not where:
+        return []
+    return db.session.scalars(
+        select(Placement)
+        .where(
+            or_(*where),
+            Placement.returned_at.is_(None),
+            Placement.municipality_id == municipality_id,
+        )
+        .options(
+            joinedload(Placement.device).joinedload(Device.product),
+            joinedload(Placement.recipient),
+        )
+        .order_by(Placement.installed_at, Placement.id)
+    ).all()
+
+
+def installed_by_product(municipality_id: int) -> dict[int, int]:
+    """How many devices of each product are installed in a municipality, by product id."""
+    return dict(
+        db.session.execute(
+            select(Device.product_id, func.count())
+            .where(
+                Device.municipality_id == municipality_id,
+                Device.status == DeviceStatus.INSTALLED.value,
+            )
+            .group_by(Device.product_id)
+        ).all()
+    )
+
+
+def products_in_use(municipality_id: int, statuses) -> list[Product]:
+    """Serialised products a municipality has devices of in one of the statuses, with their
+    supplier, by category and name."""
+    return db.session.scalars(
+        select(Product)
+        .where(
+            Product.is_serialised.is_(True),
+            Product.id.in_(
+                select(Device.product_id).where(
+                    Device.municipality_id == municipality_id, Device.status.in_(list(statuses))
+                )
+            ),
+        )
+        .options(joinedload(Product.supplier))
+        .order_by(Product.category, Product.manufacturer, Product.model)
+    ).all()
+
+
 def jobs_today(user, now) -> int | None:
     """The start page: the visits planned for the user up to today (None: not their work)."""
     if not user.can(PLACEMENTS_MANAGE):
@@ -269,3 +441,118 @@ def find_box(user, _now) -> dict | None:
     if not (can_scan or user.can(RECIPIENTS_VIEW)):
         return None
     return {"can_scan": can_scan}
+
+
+def contains_text(column, text: str):
+    """Case-insensitive «contains», with % and _ taken literally."""
+    return func.lower(column).contains(text.strip().lower(), autoescape=True)
+
+
+def open_placement_ids(device_ids) -> dict[int, int]:
+    """The id of each device's open placement (one query)."""
+    if not device_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Placement.device_id, Placement.id).where(
+                Placement.device_id.in_(list(device_ids)), Placement.returned_at.is_(None)
+            )
+        ).all()
+    )
+
+
+# --- the API's lists: a SELECT each, for the API to page -----------------------------
+
+
+def product_search(filters):
+    """The API's catalogue list: filtered by category, text and active flag; a SELECT to page."""
+    stmt = select(Product).options(selectinload(Product.supplier))
+    if filters["category"]:
+        stmt = stmt.where(Product.category == filters["category"])
+    if filters["q"] and filters["q"].strip():
+        stmt = stmt.where(contains_text(Product.manufacturer + " " + Product.model, filters["q"]))
+    if filters["is_active"] is not None:
+        stmt = stmt.where(Product.is_active.is_(filters["is_active"]))
+    return stmt
+
+
+def device_search(user, filters, *, options=()):
+    """The API's device search in the user's municipalities: by serial (start or end), IMEI,
+    phone, product, status, store, municipality and category; a SELECT to page."""
+    stmt = scoped(select(Device), Device, user).options(*options)
+    serial = normalise_serial(filters["serial"])
+    if serial:
+        # The start or the end of the serial: both are index lookups.
+        stmt = stmt.where(
+            or_(
+                starts_with(Device.serial_number, serial),
+                starts_with(Device.serial_reversed, serial[::-1]),
+            )
+        )
+    if filters["imei"] and filters["imei"].strip():
+        stmt = stmt.where(Device.imei == re.sub(r"[\s-]", "", filters["imei"]))
+    phone = re.sub(r"[\s()-]", "", filters["phone"] or "")
+    if phone:
+        if phone.startswith("0047"):
+            phone = "+47" + phone[4:]
+        stmt = stmt.where(Device.phone_number.contains(phone, autoescape=True))
+    stmt = where_equal(
+        stmt,
+        Device,
+        product_id=filters["product_id"],
+        status=filters["status"],
+        store_id=filters["store_id"],
+        municipality_id=filters["municipality_id"],
+    )
+    if filters["category"]:
+        stmt = stmt.where(Device.product.has(Product.category == filters["category"]))
+    return stmt
+
+
+def recipient_search(user, filters):
+    """The API's recipient search in the user's municipalities (the anonymised left out):
+    by name or journal reference, municipality, unit, critical and ended service."""
+    stmt = scoped(select(Recipient), Recipient, user).where(Recipient.anonymised_at.is_(None))
+    if filters["q"] and filters["q"].strip():
+        stmt = stmt.where(
+            or_(
+                contains_text(Recipient.name, filters["q"]),
+                contains_text(Recipient.journal_ref, filters["q"]),
+            )
+        )
+    stmt = where_equal(
+        stmt, Recipient, municipality_id=filters["municipality_id"], unit_id=filters["unit_id"]
+    )
+    if filters["is_critical"] is not None:
+        stmt = stmt.where(Recipient.is_critical.is_(filters["is_critical"]))
+    if filters["service_ended"] is True:
+        stmt = stmt.where(Recipient.service_ended_on.is_not(None))
+    elif filters["service_ended"] is False:
+        stmt = stmt.where(Recipient.service_ended_on.is_(None))
+    return stmt
+
+
+def placement_search(user, filters, *, options=()):
+    """The API's placements in the user's municipalities: by device, recipient, open or ended."""
+    stmt = scoped(select(Placement), Placement, user).options(*options)
+    stmt = where_equal(
+        stmt, Placement, device_id=filters["device_id"], recipient_id=filters["recipient_id"]
+    )
+    if filters["open"] is True:
+        stmt = stmt.where(Placement.returned_at.is_(None))
+    elif filters["open"] is False:
+        stmt = stmt.where(Placement.returned_at.is_not(None))
+    return stmt
+
+
+def movement_search(user, filters):
+    """The API's device ledger in the user's municipalities: by device, kind or placement."""
+    stmt = scoped(select(Movement), Movement, user).options(joinedload(Movement.actor))
+    stmt = where_equal(
+        stmt,
+        Movement,
+        device_id=filters["device_id"],
+        kind=filters["kind"],
+        placement_id=filters["placement_id"],
+    )
+    return stmt

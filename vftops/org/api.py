@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from vftops.core.api import ApiBlueprint
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, in_scope, scoped
-from vftops.extensions import db
+from vftops.core.scope import get_scoped_or_404
 from vftops.org import operations as ops
+from vftops.org import queries
 from vftops.org.models import Municipality, Unit
 from vftops.org.permissions import ORG_MANAGE, ORG_VIEW
 from vftops.org.schemas import (
@@ -47,12 +45,7 @@ class Municipalities(MethodView):
     @municipalities_blp.response(200, MunicipalityPageSchema)
     def get(self, args):
         """List your municipalities."""
-        stmt = scoped(select(Municipality), Municipality, current_user)
-        if args["q"]:
-            needle = args["q"].strip().lower()
-            stmt = stmt.where(func.lower(Municipality.name).contains(needle, autoescape=True))
-        if args["number"]:
-            stmt = stmt.where(Municipality.number == args["number"])
+        stmt = queries.municipality_list(current_user, q=args["q"], number=args["number"])
         return cursor_page(stmt, Municipality.id, limit=args["limit"], cursor=args["cursor"])
 
     @require(ORG_MANAGE)
@@ -96,12 +89,13 @@ class Units(MethodView):
     @units_blp.response(200, UnitPageSchema)
     def get(self, args):
         """List units in your municipalities."""
-        stmt = scoped(select(Unit), Unit, current_user)
-        for key in ("municipality_id", "parent_id", "kind"):
-            if args[key] is not None:
-                stmt = stmt.where(getattr(Unit, key) == args[key])
-        if args["is_active"] is not None:
-            stmt = stmt.where(Unit.is_active.is_(args["is_active"]))
+        stmt = queries.unit_list(
+            current_user,
+            municipality_id=args["municipality_id"],
+            parent_id=args["parent_id"],
+            kind=args["kind"],
+            is_active=args["is_active"],
+        )
         return cursor_page(stmt, Unit.id, limit=args["limit"], cursor=args["cursor"])
 
     @require(ORG_MANAGE)
@@ -110,9 +104,7 @@ class Units(MethodView):
     @units_blp.errors(409)
     def post(self, data):
         """Create a unit."""
-        municipality = db.session.get(Municipality, data.pop("municipality_id"))
-        if municipality is None or not in_scope(municipality, current_user):
-            abort(404)
+        municipality = get_scoped_or_404(Municipality, data.pop("municipality_id"), current_user)
         return ops.create_unit(current_user._get_current_object(), municipality, **data)
 
 

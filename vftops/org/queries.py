@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
+from vftops.core.db import where_equal
 from vftops.core.scope import municipality_ids, scoped
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, Unit
@@ -46,11 +47,52 @@ def unit_tree(municipality_id: int) -> list[tuple[int, Unit]]:
     return result
 
 
-def my_municipalities(user, _now) -> list[Municipality]:
-    """The start page: the municipalities the user is a member of, by name."""
+def municipalities_of(user) -> list[Municipality]:
+    """The municipalities the user is a member of, by name: the choices of a form."""
     return db.session.scalars(
         scoped(select(Municipality), Municipality, user).order_by(Municipality.name)
     ).all()
+
+
+def my_municipalities(user, _now) -> list[Municipality]:
+    """The start page: the municipalities the user is a member of, by name."""
+    return municipalities_of(user)
+
+
+def units_of(user, *, keep=()) -> list[Unit]:
+    """Active units of the user's municipalities, and the inactive ones in `keep` (a
+    person's own: saving their form must not drop them), by municipality and name."""
+    return db.session.scalars(
+        scoped(select(Unit), Unit, user)
+        .where(or_(Unit.is_active.is_(True), Unit.id.in_(list(keep))))
+        .order_by(Unit.municipality_id, Unit.name)
+    ).all()
+
+
+def municipality_list(user, *, q: str | None = None, number: str | None = None):
+    """The API's list of the user's municipalities: a SELECT to page, filtered by part of
+    the name and by number."""
+    stmt = scoped(select(Municipality), Municipality, user)
+    if q:
+        needle = q.strip().lower()
+        stmt = stmt.where(func.lower(Municipality.name).contains(needle, autoescape=True))
+    if number:
+        stmt = stmt.where(Municipality.number == number)
+    return stmt
+
+
+def unit_list(user, *, municipality_id=None, parent_id=None, kind=None, is_active=None):
+    """The API's list of units in the user's municipalities: a SELECT to page."""
+    stmt = where_equal(
+        scoped(select(Unit), Unit, user),
+        Unit,
+        municipality_id=municipality_id,
+        parent_id=parent_id,
+        kind=kind,
+    )
+    if is_active is not None:
+        stmt = stmt.where(Unit.is_active.is_(is_active))
+    return stmt
 
 
 def without_municipality(user, _now) -> bool:

@@ -25,27 +25,27 @@ from flask import abort, url_for
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from vftops.agreements.models import Supplier
 from vftops.auth.models import User
+from vftops.auth.queries import colleague_or_404
 from vftops.core.api import ApiBlueprint
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import utcnow
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
+from vftops.core.scope import get_scoped_or_404, municipality_ids
 from vftops.core.validation import text_or_none
 from vftops.core.web import actor
+from vftops.equipment import queries as eq_queries
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Placement, Recipient
 from vftops.extensions import db
-from vftops.org.models import Membership
 from vftops.support import mail, queries
 from vftops.support import operations as ops
 from vftops.support.function_tests import record_function_test
-from vftops.support.models import Team, Ticket, TicketStatus, ticket_devices
+from vftops.support.models import Team, Ticket, TicketStatus
 from vftops.support.permissions import TESTS_RECORD, TICKETS_CREATE, TICKETS_MANAGE, TICKETS_VIEW
 from vftops.support.schemas import (
     FunctionTestCreateSchema,
@@ -104,15 +104,7 @@ def _invalid(field: str, message) -> ValidationError:
 
 def _with_device_ids(tickets: list[Ticket]) -> None:
     """The devices of a whole page of tickets in one query."""
-    found: dict[int, list[int]] = {t.id: [] for t in tickets}
-    if found:
-        rows = db.session.execute(
-            select(ticket_devices.c.ticket_id, ticket_devices.c.device_id)
-            .where(ticket_devices.c.ticket_id.in_(list(found)))
-            .order_by(ticket_devices.c.ticket_id, ticket_devices.c.device_id)
-        )
-        for ticket_id, device_id in rows:
-            found[ticket_id].append(device_id)
+    found = queries.device_ids_by_ticket(t.id for t in tickets)
     for ticket in tickets:
         ticket._device_ids = found[ticket.id]
 
@@ -236,24 +228,16 @@ def _devices(
     devices: list[Device] = []
     if ids:
         wanted = list(dict.fromkeys(ids))
-        found = {
-            d.id: d
-            for d in db.session.scalars(
-                scoped(select(Device).where(Device.id.in_(wanted)), Device, current_user)
-            )
-        }
+        found = {d.id: d for d in eq_queries.devices_named(current_user, ids=wanted)}
         if len(found) != len(wanted):
             abort(404)
         devices.extend(found[i] for i in wanted)
     wanted_serials = list(dict.fromkeys(s for s in map(normalise_serial, serials) if s))
     if wanted_serials:
-        stmt = scoped(
-            select(Device).where(Device.serial_number.in_(wanted_serials)), Device, current_user
-        )
-        if municipality_id is not None:
-            stmt = stmt.where(Device.municipality_id == municipality_id)
         by_serial: dict[str, list[Device]] = {}
-        for device in db.session.scalars(stmt.order_by(Device.id)):
+        for device in eq_queries.devices_named(
+            current_user, serials=wanted_serials, municipality_id=municipality_id
+        ):
             by_serial.setdefault(device.serial_number, []).append(device)
         problems = []
         for serial in wanted_serials:
@@ -396,9 +380,7 @@ class TicketEscalate(MethodView):
         with `details.allowed`.
         """
         ticket = _ticket(ticket_id)
-        supplier = db.session.get(Supplier, data["supplier_id"])
-        if supplier is None:
-            abort(404)
+        supplier = get_scoped_or_404(Supplier, data["supplier_id"], current_user)
         return ops.escalate(
             actor(),
             ticket,
@@ -493,18 +475,7 @@ def _colleague(reference) -> User | None:
     """A person who works in one of your municipalities, by id or username; otherwise 404."""
     if reference is None:
         return None
-    if isinstance(reference, int):
-        match = User.id == reference
-    else:
-        match = User.username == reference.lower()
-    user = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(match, Membership.municipality_id.in_(municipality_ids(current_user)))
-    ).first()
-    if user is None:
-        abort(404)
-    return user
+    return colleague_or_404(current_user, reference)
 
 
 # --- teams ------------------------------------------------------------------------------
@@ -521,11 +492,9 @@ class Teams(MethodView):
 
         Use a team's id in `POST /api/v1/tickets/{ticket_id}/assign`.
         """
-        stmt = scoped(select(Team), Team, current_user).options(selectinload(Team.members))
-        if args["municipality_id"] is not None:
-            stmt = stmt.where(Team.municipality_id == args["municipality_id"])
-        if args["is_active"] is not None:
-            stmt = stmt.where(Team.is_active.is_(args["is_active"]))
+        stmt = queries.team_list(
+            current_user, municipality_id=args["municipality_id"], is_active=args["is_active"]
+        )
         return cursor_page(stmt, Team.id, limit=args["limit"], cursor=args["cursor"])
 
 

@@ -9,9 +9,10 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core.db import where_equal
 from vftops.core.inputs import fits
 from vftops.core.models import utcnow
-from vftops.core.scope import municipality_ids, scoped
+from vftops.core.scope import id_or_404, municipality_ids, scoped
 from vftops.core.validation import digits
 from vftops.equipment.models import Device, Movement, MovementKind, Placement, ReturnReason
 from vftops.extensions import db
@@ -19,6 +20,8 @@ from vftops.support import sla
 from vftops.support.models import (
     EntryKind,
     RoutingRule,
+    SlaTarget,
+    SupportSettings,
     Team,
     Ticket,
     TicketAttachment,
@@ -281,7 +284,9 @@ def incident_suggestions(user, now: datetime | None = None) -> list[dict]:
     return suggestions
 
 
-def teams_for(user, *, active_only: bool = False):
+def teams_for(user, *, active_only: bool = False, municipality_id: int | None = None):
+    """The teams of the user's municipalities (or of one of them) with members, supplier and
+    municipality, by municipality and name."""
     stmt = (
         scoped(select(Team), Team, user)
         .options(
@@ -291,7 +296,137 @@ def teams_for(user, *, active_only: bool = False):
     )
     if active_only:
         stmt = stmt.where(Team.is_active.is_(True))
+    if municipality_id is not None:
+        stmt = stmt.where(Team.municipality_id == municipality_id)
     return list(db.session.scalars(stmt).unique())
+
+
+def team_list(user, *, municipality_id=None, is_active=None):
+    """The API's teams of the user's municipalities with their members: a SELECT to page."""
+    stmt = scoped(select(Team), Team, user).options(selectinload(Team.members))
+    stmt = where_equal(stmt, Team, municipality_id=municipality_id)
+    if is_active is not None:
+        stmt = stmt.where(Team.is_active.is_(is_active))
+    return stmt
+
+
+def default_team(municipality_id: int) -> Team | None:
+    """The team a municipality's tickets go to when no rule matches."""
+    return db.session.scalar(
+        select(Team).where(Team.municipality_id == municipality_id, Team.is_default.is_(True))
+    )
+
+
+def teams_in(municipality_id: int, *, active_only: bool = False, with_contacts: bool = False):
+    """A municipality's teams by name; `with_contacts`: with members and supplier."""
+    stmt = select(Team).where(Team.municipality_id == municipality_id).order_by(Team.name)
+    if active_only:
+        stmt = stmt.where(Team.is_active.is_(True))
+    if with_contacts:
+        stmt = stmt.options(selectinload(Team.members), joinedload(Team.supplier))
+    return list(db.session.scalars(stmt).unique())
+
+
+def next_rule_position(municipality_id: int) -> int:
+    """Where a new routing rule goes: ten after the municipality's last one."""
+    highest = db.session.scalar(
+        select(func.max(RoutingRule.position)).where(RoutingRule.municipality_id == municipality_id)
+    )
+    return (highest or 0) + 10
+
+
+def sla_targets(municipality_id: int) -> dict[int, SlaTarget]:
+    """The response and resolution targets a municipality has set itself, by priority."""
+    return {
+        row.priority: row
+        for row in db.session.scalars(
+            select(SlaTarget).where(SlaTarget.municipality_id == municipality_id)
+        )
+    }
+
+
+def own_settings(municipality_id: int) -> SupportSettings | None:
+    """The support settings a municipality has set itself (None: the defaults hold)."""
+    return db.session.get(SupportSettings, municipality_id)
+
+
+def known_values(user, column, rule_column, limit: int = 100) -> list[str]:
+    """Values of a ticket column used lately in the user's municipalities and by the
+    routing rules (for a datalist). Read from the newest tickets only, so the form
+    stays quick however many tickets there are."""
+    recent = (
+        scoped(select(column.label("value")), Ticket, user)
+        .where(column.is_not(None))
+        .order_by(Ticket.id.desc())
+        .limit(2000)
+        .subquery()
+    )
+    values = set(db.session.scalars(select(recent.c.value).distinct().limit(limit)))
+    values |= set(
+        db.session.scalars(
+            scoped(select(rule_column), RoutingRule, user)
+            .where(rule_column.is_not(None))
+            .distinct()
+        )
+    )
+    return sorted(values, key=str.casefold)
+
+
+def attachment_or_404(ticket: Ticket, attachment_id) -> TicketAttachment:
+    """A file attached to this ticket (the ticket already found in the reader's scope)."""
+    from flask import abort
+
+    row = db.session.scalar(
+        select(TicketAttachment).where(
+            TicketAttachment.id == id_or_404(attachment_id),
+            TicketAttachment.ticket_id == ticket.id,
+        )
+    )
+    if row is None:
+        abort(404)
+    return row
+
+
+def open_incidents(user, ticket: Ticket, limit: int) -> list[tuple[int, str]]:
+    """(id, title) of the open incidents of the ticket's municipality it could join,
+    newest first."""
+    return db.session.execute(
+        scoped(select(Ticket.id, Ticket.title), Ticket, user)
+        .where(
+            Ticket.municipality_id == ticket.municipality_id,
+            Ticket.is_incident.is_(True),
+            Ticket.id != ticket.id,
+            is_open_clause(),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def tickets_by_id(user, ids, *, options=()) -> dict[int, Ticket]:
+    """The tickets among `ids` the user may see, by id."""
+    if not ids:
+        return {}
+    return {
+        t.id: t
+        for t in db.session.scalars(
+            scoped(select(Ticket), Ticket, user).where(Ticket.id.in_(list(ids))).options(*options)
+        )
+    }
+
+
+def device_ids_by_ticket(ticket_ids) -> dict[int, list[int]]:
+    """The ids of each ticket's devices, in one query for a whole page."""
+    found: dict[int, list[int]] = {tid: [] for tid in ticket_ids}
+    if found:
+        rows = db.session.execute(
+            select(ticket_devices.c.ticket_id, ticket_devices.c.device_id)
+            .where(ticket_devices.c.ticket_id.in_(list(found)))
+            .order_by(ticket_devices.c.ticket_id, ticket_devices.c.device_id)
+        )
+        for ticket_id, device_id in rows:
+            found[ticket_id].append(device_id)
+    return found
 
 
 def rules_for(user, municipality_id: int | None = None):

@@ -26,7 +26,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from vftops.auth.models import User
@@ -38,13 +37,14 @@ from vftops.core.models import utcnow
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import require
 from vftops.core.picker import picker
-from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
+from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import actor, flash_domain_error, submit
+from vftops.equipment import queries as eq_queries
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Recipient
 from vftops.equipment.permissions import RECIPIENTS_VIEW
-from vftops.extensions import db
 from vftops.org.models import Municipality
+from vftops.org.queries import municipalities_of
 from vftops.support import mail, queries, worklog
 from vftops.support import operations as ops
 from vftops.support.attachments import add_attachment, file_name, path_of
@@ -70,7 +70,6 @@ from vftops.support.models import (
     RoutingRule,
     Team,
     Ticket,
-    TicketAttachment,
 )
 from vftops.support.permissions import TICKETS_CREATE, TICKETS_MANAGE, TICKETS_VIEW
 
@@ -166,26 +165,11 @@ def _scoped_ticket(ticket_id: int) -> Ticket:
 
 
 def _municipalities() -> list[Municipality]:
-    return list(
-        db.session.scalars(
-            select(Municipality)
-            .where(Municipality.id.in_(municipality_ids(current_user)))
-            .order_by(Municipality.name)
-        )
-    )
+    return list(municipalities_of(current_user))
 
 
 def _teams(*, active_only: bool = False, municipality_id: int | None = None) -> list[Team]:
-    stmt = (
-        scoped(select(Team), Team, current_user)
-        .options(joinedload(Team.municipality))
-        .order_by(Team.municipality_id, Team.name)
-    )
-    if active_only:
-        stmt = stmt.where(Team.is_active.is_(True))
-    if municipality_id is not None:
-        stmt = stmt.where(Team.municipality_id == municipality_id)
-    return list(db.session.scalars(stmt))
+    return queries.teams_for(current_user, active_only=active_only, municipality_id=municipality_id)
 
 
 def _team_pairs(teams: list[Team]) -> list[tuple[int, str]]:
@@ -314,25 +298,8 @@ def queue():
 
 
 def _known_values(column, rule_column, limit: int = 100) -> list[str]:
-    """Values of a ticket column used lately in the user's municipalities and by the
-    routing rules (for a datalist). Read from the newest tickets only, so the form
-    stays quick however many tickets there are."""
-    recent = (
-        scoped(select(column.label("value")), Ticket, current_user)
-        .where(column.is_not(None))
-        .order_by(Ticket.id.desc())
-        .limit(2000)
-        .subquery()
-    )
-    values = set(db.session.scalars(select(recent.c.value).distinct().limit(limit)))
-    values |= set(
-        db.session.scalars(
-            scoped(select(rule_column), RoutingRule, current_user)
-            .where(rule_column.is_not(None))
-            .distinct()
-        )
-    )
-    return sorted(values, key=str.casefold)
+    """Values of a ticket column used lately and by the routing rules (for a datalist)."""
+    return queries.known_values(current_user, column, rule_column, limit)
 
 
 def _datalists() -> dict[str, list[str]]:
@@ -410,12 +377,9 @@ def resolve_serials(text: str | None, hint: int | None = None) -> tuple[list[Dev
         return [], [_("At most %(n)d devices on one ticket.", n=MAX_SERIALS)]
     serials = [w for w in wanted if isinstance(w, str)]
     ids = [w for w in wanted if isinstance(w, int)]
-    rows = db.session.scalars(
-        scoped(select(Device), Device, current_user)
-        .where(or_(Device.serial_number.in_(serials), Device.id.in_(ids)))
-        .options(joinedload(Device.product))
-        .order_by(Device.id)
-    ).all()
+    rows = eq_queries.devices_named(
+        current_user, ids=ids, serials=serials, options=(joinedload(Device.product),)
+    )
     by_id = {d.id: d for d in rows}
     found: dict[str, list[Device]] = {}
     for device in rows:
@@ -817,13 +781,7 @@ def ticket_attach(ticket_id: int):
 def attachment(ticket_id: int, attachment_id: int):
     """The file, only after the ticket has been found in the user's municipalities."""
     ticket = _scoped_ticket(ticket_id)
-    row = db.session.scalar(
-        select(TicketAttachment).where(
-            TicketAttachment.id == attachment_id, TicketAttachment.ticket_id == ticket.id
-        )
-    )
-    if row is None:
-        abort(404)
+    row = queries.attachment_or_404(ticket, attachment_id)
     path = path_of(row)
     if not path.is_file():
         abort(404)

@@ -20,10 +20,10 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.agreements.models import Supplier
+from vftops.agreements.queries import active_suppliers
 from vftops.auth.queries import active_users_with
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
@@ -31,10 +31,11 @@ from vftops.core.i18n import format_d
 from vftops.core.inputs import db_int, fits
 from vftops.core.models import OSLO, local_today
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, scoped
+from vftops.core.scope import get_scoped_or_404, scoped_or_none
 from vftops.core.validation import digits, invalid
 from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment import operations as equipment_ops
+from vftops.equipment import queries as eq_queries
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.labels import CATEGORY_LABELS
 from vftops.equipment.models import Device, DeviceStatus, Placement, Product, Store
@@ -43,6 +44,7 @@ from vftops.equipment.status import STATUS_LABELS as DEVICE_STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock import queries as stock_queries
 from vftops.support import operations as ops
+from vftops.support import queries
 from vftops.support.forms_actions import (
     EscalateForm,
     IncidentForm,
@@ -54,7 +56,6 @@ from vftops.support.forms_actions import (
 )
 from vftops.support.models import STATUS_LABELS, Ticket, TicketKind
 from vftops.support.permissions import TICKETS_MANAGE
-from vftops.support.queries import is_open_clause
 from vftops.support.views import bp
 
 # Form prefixes: the partial sits on the ticket page beside its other forms.
@@ -86,26 +87,9 @@ def _open_placements(ticket: Ticket) -> list[Placement]:
     """Devices that can be replaced from the ticket: the ticket's own installed devices
     first, then the others installed at the ticket's recipient (one query)."""
     device_ids = [d.id for d in ticket.devices]
-    where = []
-    if device_ids:
-        where.append(Placement.device_id.in_(device_ids))
-    if ticket.recipient_id is not None:
-        where.append(Placement.recipient_id == ticket.recipient_id)
-    if not where:
-        return []
-    rows = db.session.scalars(
-        select(Placement)
-        .where(
-            or_(*where),
-            Placement.returned_at.is_(None),
-            Placement.municipality_id == ticket.municipality_id,
-        )
-        .options(
-            joinedload(Placement.device).joinedload(Device.product),
-            joinedload(Placement.recipient),
-        )
-        .order_by(Placement.installed_at, Placement.id)
-    ).all()
+    rows = eq_queries.open_placements_of(
+        ticket.municipality_id, device_ids=device_ids, recipient_id=ticket.recipient_id
+    )
     linked = set(device_ids)
     return sorted(rows, key=lambda p: p.device_id not in linked)
 
@@ -189,17 +173,7 @@ def actions_context(ticket: Ticket, user) -> TicketActions:
         acts.parent = ticket.parent
     elif is_open and not ticket.is_incident:
         acts.can_start_incident = True
-        incidents = db.session.execute(
-            scoped(select(Ticket.id, Ticket.title), Ticket, user)
-            .where(
-                Ticket.municipality_id == ticket.municipality_id,
-                Ticket.is_incident.is_(True),
-                Ticket.id != ticket.id,
-                is_open_clause(),
-            )
-            .order_by(Ticket.id.desc())
-            .limit(INCIDENT_CHOICES)
-        ).all()
+        incidents = queries.open_incidents(user, ticket, INCIDENT_CHOICES)
         if incidents:
             form = LinkForm(formdata=None, prefix=LINK_PREFIX)
             form.incident_id.choices = choices(
@@ -226,11 +200,7 @@ def ticket_action_helpers():
 
 
 def _suppliers(current: Supplier | None) -> list[Supplier]:
-    rows = list(
-        db.session.scalars(
-            select(Supplier).where(Supplier.is_active.is_(True)).order_by(Supplier.name)
-        )
-    )
+    rows = list(active_suppliers())
     if current is not None and current not in rows:
         rows.insert(0, current)
     return rows
@@ -289,7 +259,7 @@ def ticket_escalate(ticket_id: int):
     form = _escalate_form(ticket, posted=request.method == "POST")
 
     def run():
-        supplier = db.session.get(Supplier, form.supplier_id.data)
+        supplier = scoped_or_none(Supplier, form.supplier_id.data, current_user)
         if supplier is None:
             raise invalid({"supplier_id": [_("Choose the supplier.")]})
         ops.escalate(
@@ -375,23 +345,12 @@ def _find_replacement(text: str, placement: Placement) -> Device:
     label = _LABEL_URL.search(text)
     if label:
         found = list(
-            db.session.scalars(
-                scoped(select(Device), Device, current_user)
-                .where(Device.id == int(label.group(1)))
-                .options(*options)
-            )
+            eq_queries.devices_named(current_user, ids=[int(label.group(1))], options=options)
         )
     else:
         needle = normalise_serial(text)
         digits = needle.replace("-", "")
-        found = list(
-            db.session.scalars(
-                scoped(select(Device), Device, current_user)
-                .where(or_(Device.serial_number == needle, Device.imei == digits))
-                .options(*options)
-                .limit(10)
-            )
-        )
+        found = list(eq_queries.devices_by_number(current_user, needle, digits, options=options))
     if not found:
         raise invalid(
             {"serial": [_("No device with that number in your municipalities. Check the label.")]}
@@ -432,21 +391,7 @@ def _spares(placements: list[Placement]) -> list[Device]:
     if not placements:
         return []
     categories = {p.device.product.category for p in placements}
-    municipality_id = placements[0].municipality_id
-    return list(
-        db.session.scalars(
-            scoped(select(Device), Device, current_user)
-            .join(Product, Product.id == Device.product_id)
-            .where(
-                Product.category.in_(categories),
-                Device.status == DeviceStatus.IN_STOCK.value,
-                Device.municipality_id == municipality_id,
-            )
-            .options(joinedload(Device.product), joinedload(Device.store))
-            .order_by(Device.serial_number)
-            .limit(200)
-        )
-    )
+    return list(eq_queries.spares(current_user, categories, placements[0].municipality_id))
 
 
 def _store_choices(form_field, municipality_id: int) -> None:
@@ -678,14 +623,9 @@ def _scoped_tickets(ids: list[int]) -> list[Ticket]:
     """The tickets, in the order given; one the user may not see answers 404."""
     if not ids:
         return []
-    rows = {
-        t.id: t
-        for t in db.session.scalars(
-            scoped(select(Ticket), Ticket, current_user)
-            .where(Ticket.id.in_(ids))
-            .options(joinedload(Ticket.recipient), joinedload(Ticket.municipality))
-        )
-    }
+    rows = queries.tickets_by_id(
+        current_user, ids, options=(joinedload(Ticket.recipient), joinedload(Ticket.municipality))
+    )
     if len(rows) != len(ids):
         abort(404)
     return [rows[i] for i in ids]
@@ -721,12 +661,7 @@ def incident_new():
     def run():
         chosen_ids = set(form.ticket_ids.data or [])
         typed = [i for i in _ids([form.more.data]) if i not in chosen_ids]
-        visible = {
-            t.id: t
-            for t in db.session.scalars(
-                scoped(select(Ticket), Ticket, current_user).where(Ticket.id.in_(typed))
-            )
-        }
+        visible = queries.tickets_by_id(current_user, typed)
         missing = [i for i in typed if i not in visible]
         if missing:
             raise invalid(

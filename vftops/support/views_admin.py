@@ -12,22 +12,22 @@ from dataclasses import dataclass, field
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.agreements.models import Supplier
+from vftops.agreements.queries import active_suppliers
 from vftops.auth.models import User
 from vftops.auth.queries import active_users_with
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, municipality_ids
+from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import actor, flash_domain_error, submit
+from vftops.equipment import queries as eq_queries
 from vftops.equipment.labels import CATEGORY_LABELS
-from vftops.equipment.models import Device, DeviceStatus, Product
-from vftops.extensions import db
+from vftops.equipment.models import DeviceStatus, Product
 from vftops.org.models import Municipality
+from vftops.org.queries import municipalities_of
 from vftops.support import operations as ops
 from vftops.support import queries
 from vftops.support.forms_admin import (
@@ -49,7 +49,6 @@ from vftops.support.models import (
     Priority,
     RoutingRule,
     SlaTarget,
-    SupportSettings,
     Team,
     TicketKind,
 )
@@ -96,14 +95,7 @@ def admin_helpers():
 
 
 def _municipalities() -> list[Municipality]:
-    ids = municipality_ids(current_user)
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(Municipality).where(Municipality.id.in_(ids)).order_by(Municipality.name)
-        )
-    )
+    return list(municipalities_of(current_user))
 
 
 def _chosen(municipalities: list[Municipality], value=None) -> Municipality:
@@ -159,9 +151,7 @@ def _fill_team_choices(form: TeamForm, municipality_id: int, team: Team | None =
                     (member.id, _("%(name)s (no longer handles tickets)", name=member.full_name))
                 )
     form.member_ids.choices = choices(pairs)
-    suppliers = db.session.scalars(
-        select(Supplier).where(Supplier.is_active.is_(True)).order_by(Supplier.name)
-    ).all()
+    suppliers = active_suppliers()
     supplier_pairs = [(s.id, s.name) for s in suppliers]
     if team is not None and team.supplier is not None and not team.supplier.is_active:
         supplier_pairs.append((team.supplier.id, team.supplier.name))
@@ -257,20 +247,10 @@ def team_edit(team_id: int):
 # --- routing rules -------------------------------------------------------------------
 
 
-def _default_team(municipality_id: int) -> Team | None:
-    return db.session.scalar(
-        select(Team).where(Team.municipality_id == municipality_id, Team.is_default.is_(True))
-    )
-
-
 def _product_pairs(current: Product | None = None) -> list[tuple[int, str]]:
     # A catalogue can be long: read only the columns the list needs.
-    rows = db.session.execute(
-        select(Product.id, Product.manufacturer, Product.model)
-        .where(Product.is_active.is_(True), Product.is_serialised.is_(True))
-        .order_by(Product.manufacturer, Product.model)
-    ).all()
-    pairs = [(pid, f"{maker} {model}") for pid, maker, model in rows]
+    rows = eq_queries.product_options(serialised_only=True)
+    pairs = [(pid, f"{maker} {model}") for pid, maker, model, _category in rows]
     if current is not None and current.id not in {p for p, _name in pairs}:
         pairs.append((current.id, current.name))
     return pairs
@@ -283,7 +263,7 @@ def rules():
     municipalities = _municipalities()
     municipality = _chosen(municipalities)
     rows = queries.rules_for(current_user, municipality.id)
-    default = _default_team(municipality.id)
+    default = queries.default_team(municipality.id)
     test = RouteTestForm(request.args)
     test.kind.choices = choices(
         [("", _("Any kind"))] + [(k.value, v) for k, v in KIND_LABELS.items()]
@@ -311,11 +291,7 @@ def rules():
 
 
 def _fill_rule_choices(form: RuleForm, municipality_id: int, rule: RoutingRule | None) -> dict:
-    teams_here = list(
-        db.session.scalars(
-            select(Team).where(Team.municipality_id == municipality_id).order_by(Team.name)
-        )
-    )
+    teams_here = queries.teams_in(municipality_id)
     usable = [t for t in teams_here if t.is_active or (rule is not None and t.id == rule.team_id)]
     form.team_id.choices = choices(
         [("", _("Choose a team"))]
@@ -353,12 +329,7 @@ def rule_new():
     form = RuleForm()
     teams_here = _fill_rule_choices(form, municipality.id, None)
     if request.method == "GET":
-        highest = db.session.scalar(
-            select(func.max(RoutingRule.position)).where(
-                RoutingRule.municipality_id == municipality.id
-            )
-        )
-        form.position.data = str((highest or 0) + 10)
+        form.position.data = str(queries.next_rule_position(municipality.id))
         form.team_id.data = request.args.get("team_id", type=db_int)
     done = submit(form, lambda: _save_rule(form, municipality.id, teams_here))
     if done.ok:
@@ -393,7 +364,7 @@ def _rule(rule_id: int) -> RoutingRule:
 @require(SUPPORT_CONFIGURE)
 def rule_edit(rule_id: int):
     rule = _rule(rule_id)
-    municipality = db.session.get(Municipality, rule.municipality_id)
+    municipality = get_scoped_or_404(Municipality, rule.municipality_id, current_user)
     form = RuleForm(obj=rule)
     teams_here = _fill_rule_choices(form, rule.municipality_id, rule)
     if request.method == "GET":
@@ -449,7 +420,7 @@ def rule_delete(rule_id: int):
         "support/rule_form.html",
         form=form,
         rule=rule,
-        municipality=db.session.get(Municipality, municipality_id),
+        municipality=get_scoped_or_404(Municipality, municipality_id, current_user),
         municipalities=[],
         deleting=True,
     )
@@ -463,12 +434,7 @@ def _defaults() -> dict[int, tuple[int, int, str]]:
 
 
 def _own_targets(municipality_id: int) -> dict[int, SlaTarget]:
-    return {
-        row.priority: row
-        for row in db.session.scalars(
-            select(SlaTarget).where(SlaTarget.municipality_id == municipality_id)
-        )
-    }
+    return queries.sla_targets(municipality_id)
 
 
 def _target_forms(municipality_id: int, posted: int | None = None) -> dict[int, SlaTargetForm]:
@@ -494,7 +460,7 @@ def _settings_form(municipality_id: int, posted: bool = False) -> SupportSetting
     current = ops.settings_for(municipality_id)
     for name, value in current.items():
         getattr(form, name).data = str(value)
-    row = db.session.get(SupportSettings, municipality_id)
+    row = queries.own_settings(municipality_id)
     form.version.data = row.version if row is not None else ""
     return form
 
@@ -521,7 +487,7 @@ def _sla_page(municipality, municipalities, target_forms, settings_form, status=
             "incident_threshold": config["SUPPORT_INCIDENT_THRESHOLD"],
             "incident_window_minutes": config["SUPPORT_INCIDENT_WINDOW_MINUTES"],
         },
-        own_settings=db.session.get(SupportSettings, municipality.id),
+        own_settings=queries.own_settings(municipality.id),
         business_hours=config["SUPPORT_BUSINESS_HOURS"],
         warn_percent=config["SUPPORT_WARN_PERCENT"],
     ), status
@@ -652,14 +618,7 @@ def contacts():
     """«Hvem kontakter vi om hva?»: from the rules, the teams and the suppliers' support."""
     municipalities = _municipalities()
     municipality = _chosen(municipalities)
-    teams_here = list(
-        db.session.scalars(
-            select(Team)
-            .where(Team.municipality_id == municipality.id, Team.is_active.is_(True))
-            .options(selectinload(Team.members), joinedload(Team.supplier))
-            .order_by(Team.name)
-        ).unique()
-    )
+    teams_here = queries.teams_in(municipality.id, active_only=True, with_contacts=True)
     by_id = {t.id: t for t in teams_here}
     rules_here = [
         r
@@ -667,31 +626,8 @@ def contacts():
         if r.is_active and r.team_id in by_id
     ]
     default = next((t for t in teams_here if t.is_default), None)
-    installed = dict(
-        db.session.execute(
-            select(Device.product_id, func.count())
-            .where(
-                Device.municipality_id == municipality.id,
-                Device.status == DeviceStatus.INSTALLED.value,
-            )
-            .group_by(Device.product_id)
-        ).all()
-    )
-    products = list(
-        db.session.scalars(
-            select(Product)
-            .where(
-                Product.is_serialised.is_(True),
-                Product.id.in_(
-                    select(Device.product_id).where(
-                        Device.municipality_id == municipality.id, Device.status.in_(IN_USE)
-                    )
-                ),
-            )
-            .options(joinedload(Product.supplier))
-            .order_by(Product.category, Product.manufacturer, Product.model)
-        )
-    )
+    installed = eq_queries.installed_by_product(municipality.id)
+    products = list(eq_queries.products_in_use(municipality.id, IN_USE))
     entries = []
     for product in products:
         entry = ProductContact(product=product, installed=installed.get(product.id, 0))

@@ -6,7 +6,6 @@ from flask import abort, current_app, render_template, request
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from vftops.core.db import stream_objects
@@ -15,8 +14,8 @@ from vftops.core.models import local_today
 from vftops.core.permissions import require
 from vftops.core.scope import municipality_ids
 from vftops.core.spreadsheet import download
-from vftops.extensions import db
 from vftops.org.models import Municipality
+from vftops.org.queries import municipalities_of
 from vftops.support import charts, export, queries
 from vftops.support import reports as figures
 from vftops.support.models import KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS, Ticket
@@ -32,11 +31,7 @@ def _municipality_filter() -> tuple[list[Municipality], int | None]:
     chosen = request.args.get("municipality_id", type=db_int)
     if chosen is not None and chosen not in ids:
         abort(404)
-    municipalities = list(
-        db.session.scalars(
-            select(Municipality).where(Municipality.id.in_(ids)).order_by(Municipality.name)
-        )
-    )
+    municipalities = list(municipalities_of(current_user))
     return municipalities, chosen
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from vftops.auth.models import User
@@ -18,13 +17,12 @@ from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.models import local_today
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
+from vftops.core.scope import get_scoped_or_404, municipality_ids
 from vftops.core.validation import digits
 from vftops.core.web import safe_next, submit
 from vftops.equipment.models import Device, Placement
 from vftops.equipment.permissions import PLACEMENTS_MANAGE, RECIPIENTS_VIEW
-from vftops.extensions import db
-from vftops.org.models import Municipality, Unit
+from vftops.org.queries import municipalities_of, units_of
 from vftops.support import function_tests as ft
 from vftops.support.forms_admin import RESULT_LABELS, DueFilterForm, FunctionTestForm
 from vftops.support.models import TestResult
@@ -42,13 +40,7 @@ def _technicians(ids) -> list[User]:
 def _filter_form() -> DueFilterForm:
     ids = sorted(municipality_ids(current_user))
     form = DueFilterForm(request.args)
-    municipalities = (
-        db.session.scalars(
-            select(Municipality).where(Municipality.id.in_(ids)).order_by(Municipality.name)
-        ).all()
-        if ids
-        else []
-    )
+    municipalities = municipalities_of(current_user)
     several = len(municipalities) > 1
     names = {m.id: m.name for m in municipalities}
     if several:
@@ -57,11 +49,7 @@ def _filter_form() -> DueFilterForm:
         )
     else:
         del form.municipality_id
-    units = db.session.scalars(
-        scoped(select(Unit), Unit, current_user)
-        .where(Unit.is_active.is_(True))
-        .order_by(Unit.municipality_id, Unit.name)
-    ).all()
+    units = units_of(current_user)
     form.unit_id.choices = choices(
         [("", _("All home-care units"))]
         + [(u.id, f"{names[u.municipality_id]} – {u.name}" if several else u.name) for u in units]

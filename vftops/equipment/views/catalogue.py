@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_login import current_user
 
-from vftops.agreements.models import Supplier
+from vftops.agreements.queries import active_suppliers
 from vftops.core.forms import choices
 from vftops.core.permissions import require
+from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import actor, submit
 from vftops.equipment import operations as ops
 from vftops.equipment import queries
@@ -39,9 +40,7 @@ def products():
 
 
 def _supplier_choices(form: ProductForm):
-    suppliers = db.session.scalars(
-        select(Supplier).where(Supplier.is_active.is_(True)).order_by(Supplier.name)
-    ).all()
+    suppliers = active_suppliers()
     form.supplier_id.choices = choices(
         [("", _("No supplier"))] + [(s.id, s.name) for s in suppliers]
     )
@@ -79,7 +78,7 @@ def product_new():
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @require(CATALOGUE_MANAGE)
 def product_edit(product_id: int):
-    product = db.session.get(Product, product_id) or abort(404)
+    product = get_scoped_or_404(Product, product_id, current_user)
     form = ProductForm(obj=product)
     _supplier_choices(form)
     if request.method == "GET":

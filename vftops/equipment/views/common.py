@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from vftops.core.forms import choices
 from vftops.core.inputs import fits
 from vftops.core.picker import PRELOAD, narrowing, picker
-from vftops.core.scope import get_scoped_or_404
 from vftops.equipment import queries
 from vftops.equipment.forms import (
     VISIT_KIND_LABELS,
@@ -21,10 +19,6 @@ from vftops.equipment.labels import (
     MOVEMENT_LABELS,
     OWNERSHIP_LABELS,
     RETURN_REASON_LABELS,
-)
-from vftops.equipment.models import (
-    Product,
-    Store,
 )
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
@@ -57,13 +51,8 @@ def store_choices(field, *, blank: str | None = None, municipality_id: int | Non
 def product_choices(field, *, blank: str | None = None, serialised_only: bool = True):
     # A catalogue can hold thousands of products: read only the columns the
     # option needs and translate each category once, not once per option.
-    stmt = select(Product.id, Product.manufacturer, Product.model, Product.category).where(
-        Product.is_active.is_(True)
-    )
-    if serialised_only:
-        stmt = stmt.where(Product.is_serialised.is_(True))
     labels = {key: str(label) for key, label in CATEGORY_LABELS.items()}
-    rows = db.session.execute(stmt.order_by(Product.manufacturer, Product.model)).all()
+    rows = queries.product_options(serialised_only=serialised_only)
     field.choices = choices(
         ([("", blank)] if blank else [])
         + [
@@ -78,27 +67,13 @@ def product_filter(field, blank: str) -> None:
     `?product_id_q=` without JavaScript), the chosen one among them; the type-ahead asks
     the product lookup for the rest. A catalogue of 2,000 made the list page 156 KB."""
     wanted = narrowing(field.name)
-    stmt = select(Product.id, Product.manufacturer, Product.model, Product.category).where(
-        Product.is_active.is_(True)
-    )
-    if wanted:
-        stmt = stmt.where(product_matches(wanted))
-    rows = db.session.execute(
-        stmt.order_by(Product.manufacturer, Product.model).limit(PRELOAD + 1)
-    ).all()
+    rows = queries.product_options(matching=wanted or None, limit=PRELOAD + 1)
     more = len(rows) > PRELOAD or bool(wanted)
     rows = rows[:PRELOAD]
     # A number beyond what the database holds is the form's error, not a query.
     chosen = field.data if isinstance(field.data, int) and fits(field.data) else None
     if chosen is not None and chosen not in {row[0] for row in rows}:
-        rows = [
-            *db.session.execute(
-                select(Product.id, Product.manufacturer, Product.model, Product.category).where(
-                    Product.id == chosen
-                )
-            ).all(),
-            *rows,
-        ]
+        rows = [*queries.product_options(ids=[chosen], active_only=False), *rows]
     labels = {key: str(label) for key, label in CATEGORY_LABELS.items()}
     field.choices = choices(
         [("", blank)]
@@ -108,15 +83,3 @@ def product_filter(field, blank: str) -> None:
         ]
     )
     picker(field, url_for("equipment.product_lookup"), more=more)
-
-
-def product_matches(wanted: str):
-    """Part of «manufacturer model», case-insensitive."""
-    name = db.func.lower(Product.manufacturer + " " + Product.model)
-    return name.contains(wanted.lower(), autoescape=True)
-
-
-def scoped_store(store_id):
-    if not store_id:
-        return None
-    return get_scoped_or_404(Store, store_id, current_user)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.auth.models import User
 from vftops.auth.queries import active_users_with
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.i18n import format_d
 from vftops.core.models import local_today
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, municipality_ids
+from vftops.core.scope import get_scoped_or_404, municipality_ids, optional_scoped_or_404
 from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment import operations as ops
 from vftops.equipment import pickers, queries
@@ -27,10 +26,8 @@ from vftops.equipment.models import (
     Placement,
     Recipient,
     Visit,
-    VisitStatus,
 )
 from vftops.equipment.permissions import PLACEMENTS_MANAGE, RECIPIENTS_MANAGE
-from vftops.extensions import db
 
 from .common import bp
 
@@ -44,22 +41,7 @@ def my_day():
     from datetime import timedelta
 
     today = local_today()
-    rows = db.session.scalars(
-        select(Visit)
-        .where(
-            Visit.assigned_to_id == current_user.id,
-            Visit.status == VisitStatus.PLANNED,
-            Visit.planned_on <= today + timedelta(days=7),
-            Visit.municipality_id.in_(municipality_ids(current_user)),
-        )
-        .options(
-            joinedload(Visit.recipient),
-            joinedload(Visit.device).joinedload(Device.product),
-            joinedload(Visit.placement).joinedload(Placement.device),
-            selectinload(Visit.ticket),
-        )
-        .order_by(Visit.planned_on, Visit.id)
-    ).all()
+    rows = queries.planned_visits_of(current_user, today + timedelta(days=7))
     # Jobs planned from a support ticket link back to it, for those who may read it.
     tickets = {}
     if current_user.can("tickets.view"):  # support's permission, named by its code
@@ -103,24 +85,14 @@ def visit_new(recipient_id: int):
             form.assigned_to_id.data = current_user.id
 
     def run():
-        from vftops.auth.models import User as U
-
         return ops.plan_visit(
             actor(),
             recipient,
             kind=form.kind.data,
-            assigned_to=db.session.get(U, form.assigned_to_id.data),
+            assigned_to=optional_scoped_or_404(User, form.assigned_to_id.data, current_user),
             planned_on=form.planned_on.data,
-            device=(
-                get_scoped_or_404(Device, form.device_id.data, current_user)
-                if form.device_id.data
-                else None
-            ),
-            placement=(
-                db.session.get(Placement, form.placement_id.data)
-                if form.placement_id.data
-                else None
-            ),
+            device=optional_scoped_or_404(Device, form.device_id.data, current_user),
+            placement=optional_scoped_or_404(Placement, form.placement_id.data, current_user),
             note=form.note.data,
         )
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, to_user_timezone
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from vftops.core.db import stream_rows
@@ -20,7 +19,7 @@ from vftops.core.models import utcnow
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import require
 from vftops.core.picker import picker
-from vftops.core.scope import get_scoped_or_404, scoped
+from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
 from vftops.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from vftops.core.urls import url_builder
 from vftops.core.validation import digits
@@ -40,15 +39,14 @@ from vftops.equipment.models import (
     Device,
     DeviceStatus,
     Product,
-    Visit,
-    VisitStatus,
+    Store,
 )
 from vftops.equipment.permissions import DEVICES_MANAGE, EQUIPMENT_VIEW, PLACEMENTS_MANAGE
 from vftops.equipment.qr import qr_svg
 from vftops.equipment.status import OWN_STEPS, STATUS_LABELS, TRANSITIONS
 from vftops.extensions import db
 
-from .common import bp, product_choices, product_filter, scoped_store, store_choices
+from .common import bp, product_choices, product_filter, store_choices
 
 # --- devices ------------------------------------------------------------------------
 
@@ -90,11 +88,7 @@ def devices():
     job = None
     wanted = request.args.get("visit", type=db_int)
     if wanted and current_user.can(PLACEMENTS_MANAGE):
-        job = db.session.scalar(
-            scoped(select(Visit), Visit, current_user)
-            .where(Visit.id == wanted, Visit.status == VisitStatus.PLANNED)
-            .options(joinedload(Visit.recipient))
-        )
+        job = queries.planned_visit(current_user, wanted)
     # Just received: offer the labels for exactly that delivery.
     delivery = ",".join(
         i for i in request.args.get("delivery", "").split(",") if digits(i) and fits(int(i))
@@ -258,11 +252,11 @@ def device_new():
     store_choices(form.store_id)
 
     def run():
-        product = db.session.get(Product, form.product_id.data) or abort(404)
+        product = get_scoped_or_404(Product, form.product_id.data, current_user)
         return ops.register_device(
             actor(),
             product=product,
-            store=scoped_store(form.store_id.data) or abort(404),
+            store=get_scoped_or_404(Store, form.store_id.data, current_user),
             serial_number=form.serial_number.data,
             shared_serial_ok=form.shared_serial_ok.data,
             **_device_form_data(form),
@@ -311,11 +305,11 @@ def receive():
     store_choices(form.store_id)
 
     def run():
-        product = db.session.get(Product, form.product_id.data) or abort(404)
+        product = get_scoped_or_404(Product, form.product_id.data, current_user)
         return ops.receive_devices(
             actor(),
             product=product,
-            store=scoped_store(form.store_id.data) or abort(404),
+            store=get_scoped_or_404(Store, form.store_id.data, current_user),
             serial_lines=(form.serials.data or "").splitlines(),
             reason=form.reason.data,
             shared_serial_ok=form.shared_serial_ok.data,
@@ -367,7 +361,7 @@ def device_status(device_id: int):
             actor(),
             device,
             form.to_status.data,
-            store=scoped_store(form.store_id.data),
+            store=optional_scoped_or_404(Store, form.store_id.data, current_user),
             reason=form.reason.data,
             checklist=form.checklist.data,
             expected_version=form.expected_version(),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404
+from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
 from vftops.core.web import actor, submit
 from vftops.equipment import checklist as cl
 from vftops.equipment import operations as ops
@@ -25,13 +25,14 @@ from vftops.equipment.models import (
     DeviceStatus,
     Placement,
     Recipient,
+    Store,
     Visit,
 )
 from vftops.equipment.permissions import PLACEMENTS_MANAGE
 from vftops.equipment.status import STATUS_LABELS
 from vftops.extensions import db
 
-from .common import bp, scoped_store, store_choices
+from .common import bp, store_choices
 
 # --- install, return, replace ---------------------------------------------------------
 
@@ -130,7 +131,7 @@ def return_device(placement_id: int):
             placement,
             reason=form.reason.data,
             destination=form.destination.data,
-            store=scoped_store(form.store_id.data),
+            store=optional_scoped_or_404(Store, form.store_id.data, current_user),
             checklist=form.checklist.data,
             note=form.note.data,
             visit=_job(form.visit_id.data),
@@ -188,7 +189,7 @@ def replace(placement_id: int):
             placement,
             replacement,
             destination=form.destination.data,
-            store=scoped_store(form.store_id.data),
+            store=optional_scoped_or_404(Store, form.store_id.data, current_user),
             note=form.note.data,
             visit=_job(form.visit_id.data),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from vftops.core.db import writes
@@ -14,7 +13,7 @@ from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import login_required, require
 from vftops.core.picker import LOOKUP_LIMIT, lookup_answer, lookup_query
-from vftops.core.scope import get_scoped_or_404, municipality_ids
+from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import actor, submit
 from vftops.equipment import operations as ops
 from vftops.equipment import pickers, queries
@@ -27,14 +26,14 @@ from vftops.equipment.labels import (
 )
 from vftops.equipment.models import (
     DeviceStatus,
-    Product,
     Recipient,
 )
 from vftops.equipment.permissions import EQUIPMENT_VIEW, RECIPIENTS_MANAGE, RECIPIENTS_VIEW
 from vftops.extensions import db
-from vftops.org.models import Municipality, Unit
+from vftops.org.models import Municipality
+from vftops.org.queries import municipalities_of, units_of
 
-from .common import bp, product_matches
+from .common import bp
 
 # --- recipients ---------------------------------------------------------------------
 
@@ -72,12 +71,7 @@ def recipient_lookup():
 def product_lookup():
     """The product picker's answers: part of the manufacturer and model."""
     labels = {key: str(label) for key, label in CATEGORY_LABELS.items()}
-    rows = db.session.execute(
-        select(Product.id, Product.manufacturer, Product.model, Product.category)
-        .where(Product.is_active.is_(True), product_matches(lookup_query()))
-        .order_by(Product.manufacturer, Product.model)
-        .limit(LOOKUP_LIMIT)
-    )
+    rows = queries.product_options(matching=lookup_query() or None, limit=LOOKUP_LIMIT)
     return lookup_answer(
         (pid, f"{manufacturer} {model} – {labels.get(category, category)}")
         for pid, manufacturer, model, category in rows
@@ -134,16 +128,9 @@ def recipient_detail(recipient_id: int):
 
 
 def _fill_recipient_choices(form: RecipientForm):
-    mids = municipality_ids(current_user)
-    municipalities = db.session.scalars(
-        select(Municipality).where(Municipality.id.in_(mids)).order_by(Municipality.name)
-    ).all()
+    municipalities = municipalities_of(current_user)
     form.municipality_id.choices = choices((m.id, m.name) for m in municipalities)
-    units = db.session.scalars(
-        select(Unit)
-        .where(Unit.municipality_id.in_(mids), Unit.is_active.is_(True))
-        .order_by(Unit.name)
-    ).all()
+    units = sorted(units_of(current_user), key=lambda u: u.name)
     names = {m.id: m.name for m in municipalities}
     form.unit_id.choices = choices(
         [("", _("No unit"))] + [(u.id, f"{u.name} ({names[u.municipality_id]})") for u in units]

@@ -7,19 +7,13 @@ import binascii
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import select
 
 from vftops.auth.models import User
 from vftops.core.api import ApiBlueprint
 from vftops.core.errors import DomainError
 from vftops.core.pagination import CursorPage
-from vftops.core.scope import get_scoped_or_404, municipality_ids
-from vftops.equipment.models import Product, Recipient, Store
-from vftops.extensions import db
-from vftops.org.models import Membership
-from vftops.stock.queries import (
-    store_or_404,
-)
+from vftops.core.scope import municipality_ids, optional_scoped_or_404
+from vftops.equipment.models import Store
 
 stores_blp = ApiBlueprint(
     "stores",
@@ -67,36 +61,11 @@ blueprints = (
 )
 
 
-def scoped_store(store_id, *, options=()) -> Store:
-    """A store you may use, named in the path or the body; otherwise 404."""
-    return store_or_404(store_id, current_user, options=options)
-
-
-def product_or_404(product_id) -> Product:
-    """A catalogue row (products belong to no municipality)."""
-    product = db.session.get(Product, product_id)
-    if product is None:
-        abort(404)
-    return product
-
-
-def optional_recipient(recipient_id) -> Recipient | None:
-    if recipient_id is None:
-        return None
-    return get_scoped_or_404(Recipient, recipient_id, current_user)
-
-
 def optional_colleague(user_id, store: Store) -> User | None:
     """A person who works in a municipality the store serves and that you work in."""
-    if user_id is None:
-        return None
+    user = optional_scoped_or_404(User, user_id, current_user)
     shared = municipality_ids(current_user) & store.served_municipality_ids
-    user = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(User.id == user_id, Membership.municipality_id.in_(shared))
-    ).first()
-    if user is None:
+    if user is not None and not user.member_of() & shared:
         abort(404)
     return user
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
+from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
 from vftops.core.web import actor
-from vftops.equipment.models import Product, Store
+from vftops.equipment.models import Product, Recipient, Store
 from vftops.stock import operations as ops
+from vftops.stock import queries
 from vftops.stock.models import StockMovement
 from vftops.stock.permissions import STOCK_MANAGE, STOCK_VIEW
-from vftops.stock.queries import (
-    store_ids_for,
-)
 from vftops.stock.schemas import (
     AdjustConsumablesSchema,
     IssueConsumablesSchema,
@@ -28,9 +26,6 @@ from vftops.stock.schemas import (
 
 from .common import (
     optional_colleague,
-    optional_recipient,
-    product_or_404,
-    scoped_store,
     stock_movements_blp,
 )
 
@@ -50,14 +45,13 @@ class StockMovements(MethodView):
     @stock_movements_blp.response(200, StockMovementPageSchema)
     def get(self, args):
         """The consumable ledger of the stores you may use, newest first."""
-        stmt = (
-            select(StockMovement)
-            .where(StockMovement.store_id.in_(store_ids_for(current_user, active_only=False)))
-            .options(*_STOCK_MOVEMENT_LOADS)
+        stmt = queries.stock_movement_list(
+            current_user,
+            store_id=args["store_id"],
+            product_id=args["product_id"],
+            kind=args["kind"],
+            options=_STOCK_MOVEMENT_LOADS,
         )
-        for key in ("store_id", "product_id", "kind"):
-            if args[key] is not None:
-                stmt = stmt.where(getattr(StockMovement, key) == args[key])
         return cursor_page(
             stmt, StockMovement.id, limit=args["limit"], cursor=args["cursor"], descending=True
         )
@@ -83,8 +77,8 @@ class ConsumablesReceive(MethodView):
 
         An archived store takes nothing (409).
         """
-        store = scoped_store(data["store_id"])
-        product = product_or_404(data["product_id"])
+        store = get_scoped_or_404(Store, data["store_id"], current_user)
+        product = get_scoped_or_404(Product, data["product_id"], current_user)
         movement = ops.receive_consumables(
             actor(), store, product, data["quantity"], reason=data.get("reason")
         )
@@ -107,15 +101,15 @@ class ConsumablesIssue(MethodView):
         and changes nothing; two people taking the last one at once get one 201
         and one 409.
         """
-        store = scoped_store(data["store_id"])
-        product = product_or_404(data["product_id"])
+        store = get_scoped_or_404(Store, data["store_id"], current_user)
+        product = get_scoped_or_404(Product, data["product_id"], current_user)
         movement = ops.issue_consumables(
             actor(),
             store,
             product,
             data["quantity"],
             reason=data.get("reason"),
-            recipient=optional_recipient(data.get("recipient_id")),
+            recipient=optional_scoped_or_404(Recipient, data.get("recipient_id"), current_user),
             issued_to=optional_colleague(data.get("issued_to_id"), store),
         )
         return _result(movement, store, product)
@@ -135,8 +129,8 @@ class ConsumablesAdjust(MethodView):
     @stock_movements_blp.errors(404)
     def post(self, data):
         """Set a consumable's quantity to what was counted on the shelf (reason required)."""
-        store = scoped_store(data["store_id"])
-        product = product_or_404(data["product_id"])
+        store = get_scoped_or_404(Store, data["store_id"], current_user)
+        product = get_scoped_or_404(Product, data["product_id"], current_user)
         movement = ops.adjust_consumables(
             actor(), store, product, data["counted"], reason=data.get("reason")
         )

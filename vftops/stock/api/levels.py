@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
+from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import actor
 from vftops.equipment.models import Product, Store
-from vftops.extensions import db
 from vftops.stock import operations as ops
+from vftops.stock import queries
 from vftops.stock.models import StockMinimum
 from vftops.stock.permissions import STOCK_VIEW, STORES_MANAGE
 from vftops.stock.queries import (
@@ -35,7 +35,7 @@ from vftops.stock.schemas import (
     SuggestionQuerySchema,
 )
 
-from .common import minimums_blp, offset_page, product_or_404, scoped_store, stock_blp
+from .common import minimums_blp, offset_page, stock_blp
 
 # --- stock levels -----------------------------------------------------------------------
 
@@ -71,14 +71,7 @@ _MINIMUM_LOADS = (joinedload(StockMinimum.store), joinedload(StockMinimum.produc
 
 
 def _minimum_exists(store: Store, product: Product) -> bool:
-    return (
-        db.session.scalar(
-            select(StockMinimum.id).where(
-                StockMinimum.store_id == store.id, StockMinimum.product_id == product.id
-            )
-        )
-        is not None
-    )
+    return queries.minimum_row(store, product) is not None
 
 
 @minimums_blp.route("")
@@ -88,14 +81,12 @@ class StockMinimums(MethodView):
     @minimums_blp.response(200, StockMinimumPageSchema)
     def get(self, args):
         """List minimums in the stores you may use; filter by store and product."""
-        stmt = (
-            select(StockMinimum)
-            .where(StockMinimum.store_id.in_(store_ids_for(current_user, active_only=False)))
-            .options(*_MINIMUM_LOADS)
+        stmt = queries.minimum_list(
+            current_user,
+            store_id=args["store_id"],
+            product_id=args["product_id"],
+            options=_MINIMUM_LOADS,
         )
-        for key in ("store_id", "product_id"):
-            if args[key] is not None:
-                stmt = stmt.where(getattr(StockMinimum, key) == args[key])
         return cursor_page(stmt, StockMinimum.id, limit=args["limit"], cursor=args["cursor"])
 
     @require(STORES_MANAGE)
@@ -113,8 +104,8 @@ class StockMinimums(MethodView):
         minimum (null: order up to the minimum). Anything else answers 422 with
         `fields`.
         """
-        store = scoped_store(data["store_id"])
-        product = product_or_404(data["product_id"])
+        store = get_scoped_or_404(Store, data["store_id"], current_user)
+        product = get_scoped_or_404(Product, data["product_id"], current_user)
         existed = _minimum_exists(store, product)
         row = ops.set_minimum(
             actor(),
@@ -175,16 +166,11 @@ class Suggestions(MethodView):
         base, failures in the last 12 months, the supplier's lead time, the
         failures expected during it and a 95 % safety margin.
         """
-        store = scoped_store(args["store_id"])
+        store = get_scoped_or_404(Store, args["store_id"], current_user)
         if args["product_id"] is not None:
-            product_or_404(args["product_id"])
+            get_scoped_or_404(Product, args["product_id"], current_user)
         found = suggestions(store, product_id=args["product_id"])
-        current = {
-            row.product_id: row
-            for row in db.session.scalars(
-                select(StockMinimum).where(StockMinimum.store_id == store.id)
-            )
-        }
+        current = queries.minimums_by_product(store)
         items = []
         for suggestion in sorted(found.values(), key=lambda s: s.product.name):
             row = current.get(suggestion.product.id)
@@ -209,8 +195,8 @@ class SuggestionAccept(MethodView):
     @minimums_blp.errors(404)
     def post(self, data):
         """Make the suggested minimum the store's minimum; its inputs go to the audit log."""
-        store = scoped_store(data["store_id"])
-        product = product_or_404(data["product_id"])
+        store = get_scoped_or_404(Store, data["store_id"], current_user)
+        product = get_scoped_or_404(Product, data["product_id"], current_user)
         existed = _minimum_exists(store, product)
         row = ops.accept_suggestion(actor(), store, product)
         return row, 200 if existed else 201

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
-from sqlalchemy import select
 
 from vftops.agreements.models import Supplier
 from vftops.core.errors import DomainError
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
+from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import actor
-from vftops.extensions import db
+from vftops.equipment.models import Product, Store
 from vftops.stock import operations as ops
-from vftops.stock.models import OrderStatus, PurchaseOrder
+from vftops.stock import queries
+from vftops.stock.models import PurchaseOrder
 from vftops.stock.permissions import ORDERS_MANAGE, STOCK_MANAGE, STOCK_VIEW
 from vftops.stock.queries import (
     order_or_404,
@@ -32,21 +32,18 @@ from vftops.stock.schemas import (
     StoreProductSchema,
 )
 
-from .common import fields_renamed, orders_blp, product_or_404, scoped_store
+from .common import fields_renamed, orders_blp
 
 # --- purchase orders --------------------------------------------------------------------
 
 
-def _supplier(supplier_id) -> Supplier:
-    supplier = db.session.get(Supplier, supplier_id)
-    if supplier is None:
-        abort(404)
-    return supplier
-
-
 def _order_lines(lines: list[dict]) -> list[tuple]:
     return [
-        (product_or_404(line["product_id"]), line["quantity"], line.get("unit_price"))
+        (
+            get_scoped_or_404(Product, line["product_id"], current_user),
+            line["quantity"],
+            line.get("unit_price"),
+        )
         for line in lines
     ]
 
@@ -71,9 +68,8 @@ class PurchaseOrders(MethodView):
             status=args["status"],
             store_id=args["store_id"],
             overdue=args["overdue"],
+            supplier_id=args["supplier_id"],
         )
-        if args["supplier_id"] is not None:
-            stmt = stmt.where(PurchaseOrder.supplier_id == args["supplier_id"])
         return cursor_page(
             stmt, PurchaseOrder.id, limit=args["limit"], cursor=args["cursor"], descending=True
         )
@@ -100,8 +96,8 @@ class PurchaseOrders(MethodView):
 
         A bad line is named as `fields["lines.<index>"]` (422).
         """
-        store = scoped_store(data.pop("store_id"))
-        supplier = _supplier(data.pop("supplier_id"))
+        store = get_scoped_or_404(Store, data.pop("store_id"), current_user)
+        supplier = get_scoped_or_404(Supplier, data.pop("supplier_id"), current_user)
         raw_lines = data.pop("lines")
         lines = _order_lines(raw_lines)
         try:
@@ -127,16 +123,9 @@ class OrderFromShortfall(MethodView):
         A new draft (201), or a line on the store's open draft to that supplier
         (200). The product needs a supplier (422 otherwise); nothing to order is a 409.
         """
-        store = scoped_store(data["store_id"])
-        product = product_or_404(data["product_id"])
-        drafts = set(
-            db.session.scalars(
-                select(PurchaseOrder.id).where(
-                    PurchaseOrder.store_id == store.id,
-                    PurchaseOrder.status == OrderStatus.DRAFT,
-                )
-            )
-        )
+        store = get_scoped_or_404(Store, data["store_id"], current_user)
+        product = get_scoped_or_404(Product, data["product_id"], current_user)
+        drafts = queries.draft_order_ids(store)
         order = ops.order_shortfall(actor(), store, product)
         return order, 200 if order.id in drafts else 201
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, scoped
+from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import actor
 from vftops.equipment.models import Store
 from vftops.org.models import Municipality
 from vftops.stock import operations as ops
+from vftops.stock import queries
 from vftops.stock.permissions import STOCK_VIEW, STORES_MANAGE
 from vftops.stock.schemas import (
     StoreCreateSchema,
@@ -23,7 +23,7 @@ from vftops.stock.schemas import (
     StoreUpdateSchema,
 )
 
-from .common import scoped_store, stores_blp
+from .common import stores_blp
 
 # --- stores ---------------------------------------------------------------------------
 
@@ -45,13 +45,13 @@ class Stores(MethodView):
         Your municipalities' own stores and the stores other municipalities share
         with them; archived ones too unless `is_active` is given.
         """
-        stmt = scoped(select(Store), Store, current_user).options(*_STORE_LOADS)
-        if args["municipality_id"] is not None:
-            stmt = stmt.where(Store.scope_clause([args["municipality_id"]]))
-        if args["kind"] is not None:
-            stmt = stmt.where(Store.kind == args["kind"])
-        if args["is_active"] is not None:
-            stmt = stmt.where(Store.is_active.is_(args["is_active"]))
+        stmt = queries.store_list(
+            current_user,
+            municipality_id=args["municipality_id"],
+            kind=args["kind"],
+            is_active=args["is_active"],
+            options=_STORE_LOADS,
+        )
         return cursor_page(stmt, Store.id, limit=args["limit"], cursor=args["cursor"])
 
     @require(STORES_MANAGE)
@@ -85,7 +85,7 @@ class StoreById(MethodView):
     @stores_blp.errors(404)
     def get(self, store_id):
         """One store."""
-        return scoped_store(store_id, options=_STORE_LOADS)
+        return get_scoped_or_404(Store, store_id, current_user, options=_STORE_LOADS)
 
     @require(STORES_MANAGE)
     @stores_blp.arguments(
@@ -102,6 +102,6 @@ class StoreById(MethodView):
         replaces the list: you may add municipalities you work in, and keep those
         it is already shared with.
         """
-        store = scoped_store(store_id, options=_STORE_LOADS)
+        store = get_scoped_or_404(Store, store_id, current_user, options=_STORE_LOADS)
         expected = data.pop("version", None)
         return ops.update_store(actor(), store, expected_version=expected, **data)

@@ -8,7 +8,9 @@ from flask_login import current_user
 from vftops.core.errors import DomainError
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
+from vftops.core.scope import get_scoped_or_404
 from vftops.core.web import actor
+from vftops.equipment.models import Product, Store
 from vftops.stock import operations as ops
 from vftops.stock.models import Transfer
 from vftops.stock.permissions import STOCK_MANAGE, STOCK_VIEW
@@ -25,7 +27,7 @@ from vftops.stock.schemas import (
     TransferSchema,
 )
 
-from .common import fields_renamed, product_or_404, scoped_store, transfers_blp
+from .common import fields_renamed, transfers_blp
 
 # --- transfers --------------------------------------------------------------------------
 
@@ -63,9 +65,12 @@ class Transfers(MethodView):
         `fields.serials` (422); an archived store answers 409; a consumable
         quantity that the store does not hold answers 409 with `details`.
         """
-        from_store = scoped_store(data["from_store_id"])
-        to_store = scoped_store(data["to_store_id"])
-        quantities = [(product_or_404(q["product_id"]), q["quantity"]) for q in data["quantities"]]
+        from_store = get_scoped_or_404(Store, data["from_store_id"], current_user)
+        to_store = get_scoped_or_404(Store, data["to_store_id"], current_user)
+        quantities = [
+            (get_scoped_or_404(Product, q["product_id"], current_user), q["quantity"])
+            for q in data["quantities"]
+        ]
         try:
             return ops.send_transfer(
                 actor(),

@@ -16,6 +16,7 @@ from vftops.equipment.models import (
     Product,
     Store,
 )
+from vftops.equipment.queries import store_ids_for
 from vftops.extensions import db
 from vftops.stock.models import (
     OPEN_ORDER_STATUSES,
@@ -81,3 +82,13 @@ def digests(store_ids, *, today: date | None = None) -> dict[int, StoreDigest]:
     for digest in out.values():
         digest.shortfalls.sort(key=lambda lv: lv.severity)
     return out
+
+
+def stores_in_charge(user):
+    """The ids of the stores the user may see and is responsible for: a SELECT."""
+    return store_ids_for(user).where(Store.responsible_id == user.id)
+
+
+def stores_in_charge_count(user) -> int:
+    """How many stores the user is responsible for (what their e-mail covers)."""
+    return db.session.scalar(select(func.count()).select_from(stores_in_charge(user).subquery()))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from vftops.core.db import where_equal
 from vftops.core.scope import scoped
 from vftops.equipment.models import (
     Device,
@@ -242,6 +243,61 @@ def by_id(model, ids, *options):
     for option in options:
         stmt = stmt.options(option)
     return {row.id: row for row in db.session.scalars(stmt)}
+
+
+def balances_in(store_id: int) -> dict[int, int]:
+    """What the ledger says each consumable's quantity is in one store, by product id."""
+    return dict(
+        db.session.execute(
+            select(StockBalance.product_id, StockBalance.quantity).where(
+                StockBalance.store_id == store_id
+            )
+        ).all()
+    )
+
+
+def consumables_on_shelf(store: Store) -> list[StockBalance]:
+    """The consumables a store holds (more than none), with their product, by name."""
+    return list(
+        db.session.scalars(
+            select(StockBalance)
+            .join(Product, Product.id == StockBalance.product_id)
+            .where(
+                StockBalance.store_id == store.id,
+                StockBalance.quantity > 0,
+                Product.is_serialised.is_(False),
+            )
+            .options(joinedload(StockBalance.product))
+            .order_by(Product.manufacturer, Product.model)
+        )
+    )
+
+
+def minimum_row(store: Store, product: Product) -> StockMinimum | None:
+    """The store's minimum for the product, if one is set."""
+    return db.session.scalars(
+        select(StockMinimum).where(
+            StockMinimum.store_id == store.id, StockMinimum.product_id == product.id
+        )
+    ).first()
+
+
+def minimums_by_product(store: Store) -> dict[int, StockMinimum]:
+    """Every minimum set for the store, by product id."""
+    return {
+        row.product_id: row
+        for row in db.session.scalars(select(StockMinimum).where(StockMinimum.store_id == store.id))
+    }
+
+
+def minimum_list(user, *, store_id=None, product_id=None, options=()):
+    """The minimums of the stores the user may see: a SELECT to page."""
+    stmt = (
+        select(StockMinimum)
+        .where(StockMinimum.store_id.in_(store_ids_for(user, active_only=False)))
+        .options(*options)
+    )
+    return where_equal(stmt, StockMinimum, store_id=store_id, product_id=product_id)
 
 
 def level_for(store: Store, product: Product) -> Level:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.core.scope import id_or_404, scoped
+from vftops.core.db import where_equal
+from vftops.core.scope import get_scoped_or_404, id_or_404, scoped
 from vftops.equipment.models import (
     Store,
 )
@@ -25,15 +26,19 @@ from vftops.stock.models import (
 
 def store_or_404(store_id, user, *, options=()) -> Store:
     """A store the user may see (own municipality or shared with it); otherwise 404."""
-    from flask import abort
+    return get_scoped_or_404(Store, store_id, user, options=options)
 
-    stmt = scoped(select(Store).where(Store.id == id_or_404(store_id)), Store, user)
-    for option in options:
-        stmt = stmt.options(option)
-    store = db.session.scalars(stmt).first()
-    if store is None:
-        abort(404)
-    return store
+
+def store_list(user, *, municipality_id=None, kind=None, is_active=None, options=()):
+    """The stores the user may use (their municipalities' own and those shared with them):
+    a SELECT to page; `municipality_id` keeps the stores that serve that municipality."""
+    stmt = scoped(select(Store), Store, user).options(*options)
+    if municipality_id is not None:
+        stmt = stmt.where(Store.scope_clause([municipality_id]))
+    stmt = where_equal(stmt, Store, kind=kind)
+    if is_active is not None:
+        stmt = stmt.where(Store.is_active.is_(is_active))
+    return stmt
 
 
 def _through_store(model, store_column, object_id, user, options=()):

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort
+from flask import Blueprint
 from flask_babel import format_currency, format_decimal
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.core.scope import id_or_404
+from vftops.core.scope import get_scoped_or_404
 from vftops.equipment.models import Product, Store
-from vftops.extensions import db
 from vftops.stock import queries
 from vftops.stock.forms import (
     STORE_KIND_LABELS,
@@ -49,18 +47,11 @@ def store_or_404(store_id: int) -> Store:
 
 
 def product_or_404(product_id) -> Product:
-    product = db.session.get(Product, id_or_404(product_id)) if product_id else None
-    if product is None:
-        abort(404)
-    return product
+    return get_scoped_or_404(Product, product_id, current_user)
 
 
 def minimum_row(store: Store, product: Product) -> StockMinimum | None:
-    return db.session.scalars(
-        select(StockMinimum).where(
-            StockMinimum.store_id == store.id, StockMinimum.product_id == product.id
-        )
-    ).first()
+    return queries.minimum_row(store, product)
 
 
 def shortfall_order_quantity(level) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from vftops.auth.models import User
 from vftops.auth.queries import active_users_with
@@ -13,19 +12,19 @@ from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import require
 from vftops.core.picker import picker
-from vftops.core.scope import get_scoped_or_404, municipality_ids
+from vftops.core.scope import municipality_ids, optional_scoped_or_404
 from vftops.core.web import actor, submit
-from vftops.equipment.models import Product, Recipient, Store
+from vftops.equipment import queries as eq_queries
+from vftops.equipment.models import Recipient, Store
 from vftops.equipment.permissions import PLACEMENTS_MANAGE, RECIPIENTS_VIEW
 from vftops.equipment.pickers import recipient_picker
-from vftops.extensions import db
 from vftops.stock import operations as ops
+from vftops.stock import queries
 from vftops.stock.forms import (
     AdjustConsumablesForm,
     IssueConsumablesForm,
     ReceiveConsumablesForm,
 )
-from vftops.stock.models import StockBalance
 from vftops.stock.permissions import STOCK_MANAGE
 
 from .common import bp, product_or_404, store_or_404
@@ -34,18 +33,8 @@ from .common import bp, product_or_404, store_or_404
 
 
 def _consumable_choices(field, store: Store) -> None:
-    products = db.session.scalars(
-        select(Product)
-        .where(Product.is_serialised.is_(False), Product.is_active.is_(True))
-        .order_by(Product.manufacturer, Product.model)
-    ).all()
-    balances = dict(
-        db.session.execute(
-            select(StockBalance.product_id, StockBalance.quantity).where(
-                StockBalance.store_id == store.id
-            )
-        ).all()
-    )
+    products = eq_queries.consumables()
+    balances = queries.balances_in(store.id)
     field.choices = choices(
         [("", _("Choose a consumable"))]
         + [
@@ -125,9 +114,9 @@ def consumable_issue(store_id: int):
 
     def run():
         recipient = None
-        if form.recipient_id is not None and form.recipient_id.data:
-            recipient = get_scoped_or_404(Recipient, form.recipient_id.data, current_user)
-        issued_to = db.session.get(User, form.issued_to_id.data) if form.issued_to_id.data else None
+        if form.recipient_id is not None:
+            recipient = optional_scoped_or_404(Recipient, form.recipient_id.data, current_user)
+        issued_to = optional_scoped_or_404(User, form.issued_to_id.data, current_user)
         return ops.issue_consumables(
             actor(),
             store,

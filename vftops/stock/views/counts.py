@@ -6,17 +6,13 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import case, select
-from sqlalchemy.orm import joinedload
 
-from vftops.core.audit import AuditEvent
 from vftops.core.errors import ConflictError, DomainError
 from vftops.core.forms import ConfirmForm, VersionedForm, choices
 from vftops.core.permissions import require
 from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment import queries as eq_queries
 from vftops.equipment.models import Product
-from vftops.extensions import db
 from vftops.stock import operations as ops
 from vftops.stock import queries
 from vftops.stock.forms_orders import (
@@ -26,9 +22,7 @@ from vftops.stock.forms_orders import (
 )
 from vftops.stock.models import (
     CountStatus,
-    StockBalance,
     StockCount,
-    StockMovement,
 )
 from vftops.stock.permissions import STOCK_MANAGE, STOCK_VIEW
 
@@ -41,30 +35,9 @@ from .ordering import active_stores, as_int, page_of, render
 @bp.get("/counts")
 @require(STOCK_VIEW)
 def counts():
-    ids = queries.store_ids_for(current_user, active_only=False)
-    stmt = (
-        select(StockCount)
-        .where(StockCount.store_id.in_(ids))
-        .options(
-            joinedload(StockCount.store),
-            joinedload(StockCount.started_by),
-            joinedload(StockCount.confirmed_by),
-        )
-        .order_by(
-            case((StockCount.status == CountStatus.OPEN.value, 0), else_=1),
-            StockCount.id.desc(),
-        )
-    )
-    page = page_of(stmt)
+    page = page_of(queries.counts_for(current_user))
     stores = active_stores()
-    open_counts = dict(
-        db.session.execute(
-            select(StockCount.store_id, StockCount.id).where(
-                StockCount.store_id.in_([s.id for s in stores]),
-                StockCount.status == CountStatus.OPEN.value,
-            )
-        ).all()
-    )
+    open_counts = queries.open_count_ids(s.id for s in stores)
     return render(
         "stock/counts.html",
         page=page,
@@ -114,24 +87,10 @@ def _count_or_404(count_id: int) -> StockCount:
 
 def _countable(count: StockCount) -> list[tuple[Product, int, int | None]]:
     """Consumables to count here: (product, expected, counted so far)."""
-    balances = dict(
-        db.session.execute(
-            select(StockBalance.product_id, StockBalance.quantity).where(
-                StockBalance.store_id == count.store_id
-            )
-        ).all()
-    )
+    balances = queries.balances_in(count.store_id)
     counted = {q.product_id: q.counted for q in count.quantities}
     ids = set(balances) | set(counted)
-    products = (
-        db.session.scalars(
-            select(Product)
-            .where(Product.id.in_(ids), Product.is_serialised.is_(False))
-            .order_by(Product.manufacturer, Product.model)
-        ).all()
-        if ids
-        else []
-    )
+    products = eq_queries.consumables(ids=ids, active_only=False) if ids else []
     return [(p, balances.get(p.id, 0), counted.get(p.id)) for p in products]
 
 
@@ -146,26 +105,11 @@ def _quantity_form(count: StockCount, countable, form: CountQuantityForm | None 
                 }
             )
     listed = {p.id for p, _e, _c in countable}
-    others = db.session.scalars(eq_queries.products().where(Product.is_serialised.is_(False))).all()
+    others = eq_queries.consumables()
     form.extra_product_id.choices = choices(
         [("", _("Choose a consumable"))] + [(p.id, p.name) for p in others if p.id not in listed]
     )
     return form
-
-
-def _count_summary(count: StockCount) -> dict | None:
-    event = db.session.scalars(
-        select(AuditEvent)
-        .where(
-            AuditEvent.object_type == StockCount.__tablename__,
-            AuditEvent.object_id == str(count.id),
-            AuditEvent.action == "stock_count.confirm",
-        )
-        .order_by(AuditEvent.id.desc())
-    ).first()
-    if event is None:
-        return None
-    return (event.changes.get("result") or {}).get("after")
 
 
 def _render_count(
@@ -191,13 +135,10 @@ def _render_count(
             "cancel_form": VersionedForm(formdata=None, version=count.version),
         }
     else:
-        adjustments = db.session.scalars(
-            select(StockMovement)
-            .where(StockMovement.count_id == count.id)
-            .options(joinedload(StockMovement.product))
-            .order_by(StockMovement.id)
-        ).all()
-        context |= {"summary": _count_summary(count), "adjustments": adjustments}
+        context |= {
+            "summary": queries.count_summary(count),
+            "adjustments": queries.count_adjustments(count),
+        }
     context["scan_total"] = len(scans)
     return render("stock/count_detail.html", status, **context)
 
@@ -251,12 +192,7 @@ def count_quantities(count_id: int):
     elif form.extra_product_id.data:
         form.extra_counted.errors = [_("Enter how many you counted.")]
         return _render_count(count, status=422, quantity_form=form)
-    products = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Product).where(Product.id.in_([pid for pid, _v in wanted]))
-        )
-    }
+    products = queries.by_id(Product, [pid for pid, _v in wanted])
     if any(pid not in products for pid, _v in wanted):
         abort(404)
     try:

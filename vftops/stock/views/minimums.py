@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from vftops.core.errors import DomainError
 from vftops.core.forms import ConfirmForm, choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import require
 from vftops.core.web import actor, flash_domain_error, submit
+from vftops.equipment import queries as eq_queries
 from vftops.equipment.models import Product, Store
-from vftops.extensions import db
 from vftops.stock import operations as ops
 from vftops.stock import queries
 from vftops.stock.forms import (
     MinimumForm,
 )
-from vftops.stock.models import StockMinimum
 from vftops.stock.permissions import STOCK_VIEW, STORES_MANAGE
 
 from .common import bp, minimum_row, product_or_404, store_or_404
@@ -37,11 +35,7 @@ def _minimum_page(store: Store, product: Product | None):
             form.version.data = row.version
     else:
         row = None
-        products = db.session.scalars(
-            select(Product)
-            .where(Product.is_active.is_(True))
-            .order_by(Product.manufacturer, Product.model)
-        ).all()
+        products = eq_queries.active_products()
         form.product_id.choices = choices(
             [("", _("Choose a product"))] + [(p.id, p.name) for p in products]
         )
@@ -130,10 +124,7 @@ def suggestions(store_id: int):
     """Suggested minimums, each with the figures it comes from."""
     store = store_or_404(store_id)
     found = sorted(queries.suggestions(store).values(), key=lambda s: s.product.name)
-    minimums = {
-        row.product_id: row
-        for row in db.session.scalars(select(StockMinimum).where(StockMinimum.store_id == store.id))
-    }
+    minimums = queries.minimums_by_product(store)
     return render_template(
         "stock/suggestions.html",
         store=store,

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from vftops.core import modules
 from vftops.core.models import local_today
 from vftops.core.permissions import require
-from vftops.equipment.models import Store
-from vftops.extensions import db
 from vftops.stock import digest, queries
 from vftops.stock.permissions import STOCK_VIEW
 
@@ -23,8 +20,8 @@ def notifications():
     """Mine: the stores I am responsible for (what my e-mail says); `?all=1`: all I see."""
     show_all = request.args.get("all") == "1"
     today = local_today()
-    mine = queries.store_ids_for(current_user).where(Store.responsible_id == current_user.id)
-    responsible_for = db.session.scalar(select(func.count()).select_from(mine.subquery()))
+    mine = queries.stores_in_charge(current_user)
+    responsible_for = queries.stores_in_charge_count(current_user)
     ids = queries.store_ids_for(current_user) if show_all else mine
     found = digest.sections(queries.digests(ids, today=today), today)
     return render_template(

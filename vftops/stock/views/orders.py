@@ -7,19 +7,18 @@ from decimal import Decimal
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from vftops.agreements.models import Supplier
+from vftops.agreements.queries import active_suppliers
 from vftops.core.errors import DomainError
 from vftops.core.forms import VersionedForm, choices
 from vftops.core.i18n import format_d
 from vftops.core.inputs import db_int
 from vftops.core.permissions import require
+from vftops.core.scope import get_scoped_or_404, scoped_or_none
 from vftops.core.web import actor, flash_domain_error
 from vftops.equipment import queries as eq_queries
 from vftops.equipment.models import Product
-from vftops.extensions import db
 from vftops.stock import operations as ops
 from vftops.stock import order_mail, queries
 from vftops.stock.forms_orders import (
@@ -30,9 +29,7 @@ from vftops.stock.forms_orders import (
 )
 from vftops.stock.models import (
     OPEN_ORDER_STATUSES,
-    OrderReceipt,
     OrderStatus,
-    PurchaseOrderLine,
 )
 from vftops.stock.permissions import ORDERS_MANAGE, STOCK_MANAGE, STOCK_VIEW
 
@@ -77,11 +74,10 @@ def orders():
 
 def _product_rows(extra_ids=()) -> dict[int, Product]:
     """Active catalogue products (and the ones already on the order), by id."""
-    rows = {p.id: p for p in db.session.scalars(eq_queries.products())}
+    rows = {p.id: p for p in eq_queries.active_products()}
     missing = set(extra_ids) - set(rows)
     if missing:
-        for p in db.session.scalars(select(Product).where(Product.id.in_(missing))):
-            rows[p.id] = p
+        rows |= queries.by_id(Product, missing)
     return rows
 
 
@@ -97,9 +93,7 @@ def _product_label(p: Product) -> str:
 def _prepare_order_form(form: OrderForm, products: dict[int, Product], *, with_heads=True):
     if with_heads:
         form.store_id.choices = choices([("", _("Choose a store")), *store_pairs(active_stores())])
-        suppliers = db.session.scalars(
-            select(Supplier).where(Supplier.is_active.is_(True)).order_by(Supplier.name)
-        ).all()
+        suppliers = active_suppliers()
         form.supplier_id.choices = choices(
             [("", _("Choose a supplier"))] + [(s.id, s.name) for s in suppliers]
         )
@@ -174,7 +168,7 @@ def order_new():
                 options[0] if len(options) == 1 else None
             )
         if form.supplier_id.data:
-            supplier = db.session.get(Supplier, form.supplier_id.data)
+            supplier = scoped_or_none(Supplier, form.supplier_id.data, current_user)
             if supplier is not None:
                 form.expected_on.data = ops.default_expected_on(supplier)
     line_errors: dict[int, list[str]] = {}
@@ -187,7 +181,7 @@ def order_new():
         rows, line_errors = _read_lines(form, products)
         if form.validate_on_submit() and not line_errors:
             store = queries.store_or_404(form.store_id.data, current_user)
-            supplier = db.session.get(Supplier, form.supplier_id.data)
+            supplier = get_scoped_or_404(Supplier, form.supplier_id.data, current_user)
             try:
                 order = ops.create_order(
                     actor(),
@@ -283,13 +277,7 @@ def order_edit(order_id: int):
 @require(STOCK_VIEW)
 def order_detail(order_id: int):
     order = queries.order_or_404(order_id, current_user)
-    receipts = db.session.scalars(
-        select(OrderReceipt)
-        .where(OrderReceipt.order_id == order.id)
-        .options(joinedload(OrderReceipt.line).joinedload(PurchaseOrderLine.product))
-        .options(joinedload(OrderReceipt.actor))
-        .order_by(OrderReceipt.at, OrderReceipt.id)
-    ).all()
+    receipts = queries.receipts_of(order)
     total = sum(
         (line.unit_price * line.quantity for line in order.lines if line.unit_price is not None),
         start=0,

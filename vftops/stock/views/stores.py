@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from vftops.auth.models import User
+from vftops.auth.queries import active_colleagues
 from vftops.core.forms import choices
 from vftops.core.permissions import require
 from vftops.core.picker import picker
@@ -16,7 +15,8 @@ from vftops.core.scope import get_scoped_or_404, municipality_ids
 from vftops.core.web import actor, submit
 from vftops.equipment.models import Store
 from vftops.extensions import db
-from vftops.org.models import Membership, Municipality
+from vftops.org.models import Municipality
+from vftops.org.queries import municipalities_of
 from vftops.stock import operations as ops
 from vftops.stock import queries
 from vftops.stock.forms import (
@@ -56,22 +56,12 @@ def stores():
 
 
 def _fill_store_choices(form: StoreForm, store: Store | None = None) -> None:
-    mids = municipality_ids(current_user)
-    municipalities = db.session.scalars(
-        select(Municipality).where(Municipality.id.in_(mids)).order_by(Municipality.name)
-    ).all()
+    municipalities = municipalities_of(current_user)
     if form.municipality_id is not None:
         form.municipality_id.choices = choices((m.id, m.name) for m in municipalities)
     owner = store.municipality_id if store is not None else None
     form.shared_with_ids.choices = choices((m.id, m.name) for m in municipalities if m.id != owner)
-    people = db.session.scalars(
-        select(User)
-        .where(
-            User.is_active_user.is_(True),
-            User.id.in_(select(Membership.user_id).where(Membership.municipality_id.in_(mids))),
-        )
-        .order_by(User.full_name)
-    ).all()
+    people = active_colleagues(current_user)
     pairs = [(u.id, u.full_name) for u in people]
     known = {u.id for u in people}
     if store is not None and store.responsible is not None and store.responsible_id not in known:

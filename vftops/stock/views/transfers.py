@@ -8,16 +8,15 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import case, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import case
 
 from vftops.core.errors import DomainError
 from vftops.core.forms import VersionedForm, choices
 from vftops.core.i18n import format_d
 from vftops.core.permissions import require
+from vftops.core.scope import scoped_or_none
 from vftops.core.web import actor, flash_domain_error
-from vftops.equipment.models import Device, DeviceStatus, Product, Store, Visit, VisitStatus
-from vftops.extensions import db
+from vftops.equipment.models import Product, Store
 from vftops.stock import operations as ops
 from vftops.stock import queries
 from vftops.stock.forms_orders import (
@@ -74,19 +73,7 @@ def _default_from_store(stores: list[Store]) -> Store | None:
 
 
 def _consumables_in(store: Store) -> list[StockBalance]:
-    return list(
-        db.session.scalars(
-            select(StockBalance)
-            .join(Product, Product.id == StockBalance.product_id)
-            .where(
-                StockBalance.store_id == store.id,
-                StockBalance.quantity > 0,
-                Product.is_serialised.is_(False),
-            )
-            .options(joinedload(StockBalance.product))
-            .order_by(Product.manufacturer, Product.model)
-        )
-    )
+    return queries.consumables_on_shelf(store)
 
 
 @bp.route("/transfers/new", methods=["GET", "POST"])
@@ -127,9 +114,7 @@ def transfer_new():
         entries[asked["product"].id].quantity.data = str(asked["quantity"])
     missing = set(entries) - set(products)
     if missing:
-        products |= {
-            p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(missing)))
-        }
+        products |= queries.by_id(Product, missing)
     quantity_errors: dict[int, list[str]] = {}
 
     def place(name: str, messages: list[str]) -> bool:
@@ -210,7 +195,7 @@ def _asked_for(targets) -> dict | None:
         return None
     if not product_id or not quantity or not 0 < quantity <= 10_000:
         return None
-    product = db.session.get(Product, product_id)
+    product = scoped_or_none(Product, product_id, current_user)
     if product is None:
         return None
     return {"to_store_id": to_store_id, "product": product, "quantity": quantity}
@@ -220,26 +205,10 @@ def _on_shelf(store: Store, asked: dict) -> list[str]:
     """Serial numbers of the product ready on the store's shelf that the receiving store may
     hold and no planned install has chosen, to find the devices to send."""
     product, quantity = asked["product"], asked["quantity"]
-    to_store = db.session.get(Store, asked["to_store_id"])
-    if not product.is_serialised or to_store is None:
+    if not product.is_serialised:
         return []
-    booked = select(Visit.device_id).where(
-        Visit.status == VisitStatus.PLANNED, Visit.device_id.is_not(None)
-    )
-    return list(
-        db.session.scalars(
-            select(Device.serial_number)
-            .where(
-                Device.store_id == store.id,
-                Device.product_id == product.id,
-                Device.status == DeviceStatus.IN_STOCK,
-                Device.municipality_id.in_(sorted(to_store.served_municipality_ids)),
-                Device.id.not_in(booked),
-            )
-            .order_by(Device.serial_number)
-            .limit(min(quantity, 50) + 10)
-        )
-    )
+    to_store = queries.store_or_404(asked["to_store_id"], current_user)
+    return queries.serials_to_send(store, to_store, product, quantity)
 
 
 @bp.get("/transfers/<int:transfer_id>")
@@ -247,13 +216,7 @@ def _on_shelf(store: Store, asked: dict) -> list[str]:
 def transfer_detail(transfer_id: int):
     transfer = queries.transfer_or_404(transfer_id, current_user)
     # Either end makes it visible; only a store the user may use is a link or a place to land.
-    usable = set(
-        db.session.scalars(
-            queries.store_ids_for(current_user, active_only=False).where(
-                Store.id.in_([transfer.from_store_id, transfer.to_store_id])
-            )
-        )
-    )
+    usable = queries.usable_store_ids(current_user, [transfer.from_store_id, transfer.to_store_id])
     return render("stock/transfer_detail.html", transfer=transfer, usable=usable)
 
 
