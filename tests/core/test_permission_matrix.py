@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.access.endpoints import ACCESS_ENDPOINTS
 from tests.conftest import csrf_from, login
 from tests.matrix import Endpoint
 from tests.stock.endpoints import STOCK_ENDPOINTS
@@ -418,6 +419,7 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/movements/{movement}", EQUIPMENT_VIEW),
     *STOCK_ENDPOINTS,
     *SUPPORT_ENDPOINTS,
+    *ACCESS_ENDPOINTS,
 ]
 
 # Open to everyone, logged in or not.
@@ -449,6 +451,7 @@ def _world(factories):
     """
     from sqlalchemy import select
 
+    from vftops.access import operations as acc
     from vftops.agreements.operations import create_supplier
     from vftops.auth.operations import create_api_token, create_user
     from vftops.core.audit import AuditEvent
@@ -553,6 +556,29 @@ def _world(factories):
             sp.change_status(target, working, "in_progress")
             incident = sp.create_incident(None, m.id, title=f"Nettfeil {key}", tickets=[working])
             db.session.flush()
+            # Access: a system with two roles, and a named person's open grant.
+            system = acc.create_system(
+                None,
+                m,
+                name=f"Responssenter {key}",
+                kind="response_centre",
+                admin_kind="user",
+                admin_user_id=target.id,
+                account_source="local",
+            )
+            system_role = acc.create_role(None, system, name="Operatør")
+            system_role2 = acc.create_role(None, system, name="Administrator")
+            grant = acc.grant_access(
+                None,
+                system,
+                system_role,
+                acc.Holder.person(f"Vikar {key}", "Byrå AS"),
+                municipality=m,
+                unit=unit,
+                starts_on=placement.installed_at.date().replace(day=1),
+                reason="Vikar",
+            )
+            db.session.flush()
             event = db.session.scalars(
                 select(AuditEvent.id).where(AuditEvent.municipality_id == m.id)
             ).first()
@@ -590,6 +616,10 @@ def _world(factories):
                 ticket_working=working.id,
                 incident=incident.id,
                 attachment=attachment.id,
+                system=system.id,
+                system_role=system_role.id,
+                system_role2=system_role2.id,
+                grant=grant.id,
             )
         db.session.commit()
     return world

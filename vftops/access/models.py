@@ -223,6 +223,16 @@ class SystemRole(TimestampMixin, VersionedMixin, db.Model):
 
     system: Mapped[ItSystem] = relationship(back_populates="roles")
 
+    @classmethod
+    def scope_clause(cls, municipality_ids):
+        """Visible with its system."""
+        systems = select(ItSystem.id).where(ItSystem.scope_clause(municipality_ids))
+        return cls.system_id.in_(systems)
+
+    @property
+    def served_municipality_ids(self) -> set[int]:
+        return self.system.served_municipality_ids
+
     def __str__(self) -> str:
         return self.name
 

@@ -1,7 +1,18 @@
 """Access control: systems, their roles, grants, orders and access reviews."""
 
-from vftops.access import demo
-from vftops.access.permissions import PERMISSIONS
-from vftops.core.modules import Module
+from flask_babel import lazy_gettext as _l
 
-module = Module(name="access", permissions=PERMISSIONS, demo=demo.load)
+from vftops.access import api, demo, views
+from vftops.access.audit_texts import TEXTS
+from vftops.access.permissions import ACCESS_VIEW, PERMISSIONS
+from vftops.core.modules import Link, Module
+
+module = Module(
+    name="access",
+    permissions=PERMISSIONS,
+    audit=TEXTS,
+    demo=demo.load,
+    pages=(views.bp,),
+    api=api.blueprints,
+    navigation=(Link(_l("Access"), "access.systems", ACCESS_VIEW, order=50),),
+)

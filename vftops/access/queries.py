@@ -6,15 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import abort
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
 from vftops.auth.models import User
-from vftops.core.scope import municipality_ids, scoped
+from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids, scoped
 from vftops.extensions import db
-from vftops.org.models import UnitMembership
+from vftops.org.models import Unit, UnitMembership
 
 PAGE_SIZE = 50
 
@@ -45,15 +46,29 @@ def grants_visible(stmt: Select, user) -> Select:
     return stmt
 
 
-def systems_for(user, *, include_retired: bool = False) -> list[ItSystem]:
+def systems_statement(user, *, include_retired: bool = False) -> Select:
     stmt = scoped(select(ItSystem), ItSystem, user).options(
         joinedload(ItSystem.municipality),
         joinedload(ItSystem.supplier),
+        joinedload(ItSystem.admin_user),
+        joinedload(ItSystem.admin_team),
         selectinload(ItSystem.shared_with),
     )
     if not include_retired:
         stmt = stmt.where(ItSystem.status != "retired")
+    return stmt
+
+
+def systems_for(user, *, include_retired: bool = False) -> list[ItSystem]:
+    stmt = systems_statement(user, include_retired=include_retired)
     return list(db.session.scalars(stmt.order_by(func.lower(ItSystem.name), ItSystem.id)))
+
+
+def roles_statement(user, *, system_id: int | None = None) -> Select:
+    stmt = scoped(select(SystemRole), SystemRole, user)
+    if system_id is not None:
+        stmt = stmt.where(SystemRole.system_id == system_id)
+    return stmt
 
 
 def active_grant_counts(system_ids: list[int], user, day: date) -> dict[int, int]:
@@ -67,6 +82,33 @@ def active_grant_counts(system_ids: list[int], user, day: date) -> dict[int, int
         user,
     )
     return dict(db.session.execute(stmt).all())
+
+
+def role_or_404(role_id, user) -> SystemRole:
+    return get_scoped_or_404(SystemRole, role_id, user, options=(joinedload(SystemRole.system),))
+
+
+def grant_or_404(grant_id, user) -> AccessGrant:
+    """One grant the reader may read (another municipality's, or for a unit manager
+    another unit's, answers 404)."""
+    stmt = grants_visible(select(AccessGrant).where(AccessGrant.id == id_or_404(grant_id)), user)
+    grant = db.session.scalars(with_details(stmt)).first()
+    if grant is None:
+        abort(404)
+    return grant
+
+
+def units_for_register(user) -> list[Unit]:
+    """The units the reader may filter the register by."""
+    stmt = (
+        select(Unit)
+        .where(Unit.municipality_id.in_(municipality_ids(user)))
+        .options(joinedload(Unit.municipality))
+        .order_by(Unit.municipality_id, func.lower(Unit.name))
+    )
+    if not reads_every_grant(user):
+        stmt = stmt.where(Unit.id.in_(own_unit_ids(user)))
+    return list(db.session.scalars(stmt))
 
 
 def roles_of(system: ItSystem) -> list[SystemRole]:

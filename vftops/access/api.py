@@ -1,0 +1,276 @@
+"""JSON API of access control: systems, their roles, and grants («who had access to
+system X on a day» is `GET /access-grants?system_id=X&at=DAY`)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from vftops.access import operations as ops
+from vftops.access import queries
+from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole
+from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
+from vftops.access.schemas import (
+    GrantChangeRoleSchema,
+    GrantCreateSchema,
+    GrantEndSchema,
+    GrantPageSchema,
+    GrantQuerySchema,
+    GrantSchema,
+    RoleCreateSchema,
+    RolePageSchema,
+    RoleQuerySchema,
+    RoleSchema,
+    RoleUpdateSchema,
+    SystemCreateSchema,
+    SystemPageSchema,
+    SystemQuerySchema,
+    SystemSchema,
+    SystemUpdateSchema,
+)
+from vftops.auth.models import User
+from vftops.core.api import ApiBlueprint
+from vftops.core.models import local_today
+from vftops.core.pagination import cursor_page
+from vftops.core.permissions import require
+from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
+from vftops.core.web import actor
+from vftops.equipment.models import Recipient
+from vftops.org.models import Municipality, Unit
+
+systems_blp = ApiBlueprint(
+    "systems",
+    __name__,
+    url_prefix="/api/v1/systems",
+    description="The systems register: systems whose access the municipality controls",
+)
+roles_blp = ApiBlueprint(
+    "system_roles",
+    __name__,
+    url_prefix="/api/v1/system-roles",
+    description="Each system's roles: what they allow, privileged or not, who normally needs them",
+)
+grants_blp = ApiBlueprint(
+    "access_grants",
+    __name__,
+    url_prefix="/api/v1/access-grants",
+    description="The authorisation register: who has, and who had, which role in which system",
+)
+blueprints = (systems_blp, roles_blp, grants_blp)
+
+
+@systems_blp.route("")
+class Systems(MethodView):
+    @require(ACCESS_VIEW)
+    @systems_blp.arguments(SystemQuerySchema, location="query")
+    @systems_blp.response(200, SystemPageSchema)
+    def get(self, args):
+        """The systems of your municipalities."""
+        stmt = queries.systems_statement(actor(), include_retired=args["include_retired"])
+        return cursor_page(stmt, ItSystem.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(ACCESS_MANAGE)
+    @systems_blp.arguments(
+        SystemCreateSchema,
+        example={
+            "name": "Responssenterløsning",
+            "municipality_id": 1,
+            "kind": "response_centre",
+            "admin_kind": "supplier",
+            "supplier_id": 1,
+            "account_source": "supplier",
+        },
+    )
+    @systems_blp.response(201, SystemSchema)
+    @systems_blp.errors(404, 409)
+    def post(self, data):
+        """Register a system."""
+        user = actor()
+        municipality = get_scoped_or_404(Municipality, data.pop("municipality_id"), user)
+        return ops.create_system(user, municipality, **data)
+
+
+@systems_blp.route("/<int:system_id>")
+class SystemById(MethodView):
+    @require(ACCESS_VIEW)
+    @systems_blp.response(200, SystemSchema)
+    @systems_blp.errors(404)
+    def get(self, system_id):
+        """One system."""
+        return get_scoped_or_404(ItSystem, system_id, actor())
+
+    @require(ACCESS_MANAGE)
+    @systems_blp.arguments(SystemUpdateSchema, example={"review_interval_months": 12, "version": 1})
+    @systems_blp.response(200, SystemSchema)
+    @systems_blp.errors(404, 409)
+    def patch(self, data, system_id):
+        """Change a system."""
+        user = actor()
+        system = get_scoped_or_404(ItSystem, system_id, user)
+        expected = data.pop("version", None)
+        return ops.update_system(user, system, expected_version=expected, **data)
+
+
+@roles_blp.route("")
+class Roles(MethodView):
+    @require(ACCESS_VIEW)
+    @roles_blp.arguments(RoleQuerySchema, location="query")
+    @roles_blp.response(200, RolePageSchema)
+    def get(self, args):
+        """The roles of the systems of your municipalities; `system_id` for one system's."""
+        stmt = queries.roles_statement(actor(), system_id=args["system_id"])
+        return cursor_page(stmt, SystemRole.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(ACCESS_MANAGE)
+    @roles_blp.arguments(
+        RoleCreateSchema,
+        example={
+            "system_id": 1,
+            "name": "Operatør",
+            "description": "Tar imot og håndterer alarmer",
+            "job_functions": ["response_centre"],
+        },
+    )
+    @roles_blp.response(201, RoleSchema)
+    @roles_blp.errors(404, 409)
+    def post(self, data):
+        """Add a role to a system."""
+        user = actor()
+        system = get_scoped_or_404(ItSystem, data.pop("system_id"), user)
+        return ops.create_role(user, system, **data)
+
+
+@roles_blp.route("/<int:role_id>")
+class RoleById(MethodView):
+    @require(ACCESS_VIEW)
+    @roles_blp.response(200, RoleSchema)
+    @roles_blp.errors(404)
+    def get(self, role_id):
+        """One role."""
+        return queries.role_or_404(role_id, actor())
+
+    @require(ACCESS_MANAGE)
+    @roles_blp.arguments(RoleUpdateSchema, example={"is_privileged": True, "version": 1})
+    @roles_blp.response(200, RoleSchema)
+    @roles_blp.errors(404, 409)
+    def patch(self, data, role_id):
+        """Change a role."""
+        user = actor()
+        role = queries.role_or_404(role_id, user)
+        expected = data.pop("version", None)
+        return ops.update_role(user, role, expected_version=expected, **data)
+
+
+@grants_blp.route("")
+class Grants(MethodView):
+    @require(ACCESS_VIEW)
+    @grants_blp.arguments(GrantQuerySchema, location="query")
+    @grants_blp.response(200, GrantPageSchema)
+    def get(self, args):
+        """Who has access (or had it on `at`); `ended=true` for every grant, past ones too."""
+        wanted = queries.GrantFilter(
+            system_id=args["system_id"],
+            role_id=args["role_id"],
+            unit_id=args["unit_id"],
+            municipality_id=args["municipality_id"],
+            holder=args["holder"],
+            at=args["at"],
+            ended=args["ended"],
+        )
+        stmt = queries.with_details(queries.grants_statement(actor(), wanted, local_today()))
+        return cursor_page(stmt, AccessGrant.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(ACCESS_MANAGE)
+    @grants_blp.arguments(
+        GrantCreateSchema,
+        example={
+            "system_id": 1,
+            "role_id": 2,
+            "municipality_id": 1,
+            "holder_kind": "person",
+            "person_name": "Kari Nordmann",
+            "person_detail": "Stjørdal kommune",
+            "account_name": "kari.nordmann",
+            "reason": "Ny i hjemmetjenesten",
+        },
+    )
+    @grants_blp.response(201, GrantSchema)
+    @grants_blp.errors(404, 409)
+    def post(self, data):
+        """Register access. Refused (409) while the person has that role in the system."""
+        user = actor()
+        system = get_scoped_or_404(ItSystem, data["system_id"], user)
+        kind = data["holder_kind"]
+        holder = ops.Holder(
+            kind,
+            user=optional_scoped_or_404(User, data.get("user_id"), user)
+            if kind == HolderKind.USER
+            else None,
+            recipient=optional_scoped_or_404(Recipient, data.get("recipient_id"), user)
+            if kind in (HolderKind.RELATIVE, HolderKind.RECIPIENT)
+            else None,
+            name=data.get("person_name"),
+            detail=data.get("person_detail"),
+        )
+        return ops.grant_access(
+            user,
+            system,
+            get_scoped_or_404(SystemRole, data["role_id"], user),
+            holder,
+            municipality=get_scoped_or_404(Municipality, data["municipality_id"], user),
+            unit=optional_scoped_or_404(Unit, data.get("unit_id"), user),
+            account_name=data.get("account_name"),
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on"),
+            reason=data["reason"],
+        )
+
+
+@grants_blp.route("/<int:grant_id>")
+class GrantById(MethodView):
+    @require(ACCESS_VIEW)
+    @grants_blp.response(200, GrantSchema)
+    @grants_blp.errors(404)
+    def get(self, grant_id):
+        """One grant."""
+        return queries.grant_or_404(grant_id, actor())
+
+
+@grants_blp.route("/<int:grant_id>/end")
+class GrantEnd(MethodView):
+    @require(ACCESS_MANAGE)
+    @grants_blp.arguments(GrantEndSchema, example={"reason": "Sluttet", "version": 1})
+    @grants_blp.response(200, GrantSchema)
+    @grants_blp.errors(404, 409)
+    def post(self, data, grant_id):
+        """End access (the last day is `ends_on`, default today). Ended once: 409 after."""
+        user = actor()
+        grant = queries.grant_or_404(grant_id, user)
+        return ops.end_grant(
+            user,
+            grant,
+            ends_on=data.get("ends_on"),
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+
+
+@grants_blp.route("/<int:grant_id>/change-role")
+class GrantChangeRole(MethodView):
+    @require(ACCESS_MANAGE)
+    @grants_blp.arguments(
+        GrantChangeRoleSchema, example={"role_id": 3, "reason": "Ny stilling", "version": 1}
+    )
+    @grants_blp.response(201, GrantSchema)
+    @grants_blp.errors(404, 409)
+    def post(self, data, grant_id):
+        """Another role from `starts_on`: the grant ends the day before and a new one starts."""
+        user = actor()
+        grant = queries.grant_or_404(grant_id, user)
+        return ops.change_role(
+            user,
+            grant,
+            get_scoped_or_404(SystemRole, data["role_id"], user),
+            on=data.get("starts_on"),
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )

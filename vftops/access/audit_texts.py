@@ -1,0 +1,83 @@
+"""How systems, roles and grants read in the audit log: object kinds, actions, fields and
+coded values."""
+
+from flask_babel import lazy_gettext as _l
+
+from vftops.access.labels import (
+    ACCOUNT_SOURCE_LABELS,
+    ADMIN_KIND_LABELS,
+    HOLDER_KIND_LABELS,
+    SYSTEM_KIND_LABELS,
+    SYSTEM_STATUS_LABELS,
+)
+from vftops.access.models import ItSystem, SystemRole
+from vftops.core.audit import names_from
+from vftops.core.modules import AuditObject, AuditTexts
+
+ACTIONS = {
+    "system.create": _l("System registered"),
+    "system.update": _l("System changed"),
+    "system_role.create": _l("Role added to a system"),
+    "system_role.update": _l("Role changed"),
+    "access_grant.create": _l("Access given"),
+    "access_grant.end": _l("Access ended"),
+}
+
+TEXTS = AuditTexts(
+    objects={
+        "it_systems": AuditObject(
+            _l("System"),
+            names_from(ItSystem, ItSystem.name),
+            "access.system_detail",
+            "system_id",
+            "access.view",
+        ),
+        "system_roles": AuditObject(
+            _l("Role in a system"),
+            names_from(SystemRole, SystemRole.name),
+            "access.role_edit",
+            "role_id",
+            "access.view",
+            "access.manage",
+        ),
+        # By number: who holds it is read on its page.
+        "access_grants": AuditObject(
+            _l("Access"), None, "access.grant_detail", "grant_id", "access.view"
+        ),
+    },
+    actions=ACTIONS,
+    fields={
+        "kind": _l("Kind"),
+        "owner_id": _l("System owner"),
+        "admin_kind": _l("Who grants access"),
+        "admin_user_id": _l("The person who grants access"),
+        "admin_team_id": _l("The team that grants access"),
+        "holds_health_data": _l("Holds health data"),
+        "account_source": _l("Accounts"),
+        "review_interval_months": _l("Access review every (months)"),
+        "shared_with": _l("Also used by"),
+        "description": _l("What it allows"),
+        "is_privileged": _l("Privileged"),
+        "job_functions": _l("Normally needed by"),
+        "system_id": _l("System"),
+        "role_id": _l("Role"),
+        "holder_kind": _l("Who"),
+        "account_name": _l("Account name in the system"),
+        "starts_on": _l("From"),
+        "ends_on": _l("To (last day)"),
+        "ordered_by_id": _l("Ordered by"),
+        "replaces_id": _l("Continues access"),
+    },
+    values={
+        "it_systems.kind": SYSTEM_KIND_LABELS,
+        "admin_kind": ADMIN_KIND_LABELS,
+        "account_source": ACCOUNT_SOURCE_LABELS,
+        "it_systems.status": SYSTEM_STATUS_LABELS,
+        "holder_kind": HOLDER_KIND_LABELS,
+    },
+    references={
+        "system_id": "it_systems",
+        "role_id": "system_roles",
+        "replaces_id": "access_grants",
+    },
+)

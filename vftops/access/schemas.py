@@ -1,0 +1,198 @@
+"""JSON shapes of systems, their roles and grants. Input schemas reject unknown fields; the
+operations check the rest with the same translated messages as the pages."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from vftops.access.models import (
+    AccountSource,
+    AdminKind,
+    HolderKind,
+    JobFunction,
+    SystemKind,
+    SystemStatus,
+)
+from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope, optional_text
+
+
+def _one_of(enum, **metadata):
+    return ma.fields.String(validate=ma.validate.OneOf([k.value for k in enum]), **metadata)
+
+
+class NamedRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class SystemSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    kind = ma.fields.String()
+    municipality_id = ma.fields.Integer(metadata={"description": "The municipality that runs it"})
+    shared_with_ids = ma.fields.Method("_shared", metadata={"description": "Also used by"})
+    supplier_id = ma.fields.Integer(allow_none=True)
+    owner_id = ma.fields.Integer(allow_none=True, metadata={"description": "System owner (user)"})
+    admin_kind = ma.fields.String(
+        metadata={"description": "Who grants access: user, team or supplier"}
+    )
+    admin_user_id = ma.fields.Integer(allow_none=True)
+    admin_team_id = ma.fields.Integer(allow_none=True)
+    holds_health_data = ma.fields.Boolean()
+    account_source = ma.fields.String()
+    review_interval_months = ma.fields.Integer()
+    status = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+    version = ma.fields.Integer()
+
+    def _shared(self, system) -> list[int]:
+        return sorted(m.id for m in system.shared_with)
+
+
+class _SystemFields(StrictSchema):
+    kind = _one_of(SystemKind)
+    shared_with_ids = ma.fields.List(ma.fields.Integer())
+    supplier_id = ma.fields.Integer(allow_none=True)
+    owner_id = ma.fields.Integer(allow_none=True)
+    admin_kind = _one_of(AdminKind)
+    admin_user_id = ma.fields.Integer(allow_none=True)
+    admin_team_id = ma.fields.Integer(allow_none=True)
+    holds_health_data = ma.fields.Boolean()
+    account_source = _one_of(AccountSource)
+    review_interval_months = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=36), metadata={"description": "1–36, default 6"}
+    )
+    status = _one_of(SystemStatus)
+    note = optional_text()
+
+
+class SystemCreateSchema(_SystemFields):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(max=120))
+    municipality_id = ma.fields.Integer(required=True)
+    kind = _one_of(SystemKind, required=True)
+    admin_kind = _one_of(AdminKind, required=True)
+    account_source = _one_of(AccountSource, required=True)
+
+
+class SystemUpdateSchema(_SystemFields):
+    name = ma.fields.String(validate=ma.validate.Length(max=120))
+    version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
+
+
+class SystemQuerySchema(CursorQuerySchema):
+    include_retired = ma.fields.Boolean(load_default=False)
+
+
+class RoleSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    system_id = ma.fields.Integer()
+    name = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    is_privileged = ma.fields.Boolean()
+    job_functions = ma.fields.List(ma.fields.String())
+    is_active = ma.fields.Boolean()
+    version = ma.fields.Integer()
+
+
+class RoleCreateSchema(StrictSchema):
+    system_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True, validate=ma.validate.Length(max=120))
+    description = optional_text()
+    is_privileged = ma.fields.Boolean(load_default=False)
+    job_functions = ma.fields.List(_one_of(JobFunction), load_default=list)
+
+
+class RoleUpdateSchema(StrictSchema):
+    name = ma.fields.String(validate=ma.validate.Length(max=120))
+    description = optional_text()
+    is_privileged = ma.fields.Boolean()
+    job_functions = ma.fields.List(_one_of(JobFunction))
+    is_active = ma.fields.Boolean()
+    version = ma.fields.Integer()
+
+
+class RoleQuerySchema(CursorQuerySchema):
+    system_id = ma.fields.Integer(load_default=None)
+
+
+class GrantSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    system = ma.fields.Nested(NamedRefSchema)
+    role = ma.fields.Nested(NamedRefSchema)
+    municipality_id = ma.fields.Integer()
+    unit_id = ma.fields.Integer(allow_none=True)
+    holder_kind = ma.fields.String()
+    holder_name = ma.fields.String()
+    user_id = ma.fields.Integer(allow_none=True)
+    recipient_id = ma.fields.Integer(allow_none=True)
+    person_detail = ma.fields.String(allow_none=True)
+    account_name = ma.fields.String(allow_none=True)
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date(allow_none=True, metadata={"description": "Last day; null: open"})
+    reason = ma.fields.String(allow_none=True)
+    ordered_by_id = ma.fields.Integer(allow_none=True)
+    granted_by_id = ma.fields.Integer(allow_none=True)
+    ended_at = ma.fields.AwareDateTime(allow_none=True)
+    end_reason = ma.fields.String(allow_none=True)
+    replaces_id = ma.fields.Integer(allow_none=True)
+    last_login_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    version = ma.fields.Integer()
+
+
+class GrantCreateSchema(StrictSchema):
+    system_id = ma.fields.Integer(required=True)
+    role_id = ma.fields.Integer(required=True)
+    municipality_id = ma.fields.Integer(required=True)
+    unit_id = ma.fields.Integer(allow_none=True)
+    holder_kind = _one_of(HolderKind, required=True)
+    user_id = ma.fields.Integer(allow_none=True)
+    recipient_id = ma.fields.Integer(allow_none=True)
+    person_name = optional_text(validate=ma.validate.Length(max=120))
+    person_detail = optional_text(
+        validate=ma.validate.Length(max=120),
+        metadata={"description": "Employer of a person, or a relative's relation"},
+    )
+    account_name = optional_text(validate=ma.validate.Length(max=120))
+    starts_on = ma.fields.Date(allow_none=True, metadata={"description": "Default today"})
+    ends_on = ma.fields.Date(allow_none=True, metadata={"description": "Last day; null: open"})
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+
+
+class GrantEndSchema(StrictSchema):
+    ends_on = ma.fields.Date(allow_none=True, metadata={"description": "Last day; default today"})
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    version = ma.fields.Integer()
+
+
+class GrantChangeRoleSchema(StrictSchema):
+    role_id = ma.fields.Integer(required=True)
+    starts_on = ma.fields.Date(allow_none=True, metadata={"description": "Default today"})
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    version = ma.fields.Integer()
+
+
+class GrantQuerySchema(CursorQuerySchema):
+    system_id = ma.fields.Integer(load_default=None)
+    role_id = ma.fields.Integer(load_default=None)
+    unit_id = ma.fields.Integer(load_default=None)
+    municipality_id = ma.fields.Integer(load_default=None)
+    holder = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=120),
+        metadata={"description": "Part of a name or account name"},
+    )
+    at = ma.fields.Date(
+        load_default=None,
+        metadata={"description": "Who had access on that day (default today)"},
+    )
+    ended = ma.fields.Boolean(
+        load_default=False, metadata={"description": "Every grant, ended and future ones too"}
+    )
+
+
+SystemPageSchema = list_envelope(SystemSchema)
+RolePageSchema = list_envelope(RoleSchema)
+GrantPageSchema = list_envelope(GrantSchema)
