@@ -130,12 +130,14 @@ def test_two_people_ending_the_same_access_at_once(app, reg):
         return version
 
     def act(i, version):
-        return ops.end_grant(
-            None,
-            db.session.get(AccessGrant, grant_id),
-            reason=f"Sluttet ({i})",
-            expected_version=version,
-        ).end_reason
+        # As a POST does: its transaction writes, so on SQLite it holds the lock from the start.
+        with app.test_request_context(method="POST"):
+            return ops.end_grant(
+                None,
+                db.session.get(AccessGrant, grant_id),
+                reason=f"Sluttet ({i})",
+                expected_version=version,
+            ).end_reason
 
     outcomes = race(app, act, prepare=prepare)
     won = [o for o in outcomes if isinstance(o, str)]

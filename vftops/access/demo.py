@@ -150,7 +150,13 @@ def load(world: dict) -> dict:
             owner_id=users["admin"].id,
             admin_kind=admin_kind,
             account_source=source,
-            holds_health_data=kind != SystemKind.MDM,
+            holds_health_data=kind
+            in (
+                SystemKind.RESPONSE_CENTRE,
+                SystemKind.DISPENSER_PORTAL,
+                SystemKind.REMOTE_CARE,
+                SystemKind.VFTOPS,
+            ),
             review_interval_months=interval,
             shared_with_ids=[meraker.id],
             **admin_fields,

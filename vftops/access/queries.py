@@ -181,14 +181,16 @@ def grants_page(user, f: GrantFilter, today: date, *, page: int = 1, size: int =
     return list(rows), total
 
 
-def who_had_access(system: ItSystem, day: date, user) -> list[AccessGrant]:
-    """Everyone with access to `system` on `day` that the reader may read."""
+def who_had_access_statement(system: ItSystem, day: date, user) -> Select:
+    """Everyone with access to `system` on `day` that the reader may read, by role."""
     stmt = grants_visible(
         select(AccessGrant).where(AccessGrant.system_id == system.id, active_on(day)), user
     )
-    return list(
-        db.session.scalars(with_details(stmt).order_by(AccessGrant.role_id, AccessGrant.id))
-    )
+    return with_details(stmt).order_by(AccessGrant.role_id, AccessGrant.id)
+
+
+def who_had_access(system: ItSystem, day: date, user) -> list[AccessGrant]:
+    return list(db.session.scalars(who_had_access_statement(system, day, user)))
 
 
 def history_of(grant: AccessGrant, user) -> list[AccessGrant]:

@@ -151,7 +151,11 @@ def system_detail(system_id: int):
     system = get_scoped_or_404(ItSystem, system_id, user)
     today = local_today()
     day = _day_arg("at") or today
-    holders = queries.who_had_access(system, day, user)
+    holders = capped_page(
+        queries.who_had_access_statement(system, day, user),
+        page=request.args.get("page", 1, type=db_int),
+        per_page=PER_PAGE,
+    )
     return render_template(
         "access/system_detail.html",
         system=system,
