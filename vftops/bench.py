@@ -43,6 +43,7 @@ def build_dataset(
     stores: int = 200,
     products: int = 2000,
     tickets: int = 500_000,
+    grants: int = 150_000,
     echo=click.echo,
 ) -> dict:
     """Write the synthetic dataset, each module its part in module order. Returns the
@@ -55,6 +56,7 @@ def build_dataset(
         "stores": stores,
         "products": products,
         "tickets": tickets,
+        "grants": grants,
         "now": datetime.now(UTC),
         "echo": echo,
     }
@@ -95,6 +97,7 @@ def run_bench(
     stores: int = 200,
     products: int = 2000,
     tickets: int = 500_000,
+    grants: int = 150_000,
     echo=click.echo,
     reuse: bool = False,
 ):
@@ -107,6 +110,7 @@ def run_bench(
             stores=stores,
             products=products,
             tickets=tickets,
+            grants=grants,
             echo=echo,
         )
     else:

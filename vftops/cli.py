@@ -124,10 +124,17 @@ def demo_command(if_empty: bool) -> None:
 @click.option("--recipients", default=150_000, show_default=True)
 @click.option("--movements", default=3_000_000, show_default=True)
 @click.option("--tickets", default=500_000, show_default=True)
+@click.option("--grants", default=150_000, show_default=True, help="Access grants over 5 years.")
 @click.option("--samples", default=100, show_default=True, help="Requests per measurement.")
 @click.option("--reuse", is_flag=True, help="Measure again the dataset an earlier run built.")
 def bench_command(
-    devices: int, recipients: int, movements: int, tickets: int, samples: int, reuse: bool
+    devices: int,
+    recipients: int,
+    movements: int,
+    tickets: int,
+    grants: int,
+    samples: int,
+    reuse: bool,
 ) -> None:
     """Build a synthetic dataset on an EMPTY database and time the main pages."""
     from vftops.bench import build_dataset, report, run_bench
@@ -139,7 +146,9 @@ def bench_command(
         )
     click.echo(f"Database: {db.engine.url.render_as_string(hide_password=True)}")
     if not reuse:
-        build_dataset(devices, recipients, movements, tickets=tickets, echo=click.echo)
+        build_dataset(
+            devices, recipients, movements, tickets=tickets, grants=grants, echo=click.echo
+        )
         db.session.remove()
         # Measured as a server worker would answer: in a fresh process, not in the
         # one that has just built 3 million rows and still carries their garbage.

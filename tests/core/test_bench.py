@@ -30,6 +30,10 @@ NAMES = [
     "ticket list API, open",
     "support reports, 12 weeks (worked out)",
     "support reports, 12 weeks (as of minutes ago)",
+    "systems register",
+    "who had access to a system on a day (page)",
+    "who had access to a system on a day (API)",
+    "authorisation register, first page",
     "install (API)",
     "return (API)",
     "ticket create (API)",
@@ -51,6 +55,7 @@ def test_bench_builds_a_small_dataset_and_measures_everything(app):
             stores=4,
             products=40,
             tickets=2000,
+            grants=3000,
             echo=said.append,
         )
         from sqlalchemy import func, select
@@ -85,7 +90,9 @@ def test_bench_dataset_gives_the_stock_pages_something_to_show(app):
     from vftops.stock.models import StockBalance, StockMinimum, Transfer
 
     with app.app_context():
-        build_dataset(200, 50, 400, stores=4, products=40, tickets=300, echo=lambda *_: None)
+        build_dataset(
+            200, 50, 400, stores=4, products=40, tickets=300, grants=0, echo=lambda *_: None
+        )
         bench = db.session.scalar(select(User).where(User.username == "bench"))
         stores = db.session.scalars(select(Store)).all()
         assert len(stores) == 4
@@ -116,7 +123,9 @@ def test_bench_tickets_fill_every_queue(app):
     from vftops.support.models import Ticket
 
     with app.app_context():
-        build_dataset(50, 20, 100, stores=2, products=20, tickets=2000, echo=lambda *_: None)
+        build_dataset(
+            50, 20, 100, stores=2, products=20, tickets=2000, grants=0, echo=lambda *_: None
+        )
         bench = db.session.scalar(select(User).where(User.username == "bench"))
         assert db.session.scalar(select(func.count(Ticket.id))) == 2000
         counts = queries.queue_counts(bench)
@@ -169,6 +178,7 @@ def test_a_module_adds_its_part_by_declaring_it(app, monkeypatch):
             stores=2,
             products=20,
             tickets=20,
+            grants=20,
             echo=lambda *_: None,
         )
         targets = page_targets()

@@ -4,13 +4,13 @@ grants over five years (about one in five ended), written in bulk."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
 from vftops.access.models import AccessGrant, ItSystem, SystemRole
 from vftops.core.bench import batched, copy_rows
-from vftops.core.modules import BenchPart
+from vftops.core.modules import BenchCheck, BenchPart
 from vftops.extensions import db
 from vftops.org.models import Unit
 
@@ -129,7 +129,8 @@ def build(world: dict) -> dict:
 
 
 def find(world: dict) -> dict:
-    """The busiest system, for «who had access to system X on date D»."""
+    """The busiest system, for «who had access to system X on date D», and a day two years
+    ago."""
     busiest = db.session.execute(
         select(AccessGrant.system_id, func.count(AccessGrant.id))
         .group_by(AccessGrant.system_id)
@@ -139,4 +140,33 @@ def find(world: dict) -> dict:
     return {"access_system": busiest[0] if busiest else None}
 
 
-PART = BenchPart(build=build, find=find)
+def _when(ids: dict, path: str) -> str | None:
+    if ids.get("access_system") is None:
+        return None
+    day = (datetime.now(UTC).date() - timedelta(days=730)).isoformat()
+    return path.format(system=ids["access_system"], day=day)
+
+
+PART = BenchPart(
+    build=build,
+    find=find,
+    checks=(
+        BenchCheck("systems register", lambda ids: _when(ids, "/access"), target_ms=150),
+        BenchCheck(
+            "who had access to a system on a day (page)",
+            lambda ids: _when(ids, "/access/systems/{system}?at={day}"),
+            target_ms=100,
+        ),
+        BenchCheck(
+            "who had access to a system on a day (API)",
+            lambda ids: _when(ids, "/api/v1/access-grants?system_id={system}&at={day}&limit=50"),
+            api=True,
+            target_ms=100,
+        ),
+        BenchCheck(
+            "authorisation register, first page",
+            lambda ids: _when(ids, "/access/grants"),
+            target_ms=150,
+        ),
+    ),
+)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.access import api, demo, views
+from vftops.access import api, bench, demo, views
 from vftops.access.audit_texts import TEXTS
 from vftops.access.permissions import ACCESS_VIEW, PERMISSIONS
 from vftops.core.modules import Link, Module
@@ -12,6 +12,7 @@ module = Module(
     permissions=PERMISSIONS,
     audit=TEXTS,
     demo=demo.load,
+    bench=bench.PART,
     pages=(views.bp,),
     api=api.blueprints,
     navigation=(Link(_l("Access"), "access.systems", ACCESS_VIEW, order=50),),
