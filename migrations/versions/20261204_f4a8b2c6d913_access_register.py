@@ -298,7 +298,9 @@ def upgrade():
         postgresql_where=sa.text("ends_on IS NULL"),
     )
     op.create_index(
-        "ix_access_grants_system_dates", "access_grants", ["system_id", "starts_on", "ends_on"]
+        "ix_access_grants_system_dates",
+        "access_grants",
+        ["system_id", "starts_on", "ends_on", "municipality_id", "unit_id"],
     )
     op.create_index("ix_access_grants_holder", "access_grants", ["holder_key", "ends_on"])
     op.create_index("ix_access_grants_unit", "access_grants", ["unit_id", "ends_on"])

@@ -269,7 +269,16 @@ class AccessGrant(db.Model):
             sqlite_where=text("ends_on IS NULL"),
             postgresql_where=text("ends_on IS NULL"),
         ),
-        Index("ix_access_grants_system_dates", "system_id", "starts_on", "ends_on"),
+        # «Who had access to system X on day D», and counts per system: read from the
+        # index alone.
+        Index(
+            "ix_access_grants_system_dates",
+            "system_id",
+            "starts_on",
+            "ends_on",
+            "municipality_id",
+            "unit_id",
+        ),
         Index("ix_access_grants_holder", "holder_key", "ends_on"),
         Index("ix_access_grants_unit", "unit_id", "ends_on"),
         Index("ix_access_grants_municipality", "municipality_id", "ends_on"),
