@@ -243,3 +243,28 @@ def test_lists_read_in_a_fixed_number_of_statements(app, client, reg):
     few = measure(first)
     add(3, 27)
     assert measure(first) == few
+
+
+def test_a_system_with_many_holders_is_paged_and_keeps_the_day(app, client, reg):
+    day = local_today() - timedelta(days=1)
+    with app.app_context():
+        for n in range(55):
+            ops.grant_access(
+                None,
+                db.session.get(ItSystem, reg.system),
+                db.session.get(SystemRole, reg.operator),
+                ops.Holder.person(f"Ansatt {n:02d}", "Stjørdal kommune"),
+                municipality=db.session.get(Municipality, reg.stjordal.id),
+                starts_on=day - timedelta(days=n),
+                reason="Ansatt",
+            )
+        db.session.commit()
+    login(client, reg.it)
+    first = text(client.get(f"/access/systems/{reg.system}?at={day.isoformat()}"))
+    assert "55 tilganger" in first
+    link = re.search(r'href="([^"]*page=2[^"]*)"', first)
+    assert link, "a link to the second page"
+    assert link.group(1).startswith(f"/access/systems/{reg.system}?")
+    assert f"at={day.isoformat()}" in link.group(1)
+    second = visible(client.get(html.unescape(link.group(1))))
+    assert second.count("Ansatt ") == 5
