@@ -268,3 +268,31 @@ def test_a_system_with_many_holders_is_paged_and_keeps_the_day(app, client, reg)
     assert f"at={day.isoformat()}" in link.group(1)
     second = visible(client.get(html.unescape(link.group(1))))
     assert second.count("Ansatt ") == 5
+
+
+def test_an_editor_keeps_the_shares_they_do_not_work_in(app, client, reg, factories):
+    """Stjørdal's IT person who does not work in Meråker changes the system Stjørdal shares
+    with Meråker: Meråker still uses it afterwards."""
+    local_it = factories.user("it", municipalities=[reg.stjordal], username="stine")
+    login(client, local_it)
+    page = client.get(f"/access/systems/{reg.system}/edit")
+    assert "Meråker" not in visible(page).split("Brukes også av")[1][:60]
+    answer = client.post(
+        f"/access/systems/{reg.system}/edit",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "name": "Responssenterløsning",
+            "kind": "response_centre",
+            "admin_kind": "user",
+            "admin_user_id": reg.it.id,
+            "account_source": "local",
+            "review_interval_months": "3",
+            "status": "active",
+            "version": "1",
+        },
+    )
+    assert answer.status_code == 302, visible(answer)[:600]
+    with app.app_context():
+        system = db.session.get(ItSystem, reg.system)
+        assert system.review_interval_months == 3
+        assert [m.name for m in system.shared_with] == ["Meråker"]

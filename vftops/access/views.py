@@ -87,12 +87,22 @@ def _system_choices(form: SystemForm, user, system: ItSystem | None) -> None:
         *[(t.id, f"{t.name} ({t.municipality.name})") for t in teams_for(user, active_only=True)],
     ]
     if system is not None:
-        # The municipality that runs it does not change; the shares the editor does not
-        # work in are kept as they are.
+        # The municipality that runs it does not change (the shares the editor does not
+        # work in are kept as they are: see `_shares`).
         del form.municipality_id
         form.shared_with_ids.choices = [
             (m.id, m.name) for m in mine if m.id != system.municipality_id
         ]
+        if system.is_vftops:
+            form.kind.choices = [(system.kind, SYSTEM_KIND_LABELS[system.kind])]
+
+
+def _shares(form: SystemForm, user, system: ItSystem) -> list[int]:
+    """The municipalities ticked, and those the system serves that the editor does not
+    work in (not shown, so not ticked, but not theirs to take away)."""
+    mine = {m.id for m in municipalities_of(user)}
+    hidden = [m.id for m in system.shared_with if m.id not in mine]
+    return [*(form.shared_with_ids.data or []), *hidden]
 
 
 @bp.route("/systems/new", methods=["GET", "POST"])
@@ -125,7 +135,10 @@ def system_edit(system_id: int):
     done = submit(
         form,
         lambda: ops.update_system(
-            user, system, expected_version=form.expected_version(), **form.data_for_operation()
+            user,
+            system,
+            expected_version=form.expected_version(),
+            **{**form.data_for_operation(), "shared_with_ids": _shares(form, user, system)},
         ),
     )
     if done.ok:
