@@ -4,14 +4,13 @@ minimums, the consumable ledger, transfers and purchase orders."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import count_statements
+from tests.conftest import count_statements, race_requests
 from vftops.core.audit import AuditEvent
 from vftops.core.models import local_today
 from vftops.equipment.models import Device
@@ -607,14 +606,12 @@ def test_two_technicians_take_the_last_battery_at_once(app, factories, world):
         _api(app, factories, factories.user("technician", municipalities=[world.a]))
         for _ in range(2)
     ]
-    for client in clients:
-        client.get("/api/v1/users/me")  # the token's bookkeeping is done before the race
-    barrier = threading.Barrier(2)
-    responses: list = [None, None]
 
-    def run(i):
-        barrier.wait()
-        responses[i] = clients[i].post(
+    def see(_i, client):  # both see the last battery on the shelf
+        assert _level(client, world.central, world.battery)["available"] == 1
+
+    def issue(i, client, _seen):
+        return client.post(
             "/api/v1/stock-movements/issue",
             json={
                 "store_id": world.central.id,
@@ -624,11 +621,7 @@ def test_two_technicians_take_the_last_battery_at_once(app, factories, world):
             },
         )
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    responses = race_requests(clients, issue, prepare=see)
     assert sorted(r.status_code for r in responses) == [201, 409], [
         r.get_data(as_text=True) for r in responses
     ]

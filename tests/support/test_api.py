@@ -3,14 +3,13 @@ report, list, read, change, acknowledge, comment, escalate, resolve and assign t
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import count_statements
+from tests.conftest import count_statements, race_requests
 from vftops.auth.models import User
 from vftops.core.models import utcnow
 from vftops.equipment.models import Device
@@ -198,20 +197,14 @@ def test_two_calls_with_the_same_external_id_at_once_give_one_ticket(app, factor
     """Two of the centre's servers send the same alarm at the same moment: one ticket;
     one call answers 201, the other 200 with that same ticket."""
     clients = [_api(app, factories, desk.centre) for _ in range(2)]
-    for client in clients:
-        client.get("/api/v1/users/me")  # the token's bookkeeping is done before the race
-    barrier = threading.Barrier(2)
-    responses: list = [None, None]
 
-    def run(i):
-        barrier.wait()
-        responses[i] = _report(clients[i], device_ids=[desk.device.id], external_id="ARC-SAME")
+    def bookkeeping(_i, client):  # the token's use is noted before the race
+        assert client.get("/api/v1/users/me").status_code == 200
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    def send(_i, client, _seen):
+        return _report(client, device_ids=[desk.device.id], external_id="ARC-SAME")
+
+    responses = race_requests(clients, send, prepare=bookkeeping)
     assert sorted(r.status_code for r in responses) == [200, 201], [
         r.get_data(as_text=True) for r in responses
     ]
@@ -539,20 +532,14 @@ def test_two_people_acknowledging_at_once_one_wins_the_other_is_told_who(app, fa
     [ticket_id] = _make(app, desk, 1)
     people = [desk.anne, desk.bjorn]
     clients = [_api(app, factories, person) for person in people]
-    for client in clients:
-        client.get("/api/v1/users/me")
-    barrier = threading.Barrier(2)
-    responses: list = [None, None]
 
-    def run(i):
-        barrier.wait()
-        responses[i] = clients[i].post(f"/api/v1/tickets/{ticket_id}/acknowledge")
+    def see(_i, client):  # both have the ticket open, not yet acknowledged
+        assert client.get(f"/api/v1/tickets/{ticket_id}").get_json()["status"] == "new"
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    def acknowledge(_i, client, _seen):
+        return client.post(f"/api/v1/tickets/{ticket_id}/acknowledge")
+
+    responses = race_requests(clients, acknowledge, prepare=see)
     assert sorted(r.status_code for r in responses) == [200, 409], [
         r.get_data(as_text=True) for r in responses
     ]
