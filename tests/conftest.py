@@ -395,10 +395,21 @@ class Factories:
             db.session.commit()
             return plain
 
+    def api(self, user):
+        """A program's test client, calling the API with a new token of `user`."""
+        return api_client(self.app, self.token(user))
+
 
 @pytest.fixture
 def factories(app):
     return Factories(app)
+
+
+def api_client(app, token: str):
+    """A program's test client: every request carries the API token."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
 
 
 def login(client, user, password: str | None = None):

@@ -9,16 +9,9 @@ runs its writers in threads through the real request path, on both databases.
 
 from __future__ import annotations
 
-from tests.conftest import csrf_from, race_requests
+from tests.conftest import api_client, csrf_from, race_requests
 
 WRITERS = 8
-
-
-def _with_token(app, token):
-    """A program's client: every request carries its API token."""
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
 
 
 def test_eight_technicians_change_eight_devices_at_once(app, factories):
@@ -32,7 +25,7 @@ def test_eight_technicians_change_eight_devices_at_once(app, factories):
         factories.token(factories.user("technician", municipalities=[m])) for _ in range(WRITERS)
     ]
 
-    clients = [_with_token(app, token) for token in tokens]
+    clients = [api_client(app, token) for token in tokens]
 
     def send_to_repair(i, client, _seen):
         return client.post(
@@ -54,7 +47,7 @@ def test_eight_tickets_registered_at_once(app, factories):
         factories.token(factories.user("servicedesk", municipalities=[m])) for _ in range(WRITERS)
     ]
 
-    clients = [_with_token(app, token) for token in tokens]
+    clients = [api_client(app, token) for token in tokens]
 
     def register(i, client, _seen):
         return client.post(
@@ -108,7 +101,7 @@ def test_many_reads_with_one_token_at_once(app, factories):
     def read(_i, client, _seen):
         return client.get("/api/v1/devices")
 
-    responses = race_requests([_with_token(app, token) for _ in range(4)], read)
+    responses = race_requests([api_client(app, token) for _ in range(4)], read)
     assert [r.status_code for r in responses] == [200] * 4
 
 
@@ -134,7 +127,7 @@ def test_installs_and_returns_of_different_devices_at_once(app, factories):
             json={"reason": "service_ended", "destination": "store", "store_id": store.id},
         )
 
-    responses = race_requests([_with_token(app, token) for _ in range(8)], work)
+    responses = race_requests([api_client(app, token) for _ in range(8)], work)
     results = [r.status_code for r in responses]
     assert results[:4] == [201] * 4, results
     assert results[4:] == [200] * 4, results

@@ -66,28 +66,22 @@ def world(app, factories):
     )
 
 
-def _api(app, factories, user):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(user)}"
-    return client
-
-
 @pytest.fixture
 def tech(app, factories, world):
     """A technician of Stjørdal only."""
-    return _api(app, factories, factories.user("technician", municipalities=[world.a]))
+    return factories.api(factories.user("technician", municipalities=[world.a]))
 
 
 @pytest.fixture
 def buyer(app, factories, world):
     """Procurement in Stjørdal only: stores, minimums and orders, but no stock moves."""
-    return _api(app, factories, factories.user("procurement", municipalities=[world.a]))
+    return factories.api(factories.user("procurement", municipalities=[world.a]))
 
 
 @pytest.fixture
 def tech_b(app, factories, world):
     """A technician of Meråker only."""
-    return _api(app, factories, factories.user("technician", municipalities=[world.b]))
+    return factories.api(factories.user("technician", municipalities=[world.b]))
 
 
 def _receive(app, store, product, quantity):
@@ -165,7 +159,7 @@ def test_stores_are_created_in_own_municipality_and_shared_ones_are_listed(
     )
     assert share_foreign.status_code == 422
     assert "shared_with_ids" in _error(share_foreign)["fields"]
-    it = _api(app, factories, factories.user("it", municipalities=[world.a]))
+    it = factories.api(factories.user("it", municipalities=[world.a]))
     refused = it.post("/api/v1/stores", json={"municipality_id": world.a.id, "name": "Y"})
     assert refused.status_code == 403
 
@@ -603,8 +597,7 @@ def test_two_technicians_take_the_last_battery_at_once(app, factories, world):
     """Two phones issue the last battery at the same moment: one gets it, the other a 409."""
     _receive(app, world.central, world.battery, 1)
     clients = [
-        _api(app, factories, factories.user("technician", municipalities=[world.a]))
-        for _ in range(2)
+        factories.api(factories.user("technician", municipalities=[world.a])) for _ in range(2)
     ]
 
     def see(_i, client):  # both see the last battery on the shelf
