@@ -395,10 +395,21 @@ class Factories:
             db.session.commit()
             return plain
 
+    def api(self, user):
+        """A program's test client, calling the API with a new token of `user`."""
+        return api_client(self.app, self.token(user))
+
 
 @pytest.fixture
 def factories(app):
     return Factories(app)
+
+
+def api_client(app, token: str):
+    """A program's test client: every request carries the API token."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
 
 
 def login(client, user, password: str | None = None):
@@ -468,6 +479,45 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
 # --- races ---------------------------------------------------------------------------------
 
 
+class _Alone(Exception):
+    """A person was left waiting at the start: another never got there."""
+
+
+def _together(n: int, person, timeout: float) -> list:
+    """Runs `person(i, ready)` for n people, each in a thread of its own; `ready()` waits
+    until every one of them has called it. Returns what each returned, or the exception it
+    raised. A person who raises before `ready()` stops the others waiting, and is reported."""
+    start = threading.Barrier(n, timeout=timeout)
+    outcomes: list[object] = [None] * n
+    alone: list[int] = []
+
+    def ready(i):
+        try:
+            start.wait()
+        except threading.BrokenBarrierError:
+            alone.append(i)
+            raise _Alone from None
+
+    def run(i):
+        try:
+            outcomes[i] = person(i, lambda: ready(i))
+        except _Alone:
+            pass
+        except Exception as exc:  # reported, not lost with the thread
+            start.abort()
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout * 4)
+    assert not any(t.is_alive() for t in threads), "a racer is still running"
+    failed = [o for o in outcomes if isinstance(o, Exception)]
+    assert not alone, f"the race did not start together: {alone} waited alone; {failed}"
+    return outcomes
+
+
 def race(app, act, *, prepare=None, n: int = 2, timeout: float = 15.0) -> list:
     """n people doing something at the same moment, each in a thread with its own session.
 
@@ -480,39 +530,54 @@ def race(app, act, *, prepare=None, n: int = 2, timeout: float = 15.0) -> list:
     from vftops.core.errors import DomainError
     from vftops.extensions import db
 
-    start = threading.Barrier(n, timeout=timeout)
-    outcomes: list[object] = [None] * n
-    broken: list[int] = []
-
-    def run(i):
+    def person(i, ready):
         with app.app_context():
             try:
                 prepared = prepare(i) if prepare is not None else None
-                try:
-                    start.wait()
-                except threading.BrokenBarrierError:
-                    broken.append(i)
-                    return
-                outcomes[i] = act(i, prepared)
+                ready()
+                outcome = act(i, prepared)
                 db.session.commit()
+                return outcome
             except DomainError as exc:
                 db.session.rollback()
-                outcomes[i] = exc
-            except Exception as exc:  # reported, not lost with the thread
+                return exc
+            except Exception:
                 db.session.rollback()
-                outcomes[i] = exc
+                raise
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout * 4)
-    assert not broken, f"the race did not start together: {broken} waited alone"
-    assert not any(t.is_alive() for t in threads), "a racer is still running"
+    outcomes = _together(n, person, timeout)
     unexpected = [
         o for o in outcomes if isinstance(o, Exception) and not isinstance(o, DomainError)
     ]
     assert not unexpected, unexpected
     return outcomes
+
+
+def race_requests(clients, act, *, prepare=None, timeout: float = 15.0) -> list:
+    """People sending a request at the same moment, each from a test client of their own
+    (logged in, or holding a token), each in a thread.
+
+    Each first runs `prepare(i, client)`: what that person saw, through the same client
+    (opens the form and returns its CSRF token, or reads the object they are about to
+    change); then all wait until every one of them has read, and only then does each run
+    `act(i, client, prepared)`, the request that changes something. No request of `act`
+    starts before every read is done, so a race test cannot pass by serving one person
+    after the other. Returns each person's response to `act`. A person who never reaches
+    the start, or an answer of 500 or more, fails the test: a lost race is told (409, or
+    the form again with a message), never a server error.
+    """
+
+    def person(i, ready):
+        client = clients[i]
+        prepared = prepare(i, client) if prepare is not None else None
+        ready()
+        return act(i, client, prepared)
+
+    responses = _together(len(clients), person, timeout)
+    failed = [r for r in responses if isinstance(r, Exception)]
+    assert not failed, failed
+    errors = [r.get_data(as_text=True)[:500] for r in responses if r.status_code >= 500]
+    assert not errors, errors
+    return responses

@@ -15,12 +15,6 @@ from vftops.core.models import local_today
 from vftops.extensions import db
 
 
-def _api(app, factories, user):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(user)}"
-    return client
-
-
 def _body(reg, **changes):
     return {
         "system_id": reg.system,
@@ -38,7 +32,7 @@ def _body(reg, **changes):
 
 
 def test_register_ask_and_end_through_the_api(app, factories, reg):
-    api = _api(app, factories, reg.it)
+    api = factories.api(reg.it)
     made = api.post("/api/v1/access-grants", json=_body(reg))
     assert made.status_code == 201, made.get_json()
     grant = made.get_json()
@@ -73,7 +67,7 @@ def test_register_ask_and_end_through_the_api(app, factories, reg):
 
 
 def test_refusals_name_the_field_and_write_nothing(app, factories, reg):
-    api = _api(app, factories, reg.it)
+    api = factories.api(reg.it)
     cases = [
         (_body(reg, holder_kind="ghost"), 422, "holder_kind"),
         (_body(reg, role_id=reg.portal_user), 422, "role_id"),  # another system's role
@@ -95,7 +89,7 @@ def test_refusals_name_the_field_and_write_nothing(app, factories, reg):
 def test_another_municipality_s_system_is_not_found(app, factories, reg):
     """Mats works only in Meråker: Stjørdal's own systems and grants do not exist for him,
     but the system Stjørdal shares with Meråker does."""
-    api = _api(app, factories, reg.outsider)
+    api = factories.api(reg.outsider)
     assert api.get(f"/api/v1/systems/{reg.portal}").status_code == 200
     assert api.get(f"/api/v1/systems/{reg.system}").status_code == 200  # shared with Meråker
     listed = {s["name"] for s in api.get("/api/v1/systems").get_json()["items"]}

@@ -71,8 +71,7 @@ def test_admin_api_cannot_change_shared_colleague(app, factories):
     a, b = _two_municipalities(factories)
     shared = factories.user("technician", municipalities=[a, b], username="shared")
     admin = factories.user("admin", municipalities=[a], username="adminA")
-    api = app.test_client()
-    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(admin)}"
+    api = factories.api(admin)
     response = api.patch(f"/api/v1/users/{shared.id}", json={"roles": ["admin"]})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
@@ -94,8 +93,7 @@ def test_auditor_does_not_read_another_municipalitys_people(app, client, factori
     html = client.get("/audit?action=user").get_data(as_text=True)
     assert "aonly" in html
     assert "bonly" not in html
-    api = app.test_client()
-    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(auditor)}"
+    api = factories.api(auditor)
     items = api.get("/api/v1/audit-events?action=user.create&limit=100").get_json()["items"]
     summaries = " ".join(e["summary"] for e in items)
     assert "aonly" in summaries
@@ -235,8 +233,7 @@ def test_api_leaving_a_municipality_leaves_its_units(app, factories):
     unit_b = factories.unit(b, name="Sone B")
     person = factories.user("technician", municipalities=[a, b], units=[unit_b], username="mover")
     admin = factories.user("admin", municipalities=[a, b], username="both")
-    api = app.test_client()
-    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(admin)}"
+    api = factories.api(admin)
     response = api.patch(f"/api/v1/users/{person.id}", json={"municipality_ids": [a.id]})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["municipality_ids"] == [a.id]

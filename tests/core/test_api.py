@@ -13,9 +13,7 @@ from tests.conftest import csrf_from, login
 def admin_api(app, factories):
     m = factories.municipality(name="Stjørdal", number="5035")
     admin = factories.user("admin", municipalities=[m], username="apiadmin")
-    token = factories.token(admin)
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    client = factories.api(admin)
     client.municipality = m
     return client
 

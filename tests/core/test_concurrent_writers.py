@@ -9,31 +9,9 @@ runs its writers in threads through the real request path, on both databases.
 
 from __future__ import annotations
 
-import threading
-
-from tests.conftest import login
+from tests.conftest import api_client, csrf_from, race_requests
 
 WRITERS = 8
-
-
-def _at_once(count, work) -> list:
-    """Run `work(i)` in `count` threads released together; their results in order."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # a test thread must report, not vanish
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def test_eight_technicians_change_eight_devices_at_once(app, factories):
@@ -47,15 +25,16 @@ def test_eight_technicians_change_eight_devices_at_once(app, factories):
         factories.token(factories.user("technician", municipalities=[m])) for _ in range(WRITERS)
     ]
 
-    def work(i):
-        response = app.test_client().post(
+    clients = [api_client(app, token) for token in tokens]
+
+    def send_to_repair(i, client, _seen):
+        return client.post(
             f"/api/v1/devices/{devices[i].id}/status",
             json={"to_status": "in_repair", "reason": "Samtidig"},
-            headers={"Authorization": f"Bearer {tokens[i]}"},
         )
-        return response.status_code, response.get_json()
 
-    results = _at_once(WRITERS, work)
+    responses = race_requests(clients, send_to_repair)
+    results = [(r.status_code, r.get_json()) for r in responses]
     assert [status for status, _body in results] == [200] * WRITERS, results
     assert {body["status"] for _status, body in results} == {"in_repair"}
 
@@ -68,24 +47,22 @@ def test_eight_tickets_registered_at_once(app, factories):
         factories.token(factories.user("servicedesk", municipalities=[m])) for _ in range(WRITERS)
     ]
 
-    def work(i):
-        return (
-            app.test_client()
-            .post(
-                "/api/v1/tickets",
-                json={
-                    "municipality_id": m.id,
-                    "title": f"Alarm {i} svarer ikke",
-                    "kind": "equipment_fault",
-                    "channel": "phone",
-                    "reporter_kind": "employee",
-                },
-                headers={"Authorization": f"Bearer {tokens[i]}"},
-            )
-            .status_code
+    clients = [api_client(app, token) for token in tokens]
+
+    def register(i, client, _seen):
+        return client.post(
+            "/api/v1/tickets",
+            json={
+                "municipality_id": m.id,
+                "title": f"Alarm {i} svarer ikke",
+                "kind": "equipment_fault",
+                "channel": "phone",
+                "reporter_kind": "employee",
+            },
         )
 
-    assert _at_once(WRITERS, work) == [201] * WRITERS
+    responses = race_requests(clients, register)
+    assert [r.status_code for r in responses] == [201] * WRITERS
     listed = (
         app.test_client()
         .get("/api/v1/tickets?limit=50", headers={"Authorization": f"Bearer {tokens[0]}"})
@@ -99,10 +76,18 @@ def test_six_logins_to_one_account_at_once(app, factories):
     noting the time of the last login is bookkeeping, not an edit of the account."""
     user = factories.user("technician", municipalities=[factories.municipality()])
 
-    def work(_i):
-        return login(app.test_client(), user).status_code
+    def open_login(_i, browser):
+        return csrf_from(browser.get("/login").get_data(as_text=True))
 
-    assert _at_once(6, work) == [302] * 6
+    def sign_in(_i, browser, token):
+        return browser.post(
+            "/login",
+            data={"username": user.username, "password": user.password, "csrf_token": token},
+        )
+
+    clients = [app.test_client() for _ in range(6)]
+    responses = race_requests(clients, sign_in, prepare=open_login)
+    assert [r.status_code for r in responses] == [302] * 6
 
 
 def test_many_reads_with_one_token_at_once(app, factories):
@@ -113,14 +98,11 @@ def test_many_reads_with_one_token_at_once(app, factories):
     factories.device(factories.product(), store, serial="READ-1")
     token = factories.token(factories.user("technician", municipalities=[m]))
 
-    def work(_i):
-        return (
-            app.test_client()
-            .get("/api/v1/devices", headers={"Authorization": f"Bearer {token}"})
-            .status_code
-        )
+    def read(_i, client, _seen):
+        return client.get("/api/v1/devices")
 
-    assert _at_once(4, work) == [200] * 4
+    responses = race_requests([api_client(app, token) for _ in range(4)], read)
+    assert [r.status_code for r in responses] == [200] * 4
 
 
 def test_installs_and_returns_of_different_devices_at_once(app, factories):
@@ -133,22 +115,19 @@ def test_installs_and_returns_of_different_devices_at_once(app, factories):
     people = [factories.recipient(m, name=f"Mottaker {i}") for i in range(8)]
     placements = [factories.placement(placed[i], people[4 + i]) for i in range(4)]
     token = factories.token(factories.user("technician", municipalities=[m]))
-    headers = {"Authorization": f"Bearer {token}"}
 
-    def work(i):
-        client = app.test_client()
+    def work(i, client, _seen):
         if i < 4:
             return client.post(
                 "/api/v1/placements",
                 json={"device_id": spare[i].id, "recipient_id": people[i].id},
-                headers=headers,
-            ).status_code
+            )
         return client.post(
             f"/api/v1/placements/{placements[i - 4].id}/return",
             json={"reason": "service_ended", "destination": "store", "store_id": store.id},
-            headers=headers,
-        ).status_code
+        )
 
-    results = _at_once(8, work)
+    responses = race_requests([api_client(app, token) for _ in range(8)], work)
+    results = [r.status_code for r in responses]
     assert results[:4] == [201] * 4, results
     assert results[4:] == [200] * 4, results

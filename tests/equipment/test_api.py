@@ -29,22 +29,16 @@ def world(app, factories):
     )
 
 
-def _api(app, factories, user):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(user)}"
-    return client
-
-
 @pytest.fixture
 def tech(app, factories, world):
     """A technician of Stjørdal only."""
-    return _api(app, factories, factories.user("technician", municipalities=[world.a]))
+    return factories.api(factories.user("technician", municipalities=[world.a]))
 
 
 @pytest.fixture
 def admin(app, factories, world):
     """An administrator of the shared service: member of both municipalities."""
-    return _api(app, factories, factories.user("admin", municipalities=[world.a, world.b]))
+    return factories.api(factories.user("admin", municipalities=[world.a, world.b]))
 
 
 def _register(client, world, serial, store=None, **extra):

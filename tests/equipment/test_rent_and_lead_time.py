@@ -18,12 +18,6 @@ def buyer(factories):
     return factories.user("procurement", municipalities=[m], username="innkjop")
 
 
-def _api(app, factories, user):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(user)}"
-    return client
-
-
 def _post(client, url, data):
     html = client.get(url).get_data(as_text=True)
     return client.post(url, data={**data, "csrf_token": csrf_from(html)})
@@ -90,7 +84,7 @@ def test_lead_time_on_the_supplier_form(app, client, buyer):
 
 def test_rent_and_lead_time_through_the_api(app, factories, buyer):
     """The API takes a rent as text or number and a lead time as a whole number; 422 names the field."""
-    api = _api(app, factories, buyer)
+    api = factories.api(buyer)
     for rent in ("-1", "12.345", "mye", True, [149]):
         bad = api.post("/api/v1/products", json={**PRODUCT, "monthly_rent": rent})
         assert bad.status_code == 422, rent

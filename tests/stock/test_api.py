@@ -4,14 +4,13 @@ minimums, the consumable ledger, transfers and purchase orders."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import count_statements
+from tests.conftest import count_statements, race_requests
 from vftops.core.audit import AuditEvent
 from vftops.core.models import local_today
 from vftops.equipment.models import Device
@@ -67,28 +66,22 @@ def world(app, factories):
     )
 
 
-def _api(app, factories, user):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(user)}"
-    return client
-
-
 @pytest.fixture
 def tech(app, factories, world):
     """A technician of Stjørdal only."""
-    return _api(app, factories, factories.user("technician", municipalities=[world.a]))
+    return factories.api(factories.user("technician", municipalities=[world.a]))
 
 
 @pytest.fixture
 def buyer(app, factories, world):
     """Procurement in Stjørdal only: stores, minimums and orders, but no stock moves."""
-    return _api(app, factories, factories.user("procurement", municipalities=[world.a]))
+    return factories.api(factories.user("procurement", municipalities=[world.a]))
 
 
 @pytest.fixture
 def tech_b(app, factories, world):
     """A technician of Meråker only."""
-    return _api(app, factories, factories.user("technician", municipalities=[world.b]))
+    return factories.api(factories.user("technician", municipalities=[world.b]))
 
 
 def _receive(app, store, product, quantity):
@@ -166,7 +159,7 @@ def test_stores_are_created_in_own_municipality_and_shared_ones_are_listed(
     )
     assert share_foreign.status_code == 422
     assert "shared_with_ids" in _error(share_foreign)["fields"]
-    it = _api(app, factories, factories.user("it", municipalities=[world.a]))
+    it = factories.api(factories.user("it", municipalities=[world.a]))
     refused = it.post("/api/v1/stores", json={"municipality_id": world.a.id, "name": "Y"})
     assert refused.status_code == 403
 
@@ -604,17 +597,14 @@ def test_two_technicians_take_the_last_battery_at_once(app, factories, world):
     """Two phones issue the last battery at the same moment: one gets it, the other a 409."""
     _receive(app, world.central, world.battery, 1)
     clients = [
-        _api(app, factories, factories.user("technician", municipalities=[world.a]))
-        for _ in range(2)
+        factories.api(factories.user("technician", municipalities=[world.a])) for _ in range(2)
     ]
-    for client in clients:
-        client.get("/api/v1/users/me")  # the token's bookkeeping is done before the race
-    barrier = threading.Barrier(2)
-    responses: list = [None, None]
 
-    def run(i):
-        barrier.wait()
-        responses[i] = clients[i].post(
+    def see(_i, client):  # both see the last battery on the shelf
+        assert _level(client, world.central, world.battery)["available"] == 1
+
+    def issue(i, client, _seen):
+        return client.post(
             "/api/v1/stock-movements/issue",
             json={
                 "store_id": world.central.id,
@@ -624,16 +614,18 @@ def test_two_technicians_take_the_last_battery_at_once(app, factories, world):
             },
         )
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    responses = race_requests(clients, issue, prepare=see)
     assert sorted(r.status_code for r in responses) == [201, 409], [
         r.get_data(as_text=True) for r in responses
     ]
     loser = next(r for r in responses if r.status_code == 409)
     assert _error(loser)["code"] == "conflict"
+    # Told the shelf is empty, or (when both wrote at once) that someone else was faster.
+    assert _error(loser)["message"] in (
+        "Sentrallager har bare 0 av Varta CR2 batteri.",
+        "Noen andre endret dette samtidig. Ingenting ble lagret. "
+        "Åpne det på nytt for å se hvordan det ser ut nå.",
+    )
     reader = clients[0]
     assert _level(reader, world.central, world.battery)["available"] == 0
     with app.app_context():

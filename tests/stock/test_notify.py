@@ -9,7 +9,6 @@ from __future__ import annotations
 import email
 import re
 import socket
-import threading
 from datetime import timedelta
 from email.policy import default as default_policy
 from types import SimpleNamespace
@@ -17,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import count_statements
+from tests.conftest import count_statements, race
 
 BASE = "https://vftops.kommune.example"
 
@@ -498,23 +497,7 @@ def test_two_runs_at_once_send_each_digest_once(app, world, inbox):
     from vftops.notify import run_notify
 
     inbox.delay = 0.5  # the first run holds its row while the server is slow
-    results, errors = [], []
-    start = threading.Barrier(2)
-
-    def run():
-        try:
-            with app.app_context():
-                start.wait()
-                results.append(run_notify())
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors, errors
+    results = race(app, lambda _i, _seen: run_notify())
     assert len(inbox.envelopes) == 1
     assert sorted(len(r.sent) for r in results) == [0, 1]
     assert sum(len(r.skipped_already_sent) for r in results) == 1

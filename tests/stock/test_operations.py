@@ -951,8 +951,7 @@ def test_what_one_store_can_spare_is_planned_the_same_wherever_it_is_asked(app, 
         assert [line.quantity for line in order.lines] == [3]
         db.session.rollback()
 
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(admin)}"
+    client = factories.api(admin)
     rows = client.get(f"/api/v1/stock?below_minimum=true&store_id={shop.car.id}").get_json()
     assert [(r["transfer_from"], r["order_after_transfers"]) for r in rows["items"]] == [([], 3)]
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import count_statements, csrf_from, login
+from tests.conftest import count_statements, csrf_from, login, race
 from vftops.core.errors import ConflictError
 from vftops.equipment.models import Device, Movement, Product
 from vftops.extensions import db
@@ -193,29 +192,16 @@ def test_two_technicians_sending_the_last_device_at_once(app, factories, world):
 
     device = factories.device(world.alarm, world.central, serial="LAST-1")
     target = {0: world.car.id, 1: factories.store(world.m, name="Bil 3").id}
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
 
-    def run(i):
-        with app.app_context():
-            try:
-                db.session.get(Device, device.id)  # both have seen it on the shelf
-                source = db.session.get(Store, world.central.id)
-                to = db.session.get(Store, target[i])
-                barrier.wait()
-                outcomes[i] = st.send_transfer(None, source, to, serials=["LAST-1"]).id
-                db.session.commit()
-            except ConflictError as exc:
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
+    def saw(i):
+        assert db.session.get(Device, device.id).status == "in_stock"  # both see it on the shelf
+        return db.session.get(Store, world.central.id), db.session.get(Store, target[i])
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    def send(_i, stores):
+        source, to = stores
+        return st.send_transfer(None, source, to, serials=["LAST-1"]).id
+
+    outcomes = race(app, send, prepare=saw)
     assert sum(isinstance(o, int) for o in outcomes) == 1, outcomes
     lost = next(o for o in outcomes if isinstance(o, ConflictError))
     assert "Someone else changed this at the same time" in str(lost.message)

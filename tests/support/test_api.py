@@ -3,14 +3,13 @@ report, list, read, change, acknowledge, comment, escalate, resolve and assign t
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import count_statements
+from tests.conftest import count_statements, race_requests
 from vftops.auth.models import User
 from vftops.core.models import utcnow
 from vftops.equipment.models import Device
@@ -103,20 +102,14 @@ def _get(model, obj):
     return db.session.get(model, obj.id)
 
 
-def _api(app, factories, user):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(user)}"
-    return client
-
-
 @pytest.fixture
 def centre(app, factories, desk):
-    return _api(app, factories, desk.centre)
+    return factories.api(desk.centre)
 
 
 @pytest.fixture
 def anne(app, factories, desk):
-    return _api(app, factories, desk.anne)
+    return factories.api(desk.anne)
 
 
 def _error(response) -> dict:
@@ -197,21 +190,15 @@ def test_a_retried_call_with_the_same_external_id_gives_the_same_ticket(app, cen
 def test_two_calls_with_the_same_external_id_at_once_give_one_ticket(app, factories, desk):
     """Two of the centre's servers send the same alarm at the same moment: one ticket;
     one call answers 201, the other 200 with that same ticket."""
-    clients = [_api(app, factories, desk.centre) for _ in range(2)]
-    for client in clients:
-        client.get("/api/v1/users/me")  # the token's bookkeeping is done before the race
-    barrier = threading.Barrier(2)
-    responses: list = [None, None]
+    clients = [factories.api(desk.centre) for _ in range(2)]
 
-    def run(i):
-        barrier.wait()
-        responses[i] = _report(clients[i], device_ids=[desk.device.id], external_id="ARC-SAME")
+    def bookkeeping(_i, client):  # the token's use is noted before the race
+        assert client.get("/api/v1/users/me").status_code == 200
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    def send(_i, client, _seen):
+        return _report(client, device_ids=[desk.device.id], external_id="ARC-SAME")
+
+    responses = race_requests(clients, send, prepare=bookkeeping)
     assert sorted(r.status_code for r in responses) == [200, 201], [
         r.get_data(as_text=True) for r in responses
     ]
@@ -250,7 +237,7 @@ def test_devices_and_municipalities_out_of_reach(app, factories, centre, desk):
 def test_the_municipality_is_inferred_or_asked_for(app, factories, desk):
     """Someone in a shared service works for two municipalities: the devices tell which one;
     without devices the municipality must be named."""
-    shared = _api(app, factories, desk.shared)
+    shared = factories.api(desk.shared)
     asked = _report(shared)
     assert asked.status_code == 422
     assert _error(asked)["fields"]["municipality_id"] == ["Velg kommune: du jobber i mer enn én."]
@@ -303,14 +290,14 @@ def test_invalid_fields_are_named_and_nothing_is_stored(app, centre, desk):
 def test_who_may_report_and_who_may_act(app, factories, desk):
     """A unit manager reports but does not acknowledge; the auditor only reads; without a
     token nothing at all."""
-    leader = _api(app, factories, desk.leader)
+    leader = factories.api(desk.leader)
     reported = _report(leader, device_ids=[desk.loose.id], channel="web", reporter_kind="employee")
     assert reported.status_code == 201
     ticket_id = reported.get_json()["id"]
     refused = leader.post(f"/api/v1/tickets/{ticket_id}/acknowledge")
     assert refused.status_code == 403
     assert _error(refused)["code"] == "forbidden"
-    auditor = _api(app, factories, desk.auditor)
+    auditor = factories.api(desk.auditor)
     assert _report(auditor).status_code == 403
     assert auditor.get(f"/api/v1/tickets/{ticket_id}").get_json()["title"] == ALARM["title"]
     anonymous = app.test_client().post("/api/v1/tickets", json=ALARM)
@@ -403,7 +390,7 @@ def test_the_queues_and_filters(app, factories, anne, desk):
     assert ids("external_id=ARC-9") == [alarm["id"]]
     assert ids(f"municipality_id={desk.b.id}") == []
     assert ids("priority=2") == [alarm["id"]]
-    tor = _api(app, factories, desk.tor)
+    tor = factories.api(desk.tor)
     response = tor.get("/api/v1/tickets?queue=team")
     assert [item["id"] for item in response.get_json()["items"]] == [alarm["id"]]
     mine = anne.get("/api/v1/tickets?queue=mine").get_json()["items"][0]
@@ -462,7 +449,7 @@ def test_the_detail_shows_internal_notes_only_to_those_who_handle_tickets(
     assert reply.get_json()["author_name"] == "Person Anne"
     bodies = [e["body"] for e in anne.get(f"/api/v1/tickets/{ticket_id}").get_json()["entries"]]
     assert bodies[1:] == ["Mottakeren er tunghørt, ring pårørende", "Vi kommer i morgen"]
-    leader = _api(app, factories, desk.leader)
+    leader = factories.api(desk.leader)
     seen = [e["body"] for e in leader.get(f"/api/v1/tickets/{ticket_id}").get_json()["entries"]]
     assert "Vi kommer i morgen" in seen
     assert "Mottakeren er tunghørt, ring pårørende" not in seen
@@ -526,7 +513,7 @@ def test_acknowledging_twice_names_who_owns_it(app, factories, anne, desk):
     first = anne.post(f"/api/v1/tickets/{ticket_id}/acknowledge")
     assert first.status_code == 200
     assert (first.get_json()["status"], first.get_json()["assignee"]) == ("acknowledged", "anne")
-    bjorn = _api(app, factories, desk.bjorn)
+    bjorn = factories.api(desk.bjorn)
     late = bjorn.post(f"/api/v1/tickets/{ticket_id}/acknowledge")
     assert late.status_code == 409
     error = _error(late)
@@ -538,21 +525,15 @@ def test_acknowledging_twice_names_who_owns_it(app, factories, anne, desk):
 def test_two_people_acknowledging_at_once_one_wins_the_other_is_told_who(app, factories, desk):
     [ticket_id] = _make(app, desk, 1)
     people = [desk.anne, desk.bjorn]
-    clients = [_api(app, factories, person) for person in people]
-    for client in clients:
-        client.get("/api/v1/users/me")
-    barrier = threading.Barrier(2)
-    responses: list = [None, None]
+    clients = [factories.api(person) for person in people]
 
-    def run(i):
-        barrier.wait()
-        responses[i] = clients[i].post(f"/api/v1/tickets/{ticket_id}/acknowledge")
+    def see(_i, client):  # both have the ticket open, not yet acknowledged
+        assert client.get(f"/api/v1/tickets/{ticket_id}").get_json()["status"] == "new"
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    def acknowledge(_i, client, _seen):
+        return client.post(f"/api/v1/tickets/{ticket_id}/acknowledge")
+
+    responses = race_requests(clients, acknowledge, prepare=see)
     assert sorted(r.status_code for r in responses) == [200, 409], [
         r.get_data(as_text=True) for r in responses
     ]
@@ -728,7 +709,7 @@ def test_teams_of_your_municipalities_with_their_members(app, factories, anne, d
     ]
     assert teams[1]["members"] == [{"id": desk.tor.id, "username": "tor", "name": "Person Tor"}]
     assert teams[1]["kind_label"] == "Teknikere"
-    shared = _api(app, factories, desk.shared)
+    shared = factories.api(desk.shared)
     names = [
         t["name"] for t in shared.get(f"/api/v1/teams?municipality_id={desk.b.id}").json["items"]
     ]
@@ -741,7 +722,7 @@ def test_teams_of_your_municipalities_with_their_members(app, factories, anne, d
 def test_a_technician_records_function_tests_and_a_failed_one_opens_a_ticket(app, factories, desk):
     """Passed by serial: no ticket. Failed by placement (as the due list names it): a ticket
     about the device and its recipient, urgent since it is a safety alarm."""
-    tor = _api(app, factories, desk.tor)
+    tor = factories.api(desk.tor)
     passed = tor.post("/api/v1/function-tests", json={"serial": " ta-100234", "result": "passed"})
     assert passed.status_code == 201, passed.get_json()
     body = passed.get_json()
@@ -768,7 +749,7 @@ def test_a_technician_records_function_tests_and_a_failed_one_opens_a_ticket(app
 
 
 def test_function_tests_of_what_cannot_be_tested(app, factories, desk):
-    tor = _api(app, factories, desk.tor)
+    tor = factories.api(desk.tor)
     on_shelf = tor.post(
         "/api/v1/function-tests", json={"device_id": desk.loose.id, "result": "passed"}
     )
@@ -795,7 +776,7 @@ def test_function_tests_of_what_cannot_be_tested(app, factories, desk):
     )
     unknown = tor.post("/api/v1/function-tests", json={"serial": "MK-1", "result": "passed"})
     assert _error(unknown)["fields"] == {"serial": ["Ingen enhet med serienummer MK-1."]}
-    leader = _api(app, factories, desk.leader)
+    leader = factories.api(desk.leader)
     assert (
         leader.post(
             "/api/v1/function-tests", json={"device_id": desk.device.id, "result": "passed"}

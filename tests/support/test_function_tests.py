@@ -112,8 +112,7 @@ def test_the_test_interval_on_the_product_form_and_the_api(app, client, factorie
         made = db.session.scalar(select(Product).where(Product.model == "Care 500"))
         assert made.test_interval_months == 12
         product_id = made.id
-    api = app.test_client()
-    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(rounds.buyer)}"
+    api = factories.api(rounds.buyer)
     assert api.get(f"/api/v1/products/{product_id}").get_json()["test_interval_months"] == 12
     changed = api.patch(f"/api/v1/products/{product_id}", json={"test_interval_months": None})
     assert changed.status_code == 200
@@ -133,8 +132,7 @@ def test_support_hours_on_the_supplier_form_and_the_api(app, client, factories, 
         },
     )
     assert ok.status_code == 302
-    api = app.test_client()
-    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {factories.token(rounds.buyer)}"
+    api = factories.api(rounds.buyer)
     listed = api.get("/api/v1/suppliers?q=Tunstall").get_json()["items"][0]
     assert listed["support_hours"] == "hverdager 08–16"
     assert listed["out_of_hours_note"] == "tillegg 1 200 kr per utrykning"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import threading
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import count_statements, csrf_from, login
+from tests.conftest import count_statements, csrf_from, login, race_requests
 from vftops.agreements.models import Supplier
 from vftops.auth.models import User
 from vftops.core.models import utcnow
@@ -756,28 +755,22 @@ def test_two_people_acknowledge_at_once_one_owns_it_and_the_other_is_told_who(ap
     ticket_id = make_ticket(app, desk, devices=[desk.device])
     people = [desk.anne, desk.bjorn]
     clients = [app.test_client(), app.test_client()]
-    tokens = []
     for person, browser in zip(people, clients, strict=True):
         login(browser, person)
+
+    def open_ticket(_i, browser):
         page = browser.get(f"/support/{ticket_id}")
         assert "Kvitter</button>" in text(page)
-        tokens.append(csrf_from(page.get_data(as_text=True)))
-    barrier = threading.Barrier(2)
-    answers: list = [None, None]
+        return csrf_from(page.get_data(as_text=True))
 
-    def click(i):
-        barrier.wait()
-        answers[i] = clients[i].post(
+    def click(_i, browser, token):
+        return browser.post(
             f"/support/{ticket_id}/acknowledge",
-            data={"csrf_token": tokens[i]},
+            data={"csrf_token": token},
             follow_redirects=True,
         )
 
-    threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    answers = race_requests(clients, click, prepare=open_ticket)
     pages = [text(a) for a in answers]
     assert all(a.status_code == 200 for a in answers)
     won = [i for i, p in enumerate(pages) if "Du har kvittert sak" in p]

@@ -36,6 +36,12 @@ class DomainError(Exception):
         # Safe to show the client (no internals): e.g. current status, allowed steps.
         self.details = details or {}
 
+    def renamed(self, names: dict[str, str]) -> DomainError:
+        """The same error with its fields named as the form or the API call names them,
+        where the operation calls its argument otherwise."""
+        self.fields = {names.get(key, key): value for key, value in self.fields.items()}
+        return self
+
 
 class ValidationError(DomainError):
     """The input breaks a rule (422)."""

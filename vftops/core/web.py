@@ -175,19 +175,32 @@ def handle_unexpected(error: Exception):
     return handle_http_exception(InternalServerError())
 
 
-def flash_domain_error(error: DomainError, form=None) -> None:
-    """Show a refused operation on a page: field errors beside the fields, else a flash.
+def flash_domain_error(
+    error: DomainError,
+    form=None,
+    *,
+    renamed: dict[str, str] | None = None,
+    place: Callable[[str, list[str]], bool] | None = None,
+) -> None:
+    """Show a refused operation on a page: each message beside the field it names, else a
+    flash; a conflict (409) is flashed as well.
 
-    The operation has undone its own writes; the rest of the request is rolled back too.
+    `renamed` maps the operation's names to the form's fields where they differ.
+    `place(name, messages)` places messages for names the form has no field for (order
+    lines, scanned lines) and answers whether it did. The operation has undone its own
+    writes; the rest of the request is rolled back too.
     """
     db.session.rollback()
+    if renamed:
+        error.renamed(renamed)
     placed = False
-    if form is not None:
-        for name, messages in error.fields.items():
-            field = getattr(form, name, None)
-            if field is not None:
-                field.errors = [*list(field.errors), *[str(m) for m in messages]]
-                placed = True
+    for name, messages in error.fields.items():
+        texts = [str(m) for m in messages]
+        if place is not None and place(name, texts):
+            placed = True
+        elif form is not None and name in form:
+            form[name].errors = [*list(form[name].errors), *texts]
+            placed = True
     if not placed or error.status == 409:
         flash(str(error.message), "danger")
 

@@ -487,9 +487,7 @@ class PlacementReplace(MethodView):
             )
         except DomainError as exc:
             # The operation names the field as the page form does.
-            if "replacement_id" in exc.fields:
-                exc.fields["replacement_device_id"] = exc.fields.pop("replacement_id")
-            raise
+            raise exc.renamed({"replacement_id": "replacement_device_id"}) from None
 
 
 # --- movements ------------------------------------------------------------------------

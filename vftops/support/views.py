@@ -420,13 +420,6 @@ def _hint(form: TicketForm) -> int | None:
         return None
 
 
-def _show_refusal(exc: DomainError, form) -> None:
-    """The operation's field names, as this form calls them."""
-    renamed = {"device_ids": "serials"}
-    exc.fields = {renamed.get(k, k): v for k, v in exc.fields.items()}
-    flash_domain_error(exc, form)
-
-
 def _create_ticket(form: TicketForm, municipalities, recipient):
     """Register the ticket (and its photo): the ticket on success, else the status to answer."""
     devices, problems = resolve_serials(form.serials.data, _hint(form))
@@ -478,7 +471,7 @@ def _create_ticket(form: TicketForm, municipalities, recipient):
             add_attachment(user, ticket, upload.filename, data)
     except DomainError as exc:
         # Undoes the ticket too when only its photo was refused: nothing half-made.
-        _show_refusal(exc, form)
+        flash_domain_error(exc, form, renamed={"device_ids": "serials"})
         return None, exc.status
     return ticket, 302
 

@@ -77,12 +77,6 @@ def _to_ticket(ticket: Ticket):
     return redirect(url_for("support.ticket_detail", ticket_id=ticket.id))
 
 
-def _renamed(exc: DomainError, names: dict[str, str]) -> DomainError:
-    """The operation names its own argument; the page names the field the user typed in."""
-    exc.fields = {names.get(k, k): v for k, v in exc.fields.items()}
-    return exc
-
-
 def _open_placements(ticket: Ticket) -> list[Placement]:
     """Devices that can be replaced from the ticket: the ticket's own installed devices
     first, then the others installed at the ticket's recipient (one query)."""
@@ -454,7 +448,8 @@ def ticket_replace(ticket_id: int):
                 note=form.note.data,
             )
         except DomainError as exc:
-            raise _renamed(exc, {"replacement_id": "serial", "device_id": "serial"}) from None
+            # The operation names its own argument; the page the field the user typed in.
+            raise exc.renamed({"replacement_id": "serial", "device_id": "serial"}) from None
         return placement.device.serial_number, replacement.serial_number, new.recipient
 
     done = submit(form, run)

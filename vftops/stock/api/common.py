@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from vftops.auth.models import User
 from vftops.core.api import ApiBlueprint
-from vftops.core.errors import DomainError
 from vftops.core.pagination import CursorPage
 from vftops.core.scope import municipality_ids, optional_scoped_or_404
 from vftops.equipment.models import Store
@@ -68,11 +67,6 @@ def optional_colleague(user_id, store: Store) -> User | None:
     if user is not None and not user.member_of() & shared:
         abort(404)
     return user
-
-
-def fields_renamed(error: DomainError, names: dict[str, str]) -> None:
-    """The operations name fields as the page forms do; clients see their own names."""
-    error.fields = {names.get(key, key): value for key, value in error.fields.items()}
 
 
 def _encode_offset(offset: int) -> str:

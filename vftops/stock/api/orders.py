@@ -32,7 +32,7 @@ from vftops.stock.schemas import (
     StoreProductSchema,
 )
 
-from .common import fields_renamed, orders_blp
+from .common import orders_blp
 
 # --- purchase orders --------------------------------------------------------------------
 
@@ -103,8 +103,7 @@ class PurchaseOrders(MethodView):
         try:
             return ops.create_order(actor(), store, supplier, lines=lines, **data)
         except DomainError as exc:
-            fields_renamed(exc, _line_fields(raw_lines))
-            raise
+            raise exc.renamed(_line_fields(raw_lines)) from None
 
 
 @orders_blp.route("/from-shortfall")
@@ -163,8 +162,7 @@ class PurchaseOrderById(MethodView):
         try:
             return ops.update_order(actor(), order, expected_version=expected, **data)
         except DomainError as exc:
-            fields_renamed(exc, _line_fields(raw_lines or []))
-            raise
+            raise exc.renamed(_line_fields(raw_lines or [])) from None
 
 
 @orders_blp.route("/<int:order_id>/send")
@@ -238,6 +236,5 @@ class PurchaseOrderReceive(MethodView):
                 shared_serial_ok=data["shared_serial_ok"],
             )
         except DomainError as exc:
-            fields_renamed(exc, names)
-            raise
+            raise exc.renamed(names) from None
         return order

@@ -27,7 +27,7 @@ from vftops.stock.schemas import (
     TransferSchema,
 )
 
-from .common import fields_renamed, transfers_blp
+from .common import transfers_blp
 
 # --- transfers --------------------------------------------------------------------------
 
@@ -81,11 +81,9 @@ class Transfers(MethodView):
                 note=data.get("note"),
             )
         except DomainError as exc:
-            fields_renamed(
-                exc,
-                {f"quantity-{p.id}": f"quantities.{i}" for i, (p, _q) in enumerate(quantities)},
-            )
-            raise
+            raise exc.renamed(
+                {f"quantity-{p.id}": f"quantities.{i}" for i, (p, _q) in enumerate(quantities)}
+            ) from None
 
 
 @transfers_blp.route("/<int:transfer_id>")

@@ -195,14 +195,16 @@ def count_quantities(count_id: int):
     products = queries.by_id(Product, [pid for pid, _v in wanted])
     if any(pid not in products for pid, _v in wanted):
         abort(404)
+
+    def place(name: str, messages: list[str]) -> bool:
+        # The operation names each line by its product: counted-<product id>.
+        quantity_errors.setdefault(as_int(name.removeprefix("counted-")), []).extend(messages)
+        return True
+
     try:
         ops.set_count_quantities(actor(), count, [(products[pid], value) for pid, value in wanted])
     except DomainError as exc:
-        if exc.status == 409:
-            flash(str(exc.message), "danger")
-        for name, messages in exc.fields.items():
-            pid = as_int(name.removeprefix("counted-"))
-            quantity_errors.setdefault(pid, []).extend(str(m) for m in messages)
+        flash_domain_error(exc, place=place)
         extra = form.extra_product_id.data
         if extra in quantity_errors:
             form.extra_counted.errors = quantity_errors.pop(extra)

@@ -1,14 +1,11 @@
-"""What the order, transfer and count pages share: status labels, the store list, paging and
-showing a refusal beside the line it names."""
+"""What the order, transfer and count pages share: status labels, the store list and
+paging."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import flash, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
-from vftops.core.errors import DomainError
 from vftops.core.inputs import db_int
 from vftops.core.models import local_today
 from vftops.equipment.models import Store
@@ -55,28 +52,6 @@ def page_of(stmt):
     return db.paginate(
         stmt, page=request.args.get("page", 1, type=db_int), per_page=PER_PAGE, error_out=False
     )
-
-
-def show_refusal(
-    exc: DomainError, form=None, place: Callable[[str, list[str]], bool] | None = None
-) -> None:
-    """A refused operation: each message beside the field or line it names, else a flash.
-
-    `place(name, messages)` places messages for names the form has no field for
-    (order lines, scanned lines) and answers whether it did.
-    """
-    placed = False
-    for name, messages in exc.fields.items():
-        texts = [str(m) for m in messages]
-        if place is not None and place(name, texts):
-            placed = True
-            continue
-        field = form._fields.get(name) if form is not None else None
-        if field is not None:
-            field.errors = [*list(field.errors), *texts]
-            placed = True
-    if not placed or exc.status == 409:
-        flash(str(exc.message), "danger")
 
 
 def as_int(value) -> int | None:

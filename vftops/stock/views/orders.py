@@ -40,7 +40,6 @@ from .ordering import (
     as_int,
     page_of,
     render,
-    show_refusal,
     store_pairs,
 )
 
@@ -193,7 +192,7 @@ def order_new():
                     note=form.note.data,
                 )
             except DomainError as exc:
-                show_refusal(exc, form, _line_placer(rows, line_errors))
+                flash_domain_error(exc, form, place=_line_placer(rows, line_errors))
                 status = exc.status
             else:
                 flash(
@@ -253,7 +252,7 @@ def order_edit(order_id: int):
             try:
                 ops.update_order(actor(), order, expected_version=form.expected_version(), **data)
             except DomainError as exc:
-                show_refusal(exc, form, _line_placer(rows, line_errors))
+                flash_domain_error(exc, form, place=_line_placer(rows, line_errors))
                 status = exc.status
             else:
                 flash(_("The changes are saved."), "success")
@@ -417,7 +416,7 @@ def order_receive(order_id: int):
                 )
             except DomainError as exc:
                 over = {int(k): v for k, v in (exc.details.get("over") or {}).items()}
-                show_refusal(exc, form, place)
+                flash_domain_error(exc, form, place=place)
                 status = exc.status
             else:
                 received = ", ".join(

@@ -37,7 +37,6 @@ from .ordering import (
     as_int,
     page_of,
     render,
-    show_refusal,
     store_pairs,
 )
 
@@ -146,7 +145,7 @@ def transfer_new():
             try:
                 transfer = run()
             except DomainError as exc:
-                show_refusal(exc, form, place)
+                flash_domain_error(exc, form, place=place)
                 status = exc.status
             else:
                 devices = sum(1 for line in transfer.lines if line.device_id is not None)
