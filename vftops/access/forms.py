@@ -31,7 +31,12 @@ class SystemForm(VersionedForm):
             (k.value, label) for k, label in SYSTEM_KIND_LABELS.items() if k != SystemKind.VFTOPS
         ),
     )
-    municipality_id = SelectField(_l("Run by"), coerce=int_or_none, validate_choice=False)
+    municipality_id = SelectField(
+        _l("Run by"),
+        coerce=int_or_none,
+        validate_choice=False,  # another municipality's id: the loader answers 404
+        validators=[DataRequired(_l("Choose the municipality that runs it."))],
+    )
     shared_with_ids = MultiCheckboxField(
         _l("Also used by"),
         coerce=int,

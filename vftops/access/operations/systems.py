@@ -187,7 +187,7 @@ def _administrator(data: dict[str, Any], served: set[int]) -> tuple[str, int | N
 
 def _system_state(system: ItSystem) -> dict[str, Any]:
     state = audit.snapshot(system, SYSTEM_FIELDS)
-    state["shared_with"] = sorted(m.number for m in system.shared_with)
+    state["shared_with"] = sorted(m.id for m in system.shared_with)
     return state
 
 
