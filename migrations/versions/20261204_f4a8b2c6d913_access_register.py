@@ -1,8 +1,9 @@
 """access: the systems register, their roles and the authorisation register
 
-A grant is never deleted, and what it is (who, which system and role, in which
-municipality, from when) never changes: a change ends one grant and starts another.
-Its end is written once. Triggers keep this on both databases.
+A grant is never deleted, and what it is (who, which system and role, where, from
+when, why, who gave it) never changes: a change ends one grant and starts another.
+Its end is written once; the names in it can only be erased. Triggers keep this on
+both databases.
 
 Revision ID: f4a8b2c6d913
 Revises: c3f9a2d7e514
@@ -23,28 +24,42 @@ FIXED = (
     "system_id",
     "role_id",
     "municipality_id",
+    "unit_id",
     "holder_kind",
     "user_id",
     "recipient_id",
     "starts_on",
+    "reason",
+    "ordered_by_id",
+    "granted_by_id",
+    "replaces_id",
     "created_at",
 )
+# Who, for a named person or a relative: only ever erased (to «anonymised:…»).
+NAMES = ("person_name", "person_detail", "holder_key")
+# Its end: written once.
+END = ("ends_on", "ended_at", "ended_by_id", "end_reason", "withdrawn_at")
 
 
 def _grant_rules(dialect: str) -> list[str]:
     if dialect == "postgresql":
-        changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FIXED)
+        fixed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FIXED)
+        names = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in NAMES)
+        end = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in END)
         return [
             f"""
             CREATE FUNCTION access_grants_kept() RETURNS trigger AS $$
             BEGIN
-                IF TG_OP = 'DELETE' THEN
+                IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
                     RAISE EXCEPTION 'access_grants are never deleted';
                 END IF;
-                IF {changed} THEN
+                IF {fixed} THEN
                     RAISE EXCEPTION 'a grant''s holder, system, role and start never change';
                 END IF;
-                IF OLD.ends_on IS NOT NULL AND NEW.ends_on IS DISTINCT FROM OLD.ends_on THEN
+                IF ({names}) AND left(NEW.holder_key, 11) <> 'anonymised:' THEN
+                    RAISE EXCEPTION 'a grant''s holder never change, only erased';
+                END IF;
+                IF OLD.ended_at IS NOT NULL AND ({end}) THEN
                     RAISE EXCEPTION 'a grant is ended once';
                 END IF;
                 RETURN NEW;
@@ -61,7 +76,9 @@ def _grant_rules(dialect: str) -> list[str]:
             """,
         ]
     if dialect == "sqlite":
-        changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in FIXED)
+        fixed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in FIXED)
+        names = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in NAMES)
+        end = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in END)
         return [
             """
             CREATE TRIGGER access_grants_no_delete BEFORE DELETE ON access_grants
@@ -69,12 +86,17 @@ def _grant_rules(dialect: str) -> list[str]:
             """,
             f"""
             CREATE TRIGGER access_grants_fixed BEFORE UPDATE ON access_grants
-            WHEN {changed}
+            WHEN {fixed}
             BEGIN SELECT RAISE(ABORT, 'a grant''s holder, system, role and start never change'); END
             """,
-            """
+            f"""
+            CREATE TRIGGER access_grants_names_erased BEFORE UPDATE ON access_grants
+            WHEN ({names}) AND substr(NEW.holder_key, 1, 11) IS NOT 'anonymised:'
+            BEGIN SELECT RAISE(ABORT, 'a grant''s holder never change, only erased'); END
+            """,
+            f"""
             CREATE TRIGGER access_grants_ended_once BEFORE UPDATE ON access_grants
-            WHEN OLD.ends_on IS NOT NULL AND NEW.ends_on IS NOT OLD.ends_on
+            WHEN OLD.ended_at IS NOT NULL AND ({end})
             BEGIN SELECT RAISE(ABORT, 'a grant is ended once'); END
             """,
         ]
@@ -92,6 +114,7 @@ def _drop_grant_rules(dialect: str) -> list[str]:
         return [
             "DROP TRIGGER IF EXISTS access_grants_no_delete",
             "DROP TRIGGER IF EXISTS access_grants_fixed",
+            "DROP TRIGGER IF EXISTS access_grants_names_erased",
             "DROP TRIGGER IF EXISTS access_grants_ended_once",
         ]
     return []
@@ -234,6 +257,7 @@ def upgrade():
         sa.Column("granted_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_by_id", sa.Integer(), nullable=True),
         sa.Column("end_reason", sa.Text(), nullable=True),
         sa.Column("replaces_id", sa.Integer(), nullable=True),

@@ -302,3 +302,254 @@ def test_vftops_is_in_its_own_register_and_follows_its_users(app, reg, factories
         ] == ["Virksomhetsleder"]  # had it today
         with pytest.raises(ValidationError):
             ops.create_role(admin, system, name="Superhelt")
+
+
+def _vftops(app, reg, factories):
+    with app.app_context():
+        admin = factories.user("admin", municipalities=[reg.stjordal, reg.meraker])
+        ops.create_system(
+            db.session.get(User, admin.id),
+            db.session.get(Municipality, reg.stjordal.id),
+            name="vftops",
+            kind="vftops",
+            admin_kind="user",
+            admin_user_id=admin.id,
+            account_source="local",
+            shared_with_ids=[reg.meraker.id],
+        )
+        db.session.commit()
+        return admin
+
+
+def _open_vftops(user_id):
+    return sorted(
+        g.role.name
+        for g in db.session.scalars(
+            select(AccessGrant).where(
+                AccessGrant.user_id == user_id,
+                AccessGrant.ended_at.is_(None),
+                AccessGrant.withdrawn_at.is_(None),
+            )
+        )
+        if g.system.is_vftops
+    )
+
+
+def test_a_login_closed_opened_and_closed_again_the_same_day(app, reg, factories):
+    """Someone leaving is let back in by mistake and closed again the same day: each step
+    works, and in the end they hold nothing in vftops."""
+    from vftops.auth.operations import set_user_active, update_user
+
+    admin = _vftops(app, reg, factories)
+    with app.app_context():
+        a = db.session.get(User, admin.id)
+        for active in (False, True, False):
+            set_user_active(a, db.session.get(User, reg.nurse.id), active)
+            db.session.commit()
+        assert _open_vftops(reg.nurse.id) == []
+        for roles in (["it", "servicedesk"], ["it"], ["it", "servicedesk"], ["it"]):
+            update_user(
+                a,
+                db.session.get(User, reg.it.id),
+                full_name="Ida IT",
+                email=None,
+                roles=roles,
+                municipality_ids=[reg.stjordal.id, reg.meraker.id],
+                unit_ids=[],
+            )
+            db.session.commit()
+        assert _open_vftops(reg.it.id) == ["IT-drift", "IT-drift"]  # one per municipality
+
+
+def test_vftops_grants_are_not_made_or_ended_by_hand(app, reg, factories):
+    from vftops.core.errors import PermissionDeniedError
+
+    _vftops(app, reg, factories)
+    with app.app_context():
+        ida = db.session.get(User, reg.it.id)
+        system = db.session.scalar(select(ItSystem).where(ItSystem.kind == "vftops"))
+        admin_role = db.session.scalar(
+            select(SystemRole).where(
+                SystemRole.system_id == system.id, SystemRole.name == "Administrator"
+            )
+        )
+        with pytest.raises(PermissionDeniedError):
+            ops.grant_access(
+                ida,
+                system,
+                admin_role,
+                ops.Holder.of_user(db.session.get(User, reg.nurse.id)),
+                municipality=db.session.get(Municipality, reg.stjordal.id),
+                reason="Snarvei",
+            )
+        held = db.session.scalars(
+            select(AccessGrant).where(
+                AccessGrant.system_id == system.id, AccessGrant.user_id == reg.nurse.id
+            )
+        ).first()
+        with pytest.raises(PermissionDeniedError):
+            ops.end_grant(ida, held, reason="Snarvei")
+        db.session.rollback()
+        with pytest.raises(ValidationError) as refused:
+            ops.update_role(ida, admin_role, is_active=False)
+        assert list(refused.value.fields) == ["is_active"]
+
+
+def test_a_planned_end_is_brought_earlier_and_an_unstarted_grant_withdrawn(app, reg):
+    today = local_today()
+    temp = _grant(app, reg, starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=90))
+    future = _grant(app, reg, role=reg.admin, starts_on=today + timedelta(days=10))
+    with app.app_context():
+        ida = db.session.get(User, reg.it.id)
+        with pytest.raises(ValidationError) as later:
+            ops.end_grant(
+                ida,
+                db.session.get(AccessGrant, temp),
+                ends_on=today + timedelta(days=100),
+                reason="Forlenget",
+            )
+        assert list(later.value.fields) == ["ends_on"]
+        db.session.rollback()
+        ops.end_grant(ida, db.session.get(AccessGrant, temp), reason="Sluttet tidligere")
+        ops.end_grant(ida, db.session.get(AccessGrant, future), reason="Begynte ikke")
+        db.session.commit()
+        assert db.session.get(AccessGrant, temp).ends_on == today
+        withdrawn = db.session.get(AccessGrant, future)
+        assert withdrawn.withdrawn_at is not None
+        system = db.session.get(ItSystem, reg.system)
+        day = today + timedelta(days=10)
+        assert [g.id for g in queries.who_had_access(system, day, ida)] == []
+
+
+def test_a_role_given_by_mistake_is_corrected_the_same_day(app, reg):
+    first = _grant(app, reg)  # from today
+    with app.app_context():
+        ida = db.session.get(User, reg.it.id)
+        new = ops.change_role(
+            ida,
+            db.session.get(AccessGrant, first),
+            db.session.get(SystemRole, reg.admin),
+            reason="Feil rolle",
+        )
+        db.session.commit()
+        system = db.session.get(ItSystem, reg.system)
+        assert [g.role.name for g in queries.who_had_access(system, local_today(), ida)] == [
+            "Administrator"
+        ]
+        assert db.session.get(AccessGrant, first).withdrawn_at is not None
+        assert new.replaces_id == first
+
+
+def test_only_the_municipality_that_runs_a_system_changes_it(app, reg, factories):
+    from vftops.core.errors import PermissionDeniedError
+
+    local_it = factories.user("it", municipalities=[reg.stjordal], username="stine")
+    with app.app_context():
+        system = db.session.get(ItSystem, reg.system)
+        with pytest.raises(PermissionDeniedError):  # Mats works in Meråker only
+            ops.update_system(db.session.get(User, reg.outsider.id), system, status="retired")
+        db.session.rollback()
+        # Stine in Stjørdal only sends no shares: Meråker, not hers, stays.
+        ops.update_system(db.session.get(User, local_it.id), system, shared_with_ids=[])
+        db.session.commit()
+        assert [m.name for m in db.session.get(ItSystem, reg.system).shared_with] == ["Meråker"]
+        # Ida works in both: she cannot drop Meråker while Meråker's people have access.
+        ops.grant_access(
+            None,
+            system,
+            db.session.get(SystemRole, reg.operator),
+            ops.Holder.person("Mari Meråker", "Meråker kommune"),
+            municipality=db.session.get(Municipality, reg.meraker.id),
+            reason="Operatør",
+        )
+        db.session.commit()
+        with pytest.raises(ConflictError) as refused:
+            ops.update_system(
+                db.session.get(User, reg.it.id),
+                db.session.get(ItSystem, reg.system),
+                shared_with_ids=[],
+            )
+        assert list(refused.value.fields) == ["shared_with_ids"]
+
+
+def test_recipients_and_relatives_are_named_only_for_those_who_see_recipients(app, reg, factories):
+    """IT does not see recipients: it cannot register a relative's access, and reads such
+    access by the recipient's number. The service desk, which sees recipients, can."""
+    from vftops.access.labels import holder_label
+    from vftops.equipment.models import Recipient
+
+    desk = factories.user("servicedesk", "it", municipalities=[reg.stjordal], username="siri")
+    recipient = factories.recipient(reg.stjordal, "Olga Hemmelig")
+    with app.app_context():
+        olga = db.session.get(Recipient, recipient.id)
+        args = {"municipality": db.session.get(Municipality, reg.stjordal.id), "reason": "App"}
+        system = db.session.get(ItSystem, reg.system)
+        role = db.session.get(SystemRole, reg.operator)
+        with pytest.raises(ValidationError) as refused:
+            ops.grant_access(
+                db.session.get(User, reg.it.id),
+                system,
+                role,
+                ops.Holder.relative(olga, "Per Hemmelig", "sønn"),
+                **args,
+            )
+        assert list(refused.value.fields) == ["holder_kind"]
+        db.session.rollback()
+        grant = ops.grant_access(
+            db.session.get(User, desk.id),
+            system,
+            role,
+            ops.Holder.relative(olga, "Per Hemmelig", "sønn"),
+            **args,
+        )
+        db.session.commit()
+        assert holder_label(grant, db.session.get(User, desk.id)) == "Per Hemmelig"
+        assert holder_label(grant, db.session.get(User, reg.it.id)) == (
+            f"Pårørende til tjenestemottaker {recipient.id}"
+        )
+
+
+def test_anonymising_a_recipient_ends_their_relatives_access_and_erases_the_names(
+    app, reg, factories
+):
+    from vftops.equipment.models import Recipient
+    from vftops.equipment.operations import anonymise_recipient
+
+    recipient = factories.recipient(reg.stjordal, "Olga Hemmelig")
+    with app.app_context():
+        olga = db.session.get(Recipient, recipient.id)
+        grant = ops.grant_access(
+            None,
+            db.session.get(ItSystem, reg.system),
+            db.session.get(SystemRole, reg.operator),
+            ops.Holder.relative(olga, "Per Hemmelig", "sønn"),
+            municipality=db.session.get(Municipality, reg.stjordal.id),
+            starts_on=local_today() - timedelta(days=30),
+            reason="App",
+        )
+        db.session.commit()
+        grant_id = grant.id
+        from vftops.core.audit import append_only_lifted
+
+        with append_only_lifted():  # as the purge does
+            anonymise_recipient(None, db.session.get(Recipient, recipient.id))
+        db.session.commit()
+        kept = db.session.get(AccessGrant, grant_id)
+        assert kept.ends_on == local_today()
+        assert (kept.person_name, kept.person_detail) == ("Anonymisert", None)
+        assert "Hemmelig" not in kept.holder_key
+        # And nothing but erasing is let through: a name cannot be written back.
+        with pytest.raises(DBAPIError, match="only erased"):
+            db.session.execute(
+                text(
+                    "UPDATE access_grants SET person_name = 'Per Hemmelig', "
+                    "holder_key = 'relative:1:per hemmelig' WHERE id = :id"
+                ),
+                {"id": grant_id},
+            )
+        db.session.rollback()
+        if db.engine.dialect.name == "postgresql":
+            with pytest.raises(DBAPIError, match="never deleted"):
+                db.session.execute(text("TRUNCATE access_grants CASCADE"))
+            db.session.rollback()
+            assert db.session.get(AccessGrant, grant_id) is not None

@@ -21,6 +21,7 @@ ACTIONS = {
     "system_role.update": _l("Role changed"),
     "access_grant.create": _l("Access given"),
     "access_grant.end": _l("Access ended"),
+    "access_grant.withdraw": _l("Access withdrawn before it started"),
 }
 
 TEXTS = AuditTexts(

@@ -186,9 +186,9 @@ def load(world: dict) -> dict:
     }
     it = users["it"]
 
-    def grant(system, role, holder, municipality, unit, *, days_ago, account=None, reason):
+    def grant(system, role, holder, municipality, unit, *, days_ago, account=None, reason, by=it):
         return ops.grant_access(
-            it,
+            by,
             systems[system],
             roles[(system, role)],
             holder,
@@ -273,6 +273,7 @@ def load(world: dict) -> dict:
                 days_ago=rnd.randint(10, 600),
                 account=relative.phone,
                 reason="Pårørende som mottar varsler",
+                by=users["servicedesk"],  # who may see recipients
             )
 
     # vftops users who work in the systems.

@@ -1,8 +1,10 @@
 """The words for access control's coded values, in the reader's language."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from vftops.access.models import (
+    AccessGrant,
     AccountSource,
     AdminKind,
     HolderKind,
@@ -10,6 +12,7 @@ from vftops.access.models import (
     SystemKind,
     SystemStatus,
 )
+from vftops.equipment.permissions import RECIPIENTS_VIEW
 
 SYSTEM_KIND_LABELS = {
     SystemKind.RESPONSE_CENTRE: _l("Response-centre solution"),
@@ -58,3 +61,15 @@ HOLDER_KIND_LABELS = {
     HolderKind.RELATIVE: _l("Relative of a recipient"),
     HolderKind.RECIPIENT: _l("Recipient"),
 }
+
+
+def holder_label(grant: AccessGrant, reader) -> str:
+    """Who holds a grant, as `reader` may read it: a recipient's or a relative's name only
+    for those who may see recipients; others read the recipient's number."""
+    if grant.holder_kind in (HolderKind.RECIPIENT, HolderKind.RELATIVE) and not (
+        reader is not None and reader.can(RECIPIENTS_VIEW)
+    ):
+        if grant.holder_kind == HolderKind.RECIPIENT:
+            return _("Recipient %(id)s", id=grant.recipient_id or "–")
+        return _("Relative of recipient %(id)s", id=grant.recipient_id or "–")
+    return grant.holder_name

@@ -7,9 +7,11 @@ normally need it. An `AccessGrant` is one person's role in one system over a per
 
 A grant is never overwritten or deleted: a change ends one grant and starts another
 (`replaces_id`), so «who had access to system X on 3 March» is one query. The database
-keeps this: a grant cannot be deleted, and what it is (who, which system and role, from
-when) cannot change once written; only its end, and what the reconciliation learns of its
-use, are written later.
+keeps this: a grant cannot be deleted, and what it is (who, which system and role, where,
+from when, why, who gave it) cannot change once written. Its end is written once (a
+planned last day may be brought earlier by that end); a grant ended before it started is
+withdrawn, and never gave access. The names in a grant can only be erased (when the
+recipient they belong to is anonymised), never rewritten.
 """
 
 from __future__ import annotations
@@ -307,6 +309,8 @@ class AccessGrant(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     # Written when the grant is ended (never again: ending twice is refused).
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Ended before it started: it never gave access.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     end_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The grant this one continues (a change of role ends one and starts this).
@@ -333,7 +337,15 @@ class AccessGrant(db.Model):
     ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
 
     def is_active_on(self, day: date) -> bool:
-        return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+        return (
+            self.withdrawn_at is None
+            and self.starts_on <= day
+            and (self.ends_on is None or self.ends_on >= day)
+        )
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None
 
     @property
     def holder_name(self) -> str:

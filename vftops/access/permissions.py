@@ -16,15 +16,4 @@ ACCESS_MANAGE = Permission(
     _l("Keep the systems register and grants, run access reviews and reconciliations"),
     (R.IT, R.SERVICEDESK),
 )
-ACCESS_ORDER = Permission(
-    "access.order",
-    _l("Order and end access for the people of one's own units"),
-    (R.MANAGER,),
-)
-ACCESS_REVIEW = Permission(
-    "access.review",
-    _l("Answer the access review items assigned to one"),
-    (R.MANAGER, R.IT, R.SERVICEDESK),
-)
-
-PERMISSIONS = (ACCESS_VIEW, ACCESS_MANAGE, ACCESS_ORDER, ACCESS_REVIEW)
+PERMISSIONS = (ACCESS_VIEW, ACCESS_MANAGE)

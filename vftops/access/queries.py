@@ -14,6 +14,7 @@ from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
 from vftops.auth.models import User
 from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids, scoped
+from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.extensions import db
 from vftops.org.models import Unit, UnitMembership
 
@@ -25,6 +26,7 @@ def active_on(day: date):
     return and_(
         AccessGrant.starts_on <= day,
         or_(AccessGrant.ends_on.is_(None), AccessGrant.ends_on >= day),
+        AccessGrant.withdrawn_at.is_(None),
     )
 
 
@@ -145,12 +147,15 @@ def grants_statement(user, f: GrantFilter, today: date) -> Select:
     if not f.ended:
         stmt = stmt.where(active_on(f.at or today))
     if f.holder:
-        needle = f"%{f.holder.casefold()}%"
-        users = select(User.id).where(func.lower(User.full_name).like(needle))
+        needle = f.holder.casefold()
+        users = select(User.id).where(func.lower(User.full_name).contains(needle, autoescape=True))
+        names = func.lower(AccessGrant.person_name).contains(needle, autoescape=True)
+        if not user.can(RECIPIENTS_VIEW):  # relatives' names are not theirs to search
+            names = and_(names, AccessGrant.holder_kind == HolderKind.PERSON)
         stmt = stmt.where(
             or_(
-                func.lower(AccessGrant.person_name).like(needle),
-                func.lower(AccessGrant.account_name).like(needle),
+                names,
+                func.lower(AccessGrant.account_name).contains(needle, autoescape=True),
                 and_(AccessGrant.holder_kind == HolderKind.USER, AccessGrant.user_id.in_(users)),
             )
         )

@@ -4,7 +4,9 @@ operations check the rest with the same translated messages as the pages."""
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_login import current_user
 
+from vftops.access.labels import holder_label
 from vftops.access.models import (
     AccountSource,
     AdminKind,
@@ -124,7 +126,10 @@ class GrantSchema(ma.Schema):
     municipality_id = ma.fields.Integer()
     unit_id = ma.fields.Integer(allow_none=True)
     holder_kind = ma.fields.String()
-    holder_name = ma.fields.String()
+    holder_name = ma.fields.Method(
+        "_holder",
+        metadata={"description": "A recipient's or relative's name needs recipients.view"},
+    )
     user_id = ma.fields.Integer(allow_none=True)
     recipient_id = ma.fields.Integer(allow_none=True)
     person_detail = ma.fields.String(allow_none=True)
@@ -140,6 +145,9 @@ class GrantSchema(ma.Schema):
     last_login_at = ma.fields.AwareDateTime(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     version = ma.fields.Integer()
+
+    def _holder(self, grant) -> str:
+        return holder_label(grant, current_user)
 
 
 class GrantCreateSchema(StrictSchema):

@@ -26,6 +26,7 @@ from vftops.access.labels import (
     JOB_LABELS,
     SYSTEM_KIND_LABELS,
     SYSTEM_STATUS_LABELS,
+    holder_label,
 )
 from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
@@ -36,9 +37,10 @@ from vftops.core.inputs import db_int
 from vftops.core.models import local_today
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, scoped_or_none
+from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped_or_none
 from vftops.core.web import actor, submit
 from vftops.equipment.models import Recipient
+from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.org.models import Municipality, Unit
 from vftops.org.queries import municipalities_of, units_of
 from vftops.support.queries import teams_for
@@ -58,7 +60,7 @@ LABELS = {
 
 @bp.context_processor
 def _labels():
-    return {"labels": LABELS}
+    return {"labels": LABELS, "holder": lambda grant: holder_label(grant, actor())}
 
 
 # --- the systems register ---------------------------------------------------------------
@@ -88,21 +90,13 @@ def _system_choices(form: SystemForm, user, system: ItSystem | None) -> None:
     ]
     if system is not None:
         # The municipality that runs it does not change (the shares the editor does not
-        # work in are kept as they are: see `_shares`).
+        # work in are kept as they are, by the operation).
         del form.municipality_id
         form.shared_with_ids.choices = [
             (m.id, m.name) for m in mine if m.id != system.municipality_id
         ]
         if system.is_vftops:
             form.kind.choices = [(system.kind, SYSTEM_KIND_LABELS[system.kind])]
-
-
-def _shares(form: SystemForm, user, system: ItSystem) -> list[int]:
-    """The municipalities ticked, and those the system serves that the editor does not
-    work in (not shown, so not ticked, but not theirs to take away)."""
-    mine = {m.id for m in municipalities_of(user)}
-    hidden = [m.id for m in system.shared_with if m.id not in mine]
-    return [*(form.shared_with_ids.data or []), *hidden]
 
 
 @bp.route("/systems/new", methods=["GET", "POST"])
@@ -138,7 +132,7 @@ def system_edit(system_id: int):
             user,
             system,
             expected_version=form.expected_version(),
-            **{**form.data_for_operation(), "shared_with_ids": _shares(form, user, system)},
+            **form.data_for_operation(),
         ),
     )
     if done.ok:
@@ -172,6 +166,7 @@ def system_detail(system_id: int):
     return render_template(
         "access/system_detail.html",
         system=system,
+        may_change=user.can(ACCESS_MANAGE) and system.municipality_id in municipality_ids(user),
         roles=queries.roles_of(system),
         holders=holders,
         day=day,
@@ -280,10 +275,16 @@ def grants():
 def grant_detail(grant_id: int):
     user = actor()
     grant = queries.grant_or_404(grant_id, user)
-    end_form = EndGrantForm(obj=grant, formdata=None)
-    change_form = ChangeRoleForm(obj=grant, formdata=None)
+    change_form = _fresh(ChangeRoleForm, grant)
     _change_choices(change_form, grant)
-    return _grant_page(grant, end_form, change_form)
+    return _grant_page(grant, _fresh(EndGrantForm, grant), change_form)
+
+
+def _fresh(form_class, grant: AccessGrant):
+    """An empty form on the grant's current version (nothing of the grant copied in)."""
+    form = form_class(formdata=None)
+    form.version.data = grant.version
+    return form
 
 
 def _grant_page(grant, end_form, change_form, status: int = 200):
@@ -325,7 +326,7 @@ def grant_end(grant_id: int):
     if done.ok:
         flash(_("The access is ended."), "success")
         return redirect(url_for("access.grant_detail", grant_id=grant.id))
-    change_form = ChangeRoleForm(obj=grant, formdata=None)
+    change_form = _fresh(ChangeRoleForm, grant)
     _change_choices(change_form, grant)
     return _grant_page(grant, form, change_form, done.status)
 
@@ -351,7 +352,7 @@ def grant_change_role(grant_id: int):
     if done.ok:
         flash(_("The role is changed."), "success")
         return redirect(url_for("access.grant_detail", grant_id=done.result.id))
-    return _grant_page(grant, EndGrantForm(obj=grant, formdata=None), form, done.status)
+    return _grant_page(grant, _fresh(EndGrantForm, grant), form, done.status)
 
 
 def _grant_choices(form: GrantForm, user, system: ItSystem) -> None:
@@ -375,7 +376,9 @@ def _holder(form: GrantForm, user) -> ops.Holder:
     if kind == HolderKind.USER:
         return ops.Holder.of_user(scoped_or_none(User, form.user_id.data, user))
     if kind in (HolderKind.RELATIVE, HolderKind.RECIPIENT):
-        recipient = scoped_or_none(Recipient, form.recipient_id.data, user)
+        # Whether a recipient exists is not told to those who may not see recipients.
+        may_see = user.can(RECIPIENTS_VIEW)
+        recipient = scoped_or_none(Recipient, form.recipient_id.data, user) if may_see else None
         if kind == HolderKind.RECIPIENT:
             return ops.Holder(HolderKind.RECIPIENT, recipient=recipient)
         return ops.Holder(

@@ -10,14 +10,15 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole
+from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole, SystemStatus
 from vftops.auth.models import User
 from vftops.core import audit
 from vftops.core.db import check_version, operation, take_write_lock
-from vftops.core.errors import ConflictError, ValidationError
+from vftops.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from vftops.core.models import local_today, utcnow
 from vftops.core.validation import text_or_none
 from vftops.equipment.models import Recipient
+from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, Unit
 
@@ -102,11 +103,25 @@ def holder_key(holder: Holder) -> str:
     return f"person:{_fold(holder.name)}|{_fold(holder.detail or '')}"
 
 
-def _check_holder(holder: Holder, municipality: Municipality) -> Holder:
-    """The holder, named and in the grant's municipality."""
+def _check_holder(actor, holder: Holder, municipality: Municipality) -> Holder:
+    """The holder, named and in the grant's municipality. Only those who may see
+    recipients name a recipient or a relative of one."""
+    if holder.kind in (HolderKind.RELATIVE, HolderKind.RECIPIENT) and not (
+        actor is None or actor.can(RECIPIENTS_VIEW)
+    ):
+        message = _l(
+            "Only those who may see recipients register access for recipients and relatives."
+        )
+        raise _refuse("holder_kind", message)
     if holder.kind == HolderKind.USER:
         if holder.user is None:
             raise _refuse("user_id", _l("Choose the person."))
+        if not holder.user.is_active_user:
+            message = _l(
+                "%(name)s can no longer log in: access is not given to someone who has left.",
+                name=holder.user.full_name,
+            )
+            raise _refuse("user_id", message)
         works_there = db.session.scalar(
             select(Membership.id).where(
                 Membership.user_id == holder.user.id,
@@ -167,6 +182,7 @@ def _overlapping(
         AccessGrant.role_id == role_id,
         AccessGrant.holder_key == key,
         AccessGrant.municipality_id == municipality_id,
+        AccessGrant.withdrawn_at.is_(None),
         or_(AccessGrant.ends_on.is_(None), AccessGrant.ends_on >= starts_on),
     )
     if ends_on is not None:
@@ -193,10 +209,14 @@ def grant_access(
     reason: str | None = None,
     ordered_by: User | None = None,
     replaces: AccessGrant | None = None,
+    by_vftops: bool = False,
 ) -> AccessGrant:
     """Register that `holder` has `role` in `system` from `starts_on` (today if not given)
     to `ends_on` (open if not given). Refused when the holder already has that role in
-    that time."""
+    that time. vftops's own grants follow its users (`by_vftops`), never a hand."""
+    _not_by_hand(system, by_vftops)
+    if system.status == SystemStatus.RETIRED:
+        raise _refuse("system_id", _l("The system is retired: access to it is not given."))
     if role.system_id != system.id or not role.is_active:
         raise _refuse("role_id", _l("Choose an active role of the system."))
     if municipality.id not in system.served_municipality_ids:
@@ -208,7 +228,7 @@ def grant_access(
         raise _refuse("municipality_id", message)
     if unit is not None and unit.municipality_id != municipality.id:
         raise _refuse("unit_id", _l("Choose a unit of the municipality."))
-    holder = _check_holder(holder, municipality)
+    holder = _check_holder(actor, holder, municipality)
     starts_on = local_today() if starts_on in (None, "") else _day(starts_on, "starts_on")
     ends_on = None if ends_on in (None, "") else _day(ends_on, "ends_on")
     if ends_on is not None and ends_on < starts_on:
@@ -263,28 +283,58 @@ def grant_access(
     return grant
 
 
-def end_open(actor, grant: AccessGrant, ends_on: date, reason: str | None) -> None:
-    """End a grant (the caller has checked the day and the reason). A grant is ended once."""
-    if grant.ended_at is not None or grant.ends_on is not None:
+def _not_by_hand(system: ItSystem, by_vftops: bool) -> None:
+    if system.is_vftops and not by_vftops:
         message = _l(
-            "This access was ended already (last day %(day)s).",
-            day=grant.ends_on.strftime("%d.%m.%Y") if grant.ends_on else "–",
+            "Access to vftops follows the user's roles and municipalities: change them on "
+            "the user's page."
         )
-        raise ConflictError(
-            message, details={"ends_on": grant.ends_on.isoformat() if grant.ends_on else None}
-        )
-    if ends_on < grant.starts_on:
-        raise _refuse("ends_on", _l("Access cannot end before it starts."))
+        raise PermissionDeniedError(message)
+
+
+def end_open(
+    actor, grant: AccessGrant, ends_on: date, reason: str | None, *, correcting: bool = False
+) -> None:
+    """End a grant (the caller has checked the reason): `ends_on` is its last day. A grant
+    that has not started by then is withdrawn (it never gave access), as is one corrected
+    on its first day (`correcting`); a planned last day may be brought earlier, not later.
+    A grant is ended once."""
+    if grant.ended_at is not None:
+        if grant.withdrawn_at is not None:
+            message = _l("This access was withdrawn before it started.")
+        else:
+            message = _l(
+                "This access was ended already (last day %(day)s).",
+                day=grant.ends_on.strftime("%d.%m.%Y"),
+            )
+        raise ConflictError(message, details={"ends_on": grant.ends_on.isoformat()})
     before = _grant_state(grant)
-    grant.ends_on = ends_on
-    grant.ended_at = utcnow()
-    grant.ended_by_id = actor.id if actor is not None else None
-    grant.end_reason = reason
+    now = utcnow()
+    withdrawn_at = None
+    if ends_on < grant.starts_on:
+        if grant.starts_on <= local_today() and not correcting:
+            raise _refuse("ends_on", _l("Access cannot end before it starts."))
+        ends_on, withdrawn_at = grant.starts_on, now  # closed; it never gave access
+    elif grant.ends_on is not None and ends_on > grant.ends_on:
+        message = _l(
+            "It ends %(day)s already: an end can be brought earlier, not later.",
+            day=grant.ends_on.strftime("%d.%m.%Y"),
+        )
+        raise _refuse("ends_on", message)
+    ended_by_id = actor.id if actor is not None else None
+    # The end in one write: the database lets a grant's end be written once.
+    with db.session.no_autoflush:
+        grant.ends_on = ends_on
+        grant.withdrawn_at = withdrawn_at
+        grant.ended_at = now
+        grant.ended_by_id = ended_by_id
+        grant.end_reason = reason
+    withdrawn = grant.withdrawn_at is not None
     audit.record(
         actor,
-        "access_grant.end",
+        "access_grant.withdraw" if withdrawn else "access_grant.end",
         grant,
-        f"Tilgang til {grant.system.name} avsluttet",
+        f"Tilgang til {grant.system.name} {'trukket tilbake' if withdrawn else 'avsluttet'}",
         changes=audit.diff(before, _grant_state(grant)),
         municipality_id=grant.municipality_id,
     )
@@ -296,9 +346,10 @@ def end_grant(
 ) -> AccessGrant:
     """End access: `ends_on` is the last day (today if not given). A grant is ended once:
     whoever comes second is told it was ended, and when."""
+    _not_by_hand(grant.system, False)
     take_write_lock(AccessGrant, grant.id)
     db.session.refresh(grant)
-    if grant.ends_on is None:
+    if grant.ended_at is None:
         check_version(grant, expected_version)
     day = local_today() if ends_on in (None, "") else _day(ends_on, "ends_on")
     reason = text_or_none(reason) if isinstance(reason, str) else None
@@ -319,7 +370,9 @@ def change_role(
     expected_version=None,
 ) -> AccessGrant:
     """Give the holder `role` instead from `on` (today if not given): the old grant ends the
-    day before, and a new one starts, continuing it."""
+    day before, and a new one starts, continuing it. On the old grant's first day the old
+    one is withdrawn instead (a role given by mistake is corrected the same day)."""
+    _not_by_hand(grant.system, False)
     check_version(grant, expected_version)
     take_write_lock(AccessGrant, grant.id)
     db.session.refresh(grant)
@@ -330,9 +383,9 @@ def change_role(
     reason = text_or_none(reason) if isinstance(reason, str) else None
     if reason is None:
         raise _refuse("reason", _l("Say why the role changes."))
-    if day <= grant.starts_on:
+    if day < grant.starts_on:
         raise _refuse("starts_on", _l("The new role starts after the old one began."))
-    end_open(actor, grant, day - timedelta(days=1), reason)
+    end_open(actor, grant, day - timedelta(days=1), reason, correcting=day == grant.starts_on)
     holder = Holder(
         grant.holder_kind,
         user=grant.user,

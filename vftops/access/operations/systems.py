@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from vftops.access.models import (
     MAX_REVIEW_MONTHS,
     MIN_REVIEW_MONTHS,
+    AccessGrant,
     AccountSource,
     AdminKind,
     ItSystem,
@@ -22,7 +23,7 @@ from vftops.agreements.models import Supplier
 from vftops.auth.models import User
 from vftops.core import audit
 from vftops.core.db import check_version, operation
-from vftops.core.errors import ConflictError, ValidationError
+from vftops.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from vftops.core.models import utcnow
 from vftops.core.scope import municipality_ids
 from vftops.core.validation import text_or_none
@@ -185,6 +186,33 @@ def _administrator(data: dict[str, Any], served: set[int]) -> tuple[str, int | N
     return kind, user_id, team_id
 
 
+def _check_runs(actor, system: ItSystem) -> None:
+    """A system, and its roles, are changed by the municipality that runs it; those it
+    serves see it and give access for their own people."""
+    if actor is not None and system.municipality_id not in municipality_ids(actor):
+        message = _l(
+            "%(municipality)s runs %(system)s: its people change it.",
+            municipality=system.municipality.name,
+            system=system.name,
+        )
+        raise PermissionDeniedError(message)
+
+
+def _open_grants_in(system: ItSystem, municipality_ids_: set[int]) -> int:
+    if not municipality_ids_:
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count(AccessGrant.id)).where(
+                AccessGrant.system_id == system.id,
+                AccessGrant.municipality_id.in_(municipality_ids_),
+                AccessGrant.ended_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
 def _system_state(system: ItSystem) -> dict[str, Any]:
     state = audit.snapshot(system, SYSTEM_FIELDS)
     state["shared_with"] = sorted(m.id for m in system.shared_with)
@@ -259,18 +287,27 @@ def create_system(actor, municipality: Municipality, **data) -> ItSystem:
 @operation
 def update_system(actor, system: ItSystem, *, expected_version=None, **data) -> ItSystem:
     check_version(system, expected_version)
+    _check_runs(actor, system)
     before = _system_state(system)
     if "name" in data:
         name = _name(data["name"], "name", _l("Enter the system's name."))
         _unique_name(name, system.municipality, exclude_id=system.id)
         system.name = name
     if "shared_with_ids" in data:
-        system.shared_with = _shared(
-            actor,
-            system.municipality_id,
-            data["shared_with_ids"],
-            kept={m.id for m in system.shared_with},
-        )
+        had = {m.id for m in system.shared_with}
+        wanted = list(data["shared_with_ids"] or [])
+        if actor is not None:
+            # Those the editor does not work in are not theirs to take away.
+            wanted += sorted(had - municipality_ids(actor))
+        shared = _shared(actor, system.municipality_id, wanted, kept=had)
+        dropped = had - {m.id for m in shared}
+        if _open_grants_in(system, dropped) and not system.is_vftops:
+            message = _l(
+                "People of a municipality you are removing still have access to the system. "
+                "End their access first."
+            )
+            raise ConflictError(message, fields={"shared_with_ids": [message]})
+        system.shared_with = shared
     if data.get("kind", system.kind) != system.kind and SystemKind.VFTOPS in (
         data["kind"],
         system.kind,
@@ -289,6 +326,9 @@ def update_system(actor, system: ItSystem, *, expected_version=None, **data) -> 
             changes=changes,
             municipality_id=system.municipality_id,
         )
+        if system.is_vftops and "shared_with" in changes:
+            db.session.flush()
+            sync_everyone(actor, system, ended_too=True)
     return system
 
 
@@ -329,6 +369,7 @@ def create_role(
     is_privileged: bool = False,
     job_functions=(),
 ) -> SystemRole:
+    _check_runs(actor, system)
     if system.is_vftops:
         raise _refuse("name", _l("vftops's roles are its own: they come from vftops."))
     name = _name(name, "name", _l("Enter the role's name as the system calls it."))
@@ -355,9 +396,13 @@ def create_role(
 @operation
 def update_role(actor, role: SystemRole, *, expected_version=None, **data) -> SystemRole:
     check_version(role, expected_version)
+    _check_runs(actor, role.system)
     before = audit.snapshot(role, ROLE_FIELDS)
-    if role.system.is_vftops and data.get("name", role.name) != role.name:
-        raise _refuse("name", _l("vftops's roles are its own: they come from vftops."))
+    if role.system.is_vftops:
+        if data.get("name", role.name) != role.name:
+            raise _refuse("name", _l("vftops's roles are its own: they come from vftops."))
+        if "is_active" in data and bool(data["is_active"]) != role.is_active:
+            raise _refuse("is_active", _l("vftops's roles are its own: they come from vftops."))
     if "name" in data:
         name = _name(data["name"], "name", _l("Enter the role's name as the system calls it."))
         _unique_role(role.system, name, exclude_id=role.id)

@@ -94,10 +94,12 @@ def sync_user(actor, user: User, system: ItSystem | None = None) -> None:
         if grant.ends_on is None:
             held[(code_of.get(grant.role_id), grant.municipality_id)] = grant
     for pair, grant in held.items():
-        if pair not in wanted:
+        if pair not in wanted:  # one that has not started yet is withdrawn
             end_open(actor, grant, today, ENDED)
     ended_today = {
-        (code_of.get(g.role_id), g.municipality_id) for g in open_now if g.ends_on == today
+        (code_of.get(g.role_id), g.municipality_id)
+        for g in open_now
+        if g.ends_on == today and g.withdrawn_at is None
     }
     for code, municipality_id in sorted(wanted - set(held)):
         unit = db.session.scalar(
@@ -122,14 +124,21 @@ def sync_user(actor, user: User, system: ItSystem | None = None) -> None:
             if (code, municipality_id) in ended_today
             else today,
             reason=GRANTED,
+            by_vftops=True,
         )
 
 
-def sync_everyone(actor, system: ItSystem) -> None:
-    """When vftops enters the register: every user's roles, as grants from today."""
-    for user in db.session.scalars(
-        select(User).where(User.is_active_user.is_(True)).order_by(User.id)
-    ):
+def sync_everyone(actor, system: ItSystem, *, ended_too: bool = False) -> None:
+    """When vftops enters the register: every user's roles, as grants from today. When the
+    municipalities it serves change (`ended_too`): everyone with a vftops grant as well,
+    so access in a municipality no longer served ends."""
+    users = select(User).where(User.is_active_user.is_(True))
+    if ended_too:
+        holders = select(AccessGrant.user_id).where(
+            AccessGrant.system_id == system.id, AccessGrant.ended_at.is_(None)
+        )
+        users = select(User).where(or_(User.is_active_user.is_(True), User.id.in_(holders)))
+    for user in db.session.scalars(users.order_by(User.id)):
         sync_user(actor, user, system)
 
 
