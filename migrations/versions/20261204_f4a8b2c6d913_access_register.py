@@ -264,7 +264,7 @@ def upgrade():
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.CheckConstraint(
-            "ends_on IS NULL OR ends_on >= starts_on",
+            "ends_on IS NULL OR ends_on >= starts_on OR withdrawn_at IS NOT NULL",
             name=op.f("ck_access_grants_ends_after_start"),
         ),
         sa.CheckConstraint(
@@ -329,7 +329,9 @@ def upgrade():
     op.create_index("ix_access_grants_holder", "access_grants", ["holder_key", "ends_on"])
     op.create_index("ix_access_grants_unit", "access_grants", ["unit_id", "ends_on"])
     op.create_index(
-        "ix_access_grants_municipality", "access_grants", ["municipality_id", "ends_on"]
+        "ix_access_grants_municipality",
+        "access_grants",
+        ["municipality_id", "starts_on", "ends_on"],
     )
     op.create_index(op.f("ix_access_grants_user_id"), "access_grants", ["user_id"])
     op.create_index(op.f("ix_access_grants_recipient_id"), "access_grants", ["recipient_id"])

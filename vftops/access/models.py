@@ -254,7 +254,11 @@ class AccessGrant(db.Model):
         ForeignKeyConstraint(
             ["role_id", "system_id"], ["system_roles.id", "system_roles.system_id"]
         ),
-        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+        # A withdrawn grant's period is empty: it ends the day before it starts.
+        CheckConstraint(
+            "ends_on IS NULL OR ends_on >= starts_on OR withdrawn_at IS NOT NULL",
+            name="ends_after_start",
+        ),
         CheckConstraint(
             "(holder_kind = 'user' AND user_id IS NOT NULL)"
             " OR (holder_kind = 'person' AND person_name IS NOT NULL)"
@@ -283,7 +287,8 @@ class AccessGrant(db.Model):
         ),
         Index("ix_access_grants_holder", "holder_key", "ends_on"),
         Index("ix_access_grants_unit", "unit_id", "ends_on"),
-        Index("ix_access_grants_municipality", "municipality_id", "ends_on"),
+        # The register, newest first, of the reader's municipalities.
+        Index("ix_access_grants_municipality", "municipality_id", "starts_on", "ends_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

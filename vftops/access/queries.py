@@ -25,8 +25,8 @@ def active_on(day: date):
     """Grants that give access on `day`."""
     return and_(
         AccessGrant.starts_on <= day,
+        # A withdrawn grant ends the day before it starts: no day is in it.
         or_(AccessGrant.ends_on.is_(None), AccessGrant.ends_on >= day),
-        AccessGrant.withdrawn_at.is_(None),
     )
 
 

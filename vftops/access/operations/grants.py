@@ -314,7 +314,8 @@ def end_open(
     if ends_on < grant.starts_on:
         if grant.starts_on <= local_today() and not correcting:
             raise _refuse("ends_on", _l("Access cannot end before it starts."))
-        ends_on, withdrawn_at = grant.starts_on, now  # closed; it never gave access
+        # Closed, with an empty period: it never gave access on any day.
+        ends_on, withdrawn_at = grant.starts_on - timedelta(days=1), now
     elif grant.ends_on is not None and ends_on > grant.ends_on:
         message = _l(
             "It ends %(day)s already: an end can be brought earlier, not later.",
