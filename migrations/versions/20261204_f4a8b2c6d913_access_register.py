@@ -244,7 +244,7 @@ def upgrade():
         sa.Column("municipality_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=True),
         sa.Column("holder_kind", sa.String(length=20), nullable=False),
-        sa.Column("holder_key", sa.String(length=200), nullable=False),
+        sa.Column("holder_key", sa.String(length=260), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("recipient_id", sa.Integer(), nullable=True),
         sa.Column("person_name", sa.String(length=120), nullable=True),

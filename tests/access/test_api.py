@@ -141,3 +141,32 @@ def test_two_people_ending_the_same_access_at_once(app, reg):
     with app.app_context():
         assert "allerede avsluttet" in str(lost[0].message)
         assert db.session.get(AccessGrant, grant_id).end_reason == won[0]
+
+
+def test_one_who_may_not_see_recipients_learns_nothing_about_them(app, factories, reg):
+    """IT does not see recipients: naming a relative's recipient that exists and one that
+    does not gives the same refusal, and nothing is written."""
+    recipient = factories.recipient(reg.stjordal, "Olga Hemmelig")
+    api = factories.api(reg.it)
+    answers = [
+        api.post(
+            "/api/v1/access-grants",
+            json=_body(reg, holder_kind="relative", recipient_id=rid, person_name=None),
+        )
+        for rid in (recipient.id, recipient.id + 1000)
+    ]
+    assert [a.status_code for a in answers] == [422, 422]
+    assert answers[0].get_json() == answers[1].get_json()
+    assert list(answers[0].get_json()["error"]["fields"]) == ["holder_kind"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AccessGrant.id))) == 0
+
+
+def test_the_longest_name_and_employer_are_kept(app, factories, reg):
+    api = factories.api(reg.it)
+    answer = api.post(
+        "/api/v1/access-grants",
+        json=_body(reg, person_name="N" * 120, person_detail="E" * 120),
+    )
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["holder_name"] == "N" * 120

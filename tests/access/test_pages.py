@@ -296,3 +296,20 @@ def test_an_editor_keeps_the_shares_they_do_not_work_in(app, client, reg, factor
         system = db.session.get(ItSystem, reg.system)
         assert system.review_interval_months == 3
         assert [m.name for m in system.shared_with] == ["Meråker"]
+
+
+def test_a_system_s_forms_open_only_for_the_municipality_that_runs_it(app, client, reg):
+    """Mats works in Meråker, which uses Stjørdal's system: he sees it and who has access,
+    but its forms are not his to open, and the page offers no button to them."""
+    login(client, reg.outsider)
+    page = client.get(f"/access/systems/{reg.system}")
+    assert page.status_code == 200
+    assert f"/access/systems/{reg.system}/edit" not in text(page)
+    for url in (
+        f"/access/systems/{reg.system}/edit",
+        f"/access/systems/{reg.system}/roles/new",
+        f"/access/roles/{reg.operator}/edit",
+    ):
+        assert client.get(url).status_code == 403, url
+    # Giving access to Meråker's own people stays open to him.
+    assert client.get(f"/access/systems/{reg.system}/grants/new").status_code == 200

@@ -268,6 +268,12 @@ def test_vftops_is_in_its_own_register_and_follows_its_users(app, reg, factories
             )
 
         assert held(reg.it.id) == [("IT-drift", "Meråker", None), ("IT-drift", "Stjørdal", None)]
+        from vftops.core.audit import AuditEvent
+
+        recorded = db.session.scalars(
+            select(AuditEvent.summary).where(AuditEvent.action == "system_role.create")
+        ).all()
+        assert "Rolle Revisor i vftops registrert" in recorded  # its roles, recorded
         assert held(reg.manager.id) == [("Virksomhetsleder", "Stjørdal", "Hjemmetjenesten Nord")]
 
         ida = db.session.get(User, reg.it.id)

@@ -35,6 +35,7 @@ from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
 from vftops.core.web import actor
 from vftops.equipment.models import Recipient
+from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.org.models import Municipality, Unit
 
 systems_blp = ApiBlueprint(
@@ -200,13 +201,16 @@ class Grants(MethodView):
         user = actor()
         system = get_scoped_or_404(ItSystem, data["system_id"], user)
         kind = data["holder_kind"]
+        # Whether a recipient exists is not told to those who may not see recipients:
+        # the operation refuses them the same way either way.
+        names_recipient = kind in (HolderKind.RELATIVE, HolderKind.RECIPIENT)
         holder = ops.Holder(
             kind,
             user=optional_scoped_or_404(User, data.get("user_id"), user)
             if kind == HolderKind.USER
             else None,
             recipient=optional_scoped_or_404(Recipient, data.get("recipient_id"), user)
-            if kind in (HolderKind.RELATIVE, HolderKind.RECIPIENT)
+            if names_recipient and user.can(RECIPIENTS_VIEW)
             else None,
             name=data.get("person_name"),
             detail=data.get("person_detail"),

@@ -297,7 +297,8 @@ class AccessGrant(db.Model):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), nullable=False)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     holder_kind: Mapped[str] = mapped_column(String(20), nullable=False)
-    holder_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    # «person:» + name (120) + «|» + employer (120): room for the longest of them.
+    holder_key: Mapped[str] = mapped_column(String(260), nullable=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     recipient_id: Mapped[int | None] = mapped_column(
         ForeignKey("recipients.id"), nullable=True, index=True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from vftops.access import operations as ops
@@ -121,7 +121,7 @@ def system_new():
 @require(ACCESS_MANAGE)
 def system_edit(system_id: int):
     user = actor()
-    system = get_scoped_or_404(ItSystem, system_id, user)
+    system = _run_by_reader(get_scoped_or_404(ItSystem, system_id, user), user)
     form = SystemForm(obj=system)
     _system_choices(form, user, system)
     if request.method == "GET":
@@ -139,6 +139,14 @@ def system_edit(system_id: int):
         flash(_("The changes are saved."), "success")
         return redirect(url_for("access.system_detail", system_id=system.id))
     return render_template("access/system_form.html", form=form, system=system), done.status
+
+
+def _run_by_reader(system: ItSystem, user) -> ItSystem:
+    """A system's form opens for the people of the municipality that runs it: the
+    operation would refuse anyone else, so they are not given a form to fill in."""
+    if system.municipality_id not in municipality_ids(user):
+        abort(403)
+    return system
 
 
 def _day_arg(name: str) -> date | None:
@@ -182,7 +190,7 @@ def system_detail(system_id: int):
 @require(ACCESS_MANAGE)
 def role_new(system_id: int):
     user = actor()
-    system = get_scoped_or_404(ItSystem, system_id, user)
+    system = _run_by_reader(get_scoped_or_404(ItSystem, system_id, user), user)
     form = RoleForm()
     done = submit(
         form,
@@ -208,6 +216,7 @@ def role_new(system_id: int):
 def role_edit(role_id: int):
     user = actor()
     role = queries.role_or_404(role_id, user)
+    _run_by_reader(role.system, user)
     form = RoleForm(obj=role)
     done = submit(
         form,

@@ -31,6 +31,7 @@ from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
 from vftops.support.models import Team
 
+from .common import ROLE_FIELDS
 from .vftops_grants import sync_everyone
 
 SYSTEM_FIELDS = (
@@ -47,7 +48,6 @@ SYSTEM_FIELDS = (
     "status",
     "note",
 )
-ROLE_FIELDS = ("name", "description", "is_privileged", "job_functions", "is_active")
 NAME_LENGTH = 120
 
 

@@ -12,10 +12,12 @@ from sqlalchemy import or_, select
 from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemKind, SystemRole
 from vftops.auth.models import User
 from vftops.auth.operations import user_access_changed
+from vftops.core import audit
 from vftops.core.models import local_today
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
 
+from .common import ROLE_FIELDS
 from .grants import Holder, end_open, grant_access
 
 # vftops's roles as the register names them: (name, what it allows, privileged, jobs).
@@ -41,8 +43,8 @@ def vftops_system() -> ItSystem | None:
     return db.session.scalar(select(ItSystem).where(ItSystem.kind == SystemKind.VFTOPS))
 
 
-def ensure_roles(system: ItSystem) -> dict[str, SystemRole]:
-    """{role code: the system's role}, making those missing."""
+def ensure_roles(system: ItSystem, actor=None) -> dict[str, SystemRole]:
+    """{role code: the system's role}, making (and recording) those missing."""
     existing = {
         r.name: r
         for r in db.session.scalars(select(SystemRole).where(SystemRole.system_id == system.id))
@@ -59,6 +61,14 @@ def ensure_roles(system: ItSystem) -> dict[str, SystemRole]:
                 job_functions=jobs,
             )
             db.session.add(role)
+            audit.record(
+                actor,
+                "system_role.create",
+                role,
+                f"Rolle {name} i {system.name} registrert",
+                changes=audit.diff({}, audit.snapshot(role, ROLE_FIELDS)),
+                municipality_id=system.municipality_id,
+            )
         out[code] = role
     db.session.flush()
     return out
@@ -69,7 +79,7 @@ def sync_user(actor, user: User, system: ItSystem | None = None) -> None:
     system = system or vftops_system()
     if system is None:
         return
-    roles = ensure_roles(system)
+    roles = ensure_roles(system, actor)
     code_of = {role.id: code for code, role in roles.items()}
     today = local_today()
     served = system.served_municipality_ids
