@@ -319,6 +319,38 @@ class Factories:
             db.session.commit()
             return SimpleNamespace(id=store.id, name=store.name, municipality_id=m.id)
 
+    def system(self, municipality, name: str | None = None, *, shared_with=(), **kw):
+        """A system of the register, run by `municipality` (its access granted by the
+        supplier unless told otherwise)."""
+        from vftops.extensions import db
+        from vftops.org.models import Municipality
+        from vftops.systems.operations import create_system
+
+        with self.app.app_context():
+            system = create_system(
+                None,
+                db.session.get(Municipality, municipality.id),
+                name=name or f"System {self._next()}",
+                kind=kw.pop("kind", "other"),
+                admin_kind=kw.pop("admin_kind", "supplier"),
+                supplier_id=kw.pop("supplier_id", None) or self._supplier_id(),
+                account_source=kw.pop("account_source", "local"),
+                shared_with_ids=[m.id for m in shared_with],
+                **kw,
+            )
+            db.session.commit()
+            return SimpleNamespace(id=system.id, name=system.name, municipality_id=municipality.id)
+
+    def _supplier_id(self) -> int:
+        from sqlalchemy import select
+
+        from vftops.agreements.models import Supplier
+        from vftops.agreements.operations import create_supplier
+        from vftops.extensions import db
+
+        found = db.session.scalar(select(Supplier.id).order_by(Supplier.id).limit(1))
+        return found or create_supplier(None, name="Systemleverandør AS").id
+
     def product(self, category: str = "safety_alarm", model: str | None = None, **kw):
         from vftops.equipment.operations import create_product
         from vftops.extensions import db

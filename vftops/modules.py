@@ -13,5 +13,6 @@ from vftops.equipment.module import module as equipment
 from vftops.org.module import module as org
 from vftops.stock.module import module as stock
 from vftops.support.module import module as support
+from vftops.systems.module import module as systems
 
-MODULES = (core, org, auth, audit, agreements, equipment, stock, support, access)
+MODULES = (core, org, auth, audit, agreements, equipment, stock, systems, support, access)

@@ -102,8 +102,8 @@ def test_another_municipality_s_system_is_not_found(app, factories, reg):
 
 def test_two_people_ending_the_same_access_at_once(app, reg):
     with app.app_context():
-        from vftops.access.models import ItSystem, SystemRole
         from vftops.org.models import Municipality
+        from vftops.systems.models import ItSystem, SystemRole
 
         grant = ops.grant_access(
             None,

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import count_statements, csrf_from, login
 from vftops.access import operations as ops
-from vftops.access.models import AccessGrant, ItSystem, SystemRole
+from vftops.access.models import AccessGrant
 from vftops.auth.models import User
 from vftops.core.models import local_today
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
+from vftops.systems.models import ItSystem, SystemRole
 
 
 def text(response) -> str:

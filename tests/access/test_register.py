@@ -12,12 +12,13 @@ from sqlalchemy.exc import DBAPIError
 from tests.conftest import race
 from vftops.access import operations as ops
 from vftops.access import queries
-from vftops.access.models import AccessGrant, ItSystem, SystemRole
+from vftops.access.models import AccessGrant
 from vftops.auth.models import User
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import local_today
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
+from vftops.systems.models import ItSystem, SystemRole
 
 
 def _grant(app, reg, *, role=None, user=None, starts_on=None, ends_on=None, **kw):
@@ -559,3 +560,53 @@ def test_anonymising_a_recipient_ends_their_relatives_access_and_erases_the_name
                 db.session.execute(text("TRUNCATE access_grants CASCADE"))
             db.session.rollback()
             assert db.session.get(AccessGrant, grant_id) is not None
+
+
+def test_a_team_that_grants_access_gets_the_systems_access_tickets(app, reg):
+    """Choosing a team as the one who grants access writes the municipality's routing rule
+    for the system's access tickets; an access ticket on the system goes there; another
+    administrator takes the rule away again."""
+    from vftops.support import operations as support_ops
+    from vftops.support.models import RoutingRule
+
+    with app.app_context():
+        desk = support_ops.create_team(
+            None, reg.stjordal.id, name="Servicedesk", kind="servicedesk", is_default=True
+        )
+        it_team = support_ops.create_team(None, reg.stjordal.id, name="IT-drift", kind="other")
+        far = support_ops.create_team(None, reg.meraker.id, name="Meråker IT", kind="other")
+        db.session.commit()
+        it = db.session.get(User, reg.it.id)
+        system = db.session.get(ItSystem, reg.system)
+        with pytest.raises(ValidationError) as refused:
+            ops.update_system(it, system, admin_kind="team", admin_team_id=far.id)
+        assert "admin_team_id" in refused.value.fields  # Meråker does not run the system
+        ops.update_system(it, system, admin_kind="team", admin_team_id=it_team.id)
+        db.session.commit()
+        assert queries.with_access_teams([system])[0].access_team.name == "IT-drift"
+        ticket = support_ops.create_ticket(
+            None,
+            reg.stjordal.id,
+            title="Tilgang for ny ansatt",
+            kind="access",
+            channel="web",
+            reporter_kind="employee",
+            system=system,
+        )
+        assert ticket.team_id == it_team.id
+        other = support_ops.create_ticket(
+            None,
+            reg.stjordal.id,
+            title="Feil i systemet",
+            kind="system_fault",
+            channel="phone",
+            reporter_kind="employee",
+            system=system,
+        )
+        assert other.team_id == desk.id  # the rule is for access tickets only
+        ops.update_system(it, system, admin_kind="user", admin_user_id=reg.it.id)
+        db.session.commit()
+        assert (
+            db.session.scalar(select(RoutingRule).where(RoutingRule.system_id == system.id)) is None
+        )
+        assert queries.with_access_teams([system])[0].access_team is None

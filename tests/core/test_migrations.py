@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import flask_migrate
@@ -19,6 +19,7 @@ from vftops.extensions import db
 from vftops.settings import PROJECT_ROOT
 
 VERSIONS = PROJECT_ROOT / "migrations" / "versions"
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FILE_NAME = re.compile(
     r"^(?P<date>\d{8})_(?P<rev>[0-9a-f]{12})_(?P<slug>[a-z0-9]+(?:_[a-z0-9]+)*)\.py$"
 )
@@ -146,6 +147,81 @@ def test_the_log_written_before_loses_its_personal_values_once(backend, database
             assert "Åse" not in " ".join(summary for _a, summary, _c in got)
             with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
                 conn.execute(sa.text("UPDATE audit_events SET summary = 'rewritten'"))
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_tickets_system_name_becomes_the_registers_system(backend, database_factory):
+    """The free-text system of tickets and routing rules: a name the register has (in any
+    case, run by the municipality or shared with it) is that system; a name it does not
+    know becomes a system of the municipality that used it; the names come back on a
+    downgrade."""
+    app = _app_on_empty_database(backend, database_factory)
+    with app.app_context():
+        try:
+            flask_migrate.upgrade(revision="f4a8b2c6d913")
+            with db.engine.begin() as conn:
+
+                def insert(sql, **values):
+                    return conn.execute(sa.text(sql + " RETURNING id"), values).scalar_one()
+
+                stj = insert(
+                    "INSERT INTO municipalities (name, number, is_active, created_at, updated_at,"
+                    " version) VALUES ('Stjørdal', '5035', true, :t, :t, 1)",
+                    t=NOW,
+                )
+                mer = insert(
+                    "INSERT INTO municipalities (name, number, is_active, created_at, updated_at,"
+                    " version) VALUES ('Meråker', '5034', true, :t, :t, 1)",
+                    t=NOW,
+                )
+                system = insert(
+                    "INSERT INTO it_systems (municipality_id, name, kind, admin_kind,"
+                    " holds_health_data, account_source, review_interval_months, status,"
+                    " created_at, updated_at, version) VALUES (:m, 'Dosettportal',"
+                    " 'dispenser_portal', 'supplier', true, 'supplier', 6, 'active', :t, :t, 1)",
+                    m=stj,
+                    t=NOW,
+                )
+                conn.execute(
+                    sa.text("INSERT INTO it_system_municipalities VALUES (:s, :m)"),
+                    {"s": system, "m": mer},
+                )
+                for municipality, name in (
+                    (stj, "DOSETTPORTAL"),
+                    (mer, "dosettportal"),
+                    (mer, "Gamle Pasientvarsling"),
+                ):
+                    insert(
+                        "INSERT INTO tickets (municipality_id, title, kind, channel,"
+                        " reporter_kind, system, urgency, impact, priority, status,"
+                        " sla_calendar, acknowledge_due_at, resolve_due_at, resolve_warn_at,"
+                        " paused_minutes, is_incident, created_at, updated_at, version)"
+                        " VALUES (:m, 'Feil', 'system_fault', 'phone', 'employee', :s,"
+                        " 'medium', 'medium', 3, 'new', '24x7', :t, :t, :t, 0, false, :t, :t,"
+                        " 1)",
+                        m=municipality,
+                        s=name,
+                        t=NOW,
+                    )
+            flask_migrate.upgrade()
+            with db.engine.connect() as conn:
+                tickets = conn.execute(
+                    sa.text(
+                        "SELECT t.municipality_id, s.name, s.municipality_id, s.kind"
+                        " FROM tickets t JOIN it_systems s ON s.id = t.system_id ORDER BY t.id"
+                    )
+                ).all()
+            assert [tuple(t) for t in tickets] == [
+                (stj, "Dosettportal", stj, "dispenser_portal"),
+                (mer, "Dosettportal", stj, "dispenser_portal"),  # shared with Meråker
+                (mer, "Gamle Pasientvarsling", mer, "other"),  # new, Meråker's own
+            ]
+            flask_migrate.downgrade(revision="f4a8b2c6d913")
+            with db.engine.connect() as conn:
+                names = conn.execute(sa.text("SELECT system FROM tickets ORDER BY id")).scalars()
+                assert list(names) == ["Dosettportal", "Dosettportal", "Gamle Pasientvarsling"]
         finally:
             db.session.remove()
             db.engine.dispose()

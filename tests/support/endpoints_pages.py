@@ -54,7 +54,7 @@ PAGES: list[Endpoint] = [
             "title": "Alarmen svarer ikke etter strømbrudd",
             "description": "Ingen kontakt siden natt til i dag.",
             "category": "Forbindelse",
-            "system": "",
+            "system_id": "",
             "urgency": "high",
             "impact": "medium",
         },

@@ -16,6 +16,7 @@ from vftops.equipment.models import Device
 from vftops.extensions import db
 from vftops.support import operations as ops
 from vftops.support.models import Team, Ticket, TicketEntry
+from vftops.systems.models import ItSystem
 
 
 @pytest.fixture
@@ -46,7 +47,11 @@ def desk(app, factories):
     foreign = factories.device(alarm, factories.store(b, name="Meråker lager"), serial="MK-1")
     foreign_recipient = factories.recipient(b, name="Mons Meråker")
     with app.app_context():
-        supplier = create_supplier(None, name="Tunstall AS")
+        supplier_id = create_supplier(None, name="Tunstall AS").id
+        db.session.commit()
+    system = factories.system(a, "Alarmmottak")
+    foreign_system = factories.system(b, "Meråkers portal")
+    with app.app_context():
         desk_team = ops.create_team(
             None, a.id, name="Servicedesk", kind="servicedesk", is_default=True
         )
@@ -70,7 +75,7 @@ def desk(app, factories):
         )
         db.session.commit()
         ids = SimpleNamespace(
-            supplier=supplier.id,
+            supplier=supplier_id,
             desk_team=desk_team.id,
             technicians=technicians.id,
             desk_b=desk_b.id,
@@ -94,6 +99,8 @@ def desk(app, factories):
         loose=loose,
         foreign=foreign,
         foreign_recipient=foreign_recipient,
+        system=system,
+        foreign_system=foreign_system,
         **vars(ids),
     )
 
@@ -170,6 +177,26 @@ def test_response_centre_reports_an_alarm_by_serial_number(app, centre, desk):
     assert detail["sla"]["state"] in ("ok", "soon")
     assert 0 < detail["sla"]["minutes_left"] <= 60
     assert "Teknikere" in detail["entries"][0]["body"]
+
+
+def test_a_system_fault_names_its_system_and_the_systems_rule_routes_it(app, centre, desk):
+    """The system is one of the register's: its routing rule sends the ticket to its team;
+    a system the municipality does not use is one that does not exist."""
+    with app.app_context():
+        it_team = ops.create_team(None, desk.a.id, name="IT-drift", kind="other")
+        ops.save_rule(None, desk.a.id, team=it_team, position=5, system=_get(ItSystem, desk.system))
+        db.session.commit()
+        it_team_id = it_team.id
+    fault = {"kind": "system_fault", "channel": "phone", "reporter_kind": "employee"}
+    response = _report(centre, **fault, system_id=desk.system.id, municipality_id=desk.a.id)
+    assert response.status_code == 201, response.get_json()
+    ticket = response.get_json()
+    assert (ticket["system_id"], ticket["system"]) == (desk.system.id, "Alarmmottak")
+    assert ticket["team_id"] == it_team_id
+    before = _tickets(app)
+    foreign = _report(centre, **fault, system_id=desk.foreign_system.id, municipality_id=desk.a.id)
+    assert foreign.status_code == 404
+    assert _tickets(app) == before
 
 
 def test_a_retried_call_with_the_same_external_id_gives_the_same_ticket(app, centre, desk):
@@ -487,22 +514,34 @@ def test_a_stale_patch_answers_409_and_a_new_urgency_new_deadlines(app, anne, de
     assert ticket["priority"] == 4
     changed = anne.patch(
         f"/api/v1/tickets/{ticket_id}",
-        json={"urgency": "high", "impact": "high", "system": "Alarmmottak", "version": 1},
+        json={"urgency": "high", "impact": "high", "system_id": desk.system.id, "version": 1},
     )
     assert changed.status_code == 200, changed.get_json()
     body = changed.get_json()
-    assert (body["priority"], body["sla_calendar"], body["system"]) == (1, "24x7", "Alarmmottak")
+    assert (body["priority"], body["sla_calendar"]) == (1, "24x7")
+    assert (body["system_id"], body["system"]) == (desk.system.id, "Alarmmottak")
     assert body["acknowledge_due_at"] < ticket["acknowledge_due_at"]
     assert body["version"] > ticket["version"]
     stale = anne.patch(f"/api/v1/tickets/{ticket_id}", json={"title": "Gammel", "version": 1})
     assert stale.status_code == 409
     assert _error(stale)["details"] == {"current_version": body["version"]}
     assert _error(stale)["message"].startswith("Noen andre endret dette samtidig")
+    # Another municipality's system is one that does not exist; null clears it.
+    current = body["version"]
+    foreign = anne.patch(
+        f"/api/v1/tickets/{ticket_id}",
+        json={"system_id": desk.foreign_system.id, "version": current},
+    )
+    assert foreign.status_code == 404
+    cleared = anne.patch(
+        f"/api/v1/tickets/{ticket_id}", json={"system_id": None, "version": current}
+    )
+    assert (cleared.get_json()["system_id"], cleared.get_json()["system"]) == (None, None)
     without = anne.patch(f"/api/v1/tickets/{ticket_id}", json={"title": "Uten versjon"})
     assert without.status_code == 422
     assert _error(without)["fields"] == {"version": ["Dette feltet må fylles ut."]}
     blank = anne.patch(
-        f"/api/v1/tickets/{ticket_id}", json={"title": "", "version": body["version"]}
+        f"/api/v1/tickets/{ticket_id}", json={"title": "", "version": cleared.get_json()["version"]}
     )
     assert _error(blank)["fields"] == {"title": ["Skriv en kort tittel: hva er galt?"]}
     assert anne.get(f"/api/v1/tickets/{ticket_id}").get_json()["title"] == "Sak 0"

@@ -145,7 +145,7 @@ def test_servicedesk_sees_the_queue_the_reports_and_the_tests(app, demo):
     assert response.status_code == 302
 
     mine = client.get("/support?queue=mine").get_data(as_text=True)
-    assert "Pasientvarslingen på Kvislamarka henger" in mine
+    assert "Fjernpleiesystemet på Kvislamarka henger" in mine
     assert "Kan pårørende få varsel på mobilen?" in mine
 
     soon = client.get("/support?queue=soon").get_data(as_text=True)
@@ -184,7 +184,7 @@ def test_demo_digest_has_something_for_the_servicedesk(app, demo):
     assert "servicedesk@example.no" in by_email
     text = by_email["servicedesk@example.no"].message.get_body(("plain",)).get_content()
     assert "Bryter snart SLA" in text
-    assert "Pasientvarslingen på Kvislamarka henger: skal løses innen" in text
+    assert "Fjernpleiesystemet på Kvislamarka henger: skal løses innen" in text
     assert "funksjonstester over fristen i Stjørdal" in text
     tech = by_email["tekniker@example.no"].message.get_body(("plain",)).get_content()
     assert "Trygghetsalarmen piper hele natta – Hegrevegen" in tech

@@ -22,6 +22,7 @@ from vftops.extensions import db
 from vftops.support import operations as ops
 from vftops.support.attachments import add_attachment
 from vftops.support.models import SupportSettings, Team, Ticket, TicketAttachment, TicketEntry
+from vftops.systems.models import ItSystem
 
 # The smallest valid PNG and the start of a PDF: what a phone and a scanner send.
 PNG = bytes.fromhex(
@@ -53,6 +54,7 @@ def desk(app, factories):
     factories.placement(device, critical)
     loose = factories.device(sensor, store, serial="SENSOR-1")
     foreign = factories.device(alarm, factories.store(other, name="Meråker lager"), serial="M-1")
+    centre = factories.system(m, "Responssenterløsning", kind="response_centre")
     with app.app_context():
         desk_team = ops.create_team(
             None, m.id, name="Servicedesk", kind="servicedesk", is_default=True
@@ -85,6 +87,7 @@ def desk(app, factories):
         loose=loose,
         foreign=foreign,
         critical=critical,
+        centre=centre,
         **vars(ids),
     )
 
@@ -103,6 +106,8 @@ def make_ticket(app, desk, *, municipality=None, devices=None, at=None, **kw) ->
             "reporter_kind": "monitoring",
         }
         data.update(kw)
+        if "system_id" in data:  # a system of the register, by id
+            data["system"] = db.session.get(ItSystem, data.pop("system_id"))
         ticket = ops.create_ticket(
             None,
             (municipality or desk.m).id,
@@ -427,7 +432,7 @@ def ticket_form(**kw) -> dict:
         "reporter_contact": "900 11 222",
         "serials": "",
         "recipient_id": "",
-        "system": "",
+        "system_id": "",
         "urgency": "medium",
         "impact": "medium",
         "description": "Piper hver natt siden tirsdag.",
@@ -467,6 +472,57 @@ def test_a_phone_ticket_about_a_serial_is_routed_and_filled_in(app, client, desk
     assert "Pårørende: Per Pårørende" in page
     assert 'href="tel:90011222"' in page
     assert "Ikke kvittert" in page
+
+
+def test_a_ticket_names_its_system_from_the_register(app, client, desk, factories):
+    """The system is chosen from the systems the municipality uses; a routing rule on it
+    sends the ticket to its team; the edit page changes it; another municipality's system
+    is not offered and, posted anyway, is not found."""
+    foreign = factories.system(desk.other, "Meråkers portal")
+    with app.app_context():
+        ops.save_rule(
+            None,
+            desk.m.id,
+            team=db.session.get(Team, desk.desk_team),
+            position=1,
+            kind="system_fault",
+            system=_get(ItSystem, desk.centre),
+        )
+        db.session.commit()
+    login(client, desk.anne)
+    form = text(client.get("/support/new"))
+    assert f'<option value="{desk.centre.id}">Responssenterløsning</option>' in form
+    assert "Meråkers portal" not in form
+    answer = post(
+        client,
+        "/support/new",
+        ticket_form(kind="system_fault", system_id=str(desk.centre.id)),
+        page="/support/new",
+    )
+    assert answer.status_code == 302
+    with app.app_context():
+        ticket = db.session.scalars(select(Ticket)).one()
+        assert (ticket.system_id, ticket.team_id) == (desk.centre.id, desk.desk_team)
+        ticket_id, version = ticket.id, ticket.version
+    page = text(client.get(f"/support/{ticket_id}"))
+    assert "Responssenterløsning" in page
+    edit = {
+        "title": "Trygghetsalarmen piper",
+        "description": "",
+        "category": "",
+        "system_id": "",
+        "urgency": "medium",
+        "impact": "medium",
+        "version": str(version),
+    }
+    page_url = f"/support/{ticket_id}/edit"
+    assert (
+        post(client, page_url, {**edit, "system_id": str(foreign.id)}, page=page_url).status_code
+        == 404
+    )
+    assert post(client, page_url, edit, page=page_url).status_code == 302
+    with app.app_context():
+        assert db.session.get(Ticket, ticket_id).system_id is None
 
 
 def test_an_unknown_serial_is_named_and_everything_typed_is_kept(app, client, desk):
@@ -636,7 +692,7 @@ def test_the_ticket_page_shows_everything_about_it(app, client, desk):
         title="Alarmen svarer ikke",
         devices=[desk.device],
         description="Kommer ikke gjennom til responssenteret.\nSjekket strøm.",
-        system="Responssenter",
+        system_id=desk.centre.id,
         category="Forbindelse",
     )
     act(app, ticket_id, ops.add_entry, "Ringte datteren, hun sjekker.", actor=desk.anne)
@@ -657,7 +713,7 @@ def test_the_ticket_page_shows_everything_about_it(app, client, desk):
     assert "Løses innen" in body
     assert "Døgnet rundt" in body
     assert "Teknisk alarm · Forbindelse" in body
-    assert "Responssenter" in body
+    assert "Responssenterløsning" in body
     assert "Overvåkingssystem" in body
     assert "Kommer ikke gjennom til responssenteret.<br>Sjekket strøm." in body
     log = re.search(r'data-testid="work-log">.*?</ol>', body, re.S).group(0)
@@ -931,7 +987,7 @@ def test_editing_gives_a_new_priority_and_a_stale_form_is_refused(app, client, d
         "title": "Nøkkelboks virker ikke",
         "description": "",
         "category": "Nøkkelboks",
-        "system": "",
+        "system_id": "",
         "urgency": "high",
         "impact": "high",
     }

@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from vftops.access import operations as ops
 from vftops.access import queries
-from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole
+from vftops.access.models import AccessGrant, HolderKind
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
 from vftops.access.schemas import (
     GrantChangeRoleSchema,
@@ -37,6 +37,7 @@ from vftops.core.web import actor
 from vftops.equipment.models import Recipient
 from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.org.models import Municipality, Unit
+from vftops.systems.models import ItSystem, SystemRole
 
 systems_blp = ApiBlueprint(
     "systems",
@@ -67,7 +68,9 @@ class Systems(MethodView):
     def get(self, args):
         """The systems of your municipalities."""
         stmt = queries.systems_statement(actor(), include_retired=args["include_retired"])
-        return cursor_page(stmt, ItSystem.id, limit=args["limit"], cursor=args["cursor"])
+        page = cursor_page(stmt, ItSystem.id, limit=args["limit"], cursor=args["cursor"])
+        queries.with_access_teams(page.items)
+        return page
 
     @require(ACCESS_MANAGE)
     @systems_blp.arguments(
@@ -84,10 +87,11 @@ class Systems(MethodView):
     @systems_blp.response(201, SystemSchema)
     @systems_blp.errors(404, 409)
     def post(self, data):
-        """Register a system."""
+        """Register a system. A team that grants access (`admin_team_id`) gets the
+        system's access tickets: the municipality's routing gets a rule for them."""
         user = actor()
         municipality = get_scoped_or_404(Municipality, data.pop("municipality_id"), user)
-        return ops.create_system(user, municipality, **data)
+        return queries.with_access_teams([ops.create_system(user, municipality, **data)])[0]
 
 
 @systems_blp.route("/<int:system_id>")
@@ -97,7 +101,7 @@ class SystemById(MethodView):
     @systems_blp.errors(404)
     def get(self, system_id):
         """One system."""
-        return get_scoped_or_404(ItSystem, system_id, actor())
+        return queries.with_access_teams([get_scoped_or_404(ItSystem, system_id, actor())])[0]
 
     @require(ACCESS_MANAGE)
     @systems_blp.arguments(SystemUpdateSchema, example={"review_interval_months": 12, "version": 1})
@@ -108,7 +112,8 @@ class SystemById(MethodView):
         user = actor()
         system = get_scoped_or_404(ItSystem, system_id, user)
         expected = data.pop("version", None)
-        return ops.update_system(user, system, expected_version=expected, **data)
+        system = ops.update_system(user, system, expected_version=expected, **data)
+        return queries.with_access_teams([system])[0]
 
 
 @roles_blp.route("")

@@ -10,9 +10,9 @@ from vftops.access.labels import (
     SYSTEM_KIND_LABELS,
     SYSTEM_STATUS_LABELS,
 )
-from vftops.access.models import ItSystem, SystemRole
 from vftops.core.audit import names_from
 from vftops.core.modules import AuditObject, AuditTexts
+from vftops.systems.models import ItSystem, SystemRole
 
 ACTIONS = {
     "system.create": _l("System registered"),

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from vftops.access.models import AccessGrant, ItSystem, SystemRole
+from vftops.access.models import AccessGrant
 from vftops.core.bench import batched, copy_rows
 from vftops.core.modules import BenchCheck, BenchPart
 from vftops.extensions import db
 from vftops.org.models import Unit
+from vftops.systems.models import ItSystem, SystemRole
 
 SYSTEMS = 60
 ROLES_PER_SYSTEM = 5

@@ -9,120 +9,13 @@ import random
 from datetime import timedelta
 
 from vftops.access import operations as ops
-from vftops.access.models import SystemKind
 from vftops.auth.operations import create_user, set_user_active
 from vftops.core.models import local_today
 from vftops.equipment.demo import FIRST, LAST
 from vftops.extensions import db
 
-# name, kind, supplier, who grants access, account source, interval, roles
-# roles: (name, what it allows, privileged, jobs)
-SYSTEMS = [
-    (
-        "Responssenterløsning",
-        SystemKind.RESPONSE_CENTRE,
-        "Tunstall Norge AS",
-        ("team", "Servicedesk"),
-        "local",
-        6,
-        [
-            (
-                "Operatør",
-                "Tar imot og håndterer alarmer for alle tjenestemottakere",
-                False,
-                ["response_centre", "servicedesk"],
-            ),
-            (
-                "Hjemmetjeneste",
-                "Ser og kvitterer alarmer for tjenestemottakere i egen sone",
-                False,
-                ["home_care_nurse"],
-            ),
-            ("Tekniker", "Legger inn og tester utstyr hos tjenestemottaker", False, ["technician"]),
-            (
-                "Pårørende-app",
-                "Får varsel og ser status for én tjenestemottaker",
-                False,
-                ["relative"],
-            ),
-            ("Administrator", "Alle innstillinger og alle tjenestemottakere", True, ["it"]),
-        ],
-    ),
-    (
-        "Dosettportal",
-        SystemKind.DISPENSER_PORTAL,
-        "Evondos Norge AS",
-        ("supplier", None),
-        "supplier",
-        6,
-        [
-            (
-                "Sykepleier",
-                "Ser doseringsplan og varsler for egne tjenestemottakere",
-                False,
-                ["home_care_nurse"],
-            ),
-            (
-                "Superbruker",
-                "Legger til tjenestemottakere og endrer doseringsplaner",
-                True,
-                ["home_care_nurse", "it"],
-            ),
-        ],
-    ),
-    (
-        "Fjernpleiesystem",
-        SystemKind.REMOTE_CARE,
-        None,
-        ("user", "it"),
-        "directory",
-        6,
-        [
-            (
-                "Helsepersonell",
-                "Dokumenterer og leser journal for egne tjenestemottakere",
-                False,
-                ["home_care_nurse"],
-            ),
-            ("Leder", "Leser journal og rapporter for egen enhet", False, ["unit_manager"]),
-            ("Systemansvarlig", "Tilgang til alle tjenestemottakere og oppsett", True, ["it"]),
-        ],
-    ),
-    (
-        "MDM",
-        SystemKind.MDM,
-        None,
-        ("user", "it"),
-        "directory",
-        12,
-        [
-            ("Enhetsadministrator", "Ruller ut og sletter nettbrett og telefoner", True, ["it"]),
-            ("Lesetilgang", "Ser enheter og status", False, ["technician", "servicedesk"]),
-        ],
-    ),
-    (
-        "Leverandørportal",
-        SystemKind.SUPPLIER_PORTAL,
-        "Careium AS",
-        ("user", "innkjop"),
-        "supplier",
-        12,
-        [
-            ("Bestiller", "Bestiller utstyr og ser leveranser", False, ["technician"]),
-            ("Avtaleansvarlig", "Ser priser, fakturaer og avtaler", False, []),
-        ],
-    ),
-    (
-        "vftops",
-        SystemKind.VFTOPS,
-        None,
-        ("user", "admin"),
-        "local",
-        6,
-        [],
-    ),
-]
-
+# Systems whose access a team grants: (system, team of Stjørdal, which runs them).
+ADMIN_TEAMS = {"Responssenterløsning": "Servicedesk"}
 EMPLOYERS = {"5035": "Stjørdal kommune", "5034": "Meråker kommune"}
 
 
@@ -132,45 +25,11 @@ def load(world: dict) -> dict:
     today = local_today()
     municipalities, units, users = world["municipalities"], world["units"], world["users"]
     stjordal, meraker = municipalities["5035"], municipalities["5034"]
-    suppliers = {s.name: s for s in world.get("suppliers", [])}
     desks = world.get("desks", {})
-    systems, roles = {}, {}
-    for name, kind, supplier, (admin_kind, admin), source, interval, role_rows in SYSTEMS:
-        admin_fields = {}
-        if admin_kind == "team":
-            admin_fields["admin_team_id"] = desks["5035"].teams[admin].id
-        elif admin_kind == "user":
-            admin_fields["admin_user_id"] = users[admin].id
-        system = ops.create_system(
-            None,
-            stjordal,
-            name=name,
-            kind=kind.value,
-            supplier_id=suppliers[supplier].id if supplier else None,
-            owner_id=users["admin"].id,
-            admin_kind=admin_kind,
-            account_source=source,
-            holds_health_data=kind
-            in (
-                SystemKind.RESPONSE_CENTRE,
-                SystemKind.DISPENSER_PORTAL,
-                SystemKind.REMOTE_CARE,
-                SystemKind.VFTOPS,
-            ),
-            review_interval_months=interval,
-            shared_with_ids=[meraker.id],
-            **admin_fields,
-        )
-        systems[name] = system
-        for role_name, allows, privileged, jobs in role_rows:
-            roles[(name, role_name)] = ops.create_role(
-                None,
-                system,
-                name=role_name,
-                description=allows,
-                is_privileged=privileged,
-                job_functions=jobs,
-            )
+    systems, roles = world["systems"], world["system_roles"]
+    # The team that grants access to the response centre: its access tickets go there.
+    for name, team in ADMIN_TEAMS.items():
+        ops.update_system(None, systems[name], admin_team_id=desks["5035"].teams[team].id)
     db.session.flush()
 
     zones = {

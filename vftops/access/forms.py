@@ -14,8 +14,8 @@ from vftops.access.labels import (
     SYSTEM_KIND_LABELS,
     SYSTEM_STATUS_LABELS,
 )
-from vftops.access.models import SystemKind
 from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices, int_or_none
+from vftops.systems.models import SystemKind
 
 NONE = ("", "–")
 

@@ -3,16 +3,9 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from vftops.access.models import (
-    AccessGrant,
-    AccountSource,
-    AdminKind,
-    HolderKind,
-    JobFunction,
-    SystemKind,
-    SystemStatus,
-)
+from vftops.access.models import AccessGrant, HolderKind
 from vftops.equipment.permissions import RECIPIENTS_VIEW
+from vftops.systems.models import AccountSource, AdminKind, JobFunction, SystemKind, SystemStatus
 
 SYSTEM_KIND_LABELS = {
     SystemKind.RESPONSE_CENTRE: _l("Response-centre solution"),

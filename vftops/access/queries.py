@@ -10,13 +10,15 @@ from flask import abort
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole
+from vftops.access.models import AccessGrant, HolderKind
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
 from vftops.auth.models import User
 from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids, scoped
 from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.extensions import db
 from vftops.org.models import Unit, UnitMembership
+from vftops.support.models import RoutingRule, Team, TicketKind
+from vftops.systems.models import ItSystem, SystemRole
 
 PAGE_SIZE = 50
 
@@ -53,7 +55,6 @@ def systems_statement(user, *, include_retired: bool = False) -> Select:
         joinedload(ItSystem.municipality),
         joinedload(ItSystem.supplier),
         joinedload(ItSystem.admin_user),
-        joinedload(ItSystem.admin_team),
         selectinload(ItSystem.shared_with),
     )
     if not include_retired:
@@ -63,7 +64,34 @@ def systems_statement(user, *, include_retired: bool = False) -> Select:
 
 def systems_for(user, *, include_retired: bool = False) -> list[ItSystem]:
     stmt = systems_statement(user, include_retired=include_retired)
-    return list(db.session.scalars(stmt.order_by(func.lower(ItSystem.name), ItSystem.id)))
+    return with_access_teams(
+        list(db.session.scalars(stmt.order_by(func.lower(ItSystem.name), ItSystem.id)))
+    )
+
+
+def with_access_teams(systems: list[ItSystem]) -> list[ItSystem]:
+    """Sets `access_team` on each system: the team its municipality's routing sends its
+    access tickets to by the system's own rule (None without one). One query."""
+    ids = [s.id for s in systems]
+    found: dict[int, Team] = {}
+    if ids:
+        rows = db.session.execute(
+            select(RoutingRule.system_id, Team)
+            .join(Team, Team.id == RoutingRule.team_id)
+            .join(ItSystem, ItSystem.id == RoutingRule.system_id)
+            .where(
+                RoutingRule.system_id.in_(ids),
+                RoutingRule.municipality_id == ItSystem.municipality_id,
+                RoutingRule.kind == TicketKind.ACCESS.value,
+                RoutingRule.category.is_(None),
+                RoutingRule.product_id.is_(None),
+            )
+            .order_by(RoutingRule.position.desc(), RoutingRule.id.desc())
+        )
+        found = {row[0]: row[1] for row in rows}  # the last written is the first rule
+    for system in systems:
+        system.access_team = found.get(system.id)
+    return systems
 
 
 def roles_statement(user, *, system_id: int | None = None) -> Select:

@@ -7,15 +7,9 @@ import marshmallow as ma
 from flask_login import current_user
 
 from vftops.access.labels import holder_label
-from vftops.access.models import (
-    AccountSource,
-    AdminKind,
-    HolderKind,
-    JobFunction,
-    SystemKind,
-    SystemStatus,
-)
+from vftops.access.models import HolderKind
 from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope, optional_text
+from vftops.systems.models import AccountSource, AdminKind, JobFunction, SystemKind, SystemStatus
 
 
 def _one_of(enum, **metadata):
@@ -39,7 +33,14 @@ class SystemSchema(ma.Schema):
         metadata={"description": "Who grants access: user, team or supplier"}
     )
     admin_user_id = ma.fields.Integer(allow_none=True)
-    admin_team_id = ma.fields.Integer(allow_none=True)
+    admin_team_id = ma.fields.Function(
+        lambda s: s.access_team.id if getattr(s, "access_team", None) is not None else None,
+        metadata={
+            "type": "integer",
+            "nullable": True,
+            "description": "The team the routing sends the system's access tickets to",
+        },
+    )
     holds_health_data = ma.fields.Boolean()
     account_source = ma.fields.String()
     review_interval_months = ma.fields.Integer()

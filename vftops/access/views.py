@@ -28,7 +28,7 @@ from vftops.access.labels import (
     SYSTEM_STATUS_LABELS,
     holder_label,
 )
-from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole
+from vftops.access.models import AccessGrant, HolderKind
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
 from vftops.agreements.queries import active_suppliers
 from vftops.auth.models import User
@@ -44,6 +44,7 @@ from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.org.models import Municipality, Unit
 from vftops.org.queries import municipalities_of, units_of
 from vftops.support.queries import teams_for
+from vftops.systems.models import ItSystem, SystemRole
 
 bp = Blueprint("access", __name__, url_prefix="/access")
 
@@ -95,6 +96,14 @@ def _system_choices(form: SystemForm, user, system: ItSystem | None) -> None:
         form.shared_with_ids.choices = [
             (m.id, m.name) for m in mine if m.id != system.municipality_id
         ]
+        form.admin_team_id.choices = [
+            NONE,
+            *[
+                (t.id, t.name)
+                for t in teams_for(user, active_only=True)
+                if t.municipality_id == system.municipality_id
+            ],
+        ]
         if system.is_vftops:
             form.kind.choices = [(system.kind, SYSTEM_KIND_LABELS[system.kind])]
 
@@ -122,10 +131,12 @@ def system_new():
 def system_edit(system_id: int):
     user = actor()
     system = _run_by_reader(get_scoped_or_404(ItSystem, system_id, user), user)
+    queries.with_access_teams([system])
     form = SystemForm(obj=system)
     _system_choices(form, user, system)
     if request.method == "GET":
         form.shared_with_ids.data = [m.id for m in system.shared_with]
+        form.admin_team_id.data = system.access_team.id if system.access_team else None
     done = submit(
         form,
         lambda: ops.update_system(
@@ -163,7 +174,7 @@ def _day_arg(name: str) -> date | None:
 @require(ACCESS_VIEW)
 def system_detail(system_id: int):
     user = actor()
-    system = get_scoped_or_404(ItSystem, system_id, user)
+    system = queries.with_access_teams([get_scoped_or_404(ItSystem, system_id, user)])[0]
     today = local_today()
     day = _day_arg("at") or today
     holders = capped_page(

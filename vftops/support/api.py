@@ -35,7 +35,7 @@ from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.models import utcnow
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404, municipality_ids
+from vftops.core.scope import get_scoped_or_404, municipality_ids, optional_scoped_or_404
 from vftops.core.validation import text_or_none
 from vftops.core.web import actor
 from vftops.equipment import queries as eq_queries
@@ -65,6 +65,7 @@ from vftops.support.schemas import (
     TicketStatusSchema,
     TicketUpdateSchema,
 )
+from vftops.systems.models import ItSystem
 
 tickets_blp = ApiBlueprint(
     "tickets",
@@ -211,8 +212,9 @@ class Tickets(MethodView):
         recipient = (
             get_scoped_or_404(Recipient, recipient_id, user) if recipient_id is not None else None
         )
+        system = optional_scoped_or_404(ItSystem, data.pop("system_id", None), user)
         ticket, existed = _create_once(
-            user, municipality_id, devices=devices, recipient=recipient, **data
+            user, municipality_id, devices=devices, recipient=recipient, system=system, **data
         )
         headers = {"Location": url_for("tickets.TicketById", ticket_id=ticket.id)}
         if existed:
@@ -330,6 +332,8 @@ class TicketById(MethodView):
         """
         ticket = _ticket(ticket_id)
         expected = data.pop("version")
+        if "system_id" in data:
+            data["system"] = optional_scoped_or_404(ItSystem, data.pop("system_id"), current_user)
         return ops.update_ticket(actor(), ticket, expected_version=expected, **data)
 
 

@@ -77,6 +77,7 @@ TEXTS = AuditTexts(
         "title": _l("Title"),
         "description": _l("Description"),
         "system": _l("System"),
+        "system_id": _l("System"),
         "urgency": _l("Urgency"),
         "impact": _l("Impact"),
         "hours": _l("Opening hours"),

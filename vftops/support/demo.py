@@ -117,7 +117,7 @@ RULES = [
     (30, "equipment_fault", None, None, "Teknikere", None),
     (40, "system_fault", None, None, "IT-drift", None),
     (50, "access", None, None, "IT-drift", None),
-    (60, None, None, "Responssenter", "Leverandør Tunstall", "Feil hos responssenteret"),
+    (60, None, None, "Responssenterløsning", "Leverandør Tunstall", "Feil hos responssenteret"),
 ]
 
 ALARM_TITLES = [
@@ -134,13 +134,13 @@ FAULT_TITLES = {
 }
 OTHER_TICKETS = {
     "system_fault": [
-        ("Pasientvarslingen henger", "Pasientvarsling"),
-        ("Responssenteret får ikke posisjon", "Responssenter"),
-        ("Dispenserportalen svarer ikke", "Dispenserportal"),
+        ("Fjernpleiesystemet henger", "Fjernpleiesystem"),
+        ("Responssenteret får ikke posisjon", "Responssenterløsning"),
+        ("Dosettportalen svarer ikke", "Dosettportal"),
     ],
     "access": [
-        ("Tilgang til dispenserportalen for ny ansatt", "Dispenserportal"),
-        ("Fjerne tilgang for ansatt som har sluttet", "Pasientvarsling"),
+        ("Tilgang til dosettportalen for ny ansatt", "Dosettportal"),
+        ("Fjerne tilgang for ansatt som har sluttet", "Fjernpleiesystem"),
     ],
     "question": [
         ("Hvordan bytter jeg batteri i armbåndet?", None),
@@ -181,6 +181,7 @@ def load_support_demo(
     products: list,
     stores: dict,
     recipients: list,
+    systems: dict,
 ) -> dict:
     """Teams, rules, contacts, six months of tickets, today's queue, function tests.
 
@@ -223,7 +224,7 @@ def load_support_demo(
                 position=position,
                 kind=kind,
                 product_id=by_model[model].id if model else None,
-                system=system,
+                system=systems[system] if system else None,
                 note=note,
             )
         desks[number] = _Desk(
@@ -247,7 +248,7 @@ def load_support_demo(
             .order_by(Placement.id)
         )
     )
-    story = _Story(rnd, now, users, desks, placements)
+    story = _Story(rnd, now, users, desks, placements, systems)
     story.history()
     story.today()
     _function_tests(rnd, now, users, placements)
@@ -258,8 +259,9 @@ def load_support_demo(
 
 
 class _Story:
-    def __init__(self, rnd, now, users, desks, placements):
+    def __init__(self, rnd, now, users, desks, placements, systems):
         self.rnd, self.now, self.users, self.desks = rnd, now, users, desks
+        self.systems = systems  # the register's, by name
         self.placements = {
             number: [p for p in placements if p.municipality_id == desk.municipality.id]
             for number, desk in desks.items()
@@ -283,6 +285,8 @@ class _Story:
     def _ticket(self, number: str, kind: str, at: datetime, **kw):
         channel, reporter, urgency, impact = ARRIVAL[kind]
         desk = self.desks[number]
+        if kw.get("system"):
+            kw["system"] = self.systems[kw["system"]]
         if kind == "technical_alarm" and "external_id" not in kw:
             self.serial += 1
             kw["external_id"] = f"RS-{at:%Y%m%d}-{self.serial:05d}"
@@ -475,8 +479,8 @@ class _Story:
             stj,
             "system_fault",
             now - timedelta(hours=6, minutes=30),
-            title="Pasientvarslingen på Kvislamarka henger",
-            system="Pasientvarsling",
+            title="Fjernpleiesystemet på Kvislamarka henger",
+            system="Fjernpleiesystem",
             reporter_name="Sykepleier på vakt",
         )
         ops.assign(desk, own, assignee=desk, team=self.desks[stj].teams["Servicedesk"])
@@ -508,8 +512,8 @@ class _Story:
             stj,
             "access",
             now - timedelta(hours=2),
-            title="Tilgang til dispenserportalen for ny sykepleier",
-            system="Dispenserportal",
+            title="Tilgang til dosettportalen for ny sykepleier",
+            system="Dosettportal",
             reporter_name="Line Leder",
         )
         # Meråker: a new alarm and a fault in progress.
@@ -627,4 +631,5 @@ def load(world: dict) -> dict:
         products=world["products"],
         stores=world["stores"],
         recipients=world["recipients"],
+        systems=world["systems"],
     )

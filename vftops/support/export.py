@@ -74,7 +74,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(_l("Channel"), lambda t, w: w.channel.get(t.channel, t.channel)),
     Column(_l("Reported by"), lambda t, w: w.reporter.get(t.reporter_kind, t.reporter_kind)),
-    Column(_l("System"), lambda t, w: t.system),
+    Column(_l("System"), lambda t, w: t.system.name if t.system is not None else None),
     Column(_l("Registered"), lambda t, w: t.created_at),
     Column(_l("Acknowledged"), lambda t, w: t.acknowledged_at),
     Column(_l("Deadline to acknowledge"), lambda t, w: t.acknowledge_due_at),

@@ -122,11 +122,12 @@ class TicketForm(Form):
     recipient_id = SelectField(
         _l("Recipient"), coerce=int_or_none, choices=[], validate_choice=False
     )
-    system = StringField(
+    system_id = SelectField(
         _l("System"),
-        validators=[Optional(), Length(max=80)],
+        coerce=int_or_none,
+        choices=[],
+        validate_choice=False,
         description=_l("The professional system it concerns, if any."),
-        render_kw={"list": "system-options", "autocomplete": "off"},
     )
     urgency = SelectField(
         _l("Urgency"), choices=_pairs(URGENCY_LABELS), validate_choice=False, default="medium"
@@ -160,11 +161,7 @@ class TicketEditForm(VersionedForm):
         validators=[Optional(), Length(max=60)],
         render_kw={"list": "category-options", "autocomplete": "off"},
     )
-    system = StringField(
-        _l("System"),
-        validators=[Optional(), Length(max=80)],
-        render_kw={"list": "system-options", "autocomplete": "off"},
-    )
+    system_id = SelectField(_l("System"), coerce=int_or_none, choices=[], validate_choice=False)
     urgency = SelectField(_l("Urgency"), choices=_pairs(URGENCY_LABELS), validate_choice=False)
     impact = SelectField(_l("Impact"), choices=_pairs(IMPACT_LABELS), validate_choice=False)
 

@@ -107,10 +107,12 @@ class RuleForm(VersionedForm):
         description=_l("As written on the ticket, e.g. «batteri». Empty: any category."),
     )
     product_id = SelectField(_l("Product"), coerce=int_or_none, choices=[], validators=[Optional()])
-    system = StringField(
+    system_id = SelectField(
         _l("System"),
-        validators=[Optional(), Length(max=80)],
-        description=_l("E.g. the response-centre software. Empty: any system."),
+        coerce=int_or_none,
+        choices=[],
+        validate_choice=False,
+        description=_l("E.g. the response-centre solution. Empty: any system."),
     )
     team_id = SelectField(
         _l("Goes to team"),
@@ -134,7 +136,7 @@ class RouteTestForm(Form):
     kind = SelectField(_l("Kind of ticket"), choices=[], validators=[Optional()])
     category = StringField(_l("Category"), validators=[Optional(), Length(max=60)])
     product_id = SelectField(_l("Product"), coerce=int_or_none, choices=[], validators=[Optional()])
-    system = StringField(_l("System"), validators=[Optional(), Length(max=80)])
+    system_id = SelectField(_l("System"), coerce=int_or_none, choices=[], validate_choice=False)
 
 
 class ConfirmDeleteForm(VersionedForm):

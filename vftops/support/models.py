@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from vftops.core.models import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 from vftops.extensions import db
 from vftops.org.models import Municipality
+from vftops.systems.models import ItSystem
 
 if TYPE_CHECKING:
     from vftops.agreements.models import Supplier
@@ -261,7 +262,7 @@ class RoutingRule(TimestampMixin, VersionedMixin, db.Model):
     kind: Mapped[str | None] = mapped_column(String(30), nullable=True)
     category: Mapped[str | None] = mapped_column(String(60), nullable=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), nullable=True)
-    system: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    system_id: Mapped[int | None] = mapped_column(ForeignKey("it_systems.id"), nullable=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), nullable=False)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     is_active: Mapped[bool] = mapped_column(
@@ -270,15 +271,16 @@ class RoutingRule(TimestampMixin, VersionedMixin, db.Model):
 
     team: Mapped[Team] = relationship()
     product: Mapped[Product | None] = relationship()
+    system: Mapped[ItSystem | None] = relationship()
 
-    def matches(self, *, kind, category, product_ids, system) -> bool:
+    def matches(self, *, kind, category, product_ids, system_id) -> bool:
         if self.kind and self.kind != kind:
             return False
         if self.category and (category or "").casefold() != self.category.casefold():
             return False
         if self.product_id and self.product_id not in product_ids:
             return False
-        return not (self.system and (system or "").casefold() != self.system.casefold())
+        return not (self.system_id and self.system_id != system_id)
 
 
 class SlaTarget(TimestampMixin, VersionedMixin, db.Model):
@@ -462,7 +464,10 @@ class Ticket(TimestampMixin, VersionedMixin, db.Model):
     recipient_id: Mapped[int | None] = mapped_column(
         ForeignKey("recipients.id"), nullable=True, index=True
     )
-    system: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # The system of the register it is about (an access order's system, a system fault's).
+    system_id: Mapped[int | None] = mapped_column(
+        ForeignKey("it_systems.id"), nullable=True, index=True
+    )
     urgency: Mapped[str] = mapped_column(String(10), nullable=False)
     impact: Mapped[str] = mapped_column(String(10), nullable=False)
     priority: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -516,6 +521,7 @@ class Ticket(TimestampMixin, VersionedMixin, db.Model):
 
     municipality: Mapped[Municipality] = relationship()
     recipient: Mapped[Recipient | None] = relationship()
+    system: Mapped[ItSystem | None] = relationship()
     team: Mapped[Team | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])

@@ -116,6 +116,7 @@ def queue(
         joinedload(Ticket.assignee),
         joinedload(Ticket.recipient),
         joinedload(Ticket.municipality),
+        joinedload(Ticket.system),
     )
     clause = _queue_clause(name, user, now, team_ids_for(user) if name == "team" else [])
     if clause is not None:
@@ -170,6 +171,7 @@ def ticket_detail(ticket_id: int, user) -> Ticket | None:
             joinedload(Ticket.acknowledged_by),
             joinedload(Ticket.recipient),
             joinedload(Ticket.supplier),
+            joinedload(Ticket.system),
             joinedload(Ticket.parent),
             selectinload(Ticket.devices).joinedload(Device.product),
             selectinload(Ticket.children).joinedload(Ticket.assignee),
@@ -432,7 +434,11 @@ def device_ids_by_ticket(ticket_ids) -> dict[int, list[int]]:
 def rules_for(user, municipality_id: int | None = None):
     stmt = (
         scoped(select(RoutingRule), RoutingRule, user)
-        .options(joinedload(RoutingRule.team), joinedload(RoutingRule.product))
+        .options(
+            joinedload(RoutingRule.team),
+            joinedload(RoutingRule.product),
+            joinedload(RoutingRule.system),
+        )
         .order_by(RoutingRule.municipality_id, RoutingRule.position, RoutingRule.id)
     )
     if municipality_id:

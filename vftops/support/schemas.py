@@ -134,7 +134,13 @@ class TicketSchema(ma.Schema):
     device_ids = ma.fields.Function(
         _device_ids, metadata={"type": "array", "items": {"type": "integer"}}
     )
-    system = ma.fields.String(allow_none=True)
+    system_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The system of the register it is about"}
+    )
+    system = ma.fields.Function(
+        lambda t: t.system.name if t.system is not None else None,
+        metadata={"type": "string", "nullable": True, "description": "The system's name"},
+    )
     urgency = ma.fields.String(metadata={"enum": LEVELS})
     impact = ma.fields.String(metadata={"enum": LEVELS})
     priority = ma.fields.Integer(
@@ -342,8 +348,9 @@ class TicketCreateSchema(StrictSchema):
     recipient_id = ma.fields.Integer(
         allow_none=True, metadata={"description": "Default: from the first device's placement"}
     )
-    system = optional_text(
-        metadata={"description": "The system it is about, e.g. the response centre"}
+    system_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "The system it is about (GET /api/v1/systems), if any"},
     )
     urgency = ma.fields.String(
         allow_none=True, metadata={"enum": LEVELS, "description": "Default medium"}
@@ -364,7 +371,7 @@ class TicketUpdateSchema(StrictSchema):
     title = ma.fields.String()
     description = optional_text()
     category = optional_text()
-    system = optional_text()
+    system_id = ma.fields.Integer(allow_none=True, metadata={"description": "null: none"})
     urgency = ma.fields.String(metadata={"enum": LEVELS})
     impact = ma.fields.String(metadata={"enum": LEVELS})
     version = ma.fields.Integer(required=True, metadata={"description": VERSION})

@@ -37,7 +37,7 @@ from vftops.core.models import utcnow
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import require
 from vftops.core.picker import picker
-from vftops.core.scope import get_scoped_or_404
+from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
 from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment import queries as eq_queries
 from vftops.equipment.identifiers import normalise_serial
@@ -72,6 +72,8 @@ from vftops.support.models import (
     Ticket,
 )
 from vftops.support.permissions import TICKETS_CREATE, TICKETS_MANAGE, TICKETS_VIEW
+from vftops.systems.models import ItSystem
+from vftops.systems.queries import system_pairs
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
@@ -303,10 +305,12 @@ def _known_values(column, rule_column, limit: int = 100) -> list[str]:
 
 
 def _datalists() -> dict[str, list[str]]:
-    return {
-        "categories": _known_values(Ticket.category, RoutingRule.category),
-        "systems": _known_values(Ticket.system, RoutingRule.system),
-    }
+    return {"categories": _known_values(Ticket.category, RoutingRule.category)}
+
+
+def _form_system(form) -> ItSystem | None:
+    """The register's system the form names (another municipality's: 404)."""
+    return optional_scoped_or_404(ItSystem, form.system_id.data, current_user)
 
 
 def _prefill(form: TicketForm) -> None:
@@ -347,6 +351,7 @@ def _ticket_choices(form: TicketForm, municipalities, recipient: Recipient | Non
     form.team_id.choices = choices(
         [("", _("Routing decides")), *_team_pairs(_teams(active_only=True))]
     )
+    form.system_id.choices = choices(system_pairs(current_user, _("None")))
 
 
 # A label printed by vftops carries the device page's address; a camera reads it whole.
@@ -462,7 +467,7 @@ def _create_ticket(form: TicketForm, municipalities, recipient):
             reporter_contact=form.reporter_contact.data,
             devices=devices,
             recipient=recipient,
-            system=form.system.data,
+            system=_form_system(form),
             urgency=form.urgency.data,
             impact=form.impact.data,
             team=team,
@@ -602,6 +607,7 @@ def ticket_detail(ticket_id: int):
 def ticket_edit(ticket_id: int):
     ticket = _scoped_ticket(ticket_id)
     form = TicketEditForm(obj=ticket if request.method == "GET" else None)
+    form.system_id.choices = choices(system_pairs(current_user, _("None"), ticket.system))
     if request.method == "GET":
         form.version.data = ticket.version
     priority = ticket.priority
@@ -614,7 +620,7 @@ def ticket_edit(ticket_id: int):
             title=form.title.data,
             description=form.description.data,
             category=form.category.data,
-            system=form.system.data,
+            system=_form_system(form),
             urgency=form.urgency.data,
             impact=form.impact.data,
         ),

@@ -21,7 +21,7 @@ from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.permissions import require
-from vftops.core.scope import get_scoped_or_404
+from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
 from vftops.core.web import actor, flash_domain_error, submit
 from vftops.equipment import queries as eq_queries
 from vftops.equipment.labels import CATEGORY_LABELS
@@ -54,6 +54,8 @@ from vftops.support.models import (
 )
 from vftops.support.permissions import SUPPORT_CONFIGURE, TICKETS_MANAGE, TICKETS_VIEW
 from vftops.support.views import bp
+from vftops.systems.models import ItSystem
+from vftops.systems.queries import system_pairs
 
 
 def first_lower(text) -> str:
@@ -269,6 +271,7 @@ def rules():
         [("", _("Any kind"))] + [(k.value, v) for k, v in KIND_LABELS.items()]
     )
     test.product_id.choices = choices([("", _("No device")), *_product_pairs()])
+    test.system_id.choices = choices(system_pairs(current_user, _("No system")))
     outcome = None
     if request.args.get("test") and test.validate():
         team, rule = ops.route(
@@ -276,7 +279,7 @@ def rules():
             kind=test.kind.data or None,
             category=test.category.data,
             product_ids={test.product_id.data} if test.product_id.data else set(),
-            system=test.system.data,
+            system_id=test.system_id.data,
         )
         outcome = {"team": team, "rule": rule}
     return render_template(
@@ -301,6 +304,9 @@ def _fill_rule_choices(form: RuleForm, municipality_id: int, rule: RoutingRule |
     form.product_id.choices = choices(
         [("", _("Any product")), *_product_pairs(rule.product if rule is not None else None)]
     )
+    form.system_id.choices = choices(
+        system_pairs(current_user, _("Any system"), rule.system if rule is not None else None)
+    )
     return {t.id: t for t in usable}
 
 
@@ -314,7 +320,7 @@ def _save_rule(form: RuleForm, municipality_id: int, teams_here: dict, rule=None
         kind=form.kind.data or None,
         category=form.category.data,
         product_id=form.product_id.data,
-        system=form.system.data,
+        system=optional_scoped_or_404(ItSystem, form.system_id.data, current_user),
         note=form.note.data,
         is_active=form.is_active.data,
         expected_version=form.expected_version() if rule is not None else None,
@@ -607,7 +613,7 @@ class ProductContact:
 def _route_in_memory(rules, default, *, kind, product_ids):
     """ops.route without a query per question: the rules are read once for the page."""
     for rule in rules:
-        if rule.matches(kind=kind, category=None, product_ids=product_ids, system=None):
+        if rule.matches(kind=kind, category=None, product_ids=product_ids, system_id=None):
             return rule.team, rule
     return default, None
 

@@ -146,7 +146,7 @@ def _export_query():
         "sort": sort if sort in queries.SORTS else "due",
     }
     return queries.queue(current_user._get_current_object(), name, **criteria).options(
-        joinedload(Ticket.supplier)
+        joinedload(Ticket.supplier), joinedload(Ticket.system)
     )
 
 

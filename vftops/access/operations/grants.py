@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemRole, SystemStatus
+from vftops.access.models import AccessGrant, HolderKind
 from vftops.auth.models import User
 from vftops.core import audit
 from vftops.core.db import check_version, operation, take_write_lock
@@ -21,6 +21,7 @@ from vftops.equipment.models import Recipient
 from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality, Unit
+from vftops.systems.models import ItSystem, SystemRole, SystemStatus
 
 GRANT_FIELDS = (
     "system_id",

@@ -9,15 +9,16 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from vftops.access.models import AccessGrant, HolderKind, ItSystem, SystemKind, SystemRole
+from vftops.access.models import AccessGrant, HolderKind
 from vftops.auth.models import User
 from vftops.auth.operations import user_access_changed
 from vftops.core import audit
 from vftops.core.models import local_today
 from vftops.extensions import db
 from vftops.org.models import Municipality, Unit
+from vftops.systems.models import ItSystem, SystemKind, SystemRole
+from vftops.systems.operations import ROLE_FIELDS
 
-from .common import ROLE_FIELDS
 from .grants import Holder, end_open, grant_access
 
 # vftops's roles as the register names them: (name, what it allows, privileged, jobs).

@@ -92,6 +92,15 @@ def check_team(team: Team | None, municipality_id: int, field: str = "team_id") 
         raise ValidationError(message, fields={field: [message]})
 
 
+def check_system(system, municipality_id: int, field: str = "system_id") -> None:
+    """A system of the register that the ticket's municipality uses (and not retired)."""
+    if system is None:
+        return
+    if municipality_id not in system.served_municipality_ids or system.status == "retired":
+        message = _l("Choose a system the ticket's municipality uses.")
+        raise ValidationError(message, fields={field: [message]})
+
+
 def name_of(user) -> str:
     if user is None:
         return "vftops"

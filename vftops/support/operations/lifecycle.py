@@ -29,7 +29,16 @@ from vftops.support.models import (
     TicketEntry,
 )
 
-from .common import LOG_STATUS, S, check_assignee, check_team, choice, log_line, name_of
+from .common import (
+    LOG_STATUS,
+    S,
+    check_assignee,
+    check_system,
+    check_team,
+    choice,
+    log_line,
+    name_of,
+)
 from .settings import business_hours, deadlines, priority_for
 
 # --- acknowledging, assigning, the lifecycle -------------------------------------------
@@ -296,6 +305,7 @@ def add_entry(
     return entry
 
 
+# `system` is the register's system (or None), recorded as its id.
 EDITABLE = ("title", "description", "category", "system", "urgency", "impact")
 # Written by people about people: the audit log records that these changed, not how.
 FREE_TEXT = ("title", "description")
@@ -317,6 +327,14 @@ def update_ticket(actor, ticket: Ticket, *, expected_version: int | None = None,
             value = text_or_none(value)
             if not value:
                 fields["title"] = [_l("Write a short title: what is wrong?")]
+        elif name == "system":
+            value = value.id if value is not None else None
+            if value != ticket.system_id:
+                try:
+                    check_system(data["system"], ticket.municipality_id)
+                except ValidationError as exc:
+                    fields.update(exc.fields)
+            name = "system_id"
         else:
             value = text_or_none(value)
         clean[name] = value

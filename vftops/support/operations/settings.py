@@ -80,7 +80,7 @@ def route(
     kind: str,
     category: str | None,
     product_ids: set[int],
-    system: str | None,
+    system_id: int | None,
 ) -> tuple[Team | None, RoutingRule | None]:
     """The team the first matching active rule names, else the default team."""
     rules = db.session.scalars(
@@ -94,7 +94,7 @@ def route(
         .order_by(RoutingRule.position, RoutingRule.id)
     )
     for rule in rules:
-        if rule.matches(kind=kind, category=category, product_ids=product_ids, system=system):
+        if rule.matches(kind=kind, category=category, product_ids=product_ids, system_id=system_id):
             return rule.team, rule
     default = db.session.scalar(
         select(Team).where(

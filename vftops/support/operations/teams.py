@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from vftops.core import audit
 from vftops.core.db import check_version, operation
+from vftops.core.errors import ValidationError
 from vftops.core.validation import invalid, text_or_none
 from vftops.extensions import db
 from vftops.support import sla
@@ -20,8 +21,9 @@ from vftops.support.models import (
     TeamKind,
     TicketKind,
 )
+from vftops.systems.models import ItSystem
 
-from .common import check_assignee, choice
+from .common import check_assignee, check_system, choice
 
 # --- teams, rules, SLA --------------------------------------------------------------
 
@@ -131,7 +133,7 @@ def save_rule(
     kind: str | None = None,
     category: str | None = None,
     product_id: int | None = None,
-    system: str | None = None,
+    system: ItSystem | None = None,
     note: str | None = None,
     is_active: bool = True,
     expected_version: int | None = None,
@@ -148,6 +150,10 @@ def save_rule(
         fields["position"] = [_l("Enter a whole number of 0 or more.")]
     if kind and kind not in {k.value for k in TicketKind}:
         fields["kind"] = [_l("Choose the kind of ticket.")]
+    try:
+        check_system(system, municipality_id)
+    except ValidationError as exc:
+        fields.update(exc.fields)
     if fields:
         raise invalid(fields)
     values = {
@@ -156,7 +162,7 @@ def save_rule(
         "kind": kind or None,
         "category": text_or_none(category),
         "product_id": product_id or None,
-        "system": text_or_none(system),
+        "system_id": system.id if system is not None else None,
         "note": text_or_none(note),
         "is_active": bool(is_active),
     }

@@ -23,8 +23,9 @@ from vftops.support.models import (
     TicketKind,
 )
 from vftops.support.queries import ticket_by_external_id
+from vftops.systems.models import ItSystem
 
-from .common import S, check_assignee, check_team, choice, log_line
+from .common import S, check_assignee, check_system, check_team, choice, log_line
 from .settings import deadlines, priority_for, route
 
 # --- creating a ticket ------------------------------------------------------------------
@@ -45,7 +46,7 @@ def create_ticket(
     reporter_contact: str | None = None,
     devices: list[Device] | None = None,
     recipient: Recipient | None = None,
-    system: str | None = None,
+    system: ItSystem | None = None,
     urgency: str | None = None,
     impact: str | None = None,
     team: Team | None = None,
@@ -74,7 +75,7 @@ def create_ticket(
     check_team(team, municipality_id)
     check_assignee(assignee, municipality_id)
     category = text_or_none(category)
-    system = text_or_none(system)
+    check_system(system, municipality_id)
     rule = None
     if team is None:
         team, rule = route(
@@ -82,7 +83,7 @@ def create_ticket(
             kind=kind,
             category=category,
             product_ids={d.product_id for d in devices},
-            system=system,
+            system_id=system.id if system is not None else None,
         )
     now = at or utcnow()
     ticket = Ticket(
@@ -96,7 +97,7 @@ def create_ticket(
         reporter_name=text_or_none(reporter_name),
         reporter_contact=text_or_none(reporter_contact),
         recipient_id=recipient.id if recipient is not None else None,
-        system=system,
+        system_id=system.id if system is not None else None,
         urgency=urgency,
         impact=impact,
         priority=priority_for(urgency, impact),

@@ -1,0 +1,1 @@
+"""The systems register (see `models`)."""
