@@ -11,7 +11,8 @@ from vftops.core.permissions import Permission
 class Endpoint:
     method: str
     path: str
-    permission: Permission | None  # None: any logged-in user
+    # None: any logged-in user; a tuple: any one of them (a page of `@require_any`).
+    permission: Permission | tuple[Permission, ...] | None
     body: dict | None = None  # form fields (pages) or JSON (API) for a valid request
     form_page: str | None = None  # page that carries the CSRF token for a page POST
     # Does another municipality's id in the path (or body) answer 404? None: derived
@@ -21,6 +22,12 @@ class Endpoint:
     @property
     def is_scoped(self) -> bool:
         return "{" in self.path if self.scoped is None else self.scoped
+
+    @property
+    def permissions(self) -> tuple[Permission, ...]:
+        if self.permission is None:
+            return ()
+        return self.permission if isinstance(self.permission, tuple) else (self.permission,)
 
     @property
     def is_api(self) -> bool:

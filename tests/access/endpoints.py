@@ -1,11 +1,13 @@
 """Access control's rows of the permission matrix.
 
 World ids (per municipality): system (run by the municipality), system_role (a role of
-it), grant (an open grant of that role to a named person), plus the municipality, unit
-and user of the other rows."""
+it), grant (an open grant of that role to a named person), access_order with its open
+access_task, plus the municipality, unit and user of the other rows. The order pages
+are a unit manager's (access.order) and the register's keepers' (access.view): either
+opens them."""
 
 from tests.matrix import Endpoint
-from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
+from vftops.access.permissions import ACCESS_MANAGE, ACCESS_ORDER, ACCESS_VIEW
 
 _PAGE = "/account"  # every logged-in user opens it: it carries the CSRF token
 
@@ -94,6 +96,57 @@ ACCESS_ENDPOINTS = [
         body={"role_id": "{system_role2}", "reason": "Ny stilling", "version": ""},
         form_page=_PAGE,
     ),
+    # Orders and the administrators' tasks
+    Endpoint("GET", "/access/orders", (ACCESS_ORDER, ACCESS_VIEW)),
+    Endpoint("GET", "/access/orders/{access_order}", (ACCESS_ORDER, ACCESS_VIEW)),
+    Endpoint("GET", "/access/orders/new", ACCESS_ORDER),
+    Endpoint(
+        "POST",
+        "/access/orders/new",
+        ACCESS_ORDER,
+        body={
+            "unit_id": "{unit}",
+            "holder_kind": "person",
+            "person_name": "Sidsel Sommervikar",
+            "person_detail": "Kommunen",
+            "role_id": "{system_role}",
+            "starts_on": "2026-06-01",
+            "reason": "Sommervikar",
+        },
+        form_page=_PAGE,
+        scoped=True,
+    ),
+    Endpoint("GET", "/access/orders/leaver", ACCESS_ORDER),
+    Endpoint(
+        "POST",
+        "/access/orders/leaver",
+        ACCESS_ORDER,
+        body={
+            "unit_id": "{unit}",
+            "holder_kind": "person",
+            "person_name": "{grant_holder}",
+            "person_detail": "Byrå AS",
+            "ends_on": "2026-12-31",
+            "reason": "Sluttet",
+            "confirm": "1",
+        },
+        form_page=_PAGE,
+        scoped=True,
+    ),
+    Endpoint(
+        "POST",
+        "/access/tasks/{access_task}/done",
+        ACCESS_MANAGE,
+        body={"account_name": "ny.ansatt", "note": "Gjort", "version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/access/tasks/{access_task}/refuse",
+        ACCESS_MANAGE,
+        body={"reason": "Feil rolle", "version": ""},
+        form_page=_PAGE,
+    ),
     # The API
     Endpoint("GET", "/api/v1/systems", ACCESS_VIEW),
     Endpoint(
@@ -145,5 +198,35 @@ ACCESS_ENDPOINTS = [
         "/api/v1/access-grants/{grant}/change-role",
         ACCESS_MANAGE,
         body={"role_id": "{system_role2}", "reason": "Ny stilling"},
+    ),
+    Endpoint("GET", "/api/v1/access-orders", (ACCESS_ORDER, ACCESS_VIEW)),
+    Endpoint("GET", "/api/v1/access-orders/{access_order}", (ACCESS_ORDER, ACCESS_VIEW)),
+    Endpoint(
+        "POST",
+        "/api/v1/access-orders",
+        ACCESS_ORDER,
+        body={
+            "kind": "access",
+            "unit_id": "{unit}",
+            "holder_kind": "person",
+            "person_name": "API Vikar",
+            "role_id": "{system_role}",
+            "starts_on": "2026-06-01",
+            "reason": "Sommervikar",
+        },
+        scoped=True,
+    ),
+    Endpoint("GET", "/api/v1/access-tasks", ACCESS_MANAGE),
+    Endpoint(
+        "POST",
+        "/api/v1/access-tasks/{access_task}/done",
+        ACCESS_MANAGE,
+        body={"account_name": "ny.ansatt", "version": "{access_task_version}"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/access-tasks/{access_task}/refuse",
+        ACCESS_MANAGE,
+        body={"reason": "Feil rolle", "version": "{access_task_version}"},
     ),
 ]

@@ -90,7 +90,9 @@ def test_the_audit_page_names_its_objects_with_a_query_per_kind_not_per_row(app,
         client.get("/audit?object_type=tickets")
     with count_statements(app) as many:
         client.get("/audit")
-    assert len(few) <= 14, few
+    # The ticket events include people acting (a unit manager's access order, IT marking
+    # it done): the actors, their memberships and units come in a query each, once.
+    assert len(few) <= 16, few
     assert len(many) <= len(few) + 8, many
 
 

@@ -501,7 +501,8 @@ def _call(client, endpoint: Endpoint, ids: SimpleNamespace, token: str | None = 
 
 
 def _allowed(role: Role, endpoint: Endpoint) -> bool:
-    return endpoint.permission is None or endpoint.permission in role_permissions()[role]
+    held = role_permissions()[role]
+    return endpoint.permission is None or any(p in held for p in endpoint.permissions)
 
 
 def _act_as(client, factories, world, role: Role, endpoint: Endpoint):
@@ -554,7 +555,12 @@ class _Actors:
         self.users = {}
         self.tokens = {}
         for role in roles:
-            user = factories.user(role.value, municipalities=[factories_municipality(world)])
+            user = factories.user(
+                role.value,
+                municipalities=[factories_municipality(world)],
+                # A unit manager manages a unit: the world's.
+                units=[SimpleNamespace(id=world["a"].unit)] if role == Role.MANAGER else [],
+            )
             self.users[role] = (user, factories.token(user), _token_id(factories, user))
 
     def call(self, role: Role, endpoint: Endpoint, where: str = "a"):
@@ -709,8 +715,8 @@ def test_auditor_holds_every_view_permission_and_nothing_else():
 
 
 def _declared_permissions(app, method: str, path: str) -> tuple | None:
-    """The permissions the view behind `method path` names in `@require`, or None when
-    the path matches no rule."""
+    """The permissions the view behind `method path` names in `@require` (or, as one
+    tuple, in `@require_any`), or None when the path matches no rule."""
     wanted = _norm(path.replace("{", "<").replace("}", ">"))
     for rule in app.url_map.iter_rules():
         if method not in rule.methods or _norm(rule.rule) != wanted:
@@ -719,7 +725,9 @@ def _declared_permissions(app, method: str, path: str) -> tuple | None:
         view_class = getattr(view, "view_class", None)
         if view_class is not None:  # an API MethodView: the method's own function
             view = getattr(view_class, method.lower())
-        return tuple(getattr(view, "required_permissions", ()))
+        declared = tuple(getattr(view, "required_permissions", ()))
+        # `@require_any` reads as the tuple of a row that names several.
+        return (declared,) if getattr(view, "any_permission", False) else declared
     return None
 
 
@@ -733,6 +741,7 @@ def test_every_endpoint_requires_exactly_the_permission_of_its_row(app):
     for endpoint in ENDPOINTS:
         declared = _declared_permissions(app, endpoint.method, endpoint.path.split("?")[0])
         expected = () if endpoint.permission is None else (endpoint.permission,)
+        # A row naming several: the view must take any one of them (`@require_any`).
         if declared != expected:
             wrong.append(f"{endpoint}: requires {declared}, the matrix says {expected}")
     assert not wrong, "\n".join(wrong)

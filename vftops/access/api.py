@@ -1,5 +1,6 @@
-"""JSON API of access control: systems, their roles, and grants («who had access to
-system X on a day» is `GET /access-grants?system_id=X&at=DAY`)."""
+"""JSON API of access control: systems, their roles, grants («who had access to system X
+on a day» is `GET /access-grants?system_id=X&at=DAY`), orders and the administrators'
+tasks."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ from flask.views import MethodView
 
 from vftops.access import operations as ops
 from vftops.access import queries
-from vftops.access.models import AccessGrant, HolderKind
-from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
+from vftops.access.models import AccessGrant, AccessOrder, HolderKind, OrderKind
+from vftops.access.permissions import ACCESS_MANAGE, ACCESS_ORDER, ACCESS_VIEW
 from vftops.access.schemas import (
+    AccessOrderCreateSchema,
+    AccessOrderPageSchema,
+    AccessOrderQuerySchema,
+    AccessOrderSchema,
+    AccessTaskDoneSchema,
+    AccessTaskRefuseSchema,
+    AccessTaskSchema,
     GrantChangeRoleSchema,
     GrantCreateSchema,
     GrantEndSchema,
@@ -31,7 +39,7 @@ from vftops.auth.models import User
 from vftops.core.api import ApiBlueprint
 from vftops.core.models import local_today
 from vftops.core.pagination import cursor_page
-from vftops.core.permissions import require
+from vftops.core.permissions import require, require_any
 from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
 from vftops.core.web import actor
 from vftops.equipment.models import Recipient
@@ -57,7 +65,20 @@ grants_blp = ApiBlueprint(
     url_prefix="/api/v1/access-grants",
     description="The authorisation register: who has, and who had, which role in which system",
 )
-blueprints = (systems_blp, roles_blp, grants_blp)
+orders_blp = ApiBlueprint(
+    "access_orders",
+    __name__,
+    url_prefix="/api/v1/access-orders",
+    description="Orders and leavers: access ordered by a unit manager, done by the "
+    "system's administrator",
+)
+tasks_blp = ApiBlueprint(
+    "access_tasks",
+    __name__,
+    url_prefix="/api/v1/access-tasks",
+    description="The access administrators' tasks: give, end or change access, then mark done",
+)
+blueprints = (systems_blp, roles_blp, grants_blp, orders_blp, tasks_blp)
 
 
 @systems_blp.route("")
@@ -282,4 +303,120 @@ class GrantChangeRole(MethodView):
             on=data.get("starts_on"),
             reason=data["reason"],
             expected_version=data.get("version"),
+        )
+
+
+# --- orders and tasks -------------------------------------------------------------------
+
+
+@orders_blp.route("")
+class Orders(MethodView):
+    @require_any(ACCESS_ORDER, ACCESS_VIEW)
+    @orders_blp.arguments(AccessOrderQuerySchema, location="query")
+    @orders_blp.response(200, AccessOrderPageSchema)
+    def get(self, args):
+        """Orders newest first: a unit manager's units' and their own; all of your
+        municipalities' for the register's keepers. `open=true`: not yet closed."""
+        stmt = queries.orders_statement(actor(), open_only=args["open"])
+        return cursor_page(
+            stmt, AccessOrder.id, limit=args["limit"], cursor=args["cursor"], descending=True
+        )
+
+    @require(ACCESS_ORDER)
+    @orders_blp.arguments(
+        AccessOrderCreateSchema,
+        example={
+            "kind": "access",
+            "unit_id": 3,
+            "holder_kind": "user",
+            "user_id": 12,
+            "role_id": 2,
+            "starts_on": "2026-12-07",
+            "reason": "Ny sykepleier i sone nord",
+        },
+    )
+    @orders_blp.response(201, AccessOrderSchema)
+    @orders_blp.errors(404, 409)
+    def post(self, data):
+        """Order access for someone in your unit (`kind` access: `role_id`, `starts_on`), or
+        the end of all of a leaver's access (`kind` leaver: `ends_on`, their last day).
+        Each task is an access ticket for the administrator of its system."""
+        user = actor()
+        unit = get_scoped_or_404(Unit, data["unit_id"], user)
+        if data["holder_kind"] == HolderKind.USER:
+            holder = ops.Holder.of_user(optional_scoped_or_404(User, data.get("user_id"), user))
+        else:
+            holder = ops.Holder.person(data.get("person_name"), data.get("person_detail"))
+        if data["kind"] == OrderKind.LEAVER:
+            return ops.order_leaver(
+                user, unit=unit, holder=holder, last_day=data.get("ends_on"), reason=data["reason"]
+            )
+        role = optional_scoped_or_404(SystemRole, data.get("role_id"), user)
+        return ops.order_access(
+            user,
+            unit=unit,
+            holder=holder,
+            system=role.system if role is not None else None,
+            role=role,
+            starts_on=data.get("starts_on"),
+            reason=data["reason"],
+        )
+
+
+@orders_blp.route("/<int:order_id>")
+class OrderById(MethodView):
+    @require_any(ACCESS_ORDER, ACCESS_VIEW)
+    @orders_blp.response(200, AccessOrderSchema)
+    @orders_blp.errors(404)
+    def get(self, order_id):
+        """One order with its tasks."""
+        return queries.order_or_404(order_id, actor())
+
+
+@tasks_blp.route("")
+class Tasks(MethodView):
+    @require(ACCESS_MANAGE)
+    @tasks_blp.response(200, AccessTaskSchema(many=True))
+    def get(self):
+        """The open tasks of your municipalities and of the systems they run, oldest first
+        (at most 200)."""
+        return queries.open_tasks(actor())
+
+
+@tasks_blp.route("/<int:task_id>/done")
+class TaskDone(MethodView):
+    @require(ACCESS_MANAGE)
+    @tasks_blp.arguments(AccessTaskDoneSchema, example={"account_name": "nina.s", "version": 2})
+    @tasks_blp.response(200, AccessTaskSchema)
+    @tasks_blp.errors(404, 409)
+    def post(self, data, task_id):
+        """Done: the grant is written (given with `account_name`, or ended on the order's
+        day), the ticket resolved, the orderer told. Done or refused already: 409 naming
+        who and when."""
+        user = actor()
+        return ops.complete_task(
+            user,
+            queries.task_or_404(task_id, user),
+            account_name=data.get("account_name"),
+            note=data.get("note"),
+            expected_version=data["version"],
+        )
+
+
+@tasks_blp.route("/<int:task_id>/refuse")
+class TaskRefuse(MethodView):
+    @require(ACCESS_MANAGE)
+    @tasks_blp.arguments(
+        AccessTaskRefuseSchema, example={"reason": "Rollen er for ledere", "version": 2}
+    )
+    @tasks_blp.response(200, AccessTaskSchema)
+    @tasks_blp.errors(404, 409)
+    def post(self, data, task_id):
+        """Refused, with why: the ticket is resolved and the orderer told."""
+        user = actor()
+        return ops.refuse_task(
+            user,
+            queries.task_or_404(task_id, user),
+            reason=data["reason"],
+            expected_version=data["version"],
         )

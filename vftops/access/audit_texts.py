@@ -7,8 +7,10 @@ from vftops.access.labels import (
     ACCOUNT_SOURCE_LABELS,
     ADMIN_KIND_LABELS,
     HOLDER_KIND_LABELS,
+    ORDER_KIND_LABELS,
     SYSTEM_KIND_LABELS,
     SYSTEM_STATUS_LABELS,
+    TASK_STATUS_LABELS,
 )
 from vftops.core.audit import names_from
 from vftops.core.modules import AuditObject, AuditTexts
@@ -22,6 +24,9 @@ ACTIONS = {
     "access_grant.create": _l("Access given"),
     "access_grant.end": _l("Access ended"),
     "access_grant.withdraw": _l("Access withdrawn before it started"),
+    "access_order.create": _l("Access ordered"),
+    "access_task.done": _l("Access task done"),
+    "access_task.refuse": _l("Access task refused"),
 }
 
 TEXTS = AuditTexts(
@@ -41,6 +46,10 @@ TEXTS = AuditTexts(
             "access.view",
             "access.manage",
         ),
+        "access_orders": AuditObject(
+            _l("Access order"), None, "access.order_detail", "order_id", "access.view"
+        ),
+        "access_tasks": AuditObject(_l("Access task"), None, None, None, "access.view"),
         # By number: who holds it is read on its page.
         "access_grants": AuditObject(
             _l("Access"), None, "access.grant_detail", "grant_id", "access.view"
@@ -71,6 +80,9 @@ TEXTS = AuditTexts(
         "ends_on": _l("To (last day)"),
         "ordered_by_id": _l("Ordered by"),
         "replaces_id": _l("Continues access"),
+        "effective_on": _l("From, or last day"),
+        "made_grant_id": _l("Access given"),
+        "status": _l("Status"),
     },
     values={
         "it_systems.kind": SYSTEM_KIND_LABELS,
@@ -78,6 +90,8 @@ TEXTS = AuditTexts(
         "account_source": ACCOUNT_SOURCE_LABELS,
         "it_systems.status": SYSTEM_STATUS_LABELS,
         "holder_kind": HOLDER_KIND_LABELS,
+        "access_orders.kind": ORDER_KIND_LABELS,
+        "access_tasks.status": TASK_STATUS_LABELS,
     },
     references={
         "user_id": "users",
@@ -87,5 +101,6 @@ TEXTS = AuditTexts(
         "system_id": "it_systems",
         "role_id": "system_roles",
         "replaces_id": "access_grants",
+        "made_grant_id": "access_grants",
     },
 )

@@ -225,4 +225,32 @@ def load(world: dict) -> dict:
         else:
             ops.end_grant(it, old, ends_on=today - timedelta(days=400 - n * 40), reason="Sluttet")
     db.session.flush()
+    _orders(users, units, systems, roles, today)
     return {"systems": systems, "system_roles": roles}
+
+
+def _orders(users, units, systems, roles, today) -> None:
+    """Line Leder's orders for Hjemmetjenesten sone nord: a summer temp whose account IT has
+    made, and a new nurse whose access to the dispenser portal is still to be given."""
+    manager, it = users["leder"], users["it"]
+    nord = units["Hjemmetjenesten sone nord"]
+    done = ops.order_access(
+        manager,
+        unit=nord,
+        holder=ops.Holder.person("Sofie Sommervikar", EMPLOYERS["5035"]),
+        system=systems["Responssenterløsning"],
+        role=roles[("Responssenterløsning", "Hjemmetjeneste")],
+        starts_on=today - timedelta(days=3),
+        reason="Sommervikar i sone nord",
+    )
+    ops.complete_task(it, done.tasks[0], account_name="sofie.sommervikar")
+    ops.order_access(
+        manager,
+        unit=nord,
+        holder=ops.Holder.person("Nora Nyansatt", EMPLOYERS["5035"]),
+        system=systems["Dosettportal"],
+        role=roles[("Dosettportal", "Sykepleier")],
+        starts_on=today + timedelta(days=4),
+        reason="Ny sykepleier fra mandag",
+    )
+    db.session.flush()

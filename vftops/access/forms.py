@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from vftops.access.labels import (
     ACCOUNT_SOURCE_LABELS,
@@ -172,12 +173,79 @@ class GrantFilterForm(Form):
     ended = BooleanField(_l("With ended access"))
 
 
+class _OrderWho(Form):
+    # The ids are checked by the scoped loader and the operation (another municipality's
+    # is not found; someone outside the manager's units neither).
+    unit_id = SelectField(_l("Unit"), coerce=int_or_none, validate_choice=False)
+    holder_kind = SelectField(
+        _l("Who"),
+        choices=choices(
+            [
+                ("user", _l("An employee with a vftops login")),
+                ("person", _l("Someone without a vftops login")),
+            ]
+        ),
+    )
+    user_id = SelectField(_l("Employee"), coerce=int_or_none, validate_choice=False)
+    person_name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    person_detail = StringField(_l("Employer"), validators=[Optional(), Length(max=120)])
+
+
+class OrderForm(_OrderWho):
+    """A unit manager orders access for someone in their unit."""
+
+    role_id = SelectField(
+        _l("System and role"),
+        coerce=int_or_none,
+        validate_choice=False,
+        description=_l("What the role allows is shown beside it on the system's page."),
+    )
+    starts_on = DateField(_l("Needed from"), validators=[Optional()])
+    reason = TextAreaField(
+        _l("Why"),
+        validators=[DataRequired(_l("Say why the person needs this access.")), Length(max=2000)],
+    )
+
+
+class LeaverForm(_OrderWho):
+    """A unit manager orders the end of all of a leaver's access."""
+
+    ends_on = DateField(_l("Last working day"), validators=[Optional()])
+    reason = TextAreaField(
+        _l("Why"),
+        validators=[DataRequired(_l("Say why the access ends.")), Length(max=2000)],
+        default="",
+    )
+    confirm = StringField(widget=HiddenInput())
+
+
+class TaskDoneForm(VersionedForm):
+    account_name = StringField(
+        _l("Account name in the system"), validators=[Optional(), Length(max=120)]
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class TaskRefuseForm(VersionedForm):
+    reason = TextAreaField(
+        _l("Why not"),
+        validators=[
+            DataRequired(_l("Say why the task is refused: the orderer is told.")),
+            Length(max=2000),
+        ],
+    )
+
+
 __all__ = [
     "NONE",
     "ChangeRoleForm",
     "EndGrantForm",
     "GrantFilterForm",
     "GrantForm",
+    "LeaverForm",
+    "OrderForm",
     "RoleForm",
     "SystemForm",
+    "TaskDoneForm",
+    "TaskRefuseForm",
 ]

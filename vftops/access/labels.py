@@ -3,7 +3,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from vftops.access.models import AccessGrant, HolderKind
+from vftops.access.models import AccessGrant, HolderKind, OrderKind, TaskAction, TaskStatus
 from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.systems.models import AccountSource, AdminKind, JobFunction, SystemKind, SystemStatus
 
@@ -53,6 +53,23 @@ HOLDER_KIND_LABELS = {
     HolderKind.PERSON: _l("Employee or other person without a login"),
     HolderKind.RELATIVE: _l("Relative of a recipient"),
     HolderKind.RECIPIENT: _l("Recipient"),
+}
+
+ORDER_KIND_LABELS = {
+    OrderKind.ACCESS: _l("Access"),
+    OrderKind.LEAVER: _l("Leaver"),
+}
+
+TASK_ACTION_LABELS = {
+    TaskAction.GRANT: _l("Give access"),
+    TaskAction.END: _l("End access"),
+    TaskAction.CHANGE: _l("Change role"),
+}
+
+TASK_STATUS_LABELS = {
+    TaskStatus.OPEN: _l("Open"),
+    TaskStatus.DONE: _l("Done"),
+    TaskStatus.REFUSED: _l("Refused"),
 }
 
 

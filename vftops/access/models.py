@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from vftops.core.models import UTCDateTime, utcnow
+from vftops.core.models import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 from vftops.extensions import db
 from vftops.org.models import Municipality
 from vftops.systems.models import ItSystem, SystemRole
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from vftops.auth.models import User
     from vftops.equipment.models import Recipient
     from vftops.org.models import Unit
+    from vftops.support.models import Ticket
 
 
 class HolderKind(enum.StrEnum):
@@ -170,3 +171,146 @@ class AccessGrant(db.Model):
         if self.holder_kind == HolderKind.RECIPIENT and self.recipient is not None:
             return self.recipient.name
         return self.person_name or "–"
+
+
+# --- orders and the administrator's tasks ----------------------------------------------
+
+
+class OrderKind(enum.StrEnum):
+    ACCESS = "access"  # a role in a system for someone in the unit, from a day
+    LEAVER = "leaver"  # the end of all of a person's access, on their last day
+
+
+class TaskAction(enum.StrEnum):
+    GRANT = "grant"  # give the role
+    END = "end"  # end the grant
+    CHANGE = "change"  # end the grant and give the role instead
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    REFUSED = "refused"  # the administrator would not (with why): the orderer is told
+
+
+def _values(enum_class) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum_class)
+
+
+class AccessOrder(TimestampMixin, VersionedMixin, db.Model):
+    """A unit manager's order: access for someone in their unit (one task), or the end of
+    all of a leaver's access (a task per grant). Each task is an access ticket for the
+    administrator of its system; the order is closed when the last task is."""
+
+    __tablename__ = "access_orders"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_values(OrderKind)})", name="known_kind"),
+        CheckConstraint(
+            "(holder_kind = 'user' AND user_id IS NOT NULL)"
+            " OR (holder_kind = 'person' AND person_name IS NOT NULL)",
+            name="holder_named",
+        ),
+        Index("ix_access_orders_unit", "unit_id", "created_at"),
+        Index("ix_access_orders_municipality", "municipality_id", "closed_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), nullable=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    holder_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    holder_key: Mapped[str] = mapped_column(String(260), nullable=False, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    person_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    person_detail: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # From this day (an order for access), or the last day (a leaver).
+    effective_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    ordered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    municipality: Mapped[Municipality] = relationship()
+    unit: Mapped[Unit] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    ordered_by: Mapped[User] = relationship(foreign_keys=[ordered_by_id])
+    tasks: Mapped[list[AccessTask]] = relationship(back_populates="order", order_by="AccessTask.id")
+
+    @property
+    def holder_name(self) -> str:
+        if self.holder_kind == HolderKind.USER and self.user is not None:
+            return self.user.full_name
+        return self.person_name or "–"
+
+
+class AccessTask(TimestampMixin, VersionedMixin, db.Model):
+    """One thing for a system's access administrator to do: give a role, end a grant or
+    change its role. It is an access ticket in support (routed to the administrator, with
+    the SLA), and open until the administrator marks it done — which writes the grant
+    or its end — or refuses it with why."""
+
+    __tablename__ = "access_tasks"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["role_id", "system_id"], ["system_roles.id", "system_roles.system_id"]
+        ),
+        CheckConstraint(f"action IN ({_values(TaskAction)})", name="known_action"),
+        CheckConstraint(f"status IN ({_values(TaskStatus)})", name="known_status"),
+        CheckConstraint(
+            "(action = 'grant' AND role_id IS NOT NULL AND grant_id IS NULL)"
+            " OR (action = 'end' AND grant_id IS NOT NULL)"
+            " OR (action = 'change' AND grant_id IS NOT NULL AND role_id IS NOT NULL)",
+            name="action_complete",
+        ),
+        CheckConstraint("(status = 'open') = (done_at IS NULL)", name="done_when_closed"),
+        # One open task per grant: ending the same access twice is one task.
+        Index(
+            "uq_access_tasks_open_grant",
+            "grant_id",
+            unique=True,
+            sqlite_where=text("status = 'open' AND grant_id IS NOT NULL"),
+            postgresql_where=text("status = 'open' AND grant_id IS NOT NULL"),
+        ),
+        Index("ix_access_tasks_open", "municipality_id", "status", "system_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), nullable=False)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("access_orders.id"), nullable=True, index=True
+    )
+    system_id: Mapped[int] = mapped_column(ForeignKey("it_systems.id"), nullable=False)
+    # The role to give (grant, change).
+    role_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    # The grant to end or change.
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("access_grants.id"), nullable=True)
+    # The grant the task made (grant, change).
+    made_grant_id: Mapped[int | None] = mapped_column(ForeignKey("access_grants.id"), nullable=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=TaskStatus.OPEN, server_default="open"
+    )
+    account_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # What the administrator wrote when marking it done, or why it was refused.
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    order: Mapped[AccessOrder | None] = relationship(back_populates="tasks")
+    system: Mapped[ItSystem] = relationship()
+    role: Mapped[SystemRole | None] = relationship(
+        primaryjoin="and_(AccessTask.role_id == SystemRole.id, "
+        "AccessTask.system_id == SystemRole.system_id)",
+        foreign_keys=[role_id, system_id],
+        viewonly=True,
+    )
+    grant: Mapped[AccessGrant | None] = relationship(foreign_keys=[grant_id])
+    made_grant: Mapped[AccessGrant | None] = relationship(foreign_keys=[made_grant_id])
+    ticket: Mapped[Ticket | None] = relationship()
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TaskStatus.OPEN

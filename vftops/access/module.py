@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.access import api, bench, demo, views
+from vftops.access import api, bench, demo, views_orders
 from vftops.access.audit_texts import TEXTS
-from vftops.access.permissions import ACCESS_VIEW, PERMISSIONS
+from vftops.access.permissions import ACCESS_ORDER, ACCESS_VIEW, PERMISSIONS
 from vftops.core.modules import Link, Module
 
 module = Module(
@@ -13,7 +13,10 @@ module = Module(
     audit=TEXTS,
     demo=demo.load,
     bench=bench.PART,
-    pages=(views.bp,),
+    pages=(views_orders.bp,),  # views' blueprint, with the order pages on it
     api=api.blueprints,
-    navigation=(Link(_l("Access"), "access.systems", ACCESS_VIEW, order=50),),
+    navigation=(
+        Link(_l("Access"), "access.systems", ACCESS_VIEW, order=50),
+        Link(_l("Access orders"), "access.orders", ACCESS_ORDER, order=51),
+    ),
 )

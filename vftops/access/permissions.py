@@ -16,4 +16,9 @@ ACCESS_MANAGE = Permission(
     _l("Keep the systems register and grants, run access reviews and reconciliations"),
     (R.IT, R.SERVICEDESK),
 )
-PERMISSIONS = (ACCESS_VIEW, ACCESS_MANAGE)
+ACCESS_ORDER = Permission(
+    "access.order",
+    _l("Order access for people in one's own units, and the end of a leaver's access"),
+    (R.MANAGER,),
+)
+PERMISSIONS = (ACCESS_VIEW, ACCESS_MANAGE, ACCESS_ORDER)

@@ -10,7 +10,7 @@ from flask import abort
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.access.models import AccessGrant, HolderKind
+from vftops.access.models import AccessGrant, AccessOrder, AccessTask, HolderKind, TaskStatus
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
 from vftops.auth.models import User
 from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids, scoped
@@ -236,3 +236,135 @@ def history_of(grant: AccessGrant, user) -> list[AccessGrant]:
         user,
     )
     return list(db.session.scalars(with_details(stmt).order_by(AccessGrant.starts_on)))
+
+
+# --- orders and tasks ---------------------------------------------------------------------
+
+
+def orderable_units(user) -> list[Unit]:
+    """The units the user orders access for: their own, or, for those who keep the
+    register, every active unit of their municipalities."""
+    stmt = (
+        select(Unit)
+        .where(Unit.municipality_id.in_(municipality_ids(user)), Unit.is_active.is_(True))
+        .options(joinedload(Unit.municipality))
+        .order_by(Unit.municipality_id, func.lower(Unit.name))
+    )
+    if not user.can(ACCESS_MANAGE):
+        stmt = stmt.where(Unit.id.in_(own_unit_ids(user)))
+    return list(db.session.scalars(stmt))
+
+
+def people_of_units(unit_ids: list[int]) -> list[tuple[User, int]]:
+    """(user, unit id) of the active users who work in the units, by name."""
+    if not unit_ids:
+        return []
+    stmt = (
+        select(User, UnitMembership.unit_id)
+        .join(UnitMembership, UnitMembership.user_id == User.id)
+        .where(UnitMembership.unit_id.in_(unit_ids), User.is_active_user.is_(True))
+        .order_by(func.lower(User.full_name), User.id)
+    )
+    return [(u, unit_id) for u, unit_id in db.session.execute(stmt)]
+
+
+def orderable_roles(municipality_ids_: set[int]) -> list[SystemRole]:
+    """Active roles of the systems in use (not vftops: its roles follow the logins) that
+    serve these municipalities, by system and role."""
+    if not municipality_ids_:
+        return []
+    systems = select(ItSystem.id).where(
+        ItSystem.scope_clause(municipality_ids_),
+        ItSystem.status != "retired",
+        ItSystem.kind != "vftops",
+    )
+    stmt = (
+        select(SystemRole)
+        .join(ItSystem, ItSystem.id == SystemRole.system_id)
+        .where(SystemRole.system_id.in_(systems), SystemRole.is_active.is_(True))
+        .options(joinedload(SystemRole.system).selectinload(ItSystem.shared_with))
+        .order_by(func.lower(ItSystem.name), func.lower(SystemRole.name))
+    )
+    return list(db.session.scalars(stmt).unique())
+
+
+def orders_visible(stmt: Select, user) -> Select:
+    """Orders the user may read: those of their municipalities for the register's keepers;
+    a unit manager's own units' and their own."""
+    stmt = stmt.where(AccessOrder.municipality_id.in_(municipality_ids(user)))
+    if not reads_every_grant(user):
+        stmt = stmt.where(
+            or_(AccessOrder.unit_id.in_(own_unit_ids(user)), AccessOrder.ordered_by_id == user.id)
+        )
+    return stmt
+
+
+def orders_statement(user, *, open_only: bool = False) -> Select:
+    stmt = orders_visible(select(AccessOrder), user).options(
+        joinedload(AccessOrder.unit),
+        joinedload(AccessOrder.user),
+        joinedload(AccessOrder.ordered_by),
+        selectinload(AccessOrder.tasks).joinedload(AccessTask.system),
+    )
+    if open_only:
+        stmt = stmt.where(AccessOrder.closed_at.is_(None))
+    return stmt
+
+
+def order_or_404(order_id, user) -> AccessOrder:
+    stmt = orders_visible(
+        select(AccessOrder).where(AccessOrder.id == id_or_404(order_id)), user
+    ).options(
+        joinedload(AccessOrder.unit),
+        joinedload(AccessOrder.municipality),
+        joinedload(AccessOrder.user),
+        joinedload(AccessOrder.ordered_by),
+        selectinload(AccessOrder.tasks).options(
+            joinedload(AccessTask.system),
+            joinedload(AccessTask.role),
+            joinedload(AccessTask.grant),
+            joinedload(AccessTask.made_grant),
+            joinedload(AccessTask.ticket),
+            joinedload(AccessTask.done_by),
+        ),
+    )
+    order = db.session.scalars(stmt).first()
+    if order is None:
+        abort(404)
+    return order
+
+
+def tasks_visible(stmt: Select, user) -> Select:
+    """Tasks an administrator may do: those of their municipalities' people, or of the
+    systems their municipalities run."""
+    ids = municipality_ids(user)
+    run_here = select(ItSystem.id).where(ItSystem.municipality_id.in_(ids))
+    return stmt.where(or_(AccessTask.municipality_id.in_(ids), AccessTask.system_id.in_(run_here)))
+
+
+def open_tasks(user, *, limit: int = 200) -> list[AccessTask]:
+    """The open tasks, oldest first (what the administrators have to do)."""
+    stmt = (
+        tasks_visible(select(AccessTask), user)
+        .where(AccessTask.status == TaskStatus.OPEN)
+        .options(
+            joinedload(AccessTask.system),
+            joinedload(AccessTask.role),
+            joinedload(AccessTask.ticket),
+            joinedload(AccessTask.order).joinedload(AccessOrder.user),
+            joinedload(AccessTask.order).joinedload(AccessOrder.unit),
+        )
+        .order_by(AccessTask.created_at, AccessTask.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def task_or_404(task_id, user) -> AccessTask:
+    stmt = tasks_visible(select(AccessTask).where(AccessTask.id == id_or_404(task_id)), user)
+    task = db.session.scalars(
+        stmt.options(joinedload(AccessTask.order), joinedload(AccessTask.system))
+    ).first()
+    if task is None:
+        abort(404)
+    return task

@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask_login import current_user
 
 from vftops.access.labels import holder_label
-from vftops.access.models import HolderKind
+from vftops.access.models import HolderKind, OrderKind, TaskAction, TaskStatus
 from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope, optional_text
 from vftops.systems.models import AccountSource, AdminKind, JobFunction, SystemKind, SystemStatus
 
@@ -202,6 +202,79 @@ class GrantQuerySchema(CursorQuerySchema):
     )
 
 
+class AccessTaskSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    order_id = ma.fields.Integer(allow_none=True)
+    action = ma.fields.String(metadata={"enum": [a.value for a in TaskAction]})
+    status = ma.fields.String(metadata={"enum": [s.value for s in TaskStatus]})
+    system = ma.fields.Nested(NamedRefSchema)
+    role = ma.fields.Nested(NamedRefSchema, allow_none=True)
+    grant_id = ma.fields.Integer(allow_none=True, metadata={"description": "The grant to end"})
+    made_grant_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The grant the task wrote"}
+    )
+    ticket_id = ma.fields.Integer(allow_none=True, metadata={"description": "Its access ticket"})
+    account_name = ma.fields.String(allow_none=True)
+    outcome = ma.fields.String(allow_none=True, metadata={"description": "Note, or why refused"})
+    done_at = ma.fields.AwareDateTime(allow_none=True)
+    done_by_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    version = ma.fields.Integer()
+
+
+class AccessOrderSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    kind = ma.fields.String(metadata={"enum": [k.value for k in OrderKind]})
+    municipality_id = ma.fields.Integer()
+    unit_id = ma.fields.Integer()
+    holder_kind = ma.fields.String()
+    holder_name = ma.fields.String()
+    user_id = ma.fields.Integer(allow_none=True)
+    person_detail = ma.fields.String(allow_none=True)
+    effective_on = ma.fields.Date(metadata={"description": "From (access), last day (leaver)"})
+    reason = ma.fields.String()
+    ordered_by_id = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    tasks = ma.fields.List(ma.fields.Nested(AccessTaskSchema))
+
+
+class AccessOrderCreateSchema(StrictSchema):
+    kind = _one_of(OrderKind, required=True)
+    unit_id = ma.fields.Integer(required=True)
+    holder_kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["user", "person"]))
+    user_id = ma.fields.Integer(allow_none=True)
+    person_name = optional_text(validate=ma.validate.Length(max=120))
+    person_detail = optional_text(
+        validate=ma.validate.Length(max=120), metadata={"description": "Employer"}
+    )
+    role_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The role to give (kind access)"}
+    )
+    starts_on = ma.fields.Date(allow_none=True, metadata={"description": "Kind access"})
+    ends_on = ma.fields.Date(allow_none=True, metadata={"description": "Kind leaver: last day"})
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+
+
+class AccessOrderQuerySchema(CursorQuerySchema):
+    open = ma.fields.Boolean(load_default=False, metadata={"description": "Open orders only"})
+
+
+class AccessTaskDoneSchema(StrictSchema):
+    account_name = optional_text(
+        validate=ma.validate.Length(max=120),
+        metadata={"description": "Required to give access: the account the person got"},
+    )
+    note = optional_text(validate=ma.validate.Length(max=2000))
+    version = ma.fields.Integer(required=True)
+
+
+class AccessTaskRefuseSchema(StrictSchema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    version = ma.fields.Integer(required=True)
+
+
 SystemPageSchema = list_envelope(SystemSchema)
+AccessOrderPageSchema = list_envelope(AccessOrderSchema)
 RolePageSchema = list_envelope(RoleSchema)
 GrantPageSchema = list_envelope(GrantSchema)

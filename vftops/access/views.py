@@ -24,8 +24,11 @@ from vftops.access.labels import (
     ADMIN_KIND_LABELS,
     HOLDER_KIND_LABELS,
     JOB_LABELS,
+    ORDER_KIND_LABELS,
     SYSTEM_KIND_LABELS,
     SYSTEM_STATUS_LABELS,
+    TASK_ACTION_LABELS,
+    TASK_STATUS_LABELS,
     holder_label,
 )
 from vftops.access.models import AccessGrant, HolderKind
@@ -56,6 +59,9 @@ LABELS = {
     "status": SYSTEM_STATUS_LABELS,
     "job": JOB_LABELS,
     "holder_kind": HOLDER_KIND_LABELS,
+    "order_kind": ORDER_KIND_LABELS,
+    "task_action": TASK_ACTION_LABELS,
+    "task_status": TASK_STATUS_LABELS,
 }
 
 

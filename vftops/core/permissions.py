@@ -141,6 +141,37 @@ def require(*permissions: Permission):
     return decorator
 
 
+def require_any(*permissions: Permission):
+    """`require` for a page two kinds of people use, each by their own permission (a unit
+    manager's orders and the register's keepers): allowed holding any one of them. What
+    each then sees is the view's and its reads' business."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if is_api_request():
+                    abort(401)
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if not any(current_user.can(p) for p in permissions):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permissions = permissions
+        wrapped.any_permission = True  # one of them is enough
+        return wrapped
+
+    return decorator
+
+
+def may_open(view) -> bool:
+    """Does the current user hold what `view` requires (its `@require` or `@require_any`)?"""
+    needed = getattr(view, "required_permissions", ())
+    if getattr(view, "any_permission", False):
+        return any(current_user.can(p) for p in needed)
+    return all(current_user.can(p) for p in needed)
+
+
 def login_required(view):
     """Any logged-in user (own account pages, start page)."""
     return require()(view)

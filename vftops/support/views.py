@@ -35,7 +35,7 @@ from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.models import utcnow
 from vftops.core.pagination import capped_page
-from vftops.core.permissions import require
+from vftops.core.permissions import may_open, require
 from vftops.core.picker import picker
 from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
 from vftops.core.web import actor, flash_domain_error, submit
@@ -128,7 +128,7 @@ def can_reach(endpoint: str) -> bool:
     view = current_app.view_functions.get(endpoint)
     if view is None or not current_user.is_authenticated:
         return False
-    return all(current_user.can(p) for p in getattr(view, "required_permissions", ()))
+    return may_open(view)
 
 
 def start_tickets(user, now) -> dict | None:

@@ -104,7 +104,7 @@ def holder_key(holder: Holder) -> str:
     return f"person:{_fold(holder.name)}|{_fold(holder.detail or '')}"
 
 
-def _check_holder(actor, holder: Holder, municipality: Municipality) -> Holder:
+def check_holder(actor, holder: Holder, municipality: Municipality) -> Holder:
     """The holder, named and in the grant's municipality. Only those who may see
     recipients name a recipient or a relative of one."""
     if holder.kind in (HolderKind.RELATIVE, HolderKind.RECIPIENT) and not (
@@ -155,7 +155,8 @@ def _check_holder(actor, holder: Holder, municipality: Municipality) -> Holder:
     raise _refuse("holder_kind", _l("Choose who gets access."))
 
 
-def _day(value, field: str) -> date:
+def check_day(value, field: str) -> date:
+    """A date from the form or body, within the register's reach (the field named)."""
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value.strip())
@@ -229,9 +230,9 @@ def grant_access(
         raise _refuse("municipality_id", message)
     if unit is not None and unit.municipality_id != municipality.id:
         raise _refuse("unit_id", _l("Choose a unit of the municipality."))
-    holder = _check_holder(actor, holder, municipality)
-    starts_on = local_today() if starts_on in (None, "") else _day(starts_on, "starts_on")
-    ends_on = None if ends_on in (None, "") else _day(ends_on, "ends_on")
+    holder = check_holder(actor, holder, municipality)
+    starts_on = local_today() if starts_on in (None, "") else check_day(starts_on, "starts_on")
+    ends_on = None if ends_on in (None, "") else check_day(ends_on, "ends_on")
     if ends_on is not None and ends_on < starts_on:
         raise _refuse("ends_on", _l("Access cannot end before it starts."))
     reason = text_or_none(reason) if isinstance(reason, str) else None
@@ -353,7 +354,7 @@ def end_grant(
     db.session.refresh(grant)
     if grant.ended_at is None:
         check_version(grant, expected_version)
-    day = local_today() if ends_on in (None, "") else _day(ends_on, "ends_on")
+    day = local_today() if ends_on in (None, "") else check_day(ends_on, "ends_on")
     reason = text_or_none(reason) if isinstance(reason, str) else None
     if reason is None:
         raise _refuse("end_reason", _l("Say why the access ends."))
@@ -381,7 +382,7 @@ def change_role(
     check_version(grant, expected_version)
     if role.id == grant.role_id:
         raise _refuse("role_id", _l("Choose another role than the one the person has."))
-    day = local_today() if on in (None, "") else _day(on, "starts_on")
+    day = local_today() if on in (None, "") else check_day(on, "starts_on")
     reason = text_or_none(reason) if isinstance(reason, str) else None
     if reason is None:
         raise _refuse("reason", _l("Say why the role changes."))
