@@ -6,15 +6,22 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from vftops.access import evidence, queries
 from vftops.access import operations as ops
-from vftops.access import queries
-from vftops.access.models import AccessGrant, AccessOrder, HolderKind, OrderKind
-from vftops.access.permissions import ACCESS_MANAGE, ACCESS_ORDER, ACCESS_VIEW
+from vftops.access.models import AccessGrant, AccessOrder, AccessReview, HolderKind, OrderKind
+from vftops.access.permissions import ACCESS_MANAGE, ACCESS_ORDER, ACCESS_REVIEW, ACCESS_VIEW
 from vftops.access.schemas import (
     AccessOrderCreateSchema,
     AccessOrderPageSchema,
     AccessOrderQuerySchema,
     AccessOrderSchema,
+    AccessReviewCreateSchema,
+    AccessReviewDecideSchema,
+    AccessReviewItemPageSchema,
+    AccessReviewItemSchema,
+    AccessReviewPageSchema,
+    AccessReviewSchema,
+    AccessReviewStepSchema,
     AccessTaskDoneSchema,
     AccessTaskRefuseSchema,
     AccessTaskSchema,
@@ -36,11 +43,12 @@ from vftops.access.schemas import (
     SystemUpdateSchema,
 )
 from vftops.auth.models import User
-from vftops.core.api import ApiBlueprint
+from vftops.core.api import ApiBlueprint, CursorQuerySchema
 from vftops.core.models import local_today
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require, require_any
 from vftops.core.scope import get_scoped_or_404, optional_scoped_or_404
+from vftops.core.spreadsheet import CSV_MIMETYPE, download
 from vftops.core.web import actor
 from vftops.equipment.models import Recipient
 from vftops.equipment.permissions import RECIPIENTS_VIEW
@@ -78,7 +86,13 @@ tasks_blp = ApiBlueprint(
     url_prefix="/api/v1/access-tasks",
     description="The access administrators' tasks: give, end or change access, then mark done",
 )
-blueprints = (systems_blp, roles_blp, grants_blp, orders_blp, tasks_blp)
+reviews_blp = ApiBlueprint(
+    "access_reviews",
+    __name__,
+    url_prefix="/api/v1/access-reviews",
+    description="Access reviews: campaigns, each reviewer's items and decisions, evidence",
+)
+blueprints = (systems_blp, roles_blp, grants_blp, orders_blp, tasks_blp, reviews_blp)
 
 
 @systems_blp.route("")
@@ -419,4 +433,136 @@ class TaskRefuse(MethodView):
             queries.task_or_404(task_id, user),
             reason=data["reason"],
             expected_version=data["version"],
+        )
+
+
+# --- access reviews -----------------------------------------------------------------------
+
+
+@reviews_blp.route("")
+class Reviews(MethodView):
+    @require(ACCESS_VIEW)
+    @reviews_blp.arguments(CursorQuerySchema, location="query")
+    @reviews_blp.response(200, AccessReviewPageSchema)
+    def get(self, args):
+        """The access reviews of your municipalities, newest first."""
+        stmt = queries.reviews_statement(actor()).order_by(None)
+        return cursor_page(
+            stmt, AccessReview.id, limit=args["limit"], cursor=args["cursor"], descending=True
+        )
+
+    @require(ACCESS_MANAGE)
+    @reviews_blp.arguments(
+        AccessReviewCreateSchema,
+        example={
+            "name": "Tilgangskontroll høst 2026",
+            "municipality_id": 1,
+            "system_ids": [1, 2],
+            "due_on": "2026-12-18",
+            "fallback_reviewer_id": 3,
+        },
+    )
+    @reviews_blp.response(201, AccessReviewSchema)
+    @reviews_blp.errors(404, 409)
+    def post(self, data):
+        """A review in draft: its systems and municipalities, dates, and what happens to
+        what nobody answers (`unanswered`: keep, or end with an `approver_id`)."""
+        user = actor()
+        municipality = get_scoped_or_404(Municipality, data.pop("municipality_id"), user)
+        return ops.create_review(user, municipality, **data)
+
+
+@reviews_blp.route("/<int:review_id>")
+class ReviewById(MethodView):
+    @require(ACCESS_VIEW)
+    @reviews_blp.response(200, AccessReviewSchema)
+    @reviews_blp.errors(404)
+    def get(self, review_id):
+        """One review."""
+        return queries.review_or_404(review_id, actor())
+
+
+@reviews_blp.route("/<int:review_id>/start")
+class ReviewStart(MethodView):
+    @require(ACCESS_MANAGE)
+    @reviews_blp.arguments(AccessReviewStepSchema, example={"version": 1})
+    @reviews_blp.response(200, AccessReviewSchema)
+    @reviews_blp.errors(404, 409)
+    def post(self, data, review_id):
+        """Start: every grant active today in scope becomes an item for its reviewer."""
+        user = actor()
+        review = queries.review_or_404(review_id, user)
+        ops.start_review(user, review, expected_version=data["version"])
+        return review
+
+
+@reviews_blp.route("/<int:review_id>/close")
+class ReviewClose(MethodView):
+    @require(ACCESS_MANAGE)
+    @reviews_blp.arguments(AccessReviewStepSchema, example={"version": 2})
+    @reviews_blp.response(200, AccessReviewSchema)
+    @reviews_blp.errors(404, 409)
+    def post(self, data, review_id):
+        """Close: what nobody answered is decided by the review's rule; read-only after."""
+        user = actor()
+        review = queries.review_or_404(review_id, user)
+        return ops.close_review(user, review, expected_version=data["version"])
+
+
+@reviews_blp.route("/<int:review_id>/items")
+class ReviewItems(MethodView):
+    @require(ACCESS_REVIEW)
+    @reviews_blp.response(200, AccessReviewItemPageSchema)
+    @reviews_blp.errors(404)
+    def get(self, review_id):
+        """Your items in the review (only yours), by unit and person."""
+        user = actor()
+        review = get_scoped_or_404(AccessReview, review_id, user)
+        items = queries.my_items(review, user)
+        return {"items": items, "next_cursor": None, "limit": len(items)}
+
+
+@reviews_blp.route("/<int:review_id>/items/<int:item_id>/decide")
+class ReviewDecide(MethodView):
+    @require(ACCESS_REVIEW)
+    @reviews_blp.arguments(
+        AccessReviewDecideSchema,
+        example={"decision": "end", "reason": "Sluttet i mai", "version": 1},
+    )
+    @reviews_blp.response(200, AccessReviewItemSchema)
+    @reviews_blp.errors(404, 409)
+    def post(self, data, review_id, item_id):
+        """Keep, end or change role (`new_role_id`). A reason is needed to end, to change,
+        and to keep a privileged or warned item. Someone else decided since you read it:
+        409 with the decision made. Not your item: 404; the unit sent or the review
+        closed: 409."""
+        user = actor()
+        review = get_scoped_or_404(AccessReview, review_id, user)
+        item = queries.my_item_or_404(review, item_id, user)
+        new_role = (
+            optional_scoped_or_404(SystemRole, data.get("new_role_id"), user)
+            if data["decision"] == "change"
+            else None
+        )
+        return ops.decide(
+            user,
+            item,
+            decision=data["decision"],
+            reason=data.get("reason"),
+            new_role=new_role,
+            expected_version=data["version"],
+        )
+
+
+@reviews_blp.route("/<int:review_id>/evidence.csv")
+class ReviewEvidence(MethodView):
+    @require(ACCESS_VIEW)
+    @reviews_blp.response(200, description="The evidence as CSV (streamed)")
+    @reviews_blp.errors(404)
+    def get(self, review_id):
+        """Every item with reviewer, decision, time, reason and confirmed removal."""
+        user = actor()
+        review = queries.review_or_404(review_id, user)
+        return download(
+            evidence.csv_chunks(review, user), evidence.filename(review, "csv"), CSV_MIMETYPE
         )

@@ -236,14 +236,75 @@ class TaskRefuseForm(VersionedForm):
     )
 
 
+class ReviewForm(Form):
+    """A review campaign."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Give the review a name, e.g. «Tilgangskontroll høst 2026».")),
+            Length(max=120),
+        ],
+    )
+    system_ids = MultiCheckboxField(_l("Systems"), coerce=int, validate_choice=False)
+    municipality_ids = MultiCheckboxField(_l("Municipalities"), coerce=int, validate_choice=False)
+    starts_on = DateField(_l("Starts"), validators=[Optional()])
+    due_on = DateField(_l("Answer by"), validators=[Optional()])
+    escalate_on = DateField(
+        _l("Escalate on"),
+        validators=[Optional()],
+        description=_l("What is not answered by then goes to the fallback reviewer."),
+    )
+    reminder_days = StringField(
+        _l("Remind every (days)"), default="7", render_kw={"inputmode": "numeric"}
+    )
+    unanswered = SelectField(
+        _l("What nobody answers"),
+        choices=choices(
+            [
+                ("keep", _l("Kept, and reported as unanswered")),
+                ("end", _l("Ended, on the approver's authority")),
+            ]
+        ),
+    )
+    approver_id = SelectField(
+        _l("Approver of ending what nobody answered"), coerce=int_or_none, validate_choice=False
+    )
+    fallback_reviewer_id = SelectField(
+        _l("Fallback reviewer"),
+        coerce=int_or_none,
+        validate_choice=False,
+        description=_l("Reviews what has no manager, a manager's own access, and what is late."),
+    )
+    second_stage = BooleanField(
+        _l("The system owner confirms decisions on privileged roles"),
+    )
+
+
+class DecideForm(VersionedForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=choices([("keep", _l("Keep")), ("end", _l("End")), ("change", _l("Change role"))]),
+    )
+    new_role_id = SelectField(_l("New role"), coerce=int_or_none, validate_choice=False)
+    reason = TextAreaField(_l("Why"), validators=[Optional(), Length(max=2000)])
+
+
+class ReviewStepForm(VersionedForm):
+    """Start or close a review (a button with the version the page was read at)."""
+
+
 __all__ = [
     "NONE",
     "ChangeRoleForm",
+    "DecideForm",
     "EndGrantForm",
     "GrantFilterForm",
     "GrantForm",
     "LeaverForm",
     "OrderForm",
+    "ReviewForm",
+    "ReviewStepForm",
     "RoleForm",
     "SystemForm",
     "TaskDoneForm",

@@ -3,7 +3,16 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from vftops.access.models import AccessGrant, HolderKind, OrderKind, TaskAction, TaskStatus
+from vftops.access.models import (
+    AccessGrant,
+    Decision,
+    HolderKind,
+    OrderKind,
+    ReviewStatus,
+    ReviewWarning,
+    TaskAction,
+    TaskStatus,
+)
 from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.systems.models import AccountSource, AdminKind, JobFunction, SystemKind, SystemStatus
 
@@ -70,6 +79,25 @@ TASK_STATUS_LABELS = {
     TaskStatus.OPEN: _l("Open"),
     TaskStatus.DONE: _l("Done"),
     TaskStatus.REFUSED: _l("Refused"),
+}
+
+REVIEW_STATUS_LABELS = {
+    ReviewStatus.DRAFT: _l("Draft"),
+    ReviewStatus.RUNNING: _l("Running"),
+    ReviewStatus.CLOSED: _l("Closed"),
+}
+
+DECISION_LABELS = {
+    Decision.KEEP: _l("Keep"),
+    Decision.END: _l("End"),
+    Decision.CHANGE: _l("Change role"),
+}
+
+WARNING_LABELS = {
+    ReviewWarning.DEACTIVATED: _l("Login closed"),
+    ReviewWarning.NOT_IN_LIST: _l("Not in the system's last account list"),
+    ReviewWarning.UNUSUAL_ROLE: _l("Role not normal for the job"),
+    ReviewWarning.PRIVILEGED: _l("Privileged"),
 }
 
 

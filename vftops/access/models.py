@@ -17,14 +17,21 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
     String,
+    Table,
     Text,
+    UniqueConstraint,
+    false,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -278,6 +285,10 @@ class AccessTask(TimestampMixin, VersionedMixin, db.Model):
     order_id: Mapped[int | None] = mapped_column(
         ForeignKey("access_orders.id"), nullable=True, index=True
     )
+    # A removal the access review decided (the review item points at it).
+    review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("access_reviews.id"), nullable=True, index=True
+    )
     system_id: Mapped[int] = mapped_column(ForeignKey("it_systems.id"), nullable=False)
     # The role to give (grant, change).
     role_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -314,3 +325,172 @@ class AccessTask(TimestampMixin, VersionedMixin, db.Model):
     @property
     def is_open(self) -> bool:
         return self.status == TaskStatus.OPEN
+
+
+# --- access reviews -------------------------------------------------------------------------
+
+
+class ReviewStatus(enum.StrEnum):
+    DRAFT = "draft"  # being set up
+    RUNNING = "running"  # started: its items are the grants of the day it started
+    CLOSED = "closed"  # read-only: the evidence
+
+
+class Unanswered(enum.StrEnum):
+    """What closing does to an item nobody answered."""
+
+    KEEP = "keep"  # kept, and reported as unanswered
+    END = "end"  # ended, on the named approver's authority
+
+
+class Decision(enum.StrEnum):
+    KEEP = "keep"
+    END = "end"
+    CHANGE = "change"
+
+
+class ReviewWarning(enum.StrEnum):
+    """What a reviewer is told to look at twice."""
+
+    DEACTIVATED = "deactivated"  # the person's vftops login is closed
+    NOT_IN_LIST = "not_in_list"  # not in the system's last account list
+    UNUSUAL_ROLE = "unusual_role"  # the role is not normal for their job
+    PRIVILEGED = "privileged"
+
+
+review_systems = Table(
+    "access_review_systems",
+    db.metadata,
+    Column("review_id", ForeignKey("access_reviews.id", ondelete="CASCADE"), primary_key=True),
+    Column("system_id", ForeignKey("it_systems.id"), primary_key=True),
+)
+review_municipalities = Table(
+    "access_review_municipalities",
+    db.metadata,
+    Column("review_id", ForeignKey("access_reviews.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipalities.id"), primary_key=True),
+)
+
+
+class AccessReview(TimestampMixin, VersionedMixin, db.Model):
+    """A review campaign («Tilgangskontroll høst 2026»): the systems and municipalities in
+    scope, the dates, and what happens to what nobody answers. Starting it takes a
+    snapshot of every active grant in scope as its items."""
+
+    __tablename__ = "access_reviews"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_values(ReviewStatus)})", name="known_status"),
+        CheckConstraint(f"unanswered IN ({_values(Unanswered)})", name="known_unanswered"),
+        CheckConstraint("due_on >= starts_on", name="due_after_start"),
+        CheckConstraint("escalate_on >= due_on", name="escalate_after_due"),
+        CheckConstraint("reminder_days BETWEEN 1 AND 60", name="reminder_range"),
+        # Ending what nobody answered needs someone who answers for it.
+        CheckConstraint("unanswered = 'keep' OR approver_id IS NOT NULL", name="end_has_approver"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=ReviewStatus.DRAFT, server_default="draft"
+    )
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    escalate_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reminder_days: Mapped[int] = mapped_column(Integer, nullable=False, default=7)
+    unanswered: Mapped[str] = mapped_column(String(10), nullable=False, default=Unanswered.KEEP)
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    fallback_reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    # The system owner confirms the decisions on privileged roles.
+    second_stage: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    municipality: Mapped[Municipality] = relationship()
+    systems: Mapped[list[ItSystem]] = relationship(
+        secondary=review_systems, order_by="ItSystem.name"
+    )
+    municipalities: Mapped[list[Municipality]] = relationship(
+        secondary=review_municipalities, order_by="Municipality.name"
+    )
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    approver: Mapped[User | None] = relationship(foreign_keys=[approver_id])
+    fallback_reviewer: Mapped[User] = relationship(foreign_keys=[fallback_reviewer_id])
+
+    @classmethod
+    def scope_clause(cls, municipality_ids):
+        """Read by those of the municipality that runs it and of those in its scope."""
+        within = select(review_municipalities.c.review_id).where(
+            review_municipalities.c.municipality_id.in_(municipality_ids)
+        )
+        return cls.municipality_id.in_(municipality_ids) | cls.id.in_(within)
+
+
+class AccessReviewItem(VersionedMixin, db.Model):
+    """One grant under review: who reviews it, what they decided and why, and what came of
+    it (the removal task, confirmed done, and seen gone from the next account list)."""
+
+    __tablename__ = "access_review_items"
+    __table_args__ = (
+        UniqueConstraint("review_id", "grant_id"),
+        CheckConstraint(
+            "decision IS NULL OR decision IN ('keep', 'end', 'change')", name="known_decision"
+        ),
+        CheckConstraint(
+            "decision <> 'change' OR new_role_id IS NOT NULL", name="change_names_role"
+        ),
+        # A person's own grants are never theirs to review.
+        CheckConstraint(
+            "reviewer_id IS NULL OR holder_user_id IS NULL OR reviewer_id <> holder_user_id",
+            name="not_own_grant",
+        ),
+        Index("ix_access_review_items_reviewer", "reviewer_id", "review_id", "submitted_at"),
+        Index("ix_access_review_items_review", "review_id", "municipality_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("access_reviews.id"), nullable=False)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("access_grants.id"), nullable=False)
+    system_id: Mapped[int] = mapped_column(ForeignKey("it_systems.id"), nullable=False)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), nullable=False)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    holder_key: Mapped[str] = mapped_column(String(260), nullable=False)
+    holder_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    is_privileged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    warnings: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    decision: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    new_role_id: Mapped[int | None] = mapped_column(ForeignKey("system_roles.id"), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Nobody answered: closing the campaign decided it by its rule.
+    unanswered: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    # The reviewer sent the unit's decisions: they can no longer be changed.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Second stage: the system owner confirmed the decision on a privileged role.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("access_tasks.id"), nullable=True)
+    # The removal was done (the task marked done, or applied directly for vftops).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    review: Mapped[AccessReview] = relationship()
+    grant: Mapped[AccessGrant] = relationship()
+    system: Mapped[ItSystem] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    municipality: Mapped[Municipality] = relationship()
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    new_role: Mapped[SystemRole | None] = relationship()
+    task: Mapped[AccessTask | None] = relationship()
+
+    @property
+    def is_warned(self) -> bool:
+        return bool(self.warnings)

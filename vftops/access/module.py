@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.access import api, bench, demo, views_orders
+from vftops.access import api, bench, demo, views, views_orders, views_reviews  # noqa: F401  (pages on views.bp)
 from vftops.access.audit_texts import TEXTS
-from vftops.access.permissions import ACCESS_ORDER, ACCESS_VIEW, PERMISSIONS
+from vftops.access.permissions import ACCESS_ORDER, ACCESS_REVIEW, ACCESS_VIEW, PERMISSIONS
 from vftops.core.modules import Link, Module
 
 module = Module(
@@ -13,10 +13,11 @@ module = Module(
     audit=TEXTS,
     demo=demo.load,
     bench=bench.PART,
-    pages=(views_orders.bp,),  # views' blueprint, with the order pages on it
+    pages=(views.bp,),  # with the order and review pages on it
     api=api.blueprints,
     navigation=(
         Link(_l("Access"), "access.systems", ACCESS_VIEW, order=50),
         Link(_l("Access orders"), "access.orders", ACCESS_ORDER, order=51),
+        Link(_l("Access review"), "access.reviews", ACCESS_REVIEW, order=52),
     ),
 )

@@ -21,4 +21,9 @@ ACCESS_ORDER = Permission(
     _l("Order access for people in one's own units, and the end of a leaver's access"),
     (R.MANAGER,),
 )
-PERMISSIONS = (ACCESS_VIEW, ACCESS_MANAGE, ACCESS_ORDER)
+ACCESS_REVIEW = Permission(
+    "access.review",
+    _l("Review the access put to one in an access review (one's own items only)"),
+    (R.MANAGER, R.IT, R.SERVICEDESK),
+)
+PERMISSIONS = (ACCESS_VIEW, ACCESS_MANAGE, ACCESS_ORDER, ACCESS_REVIEW)

@@ -10,13 +10,22 @@ from flask import abort
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.access.models import AccessGrant, AccessOrder, AccessTask, HolderKind, TaskStatus
+from vftops.access.models import (
+    AccessGrant,
+    AccessOrder,
+    AccessReview,
+    AccessReviewItem,
+    AccessTask,
+    HolderKind,
+    ReviewStatus,
+    TaskStatus,
+)
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
 from vftops.auth.models import User
 from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids, scoped
 from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.extensions import db
-from vftops.org.models import Unit, UnitMembership
+from vftops.org.models import Municipality, Unit, UnitMembership
 from vftops.support.models import RoutingRule, Team, TicketKind
 from vftops.systems.models import ItSystem, SystemRole
 
@@ -368,3 +377,175 @@ def task_or_404(task_id, user) -> AccessTask:
     if task is None:
         abort(404)
     return task
+
+
+# --- access reviews -----------------------------------------------------------------------
+
+
+def reviews_statement(user) -> Select:
+    return (
+        scoped(select(AccessReview), AccessReview, user)
+        .options(
+            joinedload(AccessReview.owner),
+            selectinload(AccessReview.systems),
+            selectinload(AccessReview.municipalities),
+        )
+        .order_by(AccessReview.starts_on.desc(), AccessReview.id.desc())
+    )
+
+
+def reviews_for(user) -> list[AccessReview]:
+    return list(db.session.scalars(reviews_statement(user)))
+
+
+def review_or_404(review_id, user) -> AccessReview:
+    return get_scoped_or_404(
+        AccessReview,
+        review_id,
+        user,
+        options=(
+            joinedload(AccessReview.owner),
+            joinedload(AccessReview.fallback_reviewer),
+            joinedload(AccessReview.approver),
+            selectinload(AccessReview.systems),
+            selectinload(AccessReview.municipalities),
+        ),
+    )
+
+
+def reviews_with_items_for(user) -> list[tuple[AccessReview, int, int]]:
+    """(running review, my open items, my items) for a reviewer: what waits for them."""
+    stmt = (
+        select(
+            AccessReview,
+            func.count(AccessReviewItem.id).filter(AccessReviewItem.decision.is_(None)),
+            func.count(AccessReviewItem.id),
+        )
+        .join(AccessReviewItem, AccessReviewItem.review_id == AccessReview.id)
+        .where(
+            AccessReviewItem.reviewer_id == user.id,
+            AccessReview.status == ReviewStatus.RUNNING,
+        )
+        .group_by(AccessReview.id)
+        .order_by(AccessReview.due_on)
+    )
+    return [(r, left, total) for r, left, total in db.session.execute(stmt)]
+
+
+def my_items(review: AccessReview, user) -> list[AccessReviewItem]:
+    """The reviewer's items with what the page shows, by unit and person."""
+    stmt = (
+        select(AccessReviewItem)
+        .where(AccessReviewItem.review_id == review.id, AccessReviewItem.reviewer_id == user.id)
+        .options(
+            joinedload(AccessReviewItem.grant).joinedload(AccessGrant.user),
+            joinedload(AccessReviewItem.grant).joinedload(AccessGrant.role),
+            joinedload(AccessReviewItem.system),
+            joinedload(AccessReviewItem.unit),
+            joinedload(AccessReviewItem.new_role),
+        )
+        .order_by(AccessReviewItem.unit_id, AccessReviewItem.holder_key, AccessReviewItem.system_id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def my_item_or_404(review: AccessReview, item_id, user) -> AccessReviewItem:
+    """One of the reviewer's items (another's answers 404)."""
+    item = db.session.scalars(
+        select(AccessReviewItem)
+        .where(
+            AccessReviewItem.id == id_or_404(item_id),
+            AccessReviewItem.review_id == review.id,
+            AccessReviewItem.reviewer_id == user.id,
+        )
+        .options(joinedload(AccessReviewItem.review), joinedload(AccessReviewItem.grant))
+    ).first()
+    if item is None:
+        abort(404)
+    return item
+
+
+def roles_by_system(system_ids: set[int]) -> dict[int, list[SystemRole]]:
+    """Active roles per system (a reviewer's «change role» choices), one query."""
+    if not system_ids:
+        return {}
+    found: dict[int, list[SystemRole]] = {}
+    for role in db.session.scalars(
+        select(SystemRole)
+        .where(SystemRole.system_id.in_(system_ids), SystemRole.is_active.is_(True))
+        .order_by(func.lower(SystemRole.name))
+    ):
+        found.setdefault(role.system_id, []).append(role)
+    return found
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    decided: int = 0
+    sent: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.decided / self.total) if self.total else 100
+
+    def add(self, total: int, decided: int, sent: int) -> None:
+        self.total += total
+        self.decided += decided
+        self.sent += sent
+
+
+def review_progress(review: AccessReview) -> dict:
+    """Progress in all, per municipality, unit and reviewer: one grouped read."""
+    rows = db.session.execute(
+        select(
+            AccessReviewItem.municipality_id,
+            AccessReviewItem.unit_id,
+            AccessReviewItem.reviewer_id,
+            func.count(AccessReviewItem.id),
+            func.count(AccessReviewItem.decision),
+            func.count(AccessReviewItem.submitted_at),
+        )
+        .where(AccessReviewItem.review_id == review.id)
+        .group_by(
+            AccessReviewItem.municipality_id,
+            AccessReviewItem.unit_id,
+            AccessReviewItem.reviewer_id,
+        )
+    ).all()
+    total = Progress()
+    by: dict[str, dict] = {"municipality": {}, "unit": {}, "reviewer": {}}
+    for municipality_id, unit_id, reviewer_id, n, decided, sent in rows:
+        total.add(n, decided, sent)
+        for key, value in (
+            ("municipality", municipality_id),
+            ("unit", unit_id),
+            ("reviewer", reviewer_id),
+        ):
+            by[key].setdefault(value, Progress()).add(n, decided, sent)
+    names = {
+        "municipality": _names(Municipality, Municipality.name, by["municipality"]),
+        "unit": _names(Unit, Unit.name, by["unit"]),
+        "reviewer": _names(User, User.full_name, by["reviewer"]),
+    }
+
+    def ordered(key):
+        # Those furthest behind first.
+        return sorted(
+            ((names[key].get(k, "–"), k, p) for k, p in by[key].items()),
+            key=lambda row: (row[2].percent, row[0]),
+        )
+
+    return {
+        "total": total,
+        "municipalities": ordered("municipality"),
+        "units": ordered("unit"),
+        "reviewers": ordered("reviewer"),
+    }
+
+
+def _names(model, column, ids) -> dict:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(model.id, column).where(model.id.in_(wanted))).all())

@@ -7,7 +7,16 @@ import marshmallow as ma
 from flask_login import current_user
 
 from vftops.access.labels import holder_label
-from vftops.access.models import HolderKind, OrderKind, TaskAction, TaskStatus
+from vftops.access.models import (
+    Decision,
+    HolderKind,
+    OrderKind,
+    ReviewStatus,
+    ReviewWarning,
+    TaskAction,
+    TaskStatus,
+    Unanswered,
+)
 from vftops.core.api import CursorQuerySchema, StrictSchema, list_envelope, optional_text
 from vftops.systems.models import AccountSource, AdminKind, JobFunction, SystemKind, SystemStatus
 
@@ -274,7 +283,91 @@ class AccessTaskRefuseSchema(StrictSchema):
     version = ma.fields.Integer(required=True)
 
 
+class AccessReviewSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": [s.value for s in ReviewStatus]})
+    municipality_id = ma.fields.Integer()
+    system_ids = ma.fields.Method("_systems")
+    municipality_ids = ma.fields.Method("_municipalities")
+    starts_on = ma.fields.Date()
+    due_on = ma.fields.Date()
+    escalate_on = ma.fields.Date()
+    reminder_days = ma.fields.Integer()
+    unanswered = ma.fields.String(metadata={"enum": [u.value for u in Unanswered]})
+    approver_id = ma.fields.Integer(allow_none=True)
+    fallback_reviewer_id = ma.fields.Integer()
+    second_stage = ma.fields.Boolean()
+    owner_id = ma.fields.Integer()
+    started_at = ma.fields.AwareDateTime(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    version = ma.fields.Integer()
+
+    def _systems(self, review) -> list[int]:
+        return sorted(s.id for s in review.systems)
+
+    def _municipalities(self, review) -> list[int]:
+        return sorted(m.id for m in review.municipalities)
+
+
+class AccessReviewCreateSchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    municipality_id = ma.fields.Integer(
+        required=True, metadata={"description": "The municipality that runs the review"}
+    )
+    municipality_ids = ma.fields.List(ma.fields.Integer(), load_default=None)
+    system_ids = ma.fields.List(ma.fields.Integer(), required=True)
+    starts_on = ma.fields.Date(allow_none=True)
+    due_on = ma.fields.Date(required=True)
+    escalate_on = ma.fields.Date(allow_none=True, metadata={"description": "Default due + 7"})
+    reminder_days = ma.fields.Integer(load_default=7, validate=ma.validate.Range(1, 60))
+    unanswered = _one_of(Unanswered)
+    approver_id = ma.fields.Integer(allow_none=True)
+    fallback_reviewer_id = ma.fields.Integer(required=True)
+    second_stage = ma.fields.Boolean(load_default=False)
+
+
+class AccessReviewStepSchema(StrictSchema):
+    version = ma.fields.Integer(required=True)
+
+
+class AccessReviewItemSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    grant_id = ma.fields.Integer()
+    system = ma.fields.Nested(NamedRefSchema)
+    role = ma.fields.Function(lambda i: {"id": i.grant.role.id, "name": i.grant.role.name})
+    holder_name = ma.fields.Method("_holder")
+    account_name = ma.fields.Function(lambda i: i.grant.account_name)
+    starts_on = ma.fields.Function(lambda i: i.grant.starts_on.isoformat())
+    last_login_at = ma.fields.Function(
+        lambda i: i.grant.last_login_at.isoformat() if i.grant.last_login_at else None
+    )
+    unit_id = ma.fields.Integer(allow_none=True)
+    warnings = ma.fields.List(ma.fields.String(metadata={"enum": [w.value for w in ReviewWarning]}))
+    is_privileged = ma.fields.Boolean()
+    decision = ma.fields.String(allow_none=True)
+    new_role_id = ma.fields.Integer(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    submitted_at = ma.fields.AwareDateTime(allow_none=True)
+    version = ma.fields.Integer()
+
+    def _holder(self, item) -> str:
+        return holder_label(item.grant, current_user)
+
+
+class AccessReviewDecideSchema(StrictSchema):
+    decision = _one_of(Decision, required=True)
+    reason = optional_text(validate=ma.validate.Length(max=2000))
+    new_role_id = ma.fields.Integer(allow_none=True)
+    version = ma.fields.Integer(
+        required=True, metadata={"description": "The item's version you read: 409 if stale"}
+    )
+
+
 SystemPageSchema = list_envelope(SystemSchema)
+AccessReviewPageSchema = list_envelope(AccessReviewSchema)
+AccessReviewItemPageSchema = list_envelope(AccessReviewItemSchema)
 AccessOrderPageSchema = list_envelope(AccessOrderSchema)
 RolePageSchema = list_envelope(RoleSchema)
 GrantPageSchema = list_envelope(GrantSchema)

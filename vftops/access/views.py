@@ -22,13 +22,16 @@ from vftops.access.forms import (
 from vftops.access.labels import (
     ACCOUNT_SOURCE_LABELS,
     ADMIN_KIND_LABELS,
+    DECISION_LABELS,
     HOLDER_KIND_LABELS,
     JOB_LABELS,
     ORDER_KIND_LABELS,
+    REVIEW_STATUS_LABELS,
     SYSTEM_KIND_LABELS,
     SYSTEM_STATUS_LABELS,
     TASK_ACTION_LABELS,
     TASK_STATUS_LABELS,
+    WARNING_LABELS,
     holder_label,
 )
 from vftops.access.models import AccessGrant, HolderKind
@@ -62,6 +65,9 @@ LABELS = {
     "order_kind": ORDER_KIND_LABELS,
     "task_action": TASK_ACTION_LABELS,
     "task_status": TASK_STATUS_LABELS,
+    "review_status": REVIEW_STATUS_LABELS,
+    "review_warning": WARNING_LABELS,
+    "decision": DECISION_LABELS,
 }
 
 

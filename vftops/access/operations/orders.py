@@ -41,7 +41,15 @@ from vftops.support.mail import notify_assignment_after_commit
 from vftops.support.models import OPEN_STATUSES, TicketKind
 from vftops.systems.models import AdminKind, ItSystem, SystemRole, SystemStatus
 
-from .grants import Holder, check_day, check_holder, end_grant, grant_access, holder_key
+from .grants import (
+    Holder,
+    change_role,
+    check_day,
+    check_holder,
+    end_grant,
+    grant_access,
+    holder_key,
+)
 
 TITLE = 200
 ORDER_FIELDS = ("kind", "unit_id", "effective_on", "holder_kind", "user_id")
@@ -393,6 +401,10 @@ def _close(actor, task: AccessTask, status: str, outcome: str | None, note: str)
     order = task.order
     if order is not None and all(t.status != TaskStatus.OPEN for t in order.tasks):
         order.closed_at = now
+    if status == TaskStatus.DONE and task.review_id is not None:
+        from .reviews import mark_removed
+
+        mark_removed(task, now)
     audit.record(
         actor,
         "access_task.done" if status == TaskStatus.DONE else "access_task.refuse",
@@ -446,6 +458,13 @@ def complete_task(
         task.made_grant_id = grant.id
         task.account_name = account
         summary = f"Tilgang gitt, konto {account}"
+    elif task.action == TaskAction.CHANGE:
+        grant = change_role(
+            actor, task.grant, task.role, reason=note or "Endret etter tilgangskontroll"
+        )
+        db.session.flush()
+        task.made_grant_id = grant.id
+        summary = f"Rolle endret til {task.role.name}"
     else:
         grant = task.grant
         if grant.ended_at is None:
