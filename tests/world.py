@@ -37,3 +37,16 @@ def build(factories) -> dict[str, SimpleNamespace]:
             world[key] = w
         db.session.commit()
     return world
+
+
+def for_actor(app, w: SimpleNamespace, user_id: int) -> None:
+    """Before a role's call: a part with a `for_actor(w, user_id)` makes what is one person's
+    (a reviewer's item) the acting person's."""
+    from vftops.extensions import db
+
+    with app.app_context():
+        for part in PARTS:
+            hook = getattr(part, "for_actor", None)
+            if hook is not None:
+                hook(w, user_id)
+        db.session.commit()

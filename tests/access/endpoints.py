@@ -7,7 +7,7 @@ are a unit manager's (access.order) and the register's keepers' (access.view): e
 opens them."""
 
 from tests.matrix import Endpoint
-from vftops.access.permissions import ACCESS_MANAGE, ACCESS_ORDER, ACCESS_VIEW
+from vftops.access.permissions import ACCESS_MANAGE, ACCESS_ORDER, ACCESS_REVIEW, ACCESS_VIEW
 
 _PAGE = "/account"  # every logged-in user opens it: it carries the CSRF token
 
@@ -147,6 +147,65 @@ ACCESS_ENDPOINTS = [
         body={"reason": "Feil rolle", "version": ""},
         form_page=_PAGE,
     ),
+    # Access reviews (a reviewer's item is the acting person's: tests/access/world.py)
+    Endpoint("GET", "/access/reviews", (ACCESS_VIEW, ACCESS_REVIEW)),
+    Endpoint("GET", "/access/reviews/new", ACCESS_MANAGE),
+    Endpoint(
+        "POST",
+        "/access/reviews/new",
+        ACCESS_MANAGE,
+        body={
+            "name": "Vårkontroll",
+            "system_ids": "{system}",
+            "municipality_ids": "{municipality}",
+            "due_on": "2027-03-01",
+            "reminder_days": "7",
+            "unanswered": "keep",
+            "fallback_reviewer_id": "{user}",
+        },
+        form_page=_PAGE,
+        scoped=True,
+    ),
+    Endpoint("GET", "/access/reviews/{access_review}", ACCESS_VIEW),
+    Endpoint(
+        "POST",
+        "/access/reviews/{access_review_draft}/start",
+        ACCESS_MANAGE,
+        body={"version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/access/reviews/{access_review}/close",
+        ACCESS_MANAGE,
+        body={"version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/access/reviews/{access_review}/mine", ACCESS_REVIEW),
+    Endpoint(
+        "POST",
+        "/access/reviews/{access_review}/items/{review_item}",
+        ACCESS_REVIEW,
+        body={"decision": "keep", "reason": "Trengs i jobben", "version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/access/reviews/{access_review}/keep-unwarned",
+        ACCESS_REVIEW,
+        body={"holder": "{review_item_holder}", "version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/access/reviews/{access_review}/submit",
+        ACCESS_REVIEW,
+        body={"unit_id": "{unit}", "version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/access/reviews/{access_review}/evidence", ACCESS_VIEW),
+    Endpoint("GET", "/access/reviews/{access_review}/evidence.csv", ACCESS_VIEW),
+    Endpoint("GET", "/access/reviews/{access_review}/evidence.xlsx", ACCESS_VIEW),
     # The API
     Endpoint("GET", "/api/v1/systems", ACCESS_VIEW),
     Endpoint(
@@ -229,4 +288,39 @@ ACCESS_ENDPOINTS = [
         ACCESS_MANAGE,
         body={"reason": "Feil rolle", "version": "{access_task_version}"},
     ),
+    Endpoint("GET", "/api/v1/access-reviews", ACCESS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/access-reviews",
+        ACCESS_MANAGE,
+        body={
+            "name": "API-kontroll",
+            "municipality_id": "{municipality}",
+            "system_ids": ["{system}"],
+            "due_on": "2027-03-01",
+            "fallback_reviewer_id": "{user}",
+        },
+        scoped=True,
+    ),
+    Endpoint("GET", "/api/v1/access-reviews/{access_review}", ACCESS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/access-reviews/{access_review_draft}/start",
+        ACCESS_MANAGE,
+        body={"version": "{access_review_draft_version}"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/access-reviews/{access_review}/close",
+        ACCESS_MANAGE,
+        body={"version": "{access_review_version}"},
+    ),
+    Endpoint("GET", "/api/v1/access-reviews/{access_review}/items", ACCESS_REVIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/access-reviews/{access_review}/items/{review_item}/decide",
+        ACCESS_REVIEW,
+        body={"decision": "keep", "reason": "Trengs", "version": "{review_item_version}"},
+    ),
+    Endpoint("GET", "/api/v1/access-reviews/{access_review}/evidence.csv", ACCESS_VIEW),
 ]

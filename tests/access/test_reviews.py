@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.access.test_register import _grant
-from tests.conftest import race
 from vftops.access import operations as ops
 from vftops.access.models import (
     AccessGrant,

@@ -2,6 +2,11 @@
 municipality, with two roles, a named person's open grant, and an order with its open
 task."""
 
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from vftops.access.models import AccessReviewItem
 from vftops.extensions import db
 
 
@@ -52,6 +57,45 @@ def build(key, m, w, made) -> None:
     )
     db.session.flush()
     w.system, w.system_role, w.system_role2, w.grant = system.id, role.id, role2.id, grant.id
+    # An access review running (the grant above is its one item, the manager's to review)
+    # and one in draft.
+    running = acc.create_review(
+        manager,
+        m,
+        name=f"Tilgangskontroll {key}",
+        system_ids=[system.id],
+        municipality_ids=[m.id],
+        due_on=made["placement"].installed_at.date() + timedelta(days=400),
+        fallback_reviewer_id=manager.id,
+    )
+    acc.start_review(manager, running)
+    draft = acc.create_review(
+        manager,
+        m,
+        name=f"Neste kontroll {key}",
+        system_ids=[system.id],
+        municipality_ids=[m.id],
+        due_on=made["placement"].installed_at.date() + timedelta(days=400),
+        fallback_reviewer_id=manager.id,
+    )
+    db.session.flush()
+    item = db.session.scalars(
+        select(AccessReviewItem).where(AccessReviewItem.review_id == running.id)
+    ).one()
+    w.access_review, w.access_review_version = running.id, running.version
+    w.access_review_draft, w.access_review_draft_version = draft.id, draft.version
+    w.review_item, w.review_item_version = item.id, item.version
+    w.review_item_holder = item.holder_key
     w.access_order, w.access_task = order.id, order.tasks[0].id
     w.access_task_version = order.tasks[0].version
     w.grant_holder = f"Vikar {key}"
+
+
+def for_actor(w, user_id: int) -> None:
+    """Before each call of a role: the review item is that person's to decide (only a
+    reviewer's own items answer)."""
+    db.session.execute(
+        update(AccessReviewItem)
+        .where(AccessReviewItem.id == w.review_item)
+        .values(reviewer_id=user_id, decision=None, submitted_at=None)
+    )

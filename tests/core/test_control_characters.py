@@ -21,11 +21,16 @@ REFUSED_NB = "kontrolltegnet"
 
 
 def _everyone(factories, world):
+    """One person with every role, who is also the one the world's reviewer items go to."""
     from types import SimpleNamespace
 
-    return factories.user(
+    from tests import world as world_parts
+
+    user = factories.user(
         *[r.value for r in Role], municipalities=[SimpleNamespace(id=world["a"].municipality)]
     )
+    world_parts.for_actor(factories.app, world["a"], user.id)
+    return user
 
 
 def _audit_count(app) -> int:

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests import world as world_parts
 from tests.access.endpoints import ACCESS_ENDPOINTS
 from tests.conftest import csrf_from, login
 from tests.matrix import Endpoint
@@ -513,6 +514,7 @@ def _act_as(client, factories, world, role: Role, endpoint: Endpoint):
     else:
         login(client, actor)
     world["a"].token = _token_id(factories, actor)  # one's own token
+    world_parts.for_actor(factories.app, world["a"], actor.id)
     return _call(client, endpoint, world["a"], token)
 
 
@@ -569,6 +571,7 @@ class _Actors:
         if not endpoint.is_api:
             login(client, user)
         self.world["a"].token = token_id  # one's own token
+        world_parts.for_actor(self.app, self.world[where], user.id)
         return _call(client, endpoint, self.world[where], token if endpoint.is_api else None)
 
 

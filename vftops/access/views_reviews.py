@@ -59,7 +59,7 @@ def review_new():
     form = ReviewForm()
     _review_choices(form, user)
     if request.method == "GET":
-        form.municipality_ids.data = [m for m, _l in form.municipality_ids.choices][:1]
+        form.municipality_ids.data = [c.value for c in form.municipality_ids.choices][:1]
         form.fallback_reviewer_id.data = user.id
 
     def create():
