@@ -245,8 +245,10 @@ def notify_command(day, dry_run: bool) -> None:
 
     Each module adds its part: store responsibles hear about their stores; support teams
     and assignees about tickets breached or breaching soon; those who record function
-    tests about overdue tests. First the support SLA is swept and unsent order e-mails
-    are tried again.
+    tests about overdue tests; reviewers about access left to review, and a review's owner
+    about reviewers who are late. First the support SLA is swept, unsent order e-mails are
+    tried again, and access reviews past their escalation date go to the fallback
+    reviewer.
     """
     from vftops.notify import MailNotConfigured, run_notify
 

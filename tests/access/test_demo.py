@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import login
-from vftops.access.models import AccessGrant, AccessOrder, AccessTask
+from vftops.access.models import (
+    AccessGrant,
+    AccessOrder,
+    AccessReview,
+    AccessReviewItem,
+    AccessTask,
+)
 from vftops.auth.models import User
 from vftops.demo import DEMO_PASSWORD
 from vftops.extensions import db
@@ -70,7 +76,30 @@ def test_the_demo_register_orders_and_tickets(app, client, demo):
         waiting = db.session.scalars(select(AccessTask).where(AccessTask.status == "open")).one()
         ticket = db.session.get(Ticket, waiting.ticket_id)
         assert (ticket.kind, ticket.system.name) == ("access", "Dosettportal")
+        # The reviews: spring's closed with an access ended and its removal confirmed;
+        # autumn's running past its date, Line Leder halfway.
+        spring, autumn = db.session.scalars(select(AccessReview).order_by(AccessReview.id)).all()
+        assert (spring.status, autumn.status) == ("closed", "running")
+        ended = db.session.scalars(
+            select(AccessReviewItem).where(
+                AccessReviewItem.review_id == spring.id, AccessReviewItem.decision == "end"
+            )
+        ).one()
+        assert ended.removed_at is not None
+        leder = db.session.scalar(select(User).where(User.username == "leder"))
+        hers = db.session.scalars(
+            select(AccessReviewItem).where(
+                AccessReviewItem.review_id == autumn.id, AccessReviewItem.reviewer_id == leder.id
+            )
+        ).all()
+        decided = [i for i in hers if i.decision]
+        assert 0 < len(decided) < len(hers)
+        autumn_id = autumn.id
     login(client, SimpleNamespace(username="leder"), DEMO_PASSWORD)
     page = client.get("/access/orders").get_data(as_text=True)
     assert "Nora Nyansatt" in page
     assert "1 åpen" in page
+    reviews = client.get("/access/reviews").get_data(as_text=True)
+    assert "Tilgangskontroll høst 2026" in reviews
+    mine = client.get(f"/access/reviews/{autumn_id}/mine").get_data(as_text=True)
+    assert mine.count('data-testid="item"') == len(hers)

@@ -328,3 +328,84 @@ def test_a_review_through_the_pages_from_start_to_evidence(app, campaign):
     assert "Ikke besvart" in text  # the fallback's two were not answered
     xlsx = it.get(f"{detail}/evidence.xlsx")
     assert xlsx.data[:2] == b"PK"
+
+
+def test_the_daily_digest_reminds_escalates_and_tells_the_owner(app, campaign, monkeypatch):
+    """On the start day the manager is reminded with a link to her page; past the dates,
+    what is left goes to the fallback reviewer, who hears of it, and the owner hears who
+    is late. A real SMTP server receives the e-mails."""
+    from aiosmtpd.controller import Controller
+    from sqlalchemy import update
+
+    from tests.stock.test_notify import Inbox, _free_port, parts
+
+    c = campaign
+    handler = Inbox()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    for key, value in (
+        ("MAIL_SERVER", "127.0.0.1"),
+        ("MAIL_PORT", port),
+        ("MAIL_USE_TLS", False),
+        ("MAIL_FROM", "vftops <vftops@kommune.example>"),
+        ("BASE_URL", "https://vftops.kommune.example"),
+    ):
+        monkeypatch.setitem(app.config, key, value)
+    try:
+        _start(app, c)
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["vftops", "notify"])
+        assert result.exit_code == 0, result.output
+        text, _html = parts(handler.to("leder@example.no"))
+        assert "Tilgangskontroll høst 2026: 2 tilganger å kontrollere" in text
+        assert f"https://vftops.kommune.example/access/reviews/{c.review}/mine" in text
+        assert "frida@example.no" in {r for e in handler.envelopes for r in e.rcpt_tos}
+
+        # Late, and past the escalation date: the manager's two go to Frida.
+        today = local_today()
+        with app.app_context():
+            db.session.execute(
+                update(AccessReview)
+                .where(AccessReview.id == c.review)
+                .values(
+                    starts_on=today - timedelta(days=20),
+                    due_on=today - timedelta(days=3),
+                    escalate_on=today,
+                )
+            )
+            db.session.commit()
+        handler.envelopes.clear()
+        result = runner.invoke(
+            args=["vftops", "notify", "--day", (today + timedelta(days=1)).isoformat()]
+        )
+        assert result.exit_code == 0, result.output
+        assert "moved to the fallback reviewer" in result.output
+        with app.app_context():
+            assert _item(c.nurse_operator).reviewer_id == c.fallback.id
+        text, _html = parts(handler.to("frida@example.no"))
+        assert "4 tilganger å kontrollere" in text
+        owner, _html = parts(handler.to("ida@example.no"))
+        assert "Person Frida har 4 igjen" in owner
+    finally:
+        controller.stop()
+
+
+def test_the_start_page_shows_the_systems_whose_review_is_due(app, campaign):
+    """A system never reviewed is due; once a review of it has started, the next is its
+    interval later and leaves the start page. Only those who run reviews see it."""
+    from tests.conftest import login
+
+    c = campaign
+    it = app.test_client()
+    login(it, c.it)
+    page = it.get("/").get_data(as_text=True)
+    card = page.split('data-testid="task-reviews-due"')[1].split("</div></div></div>")[0]
+    assert "Responssenterløsning" in card
+    assert "aldri kontrollert" in card
+    manager = app.test_client()
+    login(manager, c.manager)
+    assert 'data-testid="task-reviews-due"' not in manager.get("/").get_data(as_text=True)
+    _start(app, c)
+    page = it.get("/").get_data(as_text=True)
+    assert "Responssenterløsning" not in page.split('data-testid="task-reviews-due"')[-1][:600]

@@ -226,7 +226,82 @@ def load(world: dict) -> dict:
             ops.end_grant(it, old, ends_on=today - timedelta(days=400 - n * 40), reason="Sluttet")
     db.session.flush()
     _orders(users, units, systems, roles, today)
+    _reviews(users, stjordal, meraker, systems, today)
     return {"systems": systems, "system_roles": roles}
+
+
+def _reviews(users, stjordal, meraker, systems, today) -> None:
+    """A closed review of the supplier portal (one access ended, its removal confirmed),
+    and this autumn's review of the three care systems in both municipalities: past its
+    answer-by date, Line Leder halfway through, the service desk (the fallback reviewer)
+    a little way."""
+    it, leder, desk = users["it"], users["leder"], users["servicedesk"]
+    spring = ops.create_review(
+        it,
+        stjordal,
+        name="Tilgangskontroll vår 2026",
+        system_ids=[systems["Leverandørportal"].id],
+        municipality_ids=[stjordal.id],
+        starts_on=today - timedelta(days=200),
+        due_on=today - timedelta(days=180),
+        fallback_reviewer_id=it.id,
+    )
+    ops.start_review(it, spring)
+    db.session.flush()
+    for item in _items_of(spring, it):
+        if item.grant.user_id == users["innkjop"].id:
+            ops.decide(it, item, decision="end", reason="Avtalene følges opp i vftops nå")
+        else:
+            ops.decide(it, item, decision="keep", reason="Bestiller utstyr til lageret")
+    for unit_id in {i.unit_id for i in _items_of(spring, it)}:
+        ops.submit_unit(it, spring, unit_id)
+    db.session.flush()
+    for item in _items_of(spring, it):
+        if item.task is not None:
+            ops.complete_task(it, item.task)
+    ops.close_review(it, spring)
+
+    autumn = ops.create_review(
+        it,
+        stjordal,
+        name="Tilgangskontroll høst 2026",
+        system_ids=[
+            systems[n].id for n in ("Responssenterløsning", "Dosettportal", "Fjernpleiesystem")
+        ],
+        municipality_ids=[stjordal.id, meraker.id],
+        starts_on=today - timedelta(days=20),
+        due_on=today - timedelta(days=2),
+        escalate_on=today + timedelta(days=5),
+        fallback_reviewer_id=desk.id,
+    )
+    ops.start_review(it, autumn)
+    db.session.flush()
+    mine = _items_of(autumn, leder)
+    for n, item in enumerate(mine[: len(mine) // 2]):
+        if n == 0 and not item.is_privileged:
+            ops.decide(leder, item, decision="end", reason="Har byttet avdeling")
+        else:
+            ops.decide(leder, item, decision="keep", reason="Trengs i jobben")
+    for item in _items_of(autumn, desk)[:10]:
+        ops.decide(desk, item, decision="keep", reason="Kontrollert mot vaktlista")
+    db.session.flush()
+
+
+def _items_of(review, reviewer):
+    from sqlalchemy import select
+
+    from vftops.access.models import AccessReviewItem
+
+    return list(
+        db.session.scalars(
+            select(AccessReviewItem)
+            .where(
+                AccessReviewItem.review_id == review.id,
+                AccessReviewItem.reviewer_id == reviewer.id,
+            )
+            .order_by(AccessReviewItem.id)
+        )
+    )
 
 
 def _orders(users, units, systems, roles, today) -> None:

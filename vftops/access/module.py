@@ -2,10 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.access import api, bench, demo, views, views_orders, views_reviews  # noqa: F401  (pages on views.bp)
+import vftops.access.views_orders
+import vftops.access.views_reviews  # noqa: F401  (their pages join views.bp)
+from vftops.access import api, bench, demo, digest, queries, views
 from vftops.access.audit_texts import TEXTS
 from vftops.access.permissions import ACCESS_ORDER, ACCESS_REVIEW, ACCESS_VIEW, PERMISSIONS
-from vftops.core.modules import Link, Module
+from vftops.core.modules import DigestPart, Link, Module, StartPart
 
 module = Module(
     name="access",
@@ -15,6 +17,16 @@ module = Module(
     bench=bench.PART,
     pages=(views.bp,),  # with the order and review pages on it
     api=api.blueprints,
+    start=(StartPart("access/_start_reviews_due.html", queries.reviews_due, "todo", 70),),
+    digest=(
+        DigestPart(
+            digest.collect,
+            "access/email/digest_part",
+            subject=digest.subject,
+            before=digest.escalate,
+            order=40,
+        ),
+    ),
     navigation=(
         Link(_l("Access"), "access.systems", ACCESS_VIEW, order=50),
         Link(_l("Access orders"), "access.orders", ACCESS_ORDER, order=51),

@@ -3,6 +3,7 @@ municipalities (and, for a unit manager, to the grants of their own units)."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,9 +20,11 @@ from vftops.access.models import (
     HolderKind,
     ReviewStatus,
     TaskStatus,
+    review_systems,
 )
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
 from vftops.auth.models import User
+from vftops.core.models import local_day
 from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids, scoped
 from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.extensions import db
@@ -549,3 +552,56 @@ def _names(model, column, ids) -> dict:
     if not wanted:
         return {}
     return dict(db.session.execute(select(model.id, column).where(model.id.in_(wanted))).all())
+
+
+# --- the schedule -----------------------------------------------------------------------------
+
+
+@dataclass
+class DueReview:
+    system: ItSystem
+    last: date | None  # the start of its last review (None: never reviewed)
+    due: date  # the next review is due (its interval after the last, or now)
+    overdue: bool
+
+
+def _months_after(day: date, months: int) -> date:
+    years, month = divmod(day.month - 1 + months, 12)
+    year = day.year + years
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def reviews_due(user, now, *, within_days: int = 30) -> list[DueReview]:
+    """The start page of those who run access reviews: each active system whose next review
+    (its review interval after the start of its last started review) is due within 30 days
+    or overdue, overdue first. Two queries."""
+    if not user.can(ACCESS_MANAGE):
+        return []
+    today = local_day(now)
+    systems = db.session.scalars(
+        scoped(select(ItSystem), ItSystem, user).where(ItSystem.status == "active")
+    ).all()
+    if not systems:
+        return []
+    last = dict(
+        db.session.execute(
+            select(review_systems.c.system_id, func.max(AccessReview.starts_on))
+            .join(AccessReview, AccessReview.id == review_systems.c.review_id)
+            .where(
+                review_systems.c.system_id.in_([s.id for s in systems]),
+                AccessReview.status != ReviewStatus.DRAFT,
+            )
+            .group_by(review_systems.c.system_id)
+        ).all()
+    )
+    due = []
+    for system in systems:
+        before = last.get(system.id)
+        next_due = (
+            _months_after(before, system.review_interval_months)
+            if before
+            else system.created_at.date()
+        )
+        if (next_due - today).days <= within_days:
+            due.append(DueReview(system, before, next_due, next_due < today))
+    return sorted(due, key=lambda d: (d.due, d.system.name))
