@@ -1,10 +1,14 @@
-"""tickets name their system from the register
+"""tickets name their system from the register; a system's team is its routing rule
 
 A ticket's system and a routing rule's were free text; they now name a system of the
 systems register. Each name a municipality used becomes the system of that name the
 municipality runs or is served by (case does not matter); a name the register does not
 know becomes a new system of the municipality that used it (kind «other»; its note says
 where it came from), so no ticket loses what it said. Downgrading writes the names back.
+
+A system whose access a team grants kept the team on the system; the team is now the
+municipality's routing rule for the system's access tickets (made here, first of its
+rules), so orders and removal tasks reach it through the routing like every ticket.
 
 Revision ID: a7d2e9c4b168
 Revises: f4a8b2c6d913
@@ -21,6 +25,101 @@ branch_labels = None
 depends_on = None
 
 TABLES = ("tickets", "routing_rules")
+OLD_ADMINISTRATOR = (
+    "(admin_kind = 'user' AND admin_user_id IS NOT NULL AND admin_team_id IS NULL)"
+    " OR (admin_kind = 'team' AND admin_team_id IS NOT NULL AND admin_user_id IS NULL)"
+    " OR (admin_kind = 'supplier' AND admin_user_id IS NULL AND admin_team_id IS NULL)"
+)
+NEW_ADMINISTRATOR = (
+    "(admin_kind = 'user' AND admin_user_id IS NOT NULL)"
+    " OR (admin_kind IN ('team', 'supplier') AND admin_user_id IS NULL)"
+)
+
+
+def _teams_to_rules(bind) -> None:
+    """Each system's team that grants access becomes the rule «access tickets on this
+    system → the team» of the municipality that runs it (a team of another municipality
+    cannot take that municipality's tickets: its system asks for a team when next saved)."""
+    rows = bind.execute(
+        sa.text(
+            "SELECT s.id, s.municipality_id, s.name, s.admin_team_id FROM it_systems s"
+            " JOIN teams t ON t.id = s.admin_team_id"
+            " WHERE s.admin_kind = 'team' AND t.municipality_id = s.municipality_id"
+        )
+    ).all()
+    for system_id, municipality_id, name, team_id in rows:
+        bind.execute(
+            sa.text(
+                "INSERT INTO routing_rules (municipality_id, position, kind, system_id,"
+                " team_id, note, is_active, created_at, updated_at, version)"
+                " VALUES (:m, 0, 'access', :s, :t, :note, :active, CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP, 1)"
+            ),
+            {
+                "m": municipality_id,
+                "s": system_id,
+                "t": team_id,
+                "note": f"Tilgang til {name}"[:500],
+                "active": True,
+            },
+        )
+
+
+def _drop_admin_team(bind) -> None:
+    if bind.dialect.name == "sqlite":
+        # SQLite changes a constraint by rebuilding the table (it has no triggers).
+        with op.batch_alter_table("it_systems", recreate="always") as batch:
+            batch.drop_constraint(op.f("ck_it_systems_one_administrator"), type_="check")
+            batch.drop_constraint(op.f("fk_it_systems_admin_team_id_teams"), type_="foreignkey")
+            batch.drop_column("admin_team_id")
+            batch.create_check_constraint("one_administrator", NEW_ADMINISTRATOR)
+        return
+    op.drop_constraint(op.f("ck_it_systems_one_administrator"), "it_systems", type_="check")
+    op.drop_constraint(op.f("fk_it_systems_admin_team_id_teams"), "it_systems", type_="foreignkey")
+    op.drop_column("it_systems", "admin_team_id")
+    op.create_check_constraint("one_administrator", "it_systems", NEW_ADMINISTRATOR)
+
+
+def _restore_admin_team(bind) -> None:
+    if bind.dialect.name == "sqlite":
+        with op.batch_alter_table("it_systems", recreate="always") as batch:
+            batch.drop_constraint(op.f("ck_it_systems_one_administrator"), type_="check")
+            batch.add_column(sa.Column("admin_team_id", sa.Integer(), nullable=True))
+            batch.create_foreign_key(
+                op.f("fk_it_systems_admin_team_id_teams"), "teams", ["admin_team_id"], ["id"]
+            )
+    else:
+        op.drop_constraint(op.f("ck_it_systems_one_administrator"), "it_systems", type_="check")
+        op.add_column("it_systems", sa.Column("admin_team_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            op.f("fk_it_systems_admin_team_id_teams"),
+            "it_systems",
+            "teams",
+            ["admin_team_id"],
+            ["id"],
+        )
+    bind.execute(
+        sa.text(
+            "UPDATE it_systems SET admin_team_id = (SELECT r.team_id FROM routing_rules r"
+            " WHERE r.system_id = it_systems.id AND r.kind = 'access'"
+            " AND r.municipality_id = it_systems.municipality_id ORDER BY r.position, r.id"
+            " LIMIT 1) WHERE admin_kind = 'team'"
+        )
+    )
+    # A team system without its rule: the supplier, as the old rule allows.
+    bind.execute(
+        sa.text(
+            "UPDATE it_systems SET admin_kind = 'supplier'"
+            " WHERE admin_kind = 'team' AND admin_team_id IS NULL"
+        )
+    )
+    if bind.dialect.name == "sqlite":
+        with op.batch_alter_table("it_systems", recreate="always") as batch:
+            batch.create_check_constraint("one_administrator", OLD_ADMINISTRATOR)
+    else:
+        op.create_check_constraint("one_administrator", "it_systems", OLD_ADMINISTRATOR)
+
+
 NOTE = "Registrert fra navnet i saker og rutingregler da systemregisteret kom."
 
 
@@ -56,6 +155,8 @@ def upgrade():
             op.add_column(table, sa.Column("system_id", sa.Integer(), nullable=True))
             op.create_foreign_key(op.f(name), table, "it_systems", ["system_id"], ["id"])
     op.create_index(op.f("ix_tickets_system_id"), "tickets", ["system_id"], unique=False)
+    _teams_to_rules(bind)
+    _drop_admin_team(bind)
     used = bind.execute(
         sa.text(
             "SELECT DISTINCT municipality_id, system FROM tickets WHERE system IS NOT NULL"
@@ -103,6 +204,8 @@ def downgrade():
                 f" WHERE it_systems.id = {table}.system_id) WHERE system_id IS NOT NULL"
             )
         )
+    # Before the rules lose their system: the teams come back from them.
+    _restore_admin_team(bind)
     op.drop_index(op.f("ix_tickets_system_id"), table_name="tickets")
     for table in TABLES:
         if bind.dialect.name != "sqlite":

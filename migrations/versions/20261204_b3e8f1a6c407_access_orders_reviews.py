@@ -1,9 +1,11 @@
-"""access: orders, leavers, the access administrators' tasks and access reviews
+"""access: orders, leavers, the access administrators' tasks, access reviews and
+reconciliation against the systems' account lists
 
 A unit manager orders access for someone in their unit, or the end of all of a leaver's
 access; each thing to do is a task for the system's access administrator (an access
 ticket in support), open until it is marked done or refused. An access review takes a
-snapshot of the grants in its scope as items, each decided by a reviewer.
+snapshot of the grants in its scope as items, each decided by a reviewer. A system's
+account list is read against the register, its column mapping kept per system.
 
 Revision ID: b3e8f1a6c407
 Revises: a7d2e9c4b168
@@ -22,6 +24,10 @@ depends_on = None
 
 
 def upgrade():
+    # A plain ADD COLUMN: the grants' table keeps its triggers.
+    op.add_column(
+        "access_grants", sa.Column("account_seen_at", sa.DateTime(timezone=True), nullable=True)
+    )
     op.create_table(
         "access_reviews",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -176,6 +182,52 @@ def upgrade():
         sa.PrimaryKeyConstraint("review_id", "system_id", name=op.f("pk_access_review_systems")),
     )
     op.create_table(
+        "account_lists",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=True),
+        sa.Column("mapping", sa.JSON(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("applied_by_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["applied_by_id"], ["users.id"], name=op.f("fk_account_lists_applied_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["system_id"], ["it_systems.id"], name=op.f("fk_account_lists_system_id_it_systems")
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"], ["users.id"], name=op.f("fk_account_lists_uploaded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_lists")),
+    )
+    with op.batch_alter_table("account_lists", schema=None) as batch_op:
+        batch_op.create_index("ix_account_lists_system", ["system_id", "applied_at"], unique=False)
+
+    op.create_table(
+        "account_mappings",
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("account", sa.String(length=120), nullable=False),
+        sa.Column("display_name", sa.String(length=120), nullable=True),
+        sa.Column("role", sa.String(length=120), nullable=True),
+        sa.Column("last_login", sa.String(length=120), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["system_id"], ["it_systems.id"], name=op.f("fk_account_mappings_system_id_it_systems")
+        ),
+        sa.PrimaryKeyConstraint("system_id", name=op.f("pk_account_mappings")),
+    )
+    op.create_table(
         "access_tasks",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("municipality_id", sa.Integer(), nullable=False),
@@ -192,6 +244,8 @@ def upgrade():
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("done_by_id", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.Text(), nullable=True),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("not_removed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
@@ -202,14 +256,16 @@ def upgrade():
         sa.CheckConstraint(
             "(action = 'grant' AND role_id IS NOT NULL AND grant_id IS NULL)"
             " OR (action = 'end' AND grant_id IS NOT NULL)"
-            " OR (action = 'change' AND grant_id IS NOT NULL AND role_id IS NOT NULL)",
+            " OR (action = 'change' AND grant_id IS NOT NULL AND role_id IS NOT NULL)"
+            " OR (action = 'remove' AND grant_id IS NULL AND account_name IS NOT NULL)",
             name=op.f("ck_access_tasks_action_complete"),
         ),
         sa.CheckConstraint(
             "(status = 'open') = (done_at IS NULL)", name=op.f("ck_access_tasks_done_when_closed")
         ),
         sa.CheckConstraint(
-            "action IN ('grant', 'end', 'change')", name=op.f("ck_access_tasks_known_action")
+            "action IN ('grant', 'end', 'change', 'remove')",
+            name=op.f("ck_access_tasks_known_action"),
         ),
         sa.CheckConstraint(
             "status IN ('open', 'done', 'refused')", name=op.f("ck_access_tasks_known_status")
@@ -371,6 +427,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_column("access_grants", "account_seen_at")
     with op.batch_alter_table("access_review_items", schema=None) as batch_op:
         batch_op.drop_index("ix_access_review_items_reviewer")
         batch_op.drop_index("ix_access_review_items_review")
@@ -388,6 +445,11 @@ def downgrade():
         batch_op.drop_index("ix_access_tasks_open")
 
     op.drop_table("access_tasks")
+    op.drop_table("account_mappings")
+    with op.batch_alter_table("account_lists", schema=None) as batch_op:
+        batch_op.drop_index("ix_account_lists_system")
+
+    op.drop_table("account_lists")
     op.drop_table("access_review_systems")
     op.drop_table("access_review_municipalities")
     with op.batch_alter_table("access_orders", schema=None) as batch_op:

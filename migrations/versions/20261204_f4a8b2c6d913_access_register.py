@@ -131,6 +131,7 @@ def upgrade():
         sa.Column("owner_id", sa.Integer(), nullable=True),
         sa.Column("admin_kind", sa.String(length=20), nullable=False),
         sa.Column("admin_user_id", sa.Integer(), nullable=True),
+        sa.Column("admin_team_id", sa.Integer(), nullable=True),
         sa.Column("holds_health_data", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("account_source", sa.String(length=20), nullable=False),
         sa.Column("review_interval_months", sa.Integer(), server_default="6", nullable=False),
@@ -148,8 +149,9 @@ def upgrade():
             name=op.f("ck_it_systems_review_interval_range"),
         ),
         sa.CheckConstraint(
-            "(admin_kind = 'user' AND admin_user_id IS NOT NULL)"
-            " OR (admin_kind IN ('team', 'supplier') AND admin_user_id IS NULL)",
+            "(admin_kind = 'user' AND admin_user_id IS NOT NULL AND admin_team_id IS NULL)"
+            " OR (admin_kind = 'team' AND admin_team_id IS NOT NULL AND admin_user_id IS NULL)"
+            " OR (admin_kind = 'supplier' AND admin_user_id IS NULL AND admin_team_id IS NULL)",
             name=op.f("ck_it_systems_one_administrator"),
         ),
         sa.ForeignKeyConstraint(
@@ -165,6 +167,9 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(
             ["admin_user_id"], ["users.id"], name=op.f("fk_it_systems_admin_user_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["admin_team_id"], ["teams.id"], name=op.f("fk_it_systems_admin_team_id_teams")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_it_systems")),
         sa.UniqueConstraint(

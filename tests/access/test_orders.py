@@ -418,3 +418,127 @@ def test_an_order_of_a_shared_system_goes_to_the_municipality_that_runs_it(app, 
         grant = db.session.get(AccessGrant, order.tasks[0].made_grant_id)
         assert grant.municipality_id == desk.meraker.id
         assert db.session.get(Municipality, grant.municipality_id).name == "Meråker"
+
+
+def test_a_leaver_of_another_unit_is_neither_shown_nor_ordered(app, client, desk, factories):
+    """The preview makes the order's checks: a person of another unit answers 404 and
+    nothing of their access is shown; someone named without a login is the manager's only
+    by their access in the manager's units."""
+    from tests.access.test_register import _grant
+
+    sor = factories.unit(desk.stjordal, "Hjemmetjenesten Sør")
+    other = factories.user("technician", municipalities=[desk.stjordal], units=[sor])
+    with app.app_context():
+        ops.grant_access(
+            db.session.get(User, desk.it.id),
+            db.session.get(ItSystem, desk.system),
+            db.session.get(SystemRole, desk.operator),
+            ops.Holder.of_user(db.session.get(User, other.id)),
+            municipality=db.session.get(Municipality, desk.stjordal.id),
+            unit=db.session.get(Unit, sor.id),
+            account_name="sor.konto",
+            reason="Sør",
+        )
+        ops.grant_access(
+            db.session.get(User, desk.it.id),
+            db.session.get(ItSystem, desk.system),
+            db.session.get(SystemRole, desk.operator),
+            ops.Holder.person("Vera Vikar", "Byrå AS"),
+            municipality=db.session.get(Municipality, desk.stjordal.id),
+            unit=db.session.get(Unit, sor.id),
+            account_name="vera.sor",
+            reason="Vikar i Sør",
+        )
+        db.session.commit()
+    _grant(app, desk)
+    login(client, desk.manager)
+    base = {
+        "unit_id": str(desk.nord.id),
+        "ends_on": local_today().isoformat(),
+        "reason": "Slutter",
+    }
+    shown = _post(
+        client,
+        "/access/orders/leaver",
+        {**base, "holder_kind": "user", "user_id": str(other.id)},
+        "/access/orders/leaver",
+    )
+    assert shown.status_code == 404
+    assert "sor.konto" not in shown.get_data(as_text=True)
+    named = _post(
+        client,
+        "/access/orders/leaver",
+        {**base, "holder_kind": "person", "person_name": "Vera Vikar", "person_detail": "Byrå AS"},
+        "/access/orders/leaver",
+    )
+    assert "vera.sor" not in named.get_data(as_text=True)
+    assert named.status_code == 422  # nothing of hers in Nord to end
+
+
+def test_access_that_ran_out_is_ordered_again_and_a_planned_end_brought_forward(app, desk):
+    from tests.access.test_register import _grant
+
+    today = local_today()
+    ran_out = _grant(
+        app, desk, starts_on=today - timedelta(days=30), ends_on=today - timedelta(days=5)
+    )
+    _order(app, desk)  # the same role again: allowed, the old access has ended
+    planned = _grant(
+        app,
+        desk,
+        role=desk.admin,
+        starts_on=today - timedelta(days=3),
+        ends_on=today + timedelta(days=30),
+        account_name="nina.adm",
+    )
+    with app.app_context():
+        order = ops.order_leaver(
+            db.session.get(User, desk.manager.id),
+            unit=db.session.get(Unit, desk.nord.id),
+            holder=ops.Holder.of_user(db.session.get(User, desk.nurse.id)),
+            last_day=today + timedelta(days=10),
+            reason="Slutter",
+        )
+        db.session.commit()
+        assert [t.grant_id for t in order.tasks] == [planned]  # not the one that ran out
+        ops.complete_task(db.session.get(User, desk.it.id), order.tasks[0])
+        db.session.commit()
+        assert db.session.get(AccessGrant, planned).ends_on == today + timedelta(days=10)
+        assert db.session.get(AccessGrant, ran_out).ends_on == today - timedelta(days=5)
+
+
+def test_the_municipality_that_runs_the_system_opens_the_order_of_its_task(app, desk, factories):
+    """Meråker's manager orders access to Stjørdal's system: IT of Stjørdal only sees the
+    task, opens the order and marks it done."""
+    unit = factories.unit(desk.meraker, "Meråker sykehjem")
+    manager = factories.user("manager", municipalities=[desk.meraker], units=[unit])
+    nurse = factories.user("technician", municipalities=[desk.meraker], units=[unit])
+    only_here = factories.user("it", municipalities=[desk.stjordal], username="stein")
+    with app.app_context():
+        order = ops.order_access(
+            db.session.get(User, manager.id),
+            unit=db.session.get(Unit, unit.id),
+            holder=ops.Holder.of_user(db.session.get(User, nurse.id)),
+            system=db.session.get(ItSystem, desk.system),
+            role=db.session.get(SystemRole, desk.operator),
+            starts_on=local_today(),
+            reason="Nattevakt",
+        )
+        db.session.commit()
+        order_id, task_id = order.id, order.tasks[0].id
+    client = app.test_client()
+    login(client, only_here)
+    page = client.get(f"/access/orders/{order_id}")
+    assert page.status_code == 200
+    done = _post(
+        client,
+        f"/access/tasks/{task_id}/done",
+        {
+            "account_name": "m.nurse",
+            "version": re.search(
+                rf'id="version-{task_id}"[^>]*value="(\d+)"', page.get_data(as_text=True)
+            ).group(1),
+        },
+        f"/access/orders/{order_id}",
+    )
+    assert done.status_code == 302

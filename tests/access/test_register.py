@@ -610,3 +610,23 @@ def test_a_team_that_grants_access_gets_the_systems_access_tickets(app, reg):
             db.session.scalar(select(RoutingRule).where(RoutingRule.system_id == system.id)) is None
         )
         assert queries.with_access_teams([system])[0].access_team is None
+
+
+def test_a_team_system_whose_rule_was_removed_in_support_still_saves(app, reg):
+    """The routing rule is support's to remove: the system's other fields still save, and
+    the form asks for the team only when it is being changed."""
+    from vftops.support import operations as support_ops
+    from vftops.support.models import RoutingRule
+
+    with app.app_context():
+        team = support_ops.create_team(None, reg.stjordal.id, name="IT-drift", kind="other")
+        it = db.session.get(User, reg.it.id)
+        system = db.session.get(ItSystem, reg.system)
+        ops.update_system(it, system, admin_kind="team", admin_team_id=team.id)
+        db.session.commit()
+        rule = db.session.scalars(select(RoutingRule)).one()
+        support_ops.delete_rule(None, rule)
+        db.session.commit()
+        ops.update_system(it, system, note="Ny leverandørkontakt")
+        db.session.commit()
+        assert system.note == "Ny leverandørkontakt"

@@ -188,6 +188,24 @@ def test_a_tickets_system_name_becomes_the_registers_system(backend, database_fa
                     sa.text("INSERT INTO it_system_municipalities VALUES (:s, :m)"),
                     {"s": system, "m": mer},
                 )
+                # A system whose access a team grants (the team kept on the system).
+                team = insert(
+                    "INSERT INTO teams (municipality_id, name, kind, is_default, is_active,"
+                    " created_at, updated_at, version) VALUES (:m, 'Servicedesk',"
+                    " 'servicedesk', true, true, :t, :t, 1)",
+                    m=stj,
+                    t=NOW,
+                )
+                centre = insert(
+                    "INSERT INTO it_systems (municipality_id, name, kind, admin_kind,"
+                    " admin_team_id, holds_health_data, account_source,"
+                    " review_interval_months, status, created_at, updated_at, version)"
+                    " VALUES (:m, 'Responssenter', 'response_centre', 'team', :team, true,"
+                    " 'local', 6, 'active', :t, :t, 1)",
+                    m=stj,
+                    team=team,
+                    t=NOW,
+                )
                 for municipality, name in (
                     (stj, "DOSETTPORTAL"),
                     (mer, "dosettportal"),
@@ -213,6 +231,11 @@ def test_a_tickets_system_name_becomes_the_registers_system(backend, database_fa
                         " FROM tickets t JOIN it_systems s ON s.id = t.system_id ORDER BY t.id"
                     )
                 ).all()
+            with db.engine.connect() as conn:
+                rules = conn.execute(
+                    sa.text("SELECT kind, system_id, team_id, position FROM routing_rules")
+                ).all()
+            assert [tuple(r) for r in rules] == [("access", centre, team, 0)]
             assert [tuple(t) for t in tickets] == [
                 (stj, "Dosettportal", stj, "dispenser_portal"),
                 (mer, "Dosettportal", stj, "dispenser_portal"),  # shared with Meråker
@@ -222,6 +245,11 @@ def test_a_tickets_system_name_becomes_the_registers_system(backend, database_fa
             with db.engine.connect() as conn:
                 names = conn.execute(sa.text("SELECT system FROM tickets ORDER BY id")).scalars()
                 assert list(names) == ["Dosettportal", "Dosettportal", "Gamle Pasientvarsling"]
+                # The team is back on its system.
+                back = conn.execute(
+                    sa.text("SELECT admin_team_id FROM it_systems WHERE id = :s"), {"s": centre}
+                ).scalar_one()
+                assert back == team
         finally:
             db.session.remove()
             db.engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
@@ -15,6 +16,7 @@ from vftops.access.labels import (
     SYSTEM_KIND_LABELS,
     SYSTEM_STATUS_LABELS,
 )
+from vftops.core import tabular
 from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices, int_or_none
 from vftops.systems.models import SystemKind
 
@@ -294,8 +296,36 @@ class ReviewStepForm(VersionedForm):
     """Start or close a review (a button with the version the page was read at)."""
 
 
+class AccountListForm(Form):
+    """A system's exported account list, and which column holds what."""
+
+    file = FileField(
+        _l("Account list (CSV or XLSX)"),
+        validators=[
+            FileRequired(_l("Choose the account list exported from the system.")),
+            FileAllowed(["csv", "xlsx"], _l("Choose a .csv or .xlsx file.")),
+            FileSize(
+                tabular.MAX_UPLOAD_BYTES,
+                message=_l("The file is larger than 5 MB. Split it into smaller files."),
+            ),
+        ],
+        description=_l("One account per row under a header row."),
+    )
+    account = StringField(
+        _l("Column with the account name"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("As the header row names it. Empty: found from the header."),
+    )
+    display_name = StringField(_l("Column with the name"), validators=[Optional(), Length(max=120)])
+    role = StringField(_l("Column with the role"), validators=[Optional(), Length(max=120)])
+    last_login = StringField(
+        _l("Column with the last login"), validators=[Optional(), Length(max=120)]
+    )
+
+
 __all__ = [
     "NONE",
+    "AccountListForm",
     "ChangeRoleForm",
     "DecideForm",
     "EndGrantForm",

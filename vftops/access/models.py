@@ -26,6 +26,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -139,8 +140,10 @@ class AccessGrant(db.Model):
     end_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The grant this one continues (a change of role ends one and starts this).
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("access_grants.id"), nullable=True)
-    # What the last account list of the system said of it.
+    # What the last account list of the system said of it: the last login it gave, and
+    # when an applied list last had the account.
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    account_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
@@ -192,6 +195,7 @@ class TaskAction(enum.StrEnum):
     GRANT = "grant"  # give the role
     END = "end"  # end the grant
     CHANGE = "change"  # end the grant and give the role instead
+    REMOVE = "remove"  # remove an account the register does not know (reconciliation)
 
 
 class TaskStatus(enum.StrEnum):
@@ -265,7 +269,8 @@ class AccessTask(TimestampMixin, VersionedMixin, db.Model):
         CheckConstraint(
             "(action = 'grant' AND role_id IS NOT NULL AND grant_id IS NULL)"
             " OR (action = 'end' AND grant_id IS NOT NULL)"
-            " OR (action = 'change' AND grant_id IS NOT NULL AND role_id IS NOT NULL)",
+            " OR (action = 'change' AND grant_id IS NOT NULL AND role_id IS NOT NULL)"
+            " OR (action = 'remove' AND grant_id IS NULL AND account_name IS NOT NULL)",
             name="action_complete",
         ),
         CheckConstraint("(status = 'open') = (done_at IS NULL)", name="done_when_closed"),
@@ -308,6 +313,10 @@ class AccessTask(TimestampMixin, VersionedMixin, db.Model):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     # What the administrator wrote when marking it done, or why it was refused.
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A removal checked against the system's next account list: the account was gone
+    # (verified), or still there (the task was reopened, flagged «not removed»).
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    not_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     order: Mapped[AccessOrder | None] = relationship(back_populates="tasks")
     system: Mapped[ItSystem] = relationship()
@@ -494,3 +503,45 @@ class AccessReviewItem(VersionedMixin, db.Model):
     @property
     def is_warned(self) -> bool:
         return bool(self.warnings)
+
+
+# --- reconciliation against a system's account list -----------------------------------------
+
+
+class AccountMapping(db.Model):
+    """Which column of a system's exported account list holds what: kept per system, so
+    the next list of the same system is read the same way."""
+
+    __tablename__ = "account_mappings"
+
+    system_id: Mapped[int] = mapped_column(ForeignKey("it_systems.id"), primary_key=True)
+    account: Mapped[str] = mapped_column(String(120), nullable=False)
+    display_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    role: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    last_login: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class AccountList(TimestampMixin, VersionedMixin, db.Model):
+    """One account list of a system, read in a dry run and then applied (or not). The file
+    is kept only until it is applied; what was found stays as its summary."""
+
+    __tablename__ = "account_lists"
+    __table_args__ = (Index("ix_account_lists_system", "system_id", "applied_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("it_systems.id"), nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    mapping: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    summary: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    system: Mapped[ItSystem] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    applied_by: Mapped[User | None] = relationship(foreign_keys=[applied_by_id])

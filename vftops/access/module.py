@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 import vftops.access.views_orders
+import vftops.access.views_reconcile
 import vftops.access.views_reviews  # noqa: F401  (their pages join views.bp)
 from vftops.access import api, bench, demo, digest, queries, views
 from vftops.access.audit_texts import TEXTS

@@ -17,6 +17,7 @@ from vftops.access.models import (
     AccessReview,
     AccessReviewItem,
     AccessTask,
+    AccountList,
     HolderKind,
     ReviewStatus,
     TaskStatus,
@@ -267,16 +268,19 @@ def orderable_units(user) -> list[Unit]:
     return list(db.session.scalars(stmt))
 
 
-def people_of_units(unit_ids: list[int]) -> list[tuple[User, int]]:
-    """(user, unit id) of the active users who work in the units, by name."""
+def people_of_units(unit_ids: list[int], *, with_closed: bool = False) -> list[tuple[User, int]]:
+    """(user, unit id) of the users who work in the units (those whose login is closed
+    too, `with_closed`: a leaver may have been closed already), by name."""
     if not unit_ids:
         return []
     stmt = (
         select(User, UnitMembership.unit_id)
         .join(UnitMembership, UnitMembership.user_id == User.id)
-        .where(UnitMembership.unit_id.in_(unit_ids), User.is_active_user.is_(True))
+        .where(UnitMembership.unit_id.in_(unit_ids))
         .order_by(func.lower(User.full_name), User.id)
     )
+    if not with_closed:
+        stmt = stmt.where(User.is_active_user.is_(True))
     return [(u, unit_id) for u, unit_id in db.session.execute(stmt)]
 
 
@@ -303,7 +307,16 @@ def orderable_roles(municipality_ids_: set[int]) -> list[SystemRole]:
 def orders_visible(stmt: Select, user) -> Select:
     """Orders the user may read: those of their municipalities for the register's keepers;
     a unit manager's own units' and their own."""
-    stmt = stmt.where(AccessOrder.municipality_id.in_(municipality_ids(user)))
+    mine = municipality_ids(user)
+    if user.can(ACCESS_MANAGE):
+        # Also the orders of people elsewhere for the systems run here: their tasks are
+        # done here.
+        run_here = select(ItSystem.id).where(ItSystem.municipality_id.in_(mine))
+        for_here = select(AccessTask.order_id).where(
+            AccessTask.order_id.is_not(None), AccessTask.system_id.in_(run_here)
+        )
+        return stmt.where(or_(AccessOrder.municipality_id.in_(mine), AccessOrder.id.in_(for_here)))
+    stmt = stmt.where(AccessOrder.municipality_id.in_(mine))
     if not reads_every_grant(user):
         stmt = stmt.where(
             or_(AccessOrder.unit_id.in_(own_unit_ids(user)), AccessOrder.ordered_by_id == user.id)
@@ -605,3 +618,35 @@ def reviews_due(user, now, *, within_days: int = 30) -> list[DueReview]:
         if (next_due - today).days <= within_days:
             due.append(DueReview(system, before, next_due, next_due < today))
     return sorted(due, key=lambda d: (d.due, d.system.name))
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+
+def account_lists_of(system: ItSystem, limit: int = 10) -> list[AccountList]:
+    return list(
+        db.session.scalars(
+            select(AccountList)
+            .where(AccountList.system_id == system.id)
+            .options(joinedload(AccountList.uploaded_by), joinedload(AccountList.applied_by))
+            .order_by(AccountList.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def account_list_or_404(list_id, user) -> AccountList:
+    """A list of a system the reader's municipalities run or use."""
+    listing = db.session.scalars(
+        select(AccountList)
+        .where(
+            AccountList.id == id_or_404(list_id),
+            AccountList.system_id.in_(
+                select(ItSystem.id).where(ItSystem.scope_clause(municipality_ids(user)))
+            ),
+        )
+        .options(joinedload(AccountList.system), joinedload(AccountList.uploaded_by))
+    ).first()
+    if listing is None:
+        abort(404)
+    return listing

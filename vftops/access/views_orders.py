@@ -15,27 +15,31 @@ from vftops.access.models import HolderKind
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_ORDER, ACCESS_VIEW
 from vftops.access.views import bp
 from vftops.auth.models import User
+from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import require, require_any
 from vftops.core.scope import optional_scoped_or_404
-from vftops.core.web import actor, submit
+from vftops.core.web import actor, flash_domain_error, submit
 from vftops.org.models import Unit
 from vftops.systems.models import SystemRole
 
 PER_PAGE = 50
 
 
-def _who_choices(form, user) -> list[Unit]:
+def _who_choices(form, user, *, with_closed: bool = False) -> list[Unit]:
     units = queries.orderable_units(user)
     several = len({u.municipality_id for u in units}) > 1
     form.unit_id.choices = choices(
         [NONE] + [(u.id, f"{u.name} ({u.municipality.name})" if several else u.name) for u in units]
     )
     people = {}
-    for person, _unit in queries.people_of_units([u.id for u in units]):
-        people[person.id] = person.full_name or person.username
+    for person, _unit in queries.people_of_units([u.id for u in units], with_closed=with_closed):
+        name = person.full_name or person.username
+        people[person.id] = (
+            name if person.is_active_user else _("%(name)s (login closed)", name=name)
+        )
     form.user_id.choices = choices([NONE, *people.items()])
     return units
 
@@ -120,7 +124,7 @@ def leaver_new():
     """Two steps: who and when, then the access that will end, confirmed."""
     user = actor()
     form = LeaverForm()
-    units = _who_choices(form, user)
+    units = _who_choices(form, user, with_closed=True)  # one who has left may be closed
     if request.method == "GET":
         if len(units) == 1:
             form.unit_id.data = units[0].id
@@ -149,9 +153,17 @@ def leaver_new():
                 )
                 return redirect(url_for("access.order_detail", order_id=done.result.id))
             status = done.status
-        if unit is not None and (holder.user is not None or holder.name):
-            grants = ops.leaver_grants(holder, unit.municipality_id)
-            form.confirm.data = "1"
+        if status == 200:
+            try:
+                grants = ops.leaver_preview(
+                    user, unit=unit, holder=holder, last_day=form.ends_on.data
+                )
+                form.confirm.data = "1"
+            except DomainError as exc:
+                flash_domain_error(exc, form)
+                return render_template(
+                    "access/leaver_form.html", form=form, grants=None
+                ), exc.status
         if not grants and status == 200:
             form.user_id.errors = [
                 *form.user_id.errors,

@@ -6,7 +6,22 @@ from vftops.systems.operations import create_role, update_role
 
 from . import privacy, vftops_grants  # noqa: F401  (their signal receivers)
 from .grants import Holder, change_role, end_grant, grant_access
-from .orders import complete_task, leaver_grants, order_access, order_leaver, refuse_task
+from .orders import (
+    complete_task,
+    leaver_grants,
+    leaver_preview,
+    order_access,
+    order_leaver,
+    refuse_task,
+)
+from .reconcile import (
+    apply_account_list,
+    guess_mapping,
+    headers_of,
+    mapping_for,
+    order_account_removal,
+    read_account_list,
+)
 from .reviews import (
     close_review,
     create_review,
@@ -20,6 +35,7 @@ from .systems import create_system, update_system
 
 __all__ = [
     "Holder",
+    "apply_account_list",
     "change_role",
     "close_review",
     "complete_task",
@@ -30,10 +46,16 @@ __all__ = [
     "end_grant",
     "escalate_due",
     "grant_access",
+    "guess_mapping",
+    "headers_of",
     "keep_unwarned",
     "leaver_grants",
+    "leaver_preview",
+    "mapping_for",
     "order_access",
+    "order_account_removal",
     "order_leaver",
+    "read_account_list",
     "refuse_task",
     "start_review",
     "submit_unit",

@@ -176,7 +176,7 @@ def check_day(value, field: str) -> date:
     return value
 
 
-def _overlapping(
+def overlapping(
     system_id: int, role_id: int, key: str, municipality_id: int, starts_on: date, ends_on
 ):
     stmt = select(AccessGrant).where(
@@ -242,7 +242,7 @@ def grant_access(
     # each other's grant (the open-grant index catches the rest).
     take_write_lock(ItSystem, system.id)
     key = holder_key(holder)
-    clash = _overlapping(system.id, role.id, key, municipality.id, starts_on, ends_on)
+    clash = overlapping(system.id, role.id, key, municipality.id, starts_on, ends_on)
     if clash is not None and clash is not replaces:
         message = _l(
             "%(name)s already has the role %(role)s in %(system)s from %(start)s.",

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from vftops.access.models import (
     AccessGrant,
@@ -32,7 +33,7 @@ from vftops.core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from vftops.core.models import utcnow
+from vftops.core.models import OSLO, utcnow
 from vftops.core.validation import text_or_none
 from vftops.extensions import db
 from vftops.org.models import Membership, Unit, UnitMembership
@@ -49,6 +50,7 @@ from .grants import (
     end_grant,
     grant_access,
     holder_key,
+    overlapping,
 )
 
 TITLE = 200
@@ -226,15 +228,8 @@ def order_access(
     reason = _reason(reason, _l("Say why the person needs this access."))
     key = holder_key(holder)
     take_write_lock(ItSystem, system.id)
-    has = db.session.scalar(
-        select(AccessGrant.id).where(
-            AccessGrant.system_id == system.id,
-            AccessGrant.role_id == role.id,
-            AccessGrant.holder_key == key,
-            AccessGrant.municipality_id == unit.municipality_id,
-            AccessGrant.ended_at.is_(None),
-        )
-    )
+    # Access that has run out (or ends before the day ordered from) may be ordered again.
+    has = overlapping(system.id, role.id, key, unit.municipality_id, starts_on, None)
     if has is not None:
         message = _l(
             "%(name)s has this role in %(system)s already.",
@@ -286,27 +281,48 @@ def order_access(
     return order
 
 
-def leaver_grants(holder: Holder, municipality_id: int) -> list[AccessGrant]:
-    """The person's open grants in the municipality, every system but vftops (its access
-    follows the login, which an administrator closes)."""
+def leaver_grants(
+    holder: Holder, municipality_id: int, last_day: date, unit_ids: set[int] | None = None
+) -> list[AccessGrant]:
+    """The person's access in the municipality that lasts past their last day, every system
+    but vftops (its access follows the login, which an administrator closes). `unit_ids`:
+    only grants of these units (a unit manager naming someone without a login)."""
     stmt = (
         select(AccessGrant)
         .join(ItSystem, ItSystem.id == AccessGrant.system_id)
         .where(
             AccessGrant.holder_key == holder_key(holder),
             AccessGrant.municipality_id == municipality_id,
-            AccessGrant.ended_at.is_(None),
+            AccessGrant.withdrawn_at.is_(None),
+            or_(AccessGrant.ends_on.is_(None), AccessGrant.ends_on > last_day),
             ItSystem.kind != "vftops",
         )
+        .options(joinedload(AccessGrant.system), joinedload(AccessGrant.role))
         .order_by(ItSystem.name, AccessGrant.id)
     )
+    if unit_ids is not None:
+        stmt = stmt.where(AccessGrant.unit_id.in_(unit_ids))
     return list(db.session.scalars(stmt))
 
 
-@operation
-def order_leaver(actor, *, unit: Unit | None, holder: Holder, last_day=None, reason=None):
-    """Order the end of all of `holder`'s access on `last_day`: one task per grant, each
-    confirmed separately by its system's administrator."""
+def leaver_preview(actor, *, unit: Unit | None, holder: Holder, last_day) -> list[AccessGrant]:
+    """What a leaver order would end, with the order's own checks (the unit is the
+    manager's, the person theirs): the form shows it before it is sent."""
+    unit, holder, last_day = _leaver_checks(actor, unit, holder, last_day)
+    return leaver_grants(holder, unit.municipality_id, last_day, _unit_limit(actor, holder, unit))
+
+
+def _unit_limit(actor, holder: Holder, unit: Unit) -> set[int] | None:
+    """Someone named without a login is known to be the manager's only by their access in
+    the manager's units."""
+    if holder.kind != HolderKind.PERSON or actor is None or keeps_register(actor, unit):
+        return None
+    return set(
+        db.session.scalars(select(UnitMembership.unit_id).where(UnitMembership.user_id == actor.id))
+    )
+
+
+def _leaver_checks(actor, unit, holder: Holder, last_day):
     if actor is None:
         raise PermissionDeniedError(_l("An order has an orderer."))
     unit = orderable_unit(actor, unit)
@@ -320,8 +336,16 @@ def order_leaver(actor, *, unit: Unit | None, holder: Holder, last_day=None, rea
     last_day = check_day(last_day, "ends_on") if last_day not in (None, "") else None
     if last_day is None:
         raise _refuse("ends_on", _l("Give the person's last working day."))
+    return unit, holder, last_day
+
+
+@operation
+def order_leaver(actor, *, unit: Unit | None, holder: Holder, last_day=None, reason=None):
+    """Order the end of all of `holder`'s access on `last_day`: one task per grant, each
+    confirmed separately by its system's administrator."""
+    unit, holder, last_day = _leaver_checks(actor, unit, holder, last_day)
     reason = _reason(reason, _l("Say why the access ends."))
-    grants = leaver_grants(holder, unit.municipality_id)
+    grants = leaver_grants(holder, unit.municipality_id, last_day, _unit_limit(actor, holder, unit))
     if not grants:
         raise _refuse("user_id", _l("The person has no access in the register to end."))
     open_tasks = set(
@@ -377,13 +401,13 @@ def _already(task: AccessTask) -> ConflictError:
         message = _l(
             "%(who)s refused this task %(at)s.",
             who=who,
-            at=task.done_at.strftime("%d.%m.%Y %H:%M"),
+            at=task.done_at.astimezone(OSLO).strftime("%d.%m.%Y %H:%M"),
         )
     else:
         message = _l(
             "%(who)s marked this task done %(at)s.",
             who=who,
-            at=task.done_at.strftime("%d.%m.%Y %H:%M"),
+            at=task.done_at.astimezone(OSLO).strftime("%d.%m.%Y %H:%M"),
         )
     return ConflictError(message, details={"status": task.status, "done_by": who})
 
@@ -458,6 +482,8 @@ def complete_task(
         task.made_grant_id = grant.id
         task.account_name = account
         summary = f"Tilgang gitt, konto {account}"
+    elif task.action == TaskAction.REMOVE:
+        summary = f"Kontoen {task.account_name} er fjernet"
     elif task.action == TaskAction.CHANGE:
         grant = change_role(
             actor, task.grant, task.role, reason=note or "Endret etter tilgangskontroll"
@@ -467,11 +493,17 @@ def complete_task(
         summary = f"Rolle endret til {task.role.name}"
     else:
         grant = task.grant
+        summary = "Tilgang avsluttet"
         if grant.ended_at is None:
             day = order.effective_on if order is not None else None
+            if day is not None and grant.ends_on is not None and grant.ends_on < day:
+                day = grant.ends_on  # planned to end before the last day: it stays so
             reason = f"Sluttet: {order.reason}" if order is not None else (note or "Avsluttet")
             end_grant(actor, grant, ends_on=day, reason=reason)
-        summary = "Tilgang avsluttet"
+        elif order is not None and grant.ends_on and grant.ends_on > order.effective_on:
+            # Its end was written before (an end is written once): the account is closed
+            # in the system by the last day, the register keeps the day it was given.
+            summary = f"Kontoen stengt; registeret har siste dag {grant.ends_on:%d.%m.%Y}"
     _close(actor, task, TaskStatus.DONE, note, summary + (f"\n{note}" if note else ""))
     return task
 

@@ -68,9 +68,7 @@ def _route(actor, system: ItSystem, team_id) -> None:
             support_ops.delete_rule(actor, rule, expected_version=rule.version)
         return
     if team_id is KEEP:
-        if rule is not None:
-            return
-        team_id = None
+        return  # the team is not being changed (a rule removed in support stays so)
     team = _team(system.municipality_id, team_id)
     if rule is not None and rule.team_id == team.id and rule.is_active:
         return

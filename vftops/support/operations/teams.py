@@ -150,8 +150,10 @@ def save_rule(
         fields["position"] = [_l("Enter a whole number of 0 or more.")]
     if kind and kind not in {k.value for k in TicketKind}:
         fields["kind"] = [_l("Choose the kind of ticket.")]
+    kept = rule is not None and system is not None and rule.system_id == system.id
     try:
-        check_system(system, municipality_id)
+        if not kept:  # a rule keeps its system when it is retired or no longer shared
+            check_system(system, municipality_id)
     except ValidationError as exc:
         fields.update(exc.fields)
     if fields:
