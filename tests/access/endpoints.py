@@ -206,6 +206,30 @@ ACCESS_ENDPOINTS = [
     Endpoint("GET", "/access/reviews/{access_review}/evidence", ACCESS_VIEW),
     Endpoint("GET", "/access/reviews/{access_review}/evidence.csv", ACCESS_VIEW),
     Endpoint("GET", "/access/reviews/{access_review}/evidence.xlsx", ACCESS_VIEW),
+    # Reconciliation
+    Endpoint("GET", "/access/systems/{system}/accounts", ACCESS_MANAGE),
+    Endpoint(
+        "POST",
+        "/access/systems/{system}/accounts",
+        ACCESS_MANAGE,
+        body={"file": (b"Konto;Navn\r\nny.konto;Ny\r\n", "kontoer.csv"), "account": "Konto"},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/access/account-lists/{account_list}", ACCESS_MANAGE),
+    Endpoint(
+        "POST",
+        "/access/account-lists/{account_list}/apply",
+        ACCESS_MANAGE,
+        body={"version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/access/systems/{system}/accounts/remove",
+        ACCESS_MANAGE,
+        body={"account": "ukjent.konto", "version": ""},
+        form_page=_PAGE,
+    ),
     # The API
     Endpoint("GET", "/api/v1/systems", ACCESS_VIEW),
     Endpoint(
@@ -323,4 +347,17 @@ ACCESS_ENDPOINTS = [
         body={"decision": "keep", "reason": "Trengs", "version": "{review_item_version}"},
     ),
     Endpoint("GET", "/api/v1/access-reviews/{access_review}/evidence.csv", ACCESS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/systems/{system}/account-lists",
+        ACCESS_MANAGE,
+        body={"accounts": [{"account": "api.konto"}]},
+    ),
+    Endpoint("GET", "/api/v1/account-lists/{account_list}", ACCESS_MANAGE),
+    Endpoint(
+        "POST",
+        "/api/v1/account-lists/{account_list}/apply",
+        ACCESS_MANAGE,
+        body={"version": "{account_list_version}"},
+    ),
 ]

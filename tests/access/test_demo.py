@@ -95,6 +95,12 @@ def test_the_demo_register_orders_and_tickets(app, client, demo):
         decided = [i for i in hers if i.decision]
         assert 0 < len(decided) < len(hers)
         autumn_id = autumn.id
+        # MDM's account list, applied: one service account nobody registered.
+        from vftops.access.models import AccountList
+
+        listing = db.session.scalars(select(AccountList)).one()
+        assert listing.applied_at is not None
+        assert [a["account"] for a in listing.summary["unknown_accounts"]] == ["svc-utrulling"]
     login(client, SimpleNamespace(username="leder"), DEMO_PASSWORD)
     page = client.get("/access/orders").get_data(as_text=True)
     assert "Nora Nyansatt" in page

@@ -87,6 +87,16 @@ def build(key, m, w, made) -> None:
     w.review_item, w.review_item_version = item.id, item.version
     w.review_item_holder = item.holder_key
     w.access_order, w.access_task = order.id, order.tasks[0].id
+    # An account list read in a dry run.
+    listing = acc.read_account_list(
+        manager,
+        system,
+        "kontoer.csv",
+        f"Konto;Navn\r\nvikar.{key};Vikar\r\nukjent.{key};Ukjent\r\n".encode(),
+        {"account": "Konto", "display_name": "Navn"},
+    )
+    db.session.flush()
+    w.account_list, w.account_list_version = listing.id, listing.version
     w.access_task_version = order.tasks[0].version
     w.grant_holder = f"Vikar {key}"
 

@@ -25,6 +25,8 @@ from vftops.access.schemas import (
     AccessTaskDoneSchema,
     AccessTaskRefuseSchema,
     AccessTaskSchema,
+    AccountListCreateSchema,
+    AccountListSchema,
     GrantChangeRoleSchema,
     GrantCreateSchema,
     GrantEndSchema,
@@ -92,7 +94,13 @@ reviews_blp = ApiBlueprint(
     url_prefix="/api/v1/access-reviews",
     description="Access reviews: campaigns, each reviewer's items and decisions, evidence",
 )
-blueprints = (systems_blp, roles_blp, grants_blp, orders_blp, tasks_blp, reviews_blp)
+lists_blp = ApiBlueprint(
+    "account_lists",
+    __name__,
+    url_prefix="/api/v1/account-lists",
+    description="Systems' account lists read against the register (reconciliation)",
+)
+blueprints = (systems_blp, roles_blp, grants_blp, orders_blp, tasks_blp, reviews_blp, lists_blp)
 
 
 @systems_blp.route("")
@@ -566,3 +574,79 @@ class ReviewEvidence(MethodView):
         return download(
             evidence.csv_chunks(review, user), evidence.filename(review, "csv"), CSV_MIMETYPE
         )
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+
+@systems_blp.route("/<int:system_id>/account-lists")
+class SystemAccountLists(MethodView):
+    @require(ACCESS_MANAGE)
+    @systems_blp.arguments(
+        AccountListCreateSchema,
+        example={
+            "accounts": [
+                {"account": "nina.s", "role": "Operatør", "last_login": "2026-12-01 08:15"}
+            ],
+            "dry_run": True,
+        },
+    )
+    @systems_blp.response(201, AccountListSchema)
+    @systems_blp.errors(404, 409)
+    def post(self, data, system_id):
+        """Reconcile the system's account list with the register. `dry_run` (the default)
+        says what applying would do; `false` applies it: last logins stored, access whose
+        account is gone ended, removals verified or reopened. All or nothing: bad rows are
+        named (422)."""
+        user = actor()
+        system = get_scoped_or_404(ItSystem, system_id, user)
+        listing = ops.read_account_list(
+            user, system, "api.csv", _as_csv(data["accounts"]), dict(API_MAPPING)
+        )
+        if not data["dry_run"]:
+            ops.apply_account_list(user, listing)
+        return listing
+
+
+@lists_blp.route("/<int:list_id>")
+class AccountListById(MethodView):
+    @require(ACCESS_MANAGE)
+    @lists_blp.response(200, AccountListSchema)
+    @lists_blp.errors(404)
+    def get(self, list_id):
+        """One account list read, and what it found."""
+        return queries.account_list_or_404(list_id, actor())
+
+
+@lists_blp.route("/<int:list_id>/apply")
+class AccountListApply(MethodView):
+    @require(ACCESS_MANAGE)
+    @lists_blp.arguments(AccessReviewStepSchema, example={"version": 1})
+    @lists_blp.response(200, AccountListSchema)
+    @lists_blp.errors(404, 409)
+    def post(self, data, list_id):
+        """Apply a list read in a dry run (read again against the register as it is now)."""
+        user = actor()
+        listing = queries.account_list_or_404(list_id, user)
+        return ops.apply_account_list(user, listing, expected_version=data["version"])
+
+
+API_MAPPING = {
+    "account": "account",
+    "display_name": "display_name",
+    "role": "role",
+    "last_login": "last_login",
+}
+
+
+def _as_csv(accounts: list[dict]) -> bytes:
+    """The accounts as the file the reconciliation reads (a header row, then one a row)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(list(API_MAPPING))
+    for account in accounts:
+        writer.writerow([account.get(name) or "" for name in API_MAPPING])
+    return buffer.getvalue().encode("utf-8")

@@ -227,7 +227,41 @@ def load(world: dict) -> dict:
     db.session.flush()
     _orders(users, units, systems, roles, today)
     _reviews(users, stjordal, meraker, systems, today)
+    _account_list(users["it"], systems["MDM"], today)
     return {"systems": systems, "system_roles": roles}
+
+
+def _account_list(it, mdm, today) -> None:
+    """MDM's account list of this morning, applied: everyone in the register is there,
+    with their last login, and one service account nobody has registered."""
+    from sqlalchemy import select
+
+    from vftops.access.models import AccessGrant
+
+    grants = db.session.scalars(
+        select(AccessGrant)
+        .where(AccessGrant.system_id == mdm.id, AccessGrant.ended_at.is_(None))
+        .order_by(AccessGrant.id)
+    ).all()
+    lines = ["Brukernavn;Visningsnavn;Rolle;Sist innlogget"]
+    for n, grant in enumerate(grants):
+        if grant.account_name:
+            lines.append(
+                f"{grant.account_name};{grant.holder_name};{grant.role.name};"
+                f"{(today - timedelta(days=n % 9)):%d.%m.%Y} 0{7 + n % 3}:30"
+            )
+    lines.append(
+        f"svc-utrulling;Tjenestekonto utrulling;Enhetsadministrator;{today:%d.%m.%Y} 02:00"
+    )
+    listing = ops.read_account_list(
+        it,
+        mdm,
+        "mdm-kontoer.csv",
+        ("\r\n".join(lines) + "\r\n").encode(),
+        ops.guess_mapping(lines[0].split(";")),
+    )
+    db.session.flush()
+    ops.apply_account_list(it, listing)
 
 
 def _reviews(users, stjordal, meraker, systems, today) -> None:

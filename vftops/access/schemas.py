@@ -365,6 +365,43 @@ class AccessReviewDecideSchema(StrictSchema):
     )
 
 
+class AccountSchema(StrictSchema):
+    account = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    display_name = optional_text(validate=ma.validate.Length(max=120))
+    role = optional_text(validate=ma.validate.Length(max=120))
+    last_login = optional_text(
+        validate=ma.validate.Length(max=40),
+        metadata={"description": "YYYY-MM-DD HH:MM (Norwegian time) or ISO 8601"},
+    )
+
+
+class AccountListCreateSchema(StrictSchema):
+    accounts = ma.fields.List(
+        ma.fields.Nested(AccountSchema),
+        required=True,
+        validate=ma.validate.Length(max=50_000),
+        metadata={"description": "As exported from the system; row numbers count from 2"},
+    )
+    dry_run = ma.fields.Boolean(
+        load_default=True, metadata={"description": "true: only say what applying would do"}
+    )
+
+
+class AccountListSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    system_id = ma.fields.Integer()
+    rows = ma.fields.Integer()
+    summary = ma.fields.Dict(
+        metadata={
+            "description": "matched, unknown (and unknown_accounts), gone, leavers, "
+            "role_mismatch, not_removed, verified"
+        }
+    )
+    applied_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    version = ma.fields.Integer()
+
+
 SystemPageSchema = list_envelope(SystemSchema)
 AccessReviewPageSchema = list_envelope(AccessReviewSchema)
 AccessReviewItemPageSchema = list_envelope(AccessReviewItemSchema)

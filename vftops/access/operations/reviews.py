@@ -17,6 +17,7 @@ from vftops.access.models import (
     AccessReview,
     AccessReviewItem,
     AccessTask,
+    AccountList,
     Decision,
     HolderKind,
     ReviewStatus,
@@ -197,10 +198,17 @@ def _jobs_of(user_ids: set[int]) -> dict[int, set[str]]:
     return jobs
 
 
-def _warnings(grant: AccessGrant, role: SystemRole, active: dict, jobs: dict) -> list[str]:
+def _warnings(
+    grant: AccessGrant, role: SystemRole, active: dict, jobs: dict, listed: dict
+) -> list[str]:
     out = []
     if grant.holder_kind == HolderKind.USER and not active.get(grant.user_id, True):
         out.append(ReviewWarning.DEACTIVATED.value)
+    last_list = listed.get(grant.system_id)
+    if last_list is not None and (
+        grant.account_seen_at is None or grant.account_seen_at < last_list
+    ):
+        out.append(ReviewWarning.NOT_IN_LIST.value)
     held = set()
     if grant.holder_kind == HolderKind.USER:
         held = jobs.get(grant.user_id, set())
@@ -252,6 +260,17 @@ def start_review(actor, review: AccessReview, *, expected_version=None) -> int:
     )
     jobs = _jobs_of(users)
     managers = _managers_of({g.unit_id for g, _r in grants if g.unit_id is not None})
+    # When each system's last account list was applied: access not in it is pointed out.
+    listed = dict(
+        db.session.execute(
+            select(AccountList.system_id, func.max(AccountList.applied_at))
+            .where(
+                AccountList.system_id.in_([s.id for s in review.systems]),
+                AccountList.applied_at.is_not(None),
+            )
+            .group_by(AccountList.system_id)
+        ).all()
+    )
     rows = [
         {
             "review_id": review.id,
@@ -263,7 +282,7 @@ def start_review(actor, review: AccessReview, *, expected_version=None) -> int:
             "holder_user_id": grant.user_id if grant.holder_kind == HolderKind.USER else None,
             "reviewer_id": _reviewer(grant, managers, review),
             "is_privileged": role.is_privileged,
-            "warnings": _warnings(grant, role, active, jobs),
+            "warnings": _warnings(grant, role, active, jobs, listed),
             "unanswered": False,
             "version": 1,
         }
