@@ -185,7 +185,7 @@ def _measure(app, ids: dict, samples: int, echo) -> list[tuple[str, float, float
             results.extend(part.writes(bench).items())
     results.append((DIGEST, _time_notify(app, samples, echo)))
     rows = [(name, statistics.median(t), _p95(t)) for name, t in results]
-    _measure_exports(parts, pages, echo)
+    _measure_exports(parts, pages, echo, ids)
     return rows
 
 
@@ -201,7 +201,7 @@ def _peak_mb() -> float | None:
     return None
 
 
-def _measure_exports(parts: list[BenchPart], pages, echo) -> None:
+def _measure_exports(parts: list[BenchPart], pages, echo, ids: dict) -> None:
     """Each export once: seconds to the last byte, seconds to the first, bytes, and how
     much the peak memory grew (Linux lets the peak be reset). Targets in the last column."""
     echo(
@@ -209,6 +209,12 @@ def _measure_exports(parts: list[BenchPart], pages, echo) -> None:
         f"{'MB peak+':>9} {'target s':>9}"
     )
     for name, url, target in (export for part in parts for export in part.exports):
+        if "{" in url:  # an export of one object of the dataset, named by its id
+            try:
+                url = url.format_map({k: v for k, v in ids.items() if v is not None})
+            except KeyError:
+                continue  # the dataset has none
+
         total, first, size, grown = _stream(pages, url)
         echo(f"{name:<28} {total:>8.1f} {first:>8.2f} {size / 1e6:>8.1f} {grown} {target:>9}")
 

@@ -34,9 +34,13 @@ NAMES = [
     "who had access to a system on a day (page)",
     "who had access to a system on a day (API)",
     "authorisation register, first page",
+    "reviewer's page, 300 items",
+    "access review progress, 120,000 items",
     "install (API)",
     "return (API)",
     "ticket create (API)",
+    "reconcile 20,000 accounts, dry run (API)",
+    "reconcile 20,000 accounts, applied (API)",
     "daily digest, all stores and teams (dry run)",
 ]
 
