@@ -416,7 +416,7 @@ def upgrade():
     with op.batch_alter_table("access_review_items", schema=None) as batch_op:
         batch_op.create_index(
             "ix_access_review_items_review",
-            ["review_id", "municipality_id", "unit_id"],
+            ["review_id", "municipality_id", "unit_id", "reviewer_id", "decision", "submitted_at"],
             unique=False,
         )
         batch_op.create_index(

@@ -59,6 +59,7 @@ MENU = [
     "Support",
     "Stock",
     "Access",
+    "Access orders",
     "Municipalities",
     "Users",
     "Audit log",
@@ -82,7 +83,7 @@ SEES = {
     "tekniker": ["Start", "My jobs today", *EQUIPMENT, "Support", "Stock", "Municipalities"],
     "innkjop": ["Start", "All devices", "Products", "Scan", "Support", "Stock", "Municipalities"],
     "lagerleder": ["Start", "My jobs today", *EQUIPMENT, "Support", "Stock", "Municipalities"],
-    "leder": ["Start", *EQUIPMENT, "Support", "Stock", "Municipalities"],
+    "leder": ["Start", *EQUIPMENT, "Support", "Stock", "Access orders", "Municipalities"],
     "revisor": [
         "Start",
         *EQUIPMENT,

@@ -7,7 +7,7 @@ import vftops.access.views_reconcile
 import vftops.access.views_reviews  # noqa: F401  (their pages join views.bp)
 from vftops.access import api, bench, demo, digest, queries, views
 from vftops.access.audit_texts import TEXTS
-from vftops.access.permissions import ACCESS_ORDER, ACCESS_REVIEW, ACCESS_VIEW, PERMISSIONS
+from vftops.access.permissions import ACCESS_ORDER, ACCESS_VIEW, PERMISSIONS
 from vftops.core.modules import DigestPart, Link, Module, StartPart
 
 module = Module(
@@ -18,7 +18,10 @@ module = Module(
     bench=bench.PART,
     pages=(views.bp,),  # with the order and review pages on it
     api=api.blueprints,
-    start=(StartPart("access/_start_reviews_due.html", queries.reviews_due, "todo", 70),),
+    start=(
+        StartPart("access/_start_my_reviews.html", queries.my_open_reviews, "todo", 15),
+        StartPart("access/_start_reviews_due.html", queries.reviews_due, "todo", 70),
+    ),
     digest=(
         DigestPart(
             digest.collect,
@@ -31,6 +34,5 @@ module = Module(
     navigation=(
         Link(_l("Access"), "access.systems", ACCESS_VIEW, order=50),
         Link(_l("Access orders"), "access.orders", ACCESS_ORDER, order=51),
-        Link(_l("Access review"), "access.reviews", ACCESS_REVIEW, order=52),
     ),
 )

@@ -23,7 +23,7 @@ from vftops.access.models import (
     TaskStatus,
     review_systems,
 )
-from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
+from vftops.access.permissions import ACCESS_MANAGE, ACCESS_REVIEW, ACCESS_VIEW
 from vftops.auth.models import User
 from vftops.core.models import local_day
 from vftops.core.scope import get_scoped_or_404, id_or_404, municipality_ids, scoped
@@ -446,6 +446,13 @@ def reviews_with_items_for(user) -> list[tuple[AccessReview, int, int]]:
         .order_by(AccessReview.due_on)
     )
     return [(r, left, total) for r, left, total in db.session.execute(stmt)]
+
+
+def my_open_reviews(user, _now) -> list[tuple[AccessReview, int, int]]:
+    """The start page of a reviewer: the running reviews with access left for them."""
+    if not user.can(ACCESS_REVIEW):
+        return []
+    return [row for row in reviews_with_items_for(user) if row[1]]
 
 
 def my_items(review: AccessReview, user) -> list[AccessReviewItem]:
