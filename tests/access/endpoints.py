@@ -133,6 +133,7 @@ ACCESS_ENDPOINTS = [
         form_page=_PAGE,
         scoped=True,
     ),
+    Endpoint("GET", "/access/tasks/{access_task}", ACCESS_MANAGE),
     Endpoint(
         "POST",
         "/access/tasks/{access_task}/done",

@@ -378,6 +378,9 @@ def open_tasks(user, *, limit: int = 200) -> list[AccessTask]:
             joinedload(AccessTask.ticket),
             joinedload(AccessTask.order).joinedload(AccessOrder.user),
             joinedload(AccessTask.order).joinedload(AccessOrder.unit),
+            # The holder's name only: not their roles.
+            joinedload(AccessTask.grant).joinedload(AccessGrant.user).lazyload(User.role_rows),
+            joinedload(AccessTask.grant).joinedload(AccessGrant.recipient),
         )
         .order_by(AccessTask.created_at, AccessTask.id)
         .limit(limit)
@@ -388,11 +391,29 @@ def open_tasks(user, *, limit: int = 200) -> list[AccessTask]:
 def task_or_404(task_id, user) -> AccessTask:
     stmt = tasks_visible(select(AccessTask).where(AccessTask.id == id_or_404(task_id)), user)
     task = db.session.scalars(
-        stmt.options(joinedload(AccessTask.order), joinedload(AccessTask.system))
+        stmt.options(
+            joinedload(AccessTask.order),
+            joinedload(AccessTask.system),
+            joinedload(AccessTask.role),
+            joinedload(AccessTask.ticket),
+            joinedload(AccessTask.grant).joinedload(AccessGrant.unit),
+            joinedload(AccessTask.done_by),
+        )
     ).first()
     if task is None:
         abort(404)
     return task
+
+
+def review_item_of(task: AccessTask) -> AccessReviewItem | None:
+    """The review item whose decision made the task, if one did."""
+    if task.review_id is None:
+        return None
+    return db.session.scalars(
+        select(AccessReviewItem)
+        .where(AccessReviewItem.task_id == task.id)
+        .options(joinedload(AccessReviewItem.review))
+    ).first()
 
 
 # --- access reviews -----------------------------------------------------------------------

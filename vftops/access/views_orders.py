@@ -206,9 +206,30 @@ def _task_forms(task) -> tuple[TaskDoneForm, TaskRefuseForm]:
     return _own_ids(done, task.id), _own_ids(refuse, f"{task.id}-refuse")
 
 
+@bp.get("/tasks/<int:task_id>")
+@require(ACCESS_MANAGE)
+def task_detail(task_id: int):
+    """One task: a removal an access review or an account list asked for, or one of an
+    order (its page links the order)."""
+    user = actor()
+    task = queries.task_or_404(task_id, user)
+    return _lone_task_page(task, _task_forms(task) if task.is_open else None, 200)
+
+
+def _lone_task_page(task, form_pair, status):
+    return render_template(
+        "access/task_detail.html",
+        task=task,
+        forms={task.id: form_pair} if form_pair else {},
+        review_item=queries.review_item_of(task),
+    ), status
+
+
 def _task_page(task, form_pair, status):
     """The order's page again, the posted task's forms as they were filled in."""
     user = actor()
+    if task.order_id is None:
+        return _lone_task_page(task, form_pair, status)
     order = queries.order_or_404(task.order_id, user)
     forms = {}
     for other in order.tasks:
@@ -238,9 +259,10 @@ def task_done(task_id: int):
     )
     _own_ids(form, task.id)
     if done.ok:
-        flash(_("The task is done. The orderer is told."), "success")
         if task.order_id is None:
-            return redirect(url_for("access.orders"))
+            flash(_("The task is done."), "success")
+            return redirect(url_for("access.task_detail", task_id=task.id))
+        flash(_("The task is done. The orderer is told."), "success")
         return redirect(url_for("access.order_detail", order_id=task.order_id))
     return _task_page(task, (form, refuse), done.status)
 
@@ -261,5 +283,7 @@ def task_refuse(task_id: int):
     _own_ids(form, f"{task.id}-refuse")
     if done.ok:
         flash(_("The task is refused. The orderer is told why."), "success")
+        if task.order_id is None:
+            return redirect(url_for("access.task_detail", task_id=task.id))
         return redirect(url_for("access.order_detail", order_id=task.order_id))
     return _task_page(task, (done_form, form), done.status)
