@@ -3,6 +3,7 @@ today; the next week she has left, and her access ends."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -64,3 +65,106 @@ def test_it_gives_a_temp_access_and_ends_it_on_a_phone(new_page, live_server):
     page.goto(f"/access/grants?q=vera&at={tomorrow.isoformat()}")
     expect(page.get_by_text(nb("No access matches."))).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.browser
+def test_a_manager_reviews_on_a_phone_and_the_removal_is_done_verified_and_evidenced(
+    new_page, live_server, tmp_path
+):
+    """The unit manager opens her review from the start page on a phone, ends one person's
+    access with a reason (told first that one is needed), keeps the rest and sends the
+    unit. The service desk finds the removal task and marks it done; IT reads the system's
+    next account list, which no longer has the account: the removal is verified. The
+    auditor downloads the evidence and finds the item."""
+    page = new_page(viewport=PHONE)
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, "leder")
+    page.wait_for_url(f"{live_server}/")
+    card = page.get_by_test_id("task-my-reviews")
+    expect(card).to_contain_text("Tilgangskontroll høst 2026")
+    card.get_by_role("link", name="Tilgangskontroll høst 2026").click()
+    expect(page.get_by_role("heading", name="Tilgangskontroll høst 2026")).to_be_visible()
+    review_url = page.url
+
+    # An undecided item with an account name: she ends it, first without a reason.
+    items = page.get_by_test_id("item")
+    target = (
+        items.filter(has=page.get_by_role("button", name=nb("Save the decision")))
+        .filter(has=page.locator(".font-monospace"))
+        .first
+    )
+    account = target.locator(".font-monospace").first.inner_text()
+    system = target.locator("strong").first.inner_text()
+    item_id = target.get_attribute("id")
+    target.locator('label[for$="-end"]').click()
+    target.get_by_role("button", name=nb("Save the decision")).click()
+    item = page.locator(f"#{item_id}")
+    expect(item).to_contain_text(nb("Say why: those who remove the access read it."))
+    item.get_by_label(nb("Why")).fill("Har sluttet i enheten")
+    item.locator('label[for$="-end"]').click()
+    item.get_by_role("button", name=nb("Save the decision")).click()
+    expect(page.locator(f"#{item_id}").get_by_test_id("decision")).to_have_text(nb("End"))
+
+    # «Keep all without a warning», person by person (a confirmation each), then what has
+    # a warning one by one, each with a reason.
+    keep_all = page.get_by_role("button", name=nb("Keep all without a warning"))
+    for _ in range(40):
+        if not keep_all.count():
+            break
+        keep_all.first.click()
+        expect(page.get_by_text(re.compile(r"\d+ beholdt\.|uten advarsel igjen"))).to_be_visible()
+    for _ in range(80):
+        open_item = page.get_by_test_id("item").filter(
+            has=page.get_by_role("button", name=nb("Save the decision"))
+        )
+        if not open_item.count():
+            break
+        first = open_item.first
+        first.locator('label[for$="-keep"]').click()
+        first.get_by_label(nb("Why")).fill("Trengs i jobben")
+        first.get_by_role("button", name=nb("Save the decision")).click()
+        page.wait_for_load_state()
+    sent = page.get_by_role("button", name=nb("Send the unit's decisions"))
+    expect(sent.first).to_be_enabled()
+    sent.first.click()
+    expect(page.get_by_text(nb("Sent")).first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # The service desk marks the removal done.
+    desk = new_page()
+    log_in(desk, "servicedesk")
+    desk.goto("/access/orders")
+    task = desk.get_by_test_id("open-tasks").locator("tr", has_text=account)
+    expect(task).to_contain_text(nb("End access"))
+    task.get_by_role("link").first.click()
+    desk.get_by_role("button", name=nb("Access ended: mark done")).click()
+    expect(desk.get_by_text(nb("The task is done."))).to_be_visible()
+    task_url = desk.url
+
+    # IT reads the system's account list, without the account: the removal is verified.
+    it = new_page()
+    log_in(it, "it")
+    it.goto("/access")
+    it.get_by_role("link", name=system, exact=True).click()
+    it.get_by_role("link", name=nb("Account list")).click()
+    listed = tmp_path / "kontoer.csv"
+    listed.write_text("Brukernavn;Navn\r\nen.annen;En Annen\r\n", encoding="utf-8")
+    it.get_by_label(nb("Account list (CSV or XLSX)")).set_input_files(str(listed))
+    it.get_by_role("button", name=nb("Read the list (dry run)")).click()
+    expect(it.get_by_test_id("list-status")).to_have_text(nb("Dry run"))
+    it.get_by_role("button", name=nb("Apply the list")).click()
+    expect(it.get_by_text(nb("The account list is applied to the register."))).to_be_visible()
+    it.goto(task_url)
+    expect(it.get_by_text(nb("Verified"), exact=True)).to_be_visible()
+
+    # The auditor downloads the evidence and finds the item with its reason.
+    auditor = new_page()
+    log_in(auditor, "revisor")
+    auditor.goto(review_url.replace("/mine", ""))
+    auditor.goto(review_url.replace("/mine", "/evidence"))
+    expect(auditor.get_by_test_id("evidence-items")).to_contain_text("Har sluttet i enheten")
+    with auditor.expect_download() as download:
+        auditor.get_by_role("link", name="CSV", exact=True).click()
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    assert "Har sluttet i enheten" in text
+    assert account in text

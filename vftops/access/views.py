@@ -429,6 +429,9 @@ def grant_new(system_id: int):
     system = get_scoped_or_404(ItSystem, system_id, user)
     form = GrantForm()
     _grant_choices(form, user, system)
+    if request.method == "GET" and request.args.get("account"):
+        # «Register it» from an account list: the account the list named.
+        form.account_name.data = request.args.get("account", "")[:120]
 
     def create():
         return ops.grant_access(
