@@ -409,3 +409,59 @@ def test_the_start_page_shows_the_systems_whose_review_is_due(app, campaign):
     _start(app, c)
     page = it.get("/").get_data(as_text=True)
     assert "Responssenterløsning" not in page.split('data-testid="task-reviews-due"')[-1][:600]
+
+
+def test_the_system_owner_confirms_or_ends_a_privileged_role_kept(app, campaign):
+    """Second stage: a privileged role the manager kept waits for the system owner, who
+    ends it (a reason needed) — a removal task; nobody else may."""
+    from tests.conftest import login
+
+    c = campaign
+    with app.app_context():
+        it = db.session.get(User, c.it.id)
+        ops.update_system(it, db.session.get(ItSystem, c.system), owner_id=c.it.id)
+        db.session.get(AccessReview, c.review).second_stage = True
+        db.session.commit()
+    _start(app, c)
+    with app.app_context():
+        manager = db.session.get(User, c.manager.id)
+        ops.decide(manager, _item(c.nurse_admin), decision="keep", reason="Superbruker i sone nord")
+        ops.decide(manager, _item(c.nurse_operator), decision="keep", reason="Responssenteret")
+        ops.submit_unit(manager, db.session.get(AccessReview, c.review), c.nord.id)
+        db.session.commit()
+        item_id, version = _item(c.nurse_admin).id, _item(c.nurse_admin).version
+    owner = app.test_client()
+    login(owner, c.it)
+    page = f"/access/reviews/{c.review}/confirm"
+    listed = owner.get(page).get_data(as_text=True)
+    assert "Superbruker i sone nord" in listed
+    assert listed.count('id="c') == 1  # the operator role is not privileged
+    refused = _page_post(
+        owner, f"{page}/{item_id}", {"action": "end", "reason": "", "version": str(version)}, page
+    )
+    assert refused.status_code == 422
+    assert "Skriv hvorfor tilgangen avsluttes" in refused.get_data(as_text=True)
+    other = app.test_client()
+    login(other, c.manager)
+    assert (
+        _page_post(
+            other, f"{page}/{item_id}", {"action": "keep", "version": str(version)}, page
+        ).status_code
+        == 404
+    )
+    ended = _page_post(
+        owner,
+        f"{page}/{item_id}",
+        {
+            "action": "end",
+            "reason": "Ingen i sone nord skal være superbruker",
+            "version": str(version),
+        },
+        page,
+    )
+    assert ended.status_code == 302
+    with app.app_context():
+        item = _item(c.nurse_admin)
+        assert (item.decision, item.confirmed_by_id) == ("end", c.it.id)
+        assert db.session.get(AccessTask, item.task_id).action == "end"
+    assert "Ingenting venter" in owner.get(page).get_data(as_text=True)

@@ -34,6 +34,17 @@ def build(key, m, w, made) -> None:
         starts_on=made["placement"].installed_at.date().replace(day=1),
         reason="Vikar",
     )
+    # A second person's access, kept by the manager: the system owner confirms it.
+    kept = acc.grant_access(
+        None,
+        system,
+        role2,
+        acc.Holder.person(f"Superbruker {key}", "Byrå AS"),
+        municipality=m,
+        unit=made["unit"],
+        starts_on=made["placement"].installed_at.date().replace(day=1),
+        reason="Superbruker",
+    )
     # A unit manager's order for a person of the unit: its task is open.
     from vftops.auth.operations import create_user
 
@@ -67,6 +78,7 @@ def build(key, m, w, made) -> None:
         municipality_ids=[m.id],
         due_on=made["placement"].installed_at.date() + timedelta(days=400),
         fallback_reviewer_id=manager.id,
+        second_stage=True,
     )
     acc.start_review(manager, running)
     draft = acc.create_review(
@@ -79,13 +91,19 @@ def build(key, m, w, made) -> None:
         fallback_reviewer_id=manager.id,
     )
     db.session.flush()
-    item = db.session.scalars(
-        select(AccessReviewItem).where(AccessReviewItem.review_id == running.id)
-    ).one()
+    item, kept_item = (
+        db.session.scalars(
+            select(AccessReviewItem).where(
+                AccessReviewItem.review_id == running.id, AccessReviewItem.grant_id == g.id
+            )
+        ).one()
+        for g in (grant, kept)
+    )
     w.access_review, w.access_review_version = running.id, running.version
     w.access_review_draft, w.access_review_draft_version = draft.id, draft.version
     w.review_item, w.review_item_version = item.id, item.version
     w.review_item_holder = item.holder_key
+    w.kept_item, w.kept_item_version = kept_item.id, kept_item.version
     w.access_order, w.access_task = order.id, order.tasks[0].id
     # An account list read in a dry run.
     listing = acc.read_account_list(
@@ -103,9 +121,26 @@ def build(key, m, w, made) -> None:
 
 def for_actor(w, user_id: int) -> None:
     """Before each call of a role: the review item is that person's to decide (only a
-    reviewer's own items answer)."""
+    reviewer's own items answer), and the system theirs to own, with a privileged role
+    kept and sent for them to confirm."""
+    from vftops.core.models import utcnow
+    from vftops.systems.models import ItSystem
+
     db.session.execute(
         update(AccessReviewItem)
         .where(AccessReviewItem.id == w.review_item)
         .values(reviewer_id=user_id, decision=None, submitted_at=None)
+    )
+    db.session.execute(update(ItSystem).where(ItSystem.id == w.system).values(owner_id=user_id))
+    db.session.execute(
+        update(AccessReviewItem)
+        .where(AccessReviewItem.id == w.kept_item)
+        .values(
+            is_privileged=True,
+            decision="keep",
+            reason="Trengs",
+            submitted_at=utcnow(),
+            confirmed_at=None,
+            confirmed_by_id=None,
+        )
     )

@@ -20,7 +20,8 @@ def test_it_gives_a_temp_access_and_ends_it_on_a_phone(new_page, live_server):
     page.wait_for_url(f"{live_server}/")
 
     page.get_by_role("button", name=nb("Show menu")).click()
-    page.get_by_role("link", name=nb("Access"), exact=True).click()
+    page.get_by_role("button", name=nb("Access"), exact=True).click()
+    page.get_by_role("link", name=nb("Systems and access"), exact=True).click()
     expect(page.get_by_role("heading", name=nb("Systems and access"))).to_be_visible()
     page.get_by_role("link", name="Dosettportal").click()
     expect(page.get_by_role("heading", name="Dosettportal")).to_be_visible()

@@ -43,6 +43,7 @@ def headers() -> list[str]:
         _("Decided"),
         _("Unanswered"),
         _("Removal confirmed"),
+        _("Confirmed by the system owner"),
     ]
 
 
@@ -70,6 +71,7 @@ def _statement(review: AccessReview):
             AccessReviewItem.decided_at,
             AccessReviewItem.unanswered,
             AccessReviewItem.removed_at,
+            AccessReviewItem.confirmed_at,
         )
         .join(AccessGrant, AccessGrant.id == AccessReviewItem.grant_id)
         .join(ItSystem, ItSystem.id == AccessReviewItem.system_id)
@@ -121,6 +123,7 @@ def _cells(row, sees: bool, words: dict) -> list[str]:
         decided_at,
         unanswered,
         removed_at,
+        confirmed_at,
     ) = row
     values = [
         str(item_id),
@@ -137,6 +140,7 @@ def _cells(row, sees: bool, words: dict) -> list[str]:
         _when(decided_at),
         words["yes"] if unanswered else "",
         _when(removed_at),
+        _when(confirmed_at),
     ]
     return [neutralise(v) for v in values]
 

@@ -7,8 +7,8 @@ import vftops.access.views_reconcile
 import vftops.access.views_reviews  # noqa: F401  (their pages join views.bp)
 from vftops.access import api, bench, demo, digest, queries, views
 from vftops.access.audit_texts import TEXTS
-from vftops.access.permissions import ACCESS_ORDER, ACCESS_VIEW, PERMISSIONS
-from vftops.core.modules import DigestPart, Link, Module, StartPart
+from vftops.access.permissions import ACCESS_ORDER, ACCESS_REVIEW, ACCESS_VIEW, PERMISSIONS
+from vftops.core.modules import DigestPart, Group, Link, Module, StartPart
 
 module = Module(
     name="access",
@@ -31,8 +31,10 @@ module = Module(
             order=40,
         ),
     ),
+    groups=(Group("access", _l("Access"), order=50),),
     navigation=(
-        Link(_l("Access"), "access.systems", ACCESS_VIEW, order=50),
-        Link(_l("Access orders"), "access.orders", ACCESS_ORDER, order=51),
+        Link(_l("Systems and access"), "access.systems", ACCESS_VIEW, "access", order=10),
+        Link(_l("Access orders"), "access.orders", ACCESS_ORDER, "access", order=20),
+        Link(_l("Access reviews"), "access.reviews", ACCESS_REVIEW, "access", order=30),
     ),
 )

@@ -678,3 +678,49 @@ def account_list_or_404(list_id, user) -> AccountList:
     if listing is None:
         abort(404)
     return listing
+
+
+def awaiting_owner(review: AccessReview, user) -> list[AccessReviewItem]:
+    """The privileged roles kept in the review's systems that `user` owns, waiting for
+    them to confirm (second stage)."""
+    if not review.second_stage:
+        return []
+    owned = select(ItSystem.id).where(ItSystem.owner_id == user.id)
+    return list(
+        db.session.scalars(
+            select(AccessReviewItem)
+            .where(
+                AccessReviewItem.review_id == review.id,
+                AccessReviewItem.system_id.in_(owned),
+                AccessReviewItem.is_privileged.is_(True),
+                AccessReviewItem.decision == "keep",
+                AccessReviewItem.submitted_at.is_not(None),
+                AccessReviewItem.confirmed_at.is_(None),
+                AccessReviewItem.unanswered.is_(False),
+            )
+            .options(
+                joinedload(AccessReviewItem.grant).joinedload(AccessGrant.user),
+                joinedload(AccessReviewItem.grant).joinedload(AccessGrant.role),
+                joinedload(AccessReviewItem.system),
+                joinedload(AccessReviewItem.unit),
+                joinedload(AccessReviewItem.decided_by),
+            )
+            .order_by(AccessReviewItem.system_id, AccessReviewItem.id)
+        )
+    )
+
+
+def owned_item_or_404(review: AccessReview, item_id, user) -> AccessReviewItem:
+    item = db.session.scalars(
+        select(AccessReviewItem)
+        .join(ItSystem, ItSystem.id == AccessReviewItem.system_id)
+        .where(
+            AccessReviewItem.id == id_or_404(item_id),
+            AccessReviewItem.review_id == review.id,
+            ItSystem.owner_id == user.id,
+        )
+        .options(joinedload(AccessReviewItem.review), joinedload(AccessReviewItem.system))
+    ).first()
+    if item is None:
+        abort(404)
+    return item

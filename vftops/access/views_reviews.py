@@ -298,3 +298,53 @@ def review_evidence_xlsx(review_id: int):
     return download(
         evidence.xlsx_chunks(review, user), evidence.filename(review, "xlsx"), XLSX_MIMETYPE
     )
+
+
+# --- second stage -----------------------------------------------------------------------------
+
+
+@bp.get("/reviews/<int:review_id>/confirm")
+@require(ACCESS_REVIEW)
+def review_confirm(review_id: int):
+    """The system owner's page: privileged roles the managers kept, to confirm or end."""
+    user = actor()
+    review = get_scoped_or_404(AccessReview, review_id, user)
+    return _confirm_page(review, user)
+
+
+def _confirm_page(review, user, *, errors=None, typed=None, status=200):
+    return render_template(
+        "access/review_confirm.html",
+        review=review,
+        items=queries.awaiting_owner(review, user),
+        errors=errors or {},
+        typed=typed or {},
+        holder=lambda grant: holder_label(grant, user),
+    ), status
+
+
+@bp.post("/reviews/<int:review_id>/confirm/<int:item_id>")
+@require(ACCESS_REVIEW)
+def review_confirm_item(review_id: int, item_id: int):
+    user = actor()
+    review = get_scoped_or_404(AccessReview, review_id, user)
+    item = queries.owned_item_or_404(review, item_id, user)
+    form = ReviewStepForm()
+    if not form.validate_on_submit():
+        return _confirm_page(review, user, status=422)
+    overrule = request.form.get("action") == "end"
+    reason = request.form.get("reason", "")
+    try:
+        ops.confirm_item(
+            user, item, overrule=overrule, reason=reason, expected_version=form.expected_version()
+        )
+    except DomainError as exc:
+        return _confirm_page(
+            review,
+            user,
+            errors={item.id: exc.fields or {"action": [str(exc.message)]}},
+            typed={item.id: reason},
+            status=exc.status,
+        )
+    flash(_("The access ends: a removal task is made.") if overrule else _("Confirmed."), "success")
+    return redirect(url_for("access.review_confirm", review_id=review.id))

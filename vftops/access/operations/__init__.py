@@ -23,7 +23,9 @@ from .reconcile import (
     read_account_list,
 )
 from .reviews import (
+    awaits_owner,
     close_review,
+    confirm_item,
     create_review,
     decide,
     escalate_due,
@@ -36,9 +38,11 @@ from .systems import create_system, update_system
 __all__ = [
     "Holder",
     "apply_account_list",
+    "awaits_owner",
     "change_role",
     "close_review",
     "complete_task",
+    "confirm_item",
     "create_review",
     "create_role",
     "create_system",

@@ -618,3 +618,61 @@ __all__ = [
     "start_review",
     "submit_unit",
 ]
+
+
+# --- second stage: the system owner confirms what is kept of privileged roles -----------
+
+
+def awaits_owner(item: AccessReviewItem) -> bool:
+    """A privileged role kept, in a review with a second stage, sent and not yet confirmed."""
+    return bool(
+        item.review.second_stage
+        and item.is_privileged
+        and item.decision == Decision.KEEP
+        and item.submitted_at is not None
+        and item.confirmed_at is None
+        and not item.unanswered
+    )
+
+
+@operation
+def confirm_item(
+    actor, item: AccessReviewItem, *, overrule: bool = False, reason=None, expected_version=None
+) -> AccessReviewItem:
+    """The system owner confirms that a privileged role stays, or overrules the manager:
+    the access ends (a removal task), with why."""
+    take_write_lock(AccessReviewItem, item.id)
+    db.session.refresh(item)
+    if actor is None or item.system.owner_id != actor.id:
+        raise NotFoundError(_l("No such item among yours."))
+    if item.review.status != ReviewStatus.RUNNING:
+        raise ConflictError(_l("The review is closed: its decisions can no longer change."))
+    if not awaits_owner(item):
+        raise (
+            _decided_conflict(item)
+            if item.confirmed_at is None
+            else ConflictError(
+                _l("This is confirmed already."), details={"current_version": item.version}
+            )
+        )
+    if expected_version is not None and item.version != expected_version:
+        raise _decided_conflict(item)
+    now = utcnow()
+    if overrule:
+        reason = text_or_none(reason) if isinstance(reason, str) else None
+        if not reason:
+            raise _refuse("reason", _l("Say why the access ends: the manager kept it."))
+        item.decision = Decision.END.value
+        item.reason = f"{item.reason or ''} / Systemeier: {reason}".strip(" /")
+        _removal(actor, item, now)
+    item.confirmed_at = now
+    item.confirmed_by_id = actor.id
+    audit.record(
+        actor,
+        "access_review.confirm",
+        item,
+        "Tilgangskontroll: systemeier " + ("overstyrte (avslutt)" if overrule else "bekreftet"),
+        changes={"decision": {"before": "keep", "after": item.decision}} if overrule else None,
+        municipality_id=item.municipality_id,
+    )
+    return item
