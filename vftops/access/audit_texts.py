@@ -6,12 +6,15 @@ from flask_babel import lazy_gettext as _l
 from vftops.access.labels import (
     ACCOUNT_SOURCE_LABELS,
     ADMIN_KIND_LABELS,
+    DECISION_LABELS,
     HOLDER_KIND_LABELS,
     ORDER_KIND_LABELS,
+    REVIEW_STATUS_LABELS,
     SYSTEM_KIND_LABELS,
     SYSTEM_STATUS_LABELS,
     TASK_STATUS_LABELS,
 )
+from vftops.access.models import AccessReview
 from vftops.core.audit import names_from
 from vftops.core.modules import AuditObject, AuditTexts
 from vftops.systems.models import ItSystem, SystemRole
@@ -27,6 +30,17 @@ ACTIONS = {
     "access_order.create": _l("Access ordered"),
     "access_task.done": _l("Access task done"),
     "access_task.refuse": _l("Access task refused"),
+    "access_task.reopen": _l("Access task reopened: not removed"),
+    "access_task.remove_account": _l("Removal of an unknown account ordered"),
+    "access_review.create": _l("Access review made"),
+    "access_review.start": _l("Access review started"),
+    "access_review.decide": _l("Access review: decided"),
+    "access_review.submit": _l("Access review: a unit's decisions sent"),
+    "access_review.confirm": _l("Access review: the system owner confirmed"),
+    "access_review.escalate": _l("Access review escalated"),
+    "access_review.close": _l("Access review closed"),
+    "account_list.read": _l("Account list read (dry run)"),
+    "account_list.apply": _l("Account list applied"),
 }
 
 TEXTS = AuditTexts(
@@ -49,7 +63,28 @@ TEXTS = AuditTexts(
         "access_orders": AuditObject(
             _l("Access order"), None, "access.order_detail", "order_id", "access.view"
         ),
-        "access_tasks": AuditObject(_l("Access task"), None, None, None, "access.view"),
+        "access_tasks": AuditObject(
+            _l("Access task"), None, "access.task_detail", "task_id", "access.view", "access.manage"
+        ),
+        "access_reviews": AuditObject(
+            _l("Access review"),
+            names_from(AccessReview, AccessReview.name),
+            "access.review_detail",
+            "review_id",
+            "access.view",
+        ),
+        # By number: its page is the reviewer's.
+        "access_review_items": AuditObject(
+            _l("Access review item"), None, None, None, "access.view"
+        ),
+        "account_lists": AuditObject(
+            _l("Account list"),
+            None,
+            "access.account_list",
+            "list_id",
+            "access.view",
+            "access.manage",
+        ),
         # By number: who holds it is read on its page.
         "access_grants": AuditObject(
             _l("Access"), None, "access.grant_detail", "grant_id", "access.view"
@@ -83,6 +118,10 @@ TEXTS = AuditTexts(
         "effective_on": _l("From, or last day"),
         "made_grant_id": _l("Access given"),
         "status": _l("Status"),
+        "decision": _l("Decision"),
+        "due_on": _l("Answer by"),
+        "escalate_on": _l("Escalate on"),
+        "unanswered": _l("What nobody answers"),
     },
     values={
         "it_systems.kind": SYSTEM_KIND_LABELS,
@@ -92,6 +131,8 @@ TEXTS = AuditTexts(
         "holder_kind": HOLDER_KIND_LABELS,
         "access_orders.kind": ORDER_KIND_LABELS,
         "access_tasks.status": TASK_STATUS_LABELS,
+        "access_reviews.status": REVIEW_STATUS_LABELS,
+        "decision": DECISION_LABELS,
     },
     references={
         "user_id": "users",
