@@ -344,9 +344,9 @@ class Factories:
     def _supplier_id(self) -> int:
         from sqlalchemy import select
 
-        from vftops.agreements.models import Supplier
-        from vftops.agreements.operations import create_supplier
         from vftops.extensions import db
+        from vftops.suppliers.models import Supplier
+        from vftops.suppliers.operations import create_supplier
 
         found = db.session.scalar(select(Supplier.id).order_by(Supplier.id).limit(1))
         return found or create_supplier(None, name="Systemleverandør AS").id

@@ -1,7 +1,6 @@
 """Import every model so the metadata (and Alembic) knows the whole schema."""
 
 from vftops.access.models import AccessGrant
-from vftops.agreements.models import Supplier
 from vftops.auth.models import ApiToken, LoginSession, User, UserRole
 from vftops.core.audit import AuditEvent
 from vftops.equipment.models import (
@@ -16,6 +15,7 @@ from vftops.equipment.models import (
 )
 from vftops.org.models import Membership, Municipality, Unit, UnitMembership
 from vftops.stock.models import PurchaseOrder, StockBalance
+from vftops.suppliers.models import Supplier
 from vftops.support.models import FunctionTest, Team, Ticket
 from vftops.systems.models import ItSystem, SystemRole
 

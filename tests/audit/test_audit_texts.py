@@ -101,10 +101,10 @@ def test_every_field_an_operation_records_has_a_label(app):
     operation writes into an event's changes by hand."""
     import pathlib
 
-    from vftops.agreements.operations import SUPPLIER_FIELDS
     from vftops.core.modules import audit_texts
     from vftops.equipment.operations import DEVICE_FIELDS, PRODUCT_FIELDS, RECIPIENT_FIELDS
     from vftops.stock.operations import STORE_FIELDS
+    from vftops.suppliers.operations import SUPPLIER_FIELDS
     from vftops.support.operations import EDITABLE, TEAM_FIELDS
 
     root = pathlib.Path(__file__).resolve().parents[2] / "vftops"

@@ -22,7 +22,6 @@ from tests.conftest import csrf_from, login
 from tests.matrix import Endpoint
 from tests.stock.endpoints import STOCK_ENDPOINTS
 from tests.support.endpoints import SUPPORT_ENDPOINTS
-from vftops.agreements.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
 from vftops.audit.permissions import AUDIT_VIEW
 from vftops.auth.permissions import USERS_MANAGE, USERS_VIEW
 from vftops.core.permissions import Role, declared_permissions, role_permissions
@@ -35,6 +34,7 @@ from vftops.equipment.permissions import (
     RECIPIENTS_VIEW,
 )
 from vftops.org.permissions import ORG_MANAGE, ORG_VIEW
+from vftops.suppliers.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
 
 ENDPOINTS = [
     Endpoint("GET", "/", None),

@@ -12,8 +12,8 @@ from vftops.core.scope import get_scoped_or_404, in_scope, optional_scoped_or_40
 
 @pytest.fixture
 def two_towns(app, factories):
-    from vftops.agreements.operations import create_supplier
     from vftops.extensions import db
+    from vftops.suppliers.operations import create_supplier
 
     a = factories.municipality(name="Stjørdal", number="5035")
     b = factories.municipality(name="Meråker", number="5034")
@@ -60,8 +60,8 @@ def test_a_person_is_in_scope_when_they_share_a_municipality(app, two_towns):
 
 
 def test_the_catalogue_is_shared_by_all_and_only_has_to_exist(app, two_towns):
-    from vftops.agreements.models import Supplier
     from vftops.equipment.models import Product
+    from vftops.suppliers.models import Supplier
 
     reader = two_towns["reader"].id
     assert _load(app, reader, Product, two_towns["product"].id) is not None

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import csrf_from, login
-from vftops.agreements.models import Supplier
 from vftops.equipment.models import Product
 from vftops.extensions import db
+from vftops.suppliers.models import Supplier
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from vftops.extensions import db
 
 def catalogue() -> dict:
     """Products and their supplier belong to no municipality: both share them."""
-    from vftops.agreements.operations import create_supplier
     from vftops.equipment import operations as eq
+    from vftops.suppliers.operations import create_supplier
 
     supplier = create_supplier(None, name="Leverandør Matrise AS")
     product = eq.create_product(

@@ -23,9 +23,9 @@ def world(app, factories):
     """Stjørdal (A) with a central store and a technician's van; Meråker (B) with its own
     store and a joint store it shares with Stjørdal. One alarm and one battery in the
     catalogue, both from a supplier with 30 days' lead time."""
-    from vftops.agreements.operations import create_supplier
     from vftops.org.models import Municipality
     from vftops.stock.operations import create_store
+    from vftops.suppliers.operations import create_supplier
 
     a = factories.municipality(name="Stjørdal", number="5035")
     b = factories.municipality(name="Meråker", number="5034")
@@ -237,9 +237,9 @@ def test_store_patch_guards_the_version_and_archiving_needs_an_empty_store(app, 
 
 
 def _sent_order(app, store, product, quantity, *, expected_on=None):
-    from vftops.agreements.models import Supplier
     from vftops.equipment.models import Product, Store
     from vftops.stock import operations as st
+    from vftops.suppliers.models import Supplier
 
     with app.app_context():
         product_row = db.session.get(Product, product.id)
@@ -1219,11 +1219,11 @@ LISTS = (
 
 def _add_rows(app, world, start: int, count: int) -> None:
     """`count` more of everything: stores with stock and minimums, transfers and orders."""
-    from vftops.agreements.models import Supplier
     from vftops.equipment import operations as eq
     from vftops.equipment.models import Product, Store
     from vftops.org.models import Municipality
     from vftops.stock import operations as st
+    from vftops.suppliers.models import Supplier
 
     with app.app_context():
         m = db.session.get(Municipality, world.a.id)

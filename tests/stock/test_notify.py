@@ -121,9 +121,9 @@ class World:
         self.stjordal = factories.municipality("Stjørdal", "5035")
         self.meraker = factories.municipality("Meråker", "5034")
         with app.app_context():
-            from vftops.agreements.operations import create_supplier
             from vftops.equipment.operations import create_product
             from vftops.extensions import db
+            from vftops.suppliers.operations import create_supplier
 
             supplier = create_supplier(None, name="Tunstall Norge AS", lead_time_days=10)
             batteries = create_product(
@@ -175,10 +175,10 @@ class World:
     def overdue_order(self, store, *, days_late=3, quantity=5):
         """An order of batteries, sent, expected `days_late` days ago."""
         with self.app.app_context():
-            from vftops.agreements.models import Supplier
             from vftops.equipment.models import Product, Store
             from vftops.extensions import db
             from vftops.stock.operations import create_order, send_order
+            from vftops.suppliers.models import Supplier
 
             order = create_order(
                 None,

@@ -32,7 +32,7 @@ def shop(app, factories):
     central = factories.store(m, name="Sentrallager")
     car = factories.store(m, name="Teknikerbil", kind="local")
     with app.app_context():
-        from vftops.agreements.operations import create_supplier
+        from vftops.suppliers.operations import create_supplier
 
         supplier = create_supplier(None, name="Alarmleverandøren AS")
         db.session.commit()
@@ -533,7 +533,7 @@ def test_suggested_minimum_from_installed_base_failures_and_lead_time(app, facto
     """
     now = utcnow()
     with app.app_context():
-        from vftops.agreements.models import Supplier
+        from vftops.suppliers.models import Supplier
 
         db.session.get(Supplier, shop.supplier_id).lead_time_days = 30
         db.session.commit()

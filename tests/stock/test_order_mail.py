@@ -50,10 +50,10 @@ def smtp(app, monkeypatch):
 
 @pytest.fixture
 def shop(app, factories):
-    from vftops.agreements.operations import create_supplier
     from vftops.equipment.operations import create_product
     from vftops.extensions import db
     from vftops.stock.operations import create_order
+    from vftops.suppliers.operations import create_supplier
 
     m = factories.municipality(name="Stjørdal", number="5035")
     store = factories.store(m, name="Sentrallager")
@@ -209,13 +209,13 @@ def test_order_numbers_name_one_order_in_every_municipality(app, factories):
     database refuses a second order with a number already taken."""
     from sqlalchemy.exc import IntegrityError
 
-    from vftops.agreements.operations import create_supplier
     from vftops.core.models import local_today
     from vftops.equipment.models import Store
     from vftops.equipment.operations import create_product
     from vftops.extensions import db
     from vftops.stock.models import PurchaseOrder
     from vftops.stock.operations import create_order
+    from vftops.suppliers.operations import create_supplier
 
     stjordal = factories.store(factories.municipality(name="Stjørdal", number="5035"))
     meraker = factories.store(factories.municipality(name="Meråker", number="5034"))

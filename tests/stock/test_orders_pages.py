@@ -23,10 +23,10 @@ from vftops.stock.models import (
 
 @pytest.fixture
 def world(app, factories):
-    from vftops.agreements.operations import create_supplier
     from vftops.equipment.models import Store
     from vftops.equipment.operations import create_product
     from vftops.stock import operations as st
+    from vftops.suppliers.operations import create_supplier
 
     m = factories.municipality(name="Stjørdal", number="5035")
     other = factories.municipality(name="Meråker", number="5034")
@@ -69,9 +69,9 @@ def world(app, factories):
 
 def make_order(app, store_id, supplier_id, lines, *, send=True, expected_on=None):
     """An order through the operations: lines are (product id, quantity)."""
-    from vftops.agreements.models import Supplier
     from vftops.equipment.models import Product, Store
     from vftops.stock import operations as st
+    from vftops.suppliers.models import Supplier
 
     with app.app_context():
         order = st.create_order(

@@ -51,9 +51,9 @@ def post_button(client, url, page):
 
 @pytest.fixture
 def world(app, factories):
-    from vftops.agreements.operations import create_supplier
     from vftops.org.models import Municipality
     from vftops.stock import operations as st
+    from vftops.suppliers.operations import create_supplier
 
     m = factories.municipality(name="Stjørdal", number="5035")
     other = factories.municipality(name="Meråker", number="5034")
@@ -237,9 +237,9 @@ def test_empty_board_says_all_stores_are_above_minimum(app, client, world):
 
 def test_order_button_makes_a_draft_order_up_to_the_target(app, client, factories, world):
     """target − available − on order: 6 − 1 − 2 = 3 on a new draft; lands on the order page."""
-    from vftops.agreements.models import Supplier
     from vftops.equipment.models import Product
     from vftops.stock import operations as st
+    from vftops.suppliers.models import Supplier
 
     w = world
     factories.device(w["alarm"], w["central"])
@@ -613,9 +613,9 @@ def test_set_change_and_remove_a_minimum(app, client, world):
 def test_suggestion_shows_its_inputs_and_accepting_sets_the_minimum(app, client, factories, world):
     """20 installed from the store, 6 failed in a year, 30 days lead time:
     expected 20 × 0.3 × 30 / 365 = 0.49, margin 1.65 × √0.49 = 1.16, suggested 2."""
-    from vftops.agreements.models import Supplier
     from vftops.equipment.models import Placement
     from vftops.equipment.operations import return_device
+    from vftops.suppliers.models import Supplier
 
     w = world
 

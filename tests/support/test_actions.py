@@ -28,7 +28,7 @@ def site(app, factories):
     """Stjørdal: a servicedesk, a technician, a supplier's safety alarm installed at a
     critical recipient with a ticket about it, a spare alarm and a door sensor in the
     store. Meråker next door has its own alarm, ticket and incident."""
-    from vftops.agreements.operations import create_supplier
+    from vftops.suppliers.operations import create_supplier
 
     m = factories.municipality(name="Stjørdal", number="5035")
     other = factories.municipality(name="Meråker", number="5034")
@@ -209,7 +209,7 @@ def test_escalating_stops_the_clock(app, client, login_as, site):
 
 def test_the_waiting_time_moves_the_deadline_on(app, site):
     """Two hours waiting for the supplier give two more hours to resolve (24/7 calendar)."""
-    from vftops.agreements.models import Supplier
+    from vftops.suppliers.models import Supplier
 
     with app.app_context():
         ticket = db.session.get(Ticket, site.ticket)
@@ -224,7 +224,7 @@ def test_the_waiting_time_moves_the_deadline_on(app, site):
 
 
 def _escalated(app, site, hours_ago=3):
-    from vftops.agreements.models import Supplier
+    from vftops.suppliers.models import Supplier
 
     with app.app_context():
         at = (utcnow() - timedelta(hours=hours_ago)).replace(microsecond=0)

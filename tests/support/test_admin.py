@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_from, login
-from vftops.agreements.operations import create_supplier
 from vftops.auth.models import User
 from vftops.core.audit import AuditEvent
 from vftops.equipment.models import Device
 from vftops.extensions import db
+from vftops.suppliers.operations import create_supplier
 from vftops.support import operations as ops
 from vftops.support.models import RoutingRule, SlaTarget, SupportSettings, Team, Ticket
 

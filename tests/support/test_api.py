@@ -25,7 +25,7 @@ def desk(app, factories):
     alarms by rule; an alarm installed at a critical recipient, a door sensor on the shelf.
     Meråker: its own service desk, a device and a ticket. A response centre reports with
     a token of a service desk account."""
-    from vftops.agreements.operations import create_supplier
+    from vftops.suppliers.operations import create_supplier
 
     a = factories.municipality(name="Stjørdal", number="5035")
     b = factories.municipality(name="Meråker", number="5034")

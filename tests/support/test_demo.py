@@ -23,10 +23,10 @@ def demo(app):
 
 
 def test_demo_support_is_set_up_for_both_municipalities(app, demo):
-    from vftops.agreements.models import Supplier
     from vftops.auth.models import User
     from vftops.equipment.models import Product
     from vftops.org.models import Municipality
+    from vftops.suppliers.models import Supplier
     from vftops.support.models import RoutingRule, Team
 
     with app.app_context():

@@ -318,7 +318,7 @@ def day(app, desk, factories):
         close = alarm("Falltelefon piper", 7, ack_after=5)
         alarm("Ny alarm i dag", 1, ack_after=5)
         waiting = alarm("Feil på basestasjon", 10, ack_after=5)
-        from vftops.agreements.models import Supplier
+        from vftops.suppliers.models import Supplier
 
         ops.escalate(
             _get(User, desk.anne),

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import count_statements, csrf_from, login, race_requests
-from vftops.agreements.models import Supplier
 from vftops.auth.models import User
 from vftops.core.models import utcnow
 from vftops.equipment.models import Device, Recipient
 from vftops.extensions import db
+from vftops.suppliers.models import Supplier
 from vftops.support import operations as ops
 from vftops.support.attachments import add_attachment
 from vftops.support.models import SupportSettings, Team, Ticket, TicketAttachment, TicketEntry
@@ -1224,7 +1224,7 @@ def test_the_work_log_reads_in_the_readers_language(app, client, desk, factories
     act(app, ticket_id, ops.change_status, "resolved", actor=desk.anne, note="Byttet batteri.")
     act(app, ticket_id, ops.add_entry, "Ringte datteren.", actor=desk.anne)
     with app.app_context():
-        from vftops.agreements.operations import create_supplier
+        from vftops.suppliers.operations import create_supplier
 
         supplier = create_supplier(None, name="Tunstall Norge AS")
         db.session.commit()

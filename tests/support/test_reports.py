@@ -85,7 +85,7 @@ def world(app, factories):
     store = factories.store(m, name="Sentrallager")
     foreign_store = factories.store(other, name="Meråker lager")
     with app.app_context():
-        from vftops.agreements.operations import create_supplier
+        from vftops.suppliers.operations import create_supplier
 
         supplier = create_supplier(None, name="Tunstall Norge AS")
         db.session.commit()
@@ -340,8 +340,8 @@ def test_reports_page_reads_with_a_fixed_number_of_queries(app, world, factories
         assert client.get("/support/reports").status_code == 200
     # More of everything: teams, products, suppliers, tickets in every state.
     with app.app_context():
-        from vftops.agreements.operations import create_supplier
         from vftops.equipment.operations import create_product
+        from vftops.suppliers.operations import create_supplier
 
         m_ns = SimpleNamespace(id=world.m.id)
         for n in range(3):

@@ -36,7 +36,6 @@ from vftops.access.labels import (
 )
 from vftops.access.models import AccessGrant, HolderKind
 from vftops.access.permissions import ACCESS_MANAGE, ACCESS_VIEW
-from vftops.agreements.queries import active_suppliers
 from vftops.auth.models import User
 from vftops.auth.queries import active_colleagues
 from vftops.core.inputs import db_int
@@ -49,6 +48,7 @@ from vftops.equipment.models import Recipient
 from vftops.equipment.permissions import RECIPIENTS_VIEW
 from vftops.org.models import Municipality, Unit
 from vftops.org.queries import municipalities_of, units_of
+from vftops.suppliers.queries import active_suppliers
 from vftops.support.queries import teams_for
 from vftops.systems.models import ItSystem, SystemRole
 

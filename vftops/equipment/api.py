@@ -12,7 +12,6 @@ from flask.views import MethodView
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.agreements.models import Supplier
 from vftops.core.api import ApiBlueprint
 from vftops.core.db import writes
 from vftops.core.errors import DomainError
@@ -62,6 +61,7 @@ from vftops.equipment.schemas import (
 )
 from vftops.extensions import db
 from vftops.org.models import Municipality
+from vftops.suppliers.models import Supplier
 
 products_blp = ApiBlueprint(
     "products",

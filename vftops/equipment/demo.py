@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from vftops.agreements.operations import create_supplier
 from vftops.equipment import operations as ops
 from vftops.equipment.checklist import checklist_items
 from vftops.equipment.models import DeviceStatus, Placement
 from vftops.extensions import db
+from vftops.suppliers.operations import create_supplier
 
 # (name, support phone, support e-mail, lead time in days, order e-mail: orders to
 # a supplier without one are printed)

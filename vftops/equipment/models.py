@@ -33,9 +33,9 @@ from vftops.extensions import db
 from vftops.org.models import Municipality
 
 if TYPE_CHECKING:
-    from vftops.agreements.models import Supplier
     from vftops.auth.models import User
     from vftops.org.models import Unit
+    from vftops.suppliers.models import Supplier
 
 
 # --- stores: where devices are kept ------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_babel import gettext as _
 
-from vftops.agreements.schemas import SupplierRefSchema
 from vftops.core.api import (
     CursorQuerySchema,
     StrictSchema,
@@ -30,6 +29,7 @@ from vftops.equipment.models import (
 )
 from vftops.equipment.operations import Destination, open_placement
 from vftops.equipment.status import STATUS_LABELS, allowed_next
+from vftops.suppliers.schemas import SupplierRefSchema
 
 CATEGORIES = [c.value for c in Category]
 STATUSES = [s.value for s in DeviceStatus]

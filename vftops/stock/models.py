@@ -32,8 +32,8 @@ from vftops.extensions import db
 from vftops.org.models import Municipality
 
 if TYPE_CHECKING:
-    from vftops.agreements.models import Supplier
     from vftops.auth.models import User
+    from vftops.suppliers.models import Supplier
 
 
 class StockBalance(db.Model):

@@ -27,7 +27,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from vftops.agreements.models import Supplier
 from vftops.auth.models import User
 from vftops.auth.queries import colleague_or_404
 from vftops.core.api import ApiBlueprint
@@ -42,6 +41,7 @@ from vftops.equipment import queries as eq_queries
 from vftops.equipment.identifiers import normalise_serial
 from vftops.equipment.models import Device, Placement, Recipient
 from vftops.extensions import db
+from vftops.suppliers.models import Supplier
 from vftops.support import mail, queries
 from vftops.support import operations as ops
 from vftops.support.function_tests import record_function_test

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from vftops.agreements.operations import update_supplier
 from vftops.core.models import utcnow
 from vftops.equipment import operations as eq
 from vftops.equipment.models import Category, Device, Placement
 from vftops.extensions import db
+from vftops.suppliers.operations import update_supplier
 from vftops.support import operations as ops
 from vftops.support.function_tests import add_months, record_function_test
 from vftops.support.models import TeamKind

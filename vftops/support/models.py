@@ -36,9 +36,9 @@ from vftops.org.models import Municipality
 from vftops.systems.models import ItSystem
 
 if TYPE_CHECKING:
-    from vftops.agreements.models import Supplier
     from vftops.auth.models import User
     from vftops.equipment.models import Device, Placement, Product, Recipient
+    from vftops.suppliers.models import Supplier
 
 
 def _values(enum_class) -> str:

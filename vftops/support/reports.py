@@ -29,7 +29,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
-from vftops.agreements.models import Supplier
 from vftops.core.db import side_by_side as run_side_by_side
 from vftops.core.models import OSLO, local_day, utcnow
 from vftops.equipment.models import (
@@ -42,6 +41,7 @@ from vftops.equipment.models import (
     ReturnReason,
 )
 from vftops.extensions import db
+from vftops.suppliers.models import Supplier
 from vftops.support.models import (
     Priority,
     Team,

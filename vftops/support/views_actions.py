@@ -22,8 +22,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.agreements.models import Supplier
-from vftops.agreements.queries import active_suppliers
 from vftops.auth.queries import active_users_with
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
@@ -43,6 +41,8 @@ from vftops.equipment.permissions import PLACEMENTS_MANAGE, RECIPIENTS_VIEW
 from vftops.equipment.status import STATUS_LABELS as DEVICE_STATUS_LABELS
 from vftops.extensions import db
 from vftops.stock import queries as stock_queries
+from vftops.suppliers.models import Supplier
+from vftops.suppliers.queries import active_suppliers
 from vftops.support import operations as ops
 from vftops.support import queries
 from vftops.support.forms_actions import (

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from vftops.agreements.queries import active_suppliers
 from vftops.auth.models import User
 from vftops.auth.queries import active_users_with
 from vftops.core.errors import DomainError
@@ -28,6 +27,7 @@ from vftops.equipment.labels import CATEGORY_LABELS
 from vftops.equipment.models import DeviceStatus, Product
 from vftops.org.models import Municipality
 from vftops.org.queries import municipalities_of
+from vftops.suppliers.queries import active_suppliers
 from vftops.support import operations as ops
 from vftops.support import queries
 from vftops.support.forms_admin import (

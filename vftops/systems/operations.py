@@ -13,7 +13,6 @@ from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from vftops.agreements.models import Supplier
 from vftops.auth.models import User
 from vftops.core import audit
 from vftops.core.db import check_version, operation
@@ -23,6 +22,7 @@ from vftops.core.scope import municipality_ids
 from vftops.core.validation import text_or_none
 from vftops.extensions import db
 from vftops.org.models import Membership, Municipality
+from vftops.suppliers.models import Supplier
 from vftops.systems.models import (
     MAX_REVIEW_MONTHS,
     MIN_REVIEW_MONTHS,

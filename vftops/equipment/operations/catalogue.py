@@ -8,7 +8,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from vftops.agreements.models import Supplier
 from vftops.core import audit
 from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError
@@ -18,6 +17,7 @@ from vftops.equipment.models import (
     Product,
 )
 from vftops.extensions import db
+from vftops.suppliers.models import Supplier
 
 from .common import PRODUCT_FIELDS
 

@@ -6,7 +6,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from vftops.agreements.queries import active_suppliers
 from vftops.core.forms import choices
 from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404
@@ -21,6 +20,7 @@ from vftops.equipment.models import (
 )
 from vftops.equipment.permissions import CATALOGUE_MANAGE, EQUIPMENT_VIEW
 from vftops.extensions import db
+from vftops.suppliers.queries import active_suppliers
 
 from .common import bp
 

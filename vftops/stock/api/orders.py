@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_login import current_user
 
-from vftops.agreements.models import Supplier
 from vftops.core.errors import DomainError
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require
@@ -31,6 +30,7 @@ from vftops.stock.schemas import (
     PurchaseOrderSchema,
     StoreProductSchema,
 )
+from vftops.suppliers.models import Supplier
 
 from .common import orders_blp
 

@@ -8,8 +8,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from vftops.agreements.models import Supplier
-from vftops.agreements.queries import active_suppliers
 from vftops.core.errors import DomainError
 from vftops.core.forms import VersionedForm, choices
 from vftops.core.i18n import format_d
@@ -32,6 +30,8 @@ from vftops.stock.models import (
     OrderStatus,
 )
 from vftops.stock.permissions import ORDERS_MANAGE, STOCK_MANAGE, STOCK_VIEW
+from vftops.suppliers.models import Supplier
+from vftops.suppliers.queries import active_suppliers
 
 from .common import bp
 from .ordering import (

@@ -3,9 +3,9 @@ fields and coded values."""
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.agreements.models import Supplier
 from vftops.core.audit import names_from
 from vftops.core.modules import AuditObject, AuditTexts
+from vftops.suppliers.models import Supplier
 
 ACTIONS = {
     "supplier.create": _l("Supplier registered"),
@@ -17,7 +17,7 @@ TEXTS = AuditTexts(
         "suppliers": AuditObject(
             _l("Supplier"),
             names_from(Supplier, Supplier.name),
-            "agreements.supplier_edit",
+            "supplier.edit",
             "supplier_id",
             "suppliers.view",
             "suppliers.manage",

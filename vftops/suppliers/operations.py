@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from vftops.agreements.models import Supplier
 from vftops.core import audit
 from vftops.core.db import check_version, operation
 from vftops.core.errors import ConflictError, ValidationError
 from vftops.core.validation import digits
 from vftops.extensions import db
+from vftops.suppliers.models import Supplier
 
 SUPPLIER_FIELDS = (
     "name",

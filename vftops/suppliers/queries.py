@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import Select, func, select
 
-from vftops.agreements.models import Supplier
 from vftops.extensions import db
+from vftops.suppliers.models import Supplier
 
 
 def suppliers(*, q: str | None = None, is_active: bool | None = None) -> Select:

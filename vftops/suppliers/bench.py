@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from vftops.agreements.models import Supplier
 from vftops.core.modules import BenchPart
 from vftops.extensions import db
+from vftops.suppliers.models import Supplier
 
 SUPPLIERS = 20
 

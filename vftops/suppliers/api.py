@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from vftops.agreements import operations as ops
-from vftops.agreements import queries
-from vftops.agreements.models import Supplier
-from vftops.agreements.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
-from vftops.agreements.schemas import (
+from vftops.core.api import ApiBlueprint
+from vftops.core.pagination import cursor_page
+from vftops.core.permissions import require
+from vftops.core.scope import id_or_404
+from vftops.core.web import actor
+from vftops.suppliers import operations as ops
+from vftops.suppliers import queries
+from vftops.suppliers.models import Supplier
+from vftops.suppliers.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
+from vftops.suppliers.schemas import (
     SupplierCreateSchema,
     SupplierPageSchema,
     SupplierQuerySchema,
     SupplierSchema,
     SupplierUpdateSchema,
 )
-from vftops.core.api import ApiBlueprint
-from vftops.core.pagination import cursor_page
-from vftops.core.permissions import require
-from vftops.core.scope import id_or_404
-from vftops.core.web import actor
 
 suppliers_blp = ApiBlueprint(
     "suppliers",

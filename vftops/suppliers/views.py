@@ -5,22 +5,22 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from vftops.agreements import operations as ops
-from vftops.agreements import queries
-from vftops.agreements.forms import SupplierForm
-from vftops.agreements.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
 from vftops.core.permissions import require
 from vftops.core.web import actor, submit
 from vftops.extensions import db
+from vftops.suppliers import operations as ops
+from vftops.suppliers import queries
+from vftops.suppliers.forms import SupplierForm
+from vftops.suppliers.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
 
-bp = Blueprint("agreements", __name__)
+bp = Blueprint("supplier", __name__)
 
 
 @bp.get("/suppliers")
 @require(SUPPLIERS_VIEW)
-def suppliers():
+def index():
     rows = db.session.scalars(queries.suppliers()).all()
-    return render_template("agreements/suppliers.html", suppliers=rows)
+    return render_template("suppliers/suppliers.html", suppliers=rows)
 
 
 def _supplier_data(form: SupplierForm) -> dict:
@@ -39,18 +39,18 @@ def _supplier_data(form: SupplierForm) -> dict:
 
 @bp.route("/suppliers/new", methods=["GET", "POST"])
 @require(SUPPLIERS_MANAGE)
-def supplier_new():
+def new():
     form = SupplierForm()
     done = submit(form, lambda: ops.create_supplier(actor(), **_supplier_data(form)))
     if done.ok:
         flash(_("%(name)s is registered.", name=done.result.name), "success")
-        return redirect(url_for("agreements.suppliers"))
-    return render_template("agreements/supplier_form.html", form=form, supplier=None), done.status
+        return redirect(url_for("supplier.index"))
+    return render_template("suppliers/supplier_form.html", form=form, supplier=None), done.status
 
 
 @bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
 @require(SUPPLIERS_MANAGE)
-def supplier_edit(supplier_id: int):
+def edit(supplier_id: int):
     supplier = queries.supplier_or_404(supplier_id)
     form = SupplierForm(obj=supplier)
     done = submit(
@@ -61,7 +61,7 @@ def supplier_edit(supplier_id: int):
     )
     if done.ok:
         flash(_("The changes are saved."), "success")
-        return redirect(url_for("agreements.suppliers"))
+        return redirect(url_for("supplier.index"))
     return render_template(
-        "agreements/supplier_form.html", form=form, supplier=supplier
+        "suppliers/supplier_form.html", form=form, supplier=supplier
     ), done.status

@@ -1,1 +1,0 @@
-"""Procurement and supplier agreements (Anskaffelser og avtaleforvaltning)."""
