@@ -5,11 +5,14 @@ from flask_babel import lazy_gettext as _l
 
 from vftops.core.audit import names_from
 from vftops.core.modules import AuditObject, AuditTexts
-from vftops.suppliers.models import Supplier
+from vftops.suppliers.models import CONTACT_ROLE_LABELS, Supplier
 
 ACTIONS = {
     "supplier.create": _l("Supplier registered"),
     "supplier.update": _l("Supplier changed"),
+    "supplier.contact_add": _l("Supplier contact added"),
+    "supplier.contact_update": _l("Supplier contact changed"),
+    "supplier.contact_remove": _l("Supplier contact removed"),
 }
 
 TEXTS = AuditTexts(
@@ -17,10 +20,9 @@ TEXTS = AuditTexts(
         "suppliers": AuditObject(
             _l("Supplier"),
             names_from(Supplier, Supplier.name),
-            "supplier.edit",
+            "supplier.page",
             "supplier_id",
             "suppliers.view",
-            "suppliers.manage",
         ),
     },
     actions=ACTIONS,
@@ -34,6 +36,14 @@ TEXTS = AuditTexts(
         "lead_time_days": _l("Lead time (days)"),
         "supplier_id": _l("Supplier"),
         "notes": _l("Notes"),
+        "street_address": _l("Street address"),
+        "postcode": _l("Postcode"),
+        "city": _l("City"),
+        "contact_role": _l("Contact about"),
+        "email": _l("E-mail"),
+        "phone": _l("Phone"),
+        "note": _l("Note"),
     },
+    values={"contact_role": {str(k): v for k, v in CONTACT_ROLE_LABELS.items()}},
     references={"supplier_id": "suppliers"},
 )

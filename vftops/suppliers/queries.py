@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from vftops.extensions import db
 from vftops.suppliers.models import Supplier
@@ -25,5 +26,6 @@ def active_suppliers() -> list[Supplier]:
     return db.session.scalars(suppliers(is_active=True)).all()
 
 
-def supplier_or_404(supplier_id: int) -> Supplier:
-    return db.session.get(Supplier, supplier_id) or abort(404)
+def supplier_or_404(supplier_id: int, *, with_contacts: bool = False) -> Supplier:
+    options = (selectinload(Supplier.contacts),) if with_contacts else ()
+    return db.session.get(Supplier, supplier_id, options=options) or abort(404)

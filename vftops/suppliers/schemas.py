@@ -23,11 +23,48 @@ class SupplierRefSchema(ma.Schema):
     name = ma.fields.String()
 
 
+CONTACT_ROLES = ("account_manager", "support", "invoicing", "delivery", "security", "other")
+
+
+class ContactSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    role = ma.fields.String(metadata={"enum": list(CONTACT_ROLES)})
+    email = ma.fields.String(allow_none=True)
+    phone = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer()
+
+
+class ContactCreateSchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(max=120))
+    role = ma.fields.String(load_default="other", validate=ma.validate.OneOf(CONTACT_ROLES))
+    email = optional_text(validate=ma.validate.Length(max=254))
+    phone = optional_text(validate=ma.validate.Length(max=30))
+    note = optional_text(validate=ma.validate.Length(max=200))
+
+
+class ContactUpdateSchema(StrictSchema):
+    name = ma.fields.String(validate=ma.validate.Length(max=120))
+    role = ma.fields.String(validate=ma.validate.OneOf(CONTACT_ROLES))
+    email = optional_text(validate=ma.validate.Length(max=254))
+    phone = optional_text(validate=ma.validate.Length(max=30))
+    note = optional_text(validate=ma.validate.Length(max=200))
+    version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
+
+
+class VersionSchema(StrictSchema):
+    version = ma.fields.Integer(
+        load_default=None, metadata={"description": "The version you read; 409 if stale"}
+    )
+
+
 class SupplierSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String()
     org_number = ma.fields.String(
-        allow_none=True, metadata={"description": "Organisasjonsnummer, nine digits"}
+        allow_none=True,
+        metadata={"description": "Organisasjonsnummer: nine digits, the last a mod-11 check digit"},
     )
     support_phone = ma.fields.String(allow_none=True)
     support_email = ma.fields.String(allow_none=True)
@@ -47,7 +84,11 @@ class SupplierSchema(ma.Schema):
         metadata={"description": "Days from order to delivery; null: the default lead time"},
     )
     notes = ma.fields.String(allow_none=True)
+    street_address = ma.fields.String(allow_none=True)
+    postcode = ma.fields.String(allow_none=True)
+    city = ma.fields.String(allow_none=True)
     is_active = ma.fields.Boolean()
+    contacts = ma.fields.List(ma.fields.Nested(ContactSchema), dump_only=True)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
     version = ma.fields.Integer()
@@ -58,7 +99,9 @@ LEAD_TIME = "Days from order to delivery, a whole number of 1 or more; null clea
 
 class SupplierCreateSchema(StrictSchema):
     name = ma.fields.String(required=True)
-    org_number = optional_text(metadata={"description": "Nine digits"})
+    org_number = optional_text(
+        metadata={"description": "Nine digits, the last a mod-11 check digit"}
+    )
     support_phone = optional_text()
     support_email = ma.fields.Email(allow_none=True)
     order_email = ma.fields.Email(allow_none=True)
@@ -66,6 +109,9 @@ class SupplierCreateSchema(StrictSchema):
     out_of_hours_note = optional_text(validate=ma.validate.Length(max=200))
     lead_time_days = _days_input(description=LEAD_TIME)
     notes = optional_text()
+    street_address = optional_text(validate=ma.validate.Length(max=200))
+    postcode = optional_text(metadata={"description": "Four digits"})
+    city = optional_text(validate=ma.validate.Length(max=80))
 
 
 class SupplierUpdateSchema(StrictSchema):
@@ -78,6 +124,9 @@ class SupplierUpdateSchema(StrictSchema):
     out_of_hours_note = optional_text(validate=ma.validate.Length(max=200))
     lead_time_days = _days_input(description=LEAD_TIME)
     notes = optional_text()
+    street_address = optional_text(validate=ma.validate.Length(max=200))
+    postcode = optional_text(metadata={"description": "Four digits"})
+    city = optional_text(validate=ma.validate.Length(max=80))
     is_active = ma.fields.Boolean()
     version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
 
