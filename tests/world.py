@@ -12,6 +12,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tests.access import world as access
+from tests.agreements import world as agreements
 from tests.audit import world as audit
 from tests.auth import world as auth
 from tests.equipment import world as equipment
@@ -19,7 +20,7 @@ from tests.org import world as org
 from tests.stock import world as stock
 from tests.support import world as support
 
-PARTS = (org, auth, equipment, stock, support, access, audit)
+PARTS = (org, auth, equipment, stock, support, access, agreements, audit)
 
 
 def build(factories) -> dict[str, SimpleNamespace]:

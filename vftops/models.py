@@ -1,6 +1,7 @@
 """Import every model so the metadata (and Alembic) knows the whole schema."""
 
 from vftops.access.models import AccessGrant
+from vftops.agreements.models import Agreement
 from vftops.auth.models import ApiToken, LoginSession, User, UserRole
 from vftops.core.audit import AuditEvent
 from vftops.equipment.models import (
@@ -21,6 +22,7 @@ from vftops.systems.models import ItSystem, SystemRole
 
 __all__ = [
     "AccessGrant",
+    "Agreement",
     "ApiToken",
     "AuditEvent",
     "Device",

@@ -5,6 +5,7 @@ translations."""
 
 import vftops.models  # noqa: F401  (every model mapped before any module's code runs)
 from vftops.access.module import module as access
+from vftops.agreements.module import module as agreements
 from vftops.audit.module import module as audit
 from vftops.auth.module import module as auth
 from vftops.core.module import module as core
@@ -15,4 +16,16 @@ from vftops.suppliers.module import module as suppliers
 from vftops.support.module import module as support
 from vftops.systems.module import module as systems
 
-MODULES = (core, org, auth, audit, suppliers, equipment, stock, systems, support, access)
+MODULES = (
+    core,
+    org,
+    auth,
+    audit,
+    suppliers,
+    equipment,
+    stock,
+    systems,
+    support,
+    access,
+    agreements,
+)

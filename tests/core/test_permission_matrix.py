@@ -18,6 +18,7 @@ import pytest
 
 from tests import world as world_parts
 from tests.access.endpoints import ACCESS_ENDPOINTS
+from tests.agreements.endpoints import AGREEMENT_ENDPOINTS
 from tests.conftest import csrf_from, login
 from tests.matrix import Endpoint
 from tests.stock.endpoints import STOCK_ENDPOINTS
@@ -421,6 +422,7 @@ ENDPOINTS = [
     *STOCK_ENDPOINTS,
     *SUPPORT_ENDPOINTS,
     *ACCESS_ENDPOINTS,
+    *AGREEMENT_ENDPOINTS,
 ]
 
 # Open to everyone, logged in or not.

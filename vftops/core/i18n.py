@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_login import current_user
 
 from vftops.extensions import babel
@@ -43,6 +43,13 @@ def format_number(value) -> str:
     return format_decimal(value)
 
 
+def format_kr(value) -> str:
+    """Kroner the reader's way: «1 234,50 kr»; nothing given: «–»."""
+    if value is None:
+        return "–"
+    return format_currency(value, "NOK")
+
+
 def init_babel(app) -> None:
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "vftops" / "translations")
@@ -51,3 +58,4 @@ def init_babel(app) -> None:
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["d"] = format_d
     app.jinja_env.filters["format_number"] = format_number
+    app.jinja_env.filters["kr"] = format_kr

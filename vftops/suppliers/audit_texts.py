@@ -44,6 +44,6 @@ TEXTS = AuditTexts(
         "phone": _l("Phone"),
         "note": _l("Note"),
     },
-    values={"contact_role": {str(k): v for k, v in CONTACT_ROLE_LABELS.items()}},
+    values={"suppliers.contact_role": {str(k): v for k, v in CONTACT_ROLE_LABELS.items()}},
     references={"supplier_id": "suppliers"},
 )

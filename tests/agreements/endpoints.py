@@ -1,0 +1,213 @@
+"""Agreements' and suppliers' contacts' rows of the permission matrix.
+
+World ids (per municipality): agreement (a lease managed there, its notice deadline
+`notice_due` open), agreement_option, price_line and service_level on it; contact (a
+person at the shared supplier)."""
+
+from tests.matrix import Endpoint
+from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
+from vftops.suppliers.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
+
+_PAGE = "/account"  # every logged-in user opens it: it carries the CSRF token
+
+_AGREEMENT_FORM = {
+    "title": "Omdøpt avtale",
+    "kind": "lease",
+    "status": "active",
+    "supplier_id": "{supplier}",
+    "owner_id": "{user}",
+    "starts_on": "{agreement_starts}",
+    "version": "",
+}
+
+AGREEMENT_ENDPOINTS = [
+    # A supplier's page and contacts: the catalogue belongs to no municipality.
+    Endpoint("GET", "/suppliers/{supplier}", SUPPLIERS_VIEW, scoped=False),
+    Endpoint("GET", "/suppliers/{supplier}/contacts/new", SUPPLIERS_MANAGE, scoped=False),
+    Endpoint(
+        "POST",
+        "/suppliers/{supplier}/contacts/new",
+        SUPPLIERS_MANAGE,
+        body={"name": "Ny kontakt", "role": "invoicing", "email": "faktura@lev.example"},
+        form_page=_PAGE,
+        scoped=False,
+    ),
+    Endpoint(
+        "GET", "/suppliers/{supplier}/contacts/{contact}/edit", SUPPLIERS_MANAGE, scoped=False
+    ),
+    Endpoint(
+        "POST",
+        "/suppliers/{supplier}/contacts/{contact}/edit",
+        SUPPLIERS_MANAGE,
+        body={"name": "Omdøpt kontakt", "role": "support", "phone": "456", "version": ""},
+        form_page=_PAGE,
+        scoped=False,
+    ),
+    Endpoint(
+        "POST",
+        "/suppliers/{supplier}/contacts/{contact}/remove",
+        SUPPLIERS_MANAGE,
+        body={},
+        form_page=_PAGE,
+        scoped=False,
+    ),
+    Endpoint("GET", "/api/v1/suppliers/{supplier}/contacts", SUPPLIERS_VIEW, scoped=False),
+    Endpoint(
+        "POST",
+        "/api/v1/suppliers/{supplier}/contacts",
+        SUPPLIERS_MANAGE,
+        body={"name": "API-kontakt", "role": "account_manager", "phone": "789"},
+        scoped=False,
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/suppliers/{supplier}/contacts/{contact}",
+        SUPPLIERS_MANAGE,
+        body={"phone": "999"},
+        scoped=False,
+    ),
+    Endpoint(
+        "DELETE", "/api/v1/suppliers/{supplier}/contacts/{contact}", SUPPLIERS_MANAGE, scoped=False
+    ),
+    # Agreements.
+    Endpoint("GET", "/agreements", AGREEMENTS_VIEW),
+    Endpoint("GET", "/agreements/deadlines", AGREEMENTS_VIEW),
+    Endpoint("GET", "/agreements/new", AGREEMENTS_MANAGE),
+    Endpoint(
+        "POST",
+        "/agreements/new",
+        AGREEMENTS_MANAGE,
+        body={**_AGREEMENT_FORM, "title": "Ny avtale", "municipality_id": "{municipality}"},
+        form_page=_PAGE,
+        scoped=True,  # the municipality in the body
+    ),
+    Endpoint("GET", "/agreements/{agreement}", AGREEMENTS_VIEW),
+    Endpoint("GET", "/agreements/{agreement}/edit", AGREEMENTS_MANAGE),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/edit",
+        AGREEMENTS_MANAGE,
+        body=_AGREEMENT_FORM,
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/deadlines",
+        AGREEMENTS_MANAGE,
+        body={"kind": "notice", "due_on": "{notice_due}", "decision": "extend"},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/options",
+        AGREEMENTS_MANAGE,
+        body={"months": "6", "decide_by": "{option_decide_by}"},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/options/{agreement_option}/remove",
+        AGREEMENTS_MANAGE,
+        body={},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/agreements/{agreement}/prices/new", AGREEMENTS_MANAGE),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/prices/new",
+        AGREEMENTS_MANAGE,
+        body={"service": "Installasjon", "unit_price": "950", "valid_from": "{agreement_starts}"},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/agreements/{agreement}/prices/{price_line}/edit", AGREEMENTS_MANAGE),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/prices/{price_line}/edit",
+        AGREEMENTS_MANAGE,
+        body={"product_id": "{product}", "monthly_rent": "159", "version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/agreements/{agreement}/levels/new", AGREEMENTS_MANAGE),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/levels/new",
+        AGREEMENTS_MANAGE,
+        body={"metric": "answer_time", "target": "2", "calendar": "business"},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/agreements/{agreement}/levels/{service_level}/edit", AGREEMENTS_MANAGE),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/levels/{service_level}/edit",
+        AGREEMENTS_MANAGE,
+        body={"metric": "fix_time", "target": "12", "calendar": "24x7", "version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/levels/{service_level}/remove",
+        AGREEMENTS_MANAGE,
+        body={},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/api/v1/agreements", AGREEMENTS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/agreements",
+        AGREEMENTS_MANAGE,
+        body={
+            "municipality_id": "{municipality}",
+            "title": "API-avtale",
+            "kind": "licence",
+            "supplier_id": "{supplier}",
+            "owner_id": "{user}",
+            "starts_on": "{agreement_starts}",
+        },
+        scoped=True,
+    ),
+    Endpoint("GET", "/api/v1/agreements/deadlines", AGREEMENTS_VIEW),
+    Endpoint("GET", "/api/v1/agreements/{agreement}", AGREEMENTS_VIEW),
+    Endpoint(
+        "PATCH", "/api/v1/agreements/{agreement}", AGREEMENTS_MANAGE, body={"notice_months": 3}
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/agreements/{agreement}/options",
+        AGREEMENTS_MANAGE,
+        body={"months": 6, "decide_by": "{option_decide_by}"},
+    ),
+    Endpoint(
+        "DELETE", "/api/v1/agreements/{agreement}/options/{agreement_option}", AGREEMENTS_MANAGE
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/agreements/{agreement}/decisions",
+        AGREEMENTS_MANAGE,
+        body={"kind": "notice", "due_on": "{notice_due}", "decision": "renegotiate"},
+    ),
+    Endpoint("GET", "/api/v1/price-lines", AGREEMENTS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/price-lines",
+        AGREEMENTS_MANAGE,
+        body={"agreement_id": "{agreement}", "service": "Service", "unit_price": "500"},
+        scoped=True,
+    ),
+    Endpoint("GET", "/api/v1/price-lines/{price_line}", AGREEMENTS_VIEW),
+    Endpoint(
+        "PATCH", "/api/v1/price-lines/{price_line}", AGREEMENTS_MANAGE, body={"monthly_rent": "139"}
+    ),
+    Endpoint("GET", "/api/v1/service-levels", AGREEMENTS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/service-levels",
+        AGREEMENTS_MANAGE,
+        body={"agreement_id": "{agreement}", "metric": "delivery_time", "target": "10"},
+        scoped=True,
+    ),
+    Endpoint("GET", "/api/v1/service-levels/{service_level}", AGREEMENTS_VIEW),
+    Endpoint(
+        "PATCH", "/api/v1/service-levels/{service_level}", AGREEMENTS_MANAGE, body={"target": "6"}
+    ),
+    Endpoint("DELETE", "/api/v1/service-levels/{service_level}", AGREEMENTS_MANAGE),
+]

@@ -1,0 +1,42 @@
+"""Agreements' part of the permission matrix's world: a lease managed by the municipality
+that renews by itself (its notice deadline open), with an option to extend, a price and a
+service level; and a contact at the shared supplier."""
+
+from datetime import timedelta
+
+from vftops.core.models import local_today
+
+
+def build(key, m, w, made) -> None:
+    from vftops.agreements import operations as agr
+    from vftops.agreements.terms import add_months
+    from vftops.suppliers.operations import add_contact
+
+    today = local_today()
+    supplier = made["supplier"]
+    contact = add_contact(None, supplier, name=f"Kontakt {key}", role="support", phone="123")
+    ends = add_months(today, 8)
+    agreement = agr.create_agreement(
+        None,
+        m,
+        title=f"Leie av alarmer {key}",
+        kind="lease",
+        supplier_id=supplier.id,
+        owner_id=made["user"].id,
+        starts_on=add_months(today, -28),
+        ends_on=ends,
+        notice_months=6,
+        renews_automatically=True,
+        renewal_months=12,
+        product_ids=[made["product"].id],
+    )
+    option = agr.add_option(None, agreement, months=12, decide_by=ends - timedelta(days=60))
+    line = agr.add_price_line(
+        None, agreement, product_id=made["product"].id, monthly_rent="149", valid_from=today
+    )
+    level = agr.add_service_level(None, agreement, metric="fix_time", target="8")
+    w.contact, w.agreement, w.agreement_option = contact.id, agreement.id, option.id
+    w.price_line, w.service_level = line.id, level.id
+    w.notice_due = add_months(ends, -6).isoformat()
+    w.option_decide_by = (ends - timedelta(days=30)).isoformat()
+    w.agreement_starts = agreement.starts_on.isoformat()

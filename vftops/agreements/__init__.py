@@ -1,0 +1,2 @@
+"""Supplier agreements: owners, prices, deadlines, service levels, deviations, supplier
+meetings, evaluation and handover (Anskaffelser og avtaleforvaltning)."""

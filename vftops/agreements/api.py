@@ -1,0 +1,314 @@
+"""JSON API of agreements, their options, deadlines, price lines and service levels."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask.views import MethodView
+from sqlalchemy import select
+
+from vftops.agreements import operations as ops
+from vftops.agreements import queries
+from vftops.agreements.models import Agreement, ExtensionOption, PriceLine, ServiceLevel
+from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
+from vftops.agreements.schemas import (
+    AgreementCreateSchema,
+    AgreementPageSchema,
+    AgreementQuerySchema,
+    AgreementSchema,
+    AgreementUpdateSchema,
+    DeadlineQuerySchema,
+    DeadlineSchema,
+    DecisionCreateSchema,
+    DecisionSchema,
+    OptionCreateSchema,
+    OptionSchema,
+    PriceLineCreateSchema,
+    PriceLinePageSchema,
+    PriceLineQuerySchema,
+    PriceLineSchema,
+    PriceLineUpdateSchema,
+    ServiceLevelCreateSchema,
+    ServiceLevelPageSchema,
+    ServiceLevelQuerySchema,
+    ServiceLevelSchema,
+    ServiceLevelUpdateSchema,
+)
+from vftops.core.api import ApiBlueprint
+from vftops.core.models import local_today
+from vftops.core.pagination import cursor_page
+from vftops.core.permissions import require
+from vftops.core.scope import get_scoped_or_404, id_or_404, scoped
+from vftops.core.web import actor
+from vftops.extensions import db
+from vftops.org.models import Municipality
+
+agreements_blp = ApiBlueprint(
+    "agreements",
+    __name__,
+    url_prefix="/api/v1/agreements",
+    description="Supplier agreements: owners, dates, options, deadlines",
+)
+prices_blp = ApiBlueprint(
+    "price_lines",
+    __name__,
+    url_prefix="/api/v1/price-lines",
+    description="What products and services cost on an agreement, from one date to another",
+)
+levels_blp = ApiBlueprint(
+    "service_levels",
+    __name__,
+    url_prefix="/api/v1/service-levels",
+    description="What the supplier promised: times to answer and fix, uptime, delivery time",
+)
+blueprints = (agreements_blp, prices_blp, levels_blp)
+
+
+def _agreement(agreement_id) -> Agreement:
+    return queries.agreement_or_404(id_or_404(agreement_id), actor())
+
+
+@agreements_blp.route("")
+class Agreements(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @agreements_blp.arguments(AgreementQuerySchema, location="query")
+    @agreements_blp.response(200, AgreementPageSchema)
+    def get(self, args):
+        """The agreements of your municipalities (managed by them or covering them)."""
+        stmt = queries.agreements(
+            actor(),
+            q=args["q"],
+            status=args["status"],
+            kind=args["kind"],
+            supplier_id=args["supplier_id"],
+        ).order_by(None)
+        return cursor_page(
+            stmt.options(*queries.AGREEMENT_LISTS),
+            Agreement.id,
+            limit=args["limit"],
+            cursor=args["cursor"],
+        )
+
+    @require(AGREEMENTS_MANAGE)
+    @agreements_blp.arguments(
+        AgreementCreateSchema,
+        example={
+            "municipality_id": 1,
+            "title": "Leie av trygghetsalarmer",
+            "reference": "2024/1187",
+            "kind": "lease",
+            "supplier_id": 1,
+            "owner_id": 2,
+            "starts_on": "2024-01-01",
+            "ends_on": "2026-12-31",
+            "notice_months": 6,
+            "renews_automatically": True,
+            "renewal_months": 12,
+        },
+    )
+    @agreements_blp.response(201, AgreementSchema)
+    @agreements_blp.errors(404, 409)
+    def post(self, data):
+        """Register an agreement."""
+        user = actor()
+        municipality = get_scoped_or_404(Municipality, data.pop("municipality_id"), user)
+        return ops.create_agreement(user, municipality, **data)
+
+
+@agreements_blp.route("/deadlines")
+class Deadlines(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @agreements_blp.arguments(DeadlineQuerySchema, location="query")
+    @agreements_blp.response(200, DeadlineSchema(many=True))
+    def get(self, args):
+        """Deadlines not yet handled within `days` (default 365), and those passed:
+        overdue first, then by date."""
+        return queries.deadlines_for(actor(), local_today(), horizon_days=args["days"])
+
+
+@agreements_blp.route("/<int:agreement_id>")
+class AgreementById(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @agreements_blp.response(200, AgreementSchema)
+    @agreements_blp.errors(404)
+    def get(self, agreement_id):
+        """One agreement, with its options to extend."""
+        return _agreement(agreement_id)
+
+    @require(AGREEMENTS_MANAGE)
+    @agreements_blp.arguments(AgreementUpdateSchema, example={"notice_months": 3, "version": 1})
+    @agreements_blp.response(200, AgreementSchema)
+    @agreements_blp.errors(404, 409)
+    def patch(self, data, agreement_id):
+        """Change an agreement (by the municipality that manages it)."""
+        agreement = _agreement(agreement_id)
+        expected = data.pop("version", None)
+        return ops.update_agreement(actor(), agreement, expected_version=expected, **data)
+
+
+@agreements_blp.route("/<int:agreement_id>/options")
+class AgreementOptions(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @agreements_blp.arguments(OptionCreateSchema, example={"months": 12, "decide_by": "2026-06-30"})
+    @agreements_blp.response(201, OptionSchema)
+    @agreements_blp.errors(404, 409)
+    def post(self, data, agreement_id):
+        """Add an option to extend, with the last day to decide it."""
+        return ops.add_option(actor(), _agreement(agreement_id), **data)
+
+
+@agreements_blp.route("/<int:agreement_id>/options/<int:option_id>")
+class AgreementOption(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @agreements_blp.response(204)
+    @agreements_blp.errors(404, 409)
+    def delete(self, agreement_id, option_id):
+        """Remove an option not yet decided."""
+        agreement = _agreement(agreement_id)
+        option = db.session.get(ExtensionOption, id_or_404(option_id))
+        if option is None or option.agreement_id != agreement.id:
+            abort(404)
+        ops.remove_option(actor(), option)
+
+
+@agreements_blp.route("/<int:agreement_id>/decisions")
+class AgreementDecisions(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @agreements_blp.arguments(
+        DecisionCreateSchema,
+        example={"kind": "notice", "due_on": "2026-06-30", "decision": "extend", "note": "Styret"},
+    )
+    @agreements_blp.response(201, DecisionSchema)
+    @agreements_blp.errors(404, 409)
+    def post(self, data, agreement_id):
+        """Mark a deadline handled with what was decided: `extend` on an option exercises
+        it (the end moves); `end` or `tender` on the notice deadline gives notice."""
+        return ops.decide_deadline(actor(), _agreement(agreement_id), **data)
+
+
+# --- price lines ---------------------------------------------------------------------
+
+
+def _line(line_id) -> PriceLine:
+    line = db.session.get(PriceLine, id_or_404(line_id))
+    if line is None:
+        abort(404)
+    _agreement(line.agreement_id)  # 404 unless the agreement is the reader's
+    return line
+
+
+@prices_blp.route("")
+class PriceLines(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @prices_blp.arguments(PriceLineQuerySchema, location="query")
+    @prices_blp.response(200, PriceLinePageSchema)
+    def get(self, args):
+        """Price lines of the agreements you see; filter by agreement or product."""
+        visible = scoped(select(Agreement.id), Agreement, actor())
+        stmt = select(PriceLine).where(PriceLine.agreement_id.in_(visible))
+        if args["agreement_id"] is not None:
+            stmt = stmt.where(PriceLine.agreement_id == args["agreement_id"])
+        if args["product_id"] is not None:
+            stmt = stmt.where(PriceLine.product_id == args["product_id"])
+        return cursor_page(stmt, PriceLine.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(AGREEMENTS_MANAGE)
+    @prices_blp.arguments(
+        PriceLineCreateSchema,
+        example={
+            "agreement_id": 1,
+            "product_id": 3,
+            "monthly_rent": "149.00",
+            "valid_from": "2025-01-01",
+        },
+    )
+    @prices_blp.response(201, PriceLineSchema)
+    @prices_blp.errors(404, 409)
+    def post(self, data):
+        """Add a price; refused (409) when the product or service already has a price on
+        the agreement for some of these dates."""
+        agreement = _agreement(data.pop("agreement_id"))
+        return ops.add_price_line(actor(), agreement, **data)
+
+
+@prices_blp.route("/<int:line_id>")
+class PriceLineById(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @prices_blp.response(200, PriceLineSchema)
+    @prices_blp.errors(404)
+    def get(self, line_id):
+        """One price line."""
+        return _line(line_id)
+
+    @require(AGREEMENTS_MANAGE)
+    @prices_blp.arguments(PriceLineUpdateSchema, example={"valid_to": "2026-12-31", "version": 1})
+    @prices_blp.response(200, PriceLineSchema)
+    @prices_blp.errors(404, 409)
+    def patch(self, data, line_id):
+        """Change a price line (e.g. end it before a new price starts)."""
+        line = _line(line_id)
+        expected = data.pop("version", None)
+        return ops.update_price_line(actor(), line, expected_version=expected, **data)
+
+
+# --- service levels ------------------------------------------------------------------
+
+
+def _level(level_id) -> ServiceLevel:
+    level = db.session.get(ServiceLevel, id_or_404(level_id))
+    if level is None:
+        abort(404)
+    _agreement(level.agreement_id)
+    return level
+
+
+@levels_blp.route("")
+class ServiceLevels(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @levels_blp.arguments(ServiceLevelQuerySchema, location="query")
+    @levels_blp.response(200, ServiceLevelPageSchema)
+    def get(self, args):
+        """Service levels of the agreements you see; filter by agreement."""
+        visible = scoped(select(Agreement.id), Agreement, actor())
+        stmt = select(ServiceLevel).where(ServiceLevel.agreement_id.in_(visible))
+        if args["agreement_id"] is not None:
+            stmt = stmt.where(ServiceLevel.agreement_id == args["agreement_id"])
+        return cursor_page(stmt, ServiceLevel.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(AGREEMENTS_MANAGE)
+    @levels_blp.arguments(
+        ServiceLevelCreateSchema,
+        example={"agreement_id": 1, "metric": "fix_time", "target": "8", "calendar": "business"},
+    )
+    @levels_blp.response(201, ServiceLevelSchema)
+    @levels_blp.errors(404, 409)
+    def post(self, data):
+        """Add a service level to an agreement."""
+        agreement = _agreement(data.pop("agreement_id"))
+        return ops.add_service_level(actor(), agreement, **data)
+
+
+@levels_blp.route("/<int:level_id>")
+class ServiceLevelById(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @levels_blp.response(200, ServiceLevelSchema)
+    @levels_blp.errors(404)
+    def get(self, level_id):
+        """One service level."""
+        return _level(level_id)
+
+    @require(AGREEMENTS_MANAGE)
+    @levels_blp.arguments(ServiceLevelUpdateSchema, example={"target": "4", "version": 1})
+    @levels_blp.response(200, ServiceLevelSchema)
+    @levels_blp.errors(404, 409)
+    def patch(self, data, level_id):
+        """Change a service level."""
+        level = _level(level_id)
+        expected = data.pop("version", None)
+        return ops.update_service_level(actor(), level, expected_version=expected, **data)
+
+    @require(AGREEMENTS_MANAGE)
+    @levels_blp.response(204)
+    @levels_blp.errors(404, 409)
+    def delete(self, level_id):
+        """Remove a service level."""
+        ops.remove_service_level(actor(), _level(level_id))

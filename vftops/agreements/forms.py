@@ -1,0 +1,207 @@
+"""Forms of agreements: the agreement, its options, prices and service levels, and a
+deadline's decision."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from vftops.agreements.models import (
+    DECISION_LABELS,
+    KIND_LABELS,
+    METRIC_LABELS,
+    STATUS_LABELS,
+)
+from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices, int_or_none
+
+NONE = ("", "–")
+AMOUNT = {"inputmode": "decimal"}
+WHOLE = {"inputmode": "numeric"}
+
+
+class AgreementForm(VersionedForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(_l("Give the agreement a title.")), Length(max=200)],
+    )
+    reference = StringField(
+        _l("Agreement number"),
+        validators=[Optional(), Length(max=60)],
+        description=_l("The number or reference in the contract, e.g. 2024/1187."),
+    )
+    kind = SelectField(_l("Kind"), choices=choices((k.value, v) for k, v in KIND_LABELS.items()))
+    status = SelectField(
+        _l("Status"), choices=choices((k.value, v) for k, v in STATUS_LABELS.items())
+    )
+    municipality_id = SelectField(
+        _l("Managed by"),
+        coerce=int_or_none,
+        validate_choice=False,  # another municipality's id: the loader answers 404
+        validators=[DataRequired(_l("Choose the municipality that manages it."))],
+    )
+    shared_with_ids = MultiCheckboxField(
+        _l("Also covers"),
+        coerce=int,
+        description=_l("The other municipalities of the shared service the agreement covers."),
+    )
+    supplier_id = SelectField(_l("Supplier"), coerce=int_or_none, validate_choice=False)
+    parent_id = SelectField(
+        _l("Called off the framework agreement"),
+        coerce=int_or_none,
+        validate_choice=False,
+    )
+    owner_id = SelectField(
+        _l("Agreement owner"),
+        coerce=int_or_none,
+        validate_choice=False,  # the operation names a wrong person in its field
+        description=_l("Owns the agreement and decides on notice and options."),
+    )
+    follow_up_id = SelectField(
+        _l("Daily follow-up"),
+        coerce=int_or_none,
+        validate_choice=False,  # the operation names a wrong person in its field
+        description=_l("Follows the supplier up day to day: deviations, meetings, actions."),
+    )
+    procurement_id = SelectField(
+        _l("Procurement contact"), coerce=int_or_none, validate_choice=False
+    )
+    starts_on = DateField(
+        _l("Starts"), validators=[DataRequired(_l("Give the date the agreement starts."))]
+    )
+    ends_on = DateField(
+        _l("Ends"),
+        validators=[Optional()],
+        description=_l("The end of the current term. Empty: runs until notice is given."),
+    )
+    notice_months = StringField(
+        _l("Notice period (months)"), validators=[Optional(), Length(max=4)], render_kw=WHOLE
+    )
+    renews_automatically = BooleanField(_l("Renews by itself unless notice is given"))
+    renewal_months = StringField(
+        _l("Each renewal (months)"),
+        validators=[Optional(), Length(max=4)],
+        render_kw=WHOLE,
+        description=_l("Empty: as long as the first term."),
+    )
+    estimated_value = StringField(
+        _l("Estimated total value (kr)"), validators=[Optional(), Length(max=20)], render_kw=AMOUNT
+    )
+    yearly_cost = StringField(
+        _l("Yearly cost (kr)"), validators=[Optional(), Length(max=20)], render_kw=AMOUNT
+    )
+    units_paid = StringField(
+        _l("Licences or units paid for"),
+        validators=[Optional(), Length(max=10)],
+        render_kw=WHOLE,
+        description=_l("Set against those in use in the evaluation."),
+    )
+    product_ids = MultiCheckboxField(_l("Products"), coerce=int)
+    system_ids = MultiCheckboxField(_l("Systems"), coerce=int)
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+
+    def data_for_operation(self) -> dict:
+        return {
+            "title": self.title.data,
+            "reference": self.reference.data,
+            "kind": self.kind.data,
+            "status": self.status.data,
+            "shared_with_ids": self.shared_with_ids.data or [],
+            "supplier_id": self.supplier_id.data,
+            "parent_id": self.parent_id.data,
+            "owner_id": self.owner_id.data,
+            "follow_up_id": self.follow_up_id.data,
+            "procurement_id": self.procurement_id.data,
+            "starts_on": self.starts_on.data,
+            "ends_on": self.ends_on.data,
+            "notice_months": self.notice_months.data,
+            "renews_automatically": self.renews_automatically.data,
+            "renewal_months": self.renewal_months.data,
+            "estimated_value": self.estimated_value.data,
+            "yearly_cost": self.yearly_cost.data,
+            "units_paid": self.units_paid.data,
+            "product_ids": self.product_ids.data or [],
+            "system_ids": self.system_ids.data or [],
+            "notes": self.notes.data,
+        }
+
+
+class OptionForm(Form):
+    months = StringField(
+        _l("Extends by (months)"),
+        validators=[DataRequired(_l("Give the extension in whole months."))],
+        render_kw=WHOLE,
+    )
+    decide_by = DateField(
+        _l("Decide by"), validators=[DataRequired(_l("Give the last day to decide."))]
+    )
+
+
+class PriceLineForm(VersionedForm):
+    product_id = SelectField(_l("Product"), coerce=int_or_none, validate_choice=False)
+    service = StringField(
+        _l("Or a service"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("E.g. «Installation» or «Response-centre service per user»."),
+    )
+    unit_price = StringField(
+        _l("Unit price (kr)"), validators=[Optional(), Length(max=20)], render_kw=AMOUNT
+    )
+    monthly_rent = StringField(
+        _l("Monthly rent (kr)"), validators=[Optional(), Length(max=20)], render_kw=AMOUNT
+    )
+    valid_from = DateField(_l("From"), validators=[Optional()])
+    valid_to = DateField(_l("To"), validators=[Optional()])
+
+    def data_for_operation(self) -> dict:
+        return {
+            "product_id": self.product_id.data,
+            "service": self.service.data,
+            "unit_price": self.unit_price.data,
+            "monthly_rent": self.monthly_rent.data,
+            "valid_from": self.valid_from.data,
+            "valid_to": self.valid_to.data,
+        }
+
+
+class ServiceLevelForm(VersionedForm):
+    metric = SelectField(
+        _l("What is measured"), choices=choices((k.value, v) for k, v in METRIC_LABELS.items())
+    )
+    target = StringField(
+        _l("Target"),
+        validators=[DataRequired(_l("Give the target."))],
+        render_kw=AMOUNT,
+        description=_l("Hours to answer or fix, days to deliver, or per cent uptime."),
+    )
+    calendar = SelectField(
+        _l("Counted"),
+        choices=choices(
+            [("24x7", _l("Around the clock (24/7)")), ("business", _l("In business hours"))]
+        ),
+    )
+    system_id = SelectField(_l("System (for uptime)"), coerce=int_or_none, validate_choice=False)
+    penalty = TextAreaField(
+        _l("Penalty"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("What the agreement says the supplier pays when the target is missed."),
+    )
+
+    def data_for_operation(self) -> dict:
+        return {
+            "metric": self.metric.data,
+            "target": self.target.data,
+            "calendar": self.calendar.data,
+            "system_id": self.system_id.data,
+            "penalty": self.penalty.data,
+        }
+
+
+class DecisionForm(Form):
+    kind = HiddenField()
+    due_on = HiddenField()
+    decision = SelectField(
+        _l("Decided"), choices=choices((k.value, v) for k, v in DECISION_LABELS.items())
+    )
+    decided_on = DateField(_l("Decided on"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])

@@ -1,0 +1,23 @@
+"""Supplier agreements: owners, prices, deadlines, service levels and their follow-up."""
+
+from flask_babel import lazy_gettext as _l
+
+from vftops.agreements import api, queries, views
+from vftops.agreements.audit_texts import TEXTS
+from vftops.agreements.permissions import AGREEMENTS_VIEW, PERMISSIONS
+from vftops.core.modules import Link, Module, PagePart, StartPart
+
+module = Module(
+    name="agreements",
+    permissions=PERMISSIONS,
+    audit=TEXTS,
+    pages=(views.bp,),
+    api=api.blueprints,
+    navigation=(Link(_l("Agreements"), "agreement.index", AGREEMENTS_VIEW, order=60),),
+    start=(StartPart("agreements/_start_deadlines.html", queries.my_deadlines, "todo", 60),),
+    page_parts={
+        "suppliers.supplier": (
+            PagePart("agreements/_supplier_agreements.html", queries.supplier_agreements),
+        )
+    },
+)

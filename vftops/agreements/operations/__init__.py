@@ -1,0 +1,28 @@
+"""The only code that changes agreements: `from vftops.agreements import operations`
+gives all of it."""
+
+from vftops.agreements.operations.agreements import (  # noqa: F401
+    AGREEMENT_FIELDS,
+    OPTION_FIELDS,
+    add_option,
+    agreement_state,
+    check_manages,
+    create_agreement,
+    remove_option,
+    update_agreement,
+)
+from vftops.agreements.operations.deadlines import (  # noqa: F401
+    DECISION_FIELDS,
+    decide_deadline,
+    end_run_out,
+)
+from vftops.agreements.operations.prices import (  # noqa: F401
+    LEVEL_FIELDS,
+    PRICE_FIELDS,
+    add_price_line,
+    add_service_level,
+    price_on,
+    remove_service_level,
+    update_price_line,
+    update_service_level,
+)

@@ -1,0 +1,187 @@
+"""Reads of agreements: lists, one agreement with what it holds, and the deadlines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from vftops.agreements.models import (
+    Agreement,
+    AgreementStatus,
+    DeadlineDecision,
+    PriceLine,
+    ServiceLevel,
+)
+from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
+from vftops.agreements.terms import Deadline, deadlines_of
+from vftops.core.models import local_day
+from vftops.core.scope import get_scoped_or_404, scoped
+from vftops.extensions import db
+
+HORIZON_DAYS = 365
+# What the API's list gives with each agreement.
+AGREEMENT_LISTS = (
+    selectinload(Agreement.shared_with),
+    selectinload(Agreement.products),
+    selectinload(Agreement.systems),
+    selectinload(Agreement.options),
+)
+
+
+def agreements(
+    user,
+    *,
+    q: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    supplier_id: int | None = None,
+) -> Select:
+    """The agreements the user may see, newest start first; `q` is part of the title or
+    the reference."""
+    stmt = scoped(select(Agreement), Agreement, user).options(
+        joinedload(Agreement.supplier), joinedload(Agreement.owner)
+    )
+    if q and q.strip():
+        needle = q.strip().lower()
+        stmt = stmt.where(
+            func.lower(Agreement.title).contains(needle, autoescape=True)
+            | func.lower(func.coalesce(Agreement.reference, "")).contains(needle, autoescape=True)
+        )
+    if status:
+        stmt = stmt.where(Agreement.status == status)
+    if kind:
+        stmt = stmt.where(Agreement.kind == kind)
+    if supplier_id:
+        stmt = stmt.where(Agreement.supplier_id == supplier_id)
+    return stmt.order_by(Agreement.title, Agreement.id)
+
+
+def agreement_or_404(agreement_id, user) -> Agreement:
+    return get_scoped_or_404(
+        Agreement,
+        agreement_id,
+        user,
+        options=(
+            joinedload(Agreement.supplier),
+            joinedload(Agreement.owner),
+            joinedload(Agreement.follow_up),
+            joinedload(Agreement.procurement),
+            joinedload(Agreement.municipality),
+            joinedload(Agreement.parent),
+            selectinload(Agreement.shared_with),
+            selectinload(Agreement.products),
+            selectinload(Agreement.systems),
+            selectinload(Agreement.options),
+        ),
+    )
+
+
+def price_lines(agreement: Agreement) -> list[PriceLine]:
+    return db.session.scalars(
+        select(PriceLine)
+        .where(PriceLine.agreement_id == agreement.id)
+        .options(joinedload(PriceLine.product))
+        .order_by(PriceLine.service, PriceLine.product_id, PriceLine.valid_from)
+    ).all()
+
+
+def service_levels(agreement: Agreement) -> list[ServiceLevel]:
+    return db.session.scalars(
+        select(ServiceLevel)
+        .where(ServiceLevel.agreement_id == agreement.id)
+        .options(joinedload(ServiceLevel.system))
+        .order_by(ServiceLevel.metric, ServiceLevel.id)
+    ).all()
+
+
+def decisions(agreement: Agreement) -> list[DeadlineDecision]:
+    return db.session.scalars(
+        select(DeadlineDecision)
+        .where(DeadlineDecision.agreement_id == agreement.id)
+        .options(joinedload(DeadlineDecision.decided_by))
+        .order_by(DeadlineDecision.decided_at.desc())
+    ).all()
+
+
+@dataclass(frozen=True)
+class DueRow:
+    deadline: Deadline
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def _handled(agreement_ids: list[int]) -> set[tuple[int, str, date]]:
+    if not agreement_ids:
+        return set()
+    rows = db.session.execute(
+        select(DeadlineDecision.agreement_id, DeadlineDecision.kind, DeadlineDecision.due_on).where(
+            DeadlineDecision.agreement_id.in_(agreement_ids)
+        )
+    ).all()
+    return {(a, k, d) for a, k, d in rows}
+
+
+def open_deadlines(stmt: Select, today: date, *, horizon_days: int = HORIZON_DAYS) -> list[DueRow]:
+    """The deadlines not yet handled of the agreements `stmt` selects, due within the
+    horizon or passed: overdue first, then by date. Three statements, however many."""
+    stmt = stmt.where(
+        Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.NOTICE))
+    ).options(
+        joinedload(Agreement.supplier),
+        joinedload(Agreement.owner),
+        selectinload(Agreement.options),
+    )
+    found = db.session.scalars(stmt.order_by(None)).unique().all()
+    handled = _handled([a.id for a in found])
+    last = today + timedelta(days=horizon_days)
+    rows = [
+        DueRow(d, d.days_left(today))
+        for a in found
+        for d in deadlines_of(a, today)
+        if d.key not in handled and d.due_on <= last
+    ]
+    rows.sort(key=lambda r: (not r.overdue, r.deadline.due_on, r.deadline.agreement.title))
+    return rows
+
+
+def deadlines_for(user, today: date, *, horizon_days: int = HORIZON_DAYS) -> list[DueRow]:
+    return open_deadlines(
+        scoped(select(Agreement), Agreement, user), today, horizon_days=horizon_days
+    )
+
+
+START_DAYS = 90
+
+
+def my_deadlines(user, now) -> list[DueRow]:
+    """The start page: deadlines within 90 days or passed of the agreements the user owns,
+    follows up or is the procurement contact of; a procurement officer sees those of every
+    agreement in their municipalities."""
+    if not user.can(AGREEMENTS_VIEW):
+        return []
+    stmt = scoped(select(Agreement), Agreement, user)
+    if not user.can(AGREEMENTS_MANAGE):
+        stmt = stmt.where(
+            (Agreement.owner_id == user.id)
+            | (Agreement.follow_up_id == user.id)
+            | (Agreement.procurement_id == user.id)
+        )
+    return open_deadlines(stmt, local_day(now), horizon_days=START_DAYS)
+
+
+def supplier_agreements(supplier, user) -> list[Agreement] | None:
+    """The supplier's page: its agreements the reader may see (None: not for this reader)."""
+    if not user.can(AGREEMENTS_VIEW):
+        return None
+    return db.session.scalars(
+        scoped(select(Agreement), Agreement, user)
+        .where(Agreement.supplier_id == supplier.id)
+        .options(joinedload(Agreement.owner))
+        .order_by(Agreement.status, Agreement.title)
+    ).all()

@@ -1,0 +1,397 @@
+"""Pages of agreements: the list, an agreement with its options, prices, service levels
+and deadlines, the deadlines page, and the forms that change them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from vftops.agreements import operations as ops
+from vftops.agreements import queries
+from vftops.agreements.forms import (
+    NONE,
+    AgreementForm,
+    DecisionForm,
+    OptionForm,
+    PriceLineForm,
+    ServiceLevelForm,
+)
+from vftops.agreements.models import (
+    DECISION_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    Agreement,
+    AgreementKind,
+    ExtensionOption,
+    PriceLine,
+    ServiceLevel,
+)
+from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
+from vftops.agreements.terms import term_end
+from vftops.auth.queries import active_colleagues
+from vftops.core.forms import Form
+from vftops.core.models import local_today
+from vftops.core.pagination import capped_page
+from vftops.core.permissions import Role, require
+from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
+from vftops.core.web import actor, submit
+from vftops.equipment.queries import active_products
+from vftops.extensions import db
+from vftops.org.models import Municipality
+from vftops.org.queries import municipalities_of
+from vftops.suppliers.queries import active_suppliers
+from vftops.systems.queries import systems_in_use
+
+bp = Blueprint("agreement", __name__)
+PER_PAGE = 50
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+@bp.get("/agreements")
+@require(AGREEMENTS_VIEW)
+def index():
+    user = actor()
+    status = request.args.get("status") or None
+    kind = request.args.get("kind") or None
+    stmt = queries.agreements(
+        user,
+        q=request.args.get("q"),
+        status=status if status in STATUS_LABELS else None,
+        kind=kind if kind in KIND_LABELS else None,
+        supplier_id=_int_arg("supplier"),
+    )
+    page = capped_page(stmt, page=_int_arg("page") or 1, per_page=PER_PAGE)
+    return render_template(
+        "agreements/agreements.html",
+        page=page,
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+        suppliers=active_suppliers(),
+        today=local_today(),
+    )
+
+
+def _form_choices(form: AgreementForm, user, agreement: Agreement | None) -> None:
+    mine = municipalities_of(user)
+    form.municipality_id.choices = [(m.id, m.name) for m in mine]
+    form.shared_with_ids.choices = [(m.id, m.name) for m in mine]
+    suppliers = active_suppliers()
+    if agreement is not None and agreement.supplier not in suppliers:
+        suppliers = [agreement.supplier, *suppliers]
+    form.supplier_id.choices = [NONE, *[(s.id, s.name) for s in suppliers]]
+    frameworks = db.session.scalars(
+        scoped(select(Agreement), Agreement, user)
+        .where(Agreement.kind == AgreementKind.FRAMEWORK)
+        .order_by(Agreement.title)
+    ).all()
+    form.parent_id.choices = [
+        NONE,
+        *[(a.id, str(a)) for a in frameworks if agreement is None or a.id != agreement.id],
+    ]
+    people = [NONE, *[(u.id, u.full_name) for u in active_colleagues(user)]]
+    form.owner_id.choices = people
+    form.follow_up_id.choices = people
+    form.procurement_id.choices = people
+    products = active_products()
+    if agreement is not None:
+        products = [*[p for p in agreement.products if p not in products], *products]
+    form.product_ids.choices = [(p.id, str(p)) for p in products]
+    form.system_ids.choices = [(s.id, s.name) for s in systems_in_use(user)]
+    if agreement is not None:
+        del form.municipality_id
+        form.shared_with_ids.choices = [
+            (m.id, m.name) for m in mine if m.id != agreement.municipality_id
+        ]
+
+
+@bp.route("/agreements/new", methods=["GET", "POST"])
+@require(AGREEMENTS_MANAGE)
+def new():
+    user = actor()
+    form = AgreementForm()
+    _form_choices(form, user, None)
+    if request.method == "GET":
+        form.owner_id.data = user.id
+        form.procurement_id.data = user.id if user.has_role(Role.PROCUREMENT) else None
+        form.supplier_id.data = _int_arg("supplier")
+
+    def create():
+        municipality = get_scoped_or_404(Municipality, form.municipality_id.data, user)
+        return ops.create_agreement(user, municipality, **form.data_for_operation())
+
+    done = submit(form, create)
+    if done.ok:
+        flash(_("%(title)s is registered.", title=done.result.title), "success")
+        return redirect(url_for("agreement.detail", agreement_id=done.result.id))
+    return render_template("agreements/agreement_form.html", form=form, agreement=None), done.status
+
+
+def _managed_by_reader(agreement: Agreement, user) -> Agreement:
+    """An agreement's forms open for the people of the municipality that manages it: the
+    operation would refuse anyone else."""
+    if agreement.municipality_id not in municipality_ids(user):
+        abort(403)
+    return agreement
+
+
+@bp.route("/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
+@require(AGREEMENTS_MANAGE)
+def edit(agreement_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    form = AgreementForm(obj=agreement)
+    _form_choices(form, user, agreement)
+    if request.method == "GET":
+        form.shared_with_ids.data = [m.id for m in agreement.shared_with]
+        form.product_ids.data = [p.id for p in agreement.products]
+        form.system_ids.data = [s.id for s in agreement.systems]
+    done = submit(
+        form,
+        lambda: ops.update_agreement(
+            user, agreement, expected_version=form.expected_version(), **form.data_for_operation()
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("agreement.detail", agreement_id=agreement.id))
+    return render_template(
+        "agreements/agreement_form.html", form=form, agreement=agreement
+    ), done.status
+
+
+@bp.get("/agreements/<int:agreement_id>")
+@require(AGREEMENTS_VIEW)
+def detail(agreement_id: int):
+    user = actor()
+    agreement = queries.agreement_or_404(agreement_id, user)
+    today = local_today()
+    due = queries.open_deadlines(
+        select(Agreement).where(Agreement.id == agreement.id), today, horizon_days=3650
+    )
+    return render_template(
+        "agreements/agreement_detail.html",
+        agreement=agreement,
+        today=today,
+        current_end=term_end(agreement, today),
+        due=due,
+        decision_form=DecisionForm(),
+        decision_labels=DECISION_LABELS,
+        decisions=queries.decisions(agreement),
+        prices=queries.price_lines(agreement),
+        levels=queries.service_levels(agreement),
+        may_change=user.can(AGREEMENTS_MANAGE)
+        and agreement.municipality_id in municipality_ids(user),
+        option_form=OptionForm(),
+    )
+
+
+@bp.get("/agreements/deadlines")
+@require(AGREEMENTS_VIEW)
+def deadlines():
+    user = actor()
+    today = local_today()
+    return render_template(
+        "agreements/deadlines.html",
+        rows=queries.deadlines_for(user, today),
+        today=today,
+        decision_form=DecisionForm(),
+        managed=municipality_ids(user),
+    )
+
+
+@bp.post("/agreements/<int:agreement_id>/deadlines")
+@require(AGREEMENTS_MANAGE)
+def decide(agreement_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    form = DecisionForm()
+    done = submit(
+        form,
+        lambda: ops.decide_deadline(
+            user,
+            agreement,
+            kind=form.kind.data,
+            due_on=form.due_on.data,
+            decision=form.decision.data,
+            decided_on=form.decided_on.data,
+            note=form.note.data,
+        ),
+    )
+    if done.ok:
+        flash(
+            _(
+                "The deadline is handled: %(decision)s.",
+                decision=DECISION_LABELS[done.result.decision],
+            ),
+            "success",
+        )
+    elif done.error is None:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    back = request.form.get("back")
+    if back == "deadlines":
+        return redirect(url_for("agreement.deadlines"))
+    return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#deadlines")
+
+
+# --- options -------------------------------------------------------------------------
+
+
+@bp.post("/agreements/<int:agreement_id>/options")
+@require(AGREEMENTS_MANAGE)
+def option_add(agreement_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    form = OptionForm()
+    done = submit(
+        form,
+        lambda: ops.add_option(
+            user, agreement, months=form.months.data, decide_by=form.decide_by.data
+        ),
+    )
+    if done.ok:
+        flash(_("The option is added."), "success")
+    elif done.error is None:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#options")
+
+
+@bp.post("/agreements/<int:agreement_id>/options/<int:option_id>/remove")
+@require(AGREEMENTS_MANAGE)
+def option_remove(agreement_id: int, option_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    option = db.session.get(ExtensionOption, option_id)
+    if option is None or option.agreement_id != agreement.id:
+        abort(404)
+    done = submit(Form(), lambda: ops.remove_option(user, option))
+    if done.ok:
+        flash(_("The option is removed."), "success")
+    return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#options")
+
+
+# --- prices --------------------------------------------------------------------------
+
+
+def _price_choices(form: PriceLineForm, line: PriceLine | None) -> None:
+    products = active_products()
+    if line is not None and line.product is not None and line.product not in products:
+        products = [line.product, *products]
+    form.product_id.choices = [NONE, *[(p.id, str(p)) for p in products]]
+
+
+@bp.route("/agreements/<int:agreement_id>/prices/new", methods=["GET", "POST"])
+@require(AGREEMENTS_MANAGE)
+def price_new(agreement_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    form = PriceLineForm()
+    _price_choices(form, None)
+    if request.method == "GET":
+        form.valid_from.data = max(agreement.starts_on, local_today())
+    done = submit(form, lambda: ops.add_price_line(user, agreement, **form.data_for_operation()))
+    if done.ok:
+        flash(_("The price is added."), "success")
+        return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#prices")
+    return render_template(
+        "agreements/price_form.html", form=form, agreement=agreement, line=None
+    ), done.status
+
+
+@bp.route("/agreements/<int:agreement_id>/prices/<int:line_id>/edit", methods=["GET", "POST"])
+@require(AGREEMENTS_MANAGE)
+def price_edit(agreement_id: int, line_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    line = db.session.get(PriceLine, line_id)
+    if line is None or line.agreement_id != agreement.id:
+        abort(404)
+    form = PriceLineForm(obj=line)
+    _price_choices(form, line)
+    done = submit(
+        form,
+        lambda: ops.update_price_line(
+            user, line, expected_version=form.expected_version(), **form.data_for_operation()
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#prices")
+    return render_template(
+        "agreements/price_form.html", form=form, agreement=agreement, line=line
+    ), done.status
+
+
+# --- service levels ------------------------------------------------------------------
+
+
+def _level_choices(form: ServiceLevelForm, agreement: Agreement) -> None:
+    form.system_id.choices = [NONE, *[(s.id, s.name) for s in agreement.systems]]
+
+
+@bp.route("/agreements/<int:agreement_id>/levels/new", methods=["GET", "POST"])
+@require(AGREEMENTS_MANAGE)
+def level_new(agreement_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    form = ServiceLevelForm()
+    _level_choices(form, agreement)
+    done = submit(form, lambda: ops.add_service_level(user, agreement, **form.data_for_operation()))
+    if done.ok:
+        flash(_("The service level is added."), "success")
+        return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#levels")
+    return render_template(
+        "agreements/level_form.html", form=form, agreement=agreement, level=None
+    ), done.status
+
+
+def _level_or_404(agreement: Agreement, level_id: int) -> ServiceLevel:
+    level = db.session.get(ServiceLevel, level_id)
+    if level is None or level.agreement_id != agreement.id:
+        abort(404)
+    return level
+
+
+@bp.route("/agreements/<int:agreement_id>/levels/<int:level_id>/edit", methods=["GET", "POST"])
+@require(AGREEMENTS_MANAGE)
+def level_edit(agreement_id: int, level_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    level = _level_or_404(agreement, level_id)
+    form = ServiceLevelForm(obj=level)
+    _level_choices(form, agreement)
+    done = submit(
+        form,
+        lambda: ops.update_service_level(
+            user, level, expected_version=form.expected_version(), **form.data_for_operation()
+        ),
+    )
+    if done.ok:
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#levels")
+    return render_template(
+        "agreements/level_form.html", form=form, agreement=agreement, level=level
+    ), done.status
+
+
+@bp.post("/agreements/<int:agreement_id>/levels/<int:level_id>/remove")
+@require(AGREEMENTS_MANAGE)
+def level_remove(agreement_id: int, level_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    level = _level_or_404(agreement, level_id)
+    done = submit(Form(), lambda: ops.remove_service_level(user, level))
+    if done.ok:
+        flash(_("The service level is removed."), "success")
+    return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#levels")
