@@ -200,8 +200,13 @@ class ServiceLevelForm(VersionedForm):
 class DecisionForm(Form):
     kind = HiddenField()
     due_on = HiddenField()
+    # No decision is chosen for the reader: one click must not extend an agreement.
     decision = SelectField(
-        _l("Decided"), choices=choices((k.value, v) for k, v in DECISION_LABELS.items())
+        _l("Decided"),
+        choices=choices(
+            [("", _l("Choose …")), *((k.value, v) for k, v in DECISION_LABELS.items())]
+        ),
+        validators=[DataRequired(_l("Choose what was decided."))],
     )
     decided_on = DateField(_l("Decided on"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.agreements import api, queries, views
+from vftops.agreements import api, demo, queries, views
 from vftops.agreements.audit_texts import TEXTS
 from vftops.agreements.permissions import AGREEMENTS_VIEW, PERMISSIONS
 from vftops.core.modules import Link, Module, PagePart, StartPart
@@ -11,6 +11,7 @@ module = Module(
     name="agreements",
     permissions=PERMISSIONS,
     audit=TEXTS,
+    demo=demo.load,
     pages=(views.bp,),
     api=api.blueprints,
     navigation=(Link(_l("Agreements"), "agreement.index", AGREEMENTS_VIEW, order=60),),

@@ -1,0 +1,284 @@
+"""The agreements demo: the shared service's real-looking agreements — a framework for
+safety alarms whose option must be decided next month, a lease of 450 alarms in its
+notice window, the response-centre service agreement with its service levels, a
+dispenser lease, an MDM licence of 120 licences and a data processing agreement — with
+prices, and the suppliers' addresses and contacts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from vftops.agreements import operations as ops
+from vftops.agreements.terms import add_months
+from vftops.core.models import local_today
+from vftops.extensions import db
+from vftops.suppliers.operations import add_contact, create_supplier, update_supplier
+
+# (supplier, org number, street, postcode, city, contacts: (name, role, e-mail, phone))
+SUPPLIER_DETAILS = [
+    (
+        "Tunstall Norge AS",
+        "974760673",
+        "Postboks 6560 Etterstad",
+        "0606",
+        "Oslo",
+        [
+            ("Kari Kundeansvarlig", "account_manager", "kari@tunstall.example.no", "911 00 001"),
+            ("Support døgnvakt", "support", "support@tunstall.example.no", "22 00 00 01"),
+            ("Fakturamottak", "invoicing", "faktura@tunstall.example.no", None),
+        ],
+    ),
+    (
+        "Evondos Norge AS",
+        "923609016",
+        "Karenslyst allé 9",
+        "0278",
+        "Oslo",
+        [("Even Evondos", "account_manager", "even@evondos.example.no", "911 00 002")],
+    ),
+    (
+        "Careium AS",
+        "981276957",
+        "Hoffsveien 13",
+        "0275",
+        "Oslo",
+        [
+            ("Camilla Careium", "account_manager", "camilla@careium.example.no", "911 00 003"),
+            ("Personvernombud", "security", "personvern@careium.example.no", None),
+        ],
+    ),
+]
+
+
+def load(world: dict) -> dict:
+    """Suppliers' details and the agreements. Caller commits."""
+    today = local_today()
+    municipalities, users = world["municipalities"], world["users"]
+    stjordal, meraker = municipalities["5035"], municipalities["5034"]
+    suppliers = {s.name: s for s in world.get("suppliers", [])}
+    products = {p.model: p for p in world.get("products", [])}
+    systems = world.get("systems", {})
+    buyer, it, desk = users["innkjop"], users["it"], users["servicedesk"]
+
+    for name, org, street, postcode, city, contacts in SUPPLIER_DETAILS:
+        supplier = suppliers[name]
+        update_supplier(
+            None, supplier, org_number=org, street_address=street, postcode=postcode, city=city
+        )
+        for contact, role, email, phone in contacts:
+            add_contact(None, supplier, name=contact, role=role, email=email, phone=phone)
+    mdm_supplier = create_supplier(
+        None,
+        name="Mobilforvaltning Nord AS",
+        org_number="915621635",
+        support_email="support@mobilforvaltning.example.no",
+        lead_time_days=2,
+    )
+    tunstall, evondos = suppliers["Tunstall Norge AS"], suppliers["Evondos Norge AS"]
+    careium = suppliers["Careium AS"]
+
+    def agreement(municipality, **fields):
+        return ops.create_agreement(None, municipality, **fields)
+
+    # The framework for safety alarms: its term ends in four months, and the first option
+    # to extend must be decided next month.
+    frame_end = add_months(today, 4)
+    framework = agreement(
+        stjordal,
+        title="Rammeavtale trygghetsalarmer",
+        reference="2022/0412",
+        kind="framework",
+        supplier_id=tunstall.id,
+        owner_id=buyer.id,
+        follow_up_id=desk.id,
+        procurement_id=buyer.id,
+        starts_on=add_months(frame_end, -48) + timedelta(days=1),
+        ends_on=frame_end,
+        notice_months=3,
+        estimated_value="6400000",
+        shared_with_ids=[meraker.id],
+        product_ids=[products["Lifeline Smart Hub"].id],
+        notes="Felles anskaffelse for Stjørdal og Meråker. Avrop gjøres som leieavtaler.",
+    )
+    ops.add_option(None, framework, months=24, decide_by=today + timedelta(days=35))
+    ops.add_option(None, framework, months=24, decide_by=add_months(frame_end, 18))
+    ops.add_price_line(
+        None,
+        framework,
+        product_id=products["Lifeline Smart Hub"].id,
+        unit_price="3490",
+        monthly_rent="179",
+        valid_from=framework.starts_on,
+    )
+    ops.add_price_line(
+        None,
+        framework,
+        service="Installasjon hos bruker",
+        unit_price="950",
+        valid_from=framework.starts_on,
+    )
+
+    # The lease of 450 alarms, called off the framework: it renews by itself for a year
+    # unless notice is given three months before its end, which is in 100 days.
+    lease_end = today + timedelta(days=100)
+    lease = agreement(
+        stjordal,
+        title="Leie av 450 trygghetsalarmer",
+        reference="2022/0412-01",
+        kind="lease",
+        supplier_id=tunstall.id,
+        parent_id=framework.id,
+        owner_id=buyer.id,
+        follow_up_id=users["lagerleder"].id,
+        procurement_id=buyer.id,
+        starts_on=add_months(lease_end, -36) + timedelta(days=1),
+        ends_on=lease_end,
+        notice_months=3,
+        renews_automatically=True,
+        renewal_months=12,
+        units_paid=450,
+        yearly_cost=str(450 * 179 * 12),
+        shared_with_ids=[meraker.id],
+        product_ids=[products["Lifeline Smart Hub"].id],
+    )
+    ops.add_price_line(
+        None,
+        lease,
+        product_id=products["Lifeline Smart Hub"].id,
+        monthly_rent="179",
+        valid_from=lease.starts_on,
+    )
+
+    # The response centre: a service agreement with what the supplier promised.
+    centre_systems = (
+        [systems["Responssenterløsning"].id] if "Responssenterløsning" in systems else []
+    )
+    centre = agreement(
+        stjordal,
+        title="Responssentertjeneste",
+        reference="2023/0930",
+        kind="service",
+        supplier_id=tunstall.id,
+        owner_id=buyer.id,
+        follow_up_id=desk.id,
+        procurement_id=buyer.id,
+        starts_on=add_months(today, -20),
+        ends_on=add_months(today, 28),
+        notice_months=6,
+        renews_automatically=True,
+        renewal_months=12,
+        yearly_cost="1240000",
+        estimated_value="4960000",
+        shared_with_ids=[meraker.id],
+        system_ids=centre_systems,
+    )
+    ops.add_service_level(
+        None,
+        centre,
+        metric="answer_time",
+        target="1",
+        calendar="24x7",
+        penalty="Dagbot 2 000 kr per påbegynte time over fristen.",
+    )
+    ops.add_service_level(
+        None,
+        centre,
+        metric="fix_time",
+        target="8",
+        calendar="business",
+        penalty="Dagbot 5 000 kr per virkedag over fristen.",
+    )
+    if centre_systems:
+        ops.add_service_level(
+            None,
+            centre,
+            metric="uptime",
+            target="99.5",
+            system_id=centre_systems[0],
+            penalty="Prisavslag 10 % av månedens pris under 99,5 % oppetid.",
+        )
+    ops.add_price_line(
+        None,
+        centre,
+        service="Responssentertjeneste per bruker og måned",
+        monthly_rent="215",
+        valid_from=centre.starts_on,
+    )
+
+    # Meråker's own dispenser lease.
+    dispensers = agreement(
+        meraker,
+        title="Leie av medisindispensere",
+        reference="MK-2024-07",
+        kind="lease",
+        supplier_id=evondos.id,
+        owner_id=buyer.id,
+        procurement_id=buyer.id,
+        starts_on=add_months(today, -14),
+        ends_on=add_months(today, 22),
+        notice_months=3,
+        units_paid=60,
+        yearly_cost=str(60 * 690 * 12),
+        product_ids=[products["E300"].id],
+    )
+    ops.add_price_line(
+        None,
+        dispensers,
+        product_id=products["E300"].id,
+        monthly_rent="690",
+        valid_from=dispensers.starts_on,
+    )
+    ops.add_service_level(None, dispensers, metric="delivery_time", target="10")
+
+    # The MDM licence: 120 licences paid for.
+    mdm = agreement(
+        stjordal,
+        title="MDM-lisenser",
+        reference="2025/0118",
+        kind="licence",
+        supplier_id=mdm_supplier.id,
+        owner_id=it.id,
+        procurement_id=buyer.id,
+        starts_on=add_months(today, -11),
+        ends_on=add_months(today, 13),
+        notice_months=2,
+        renews_automatically=True,
+        renewal_months=12,
+        units_paid=120,
+        yearly_cost="86400",
+        shared_with_ids=[meraker.id],
+        system_ids=[systems["MDM"].id] if "MDM" in systems else [],
+    )
+    ops.add_price_line(
+        None,
+        mdm,
+        service="MDM-lisens per enhet og måned",
+        monthly_rent="60",
+        valid_from=mdm.starts_on,
+    )
+
+    # The data processing agreement behind the GPS trackers.
+    agreement(
+        stjordal,
+        title="Databehandleravtale GPS-lokalisering",
+        kind="data_processing",
+        supplier_id=careium.id,
+        owner_id=it.id,
+        starts_on=add_months(today, -30),
+        shared_with_ids=[meraker.id],
+        product_ids=[products["GPS-klokke Q"].id],
+        notes=(
+            "Gjelder så lenge avtalen om GPS-klokker løper. "
+            "Revideres ved endring av underleverandører."
+        ),
+    )
+    db.session.flush()
+    return {
+        "agreements": {
+            "framework": framework,
+            "lease": lease,
+            "centre": centre,
+            "dispensers": dispensers,
+            "mdm": mdm,
+        }
+    }
