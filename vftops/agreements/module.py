@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 
-from vftops.agreements import api, demo, queries, views
+from vftops.agreements import api, demo, digest, queries, views
 from vftops.agreements.audit_texts import TEXTS
 from vftops.agreements.permissions import AGREEMENTS_VIEW, PERMISSIONS
-from vftops.core.modules import Link, Module, PagePart, StartPart
+from vftops.core.modules import DigestPart, Link, Module, PagePart, StartPart
 
 module = Module(
     name="agreements",
@@ -16,6 +16,15 @@ module = Module(
     api=api.blueprints,
     navigation=(Link(_l("Agreements"), "agreement.index", AGREEMENTS_VIEW, order=60),),
     start=(StartPart("agreements/_start_deadlines.html", queries.my_deadlines, "todo", 60),),
+    digest=(
+        DigestPart(
+            digest.collect,
+            "agreements/email/digest_part",
+            subject=digest.subject,
+            before=digest.end_run_out,
+            order=50,
+        ),
+    ),
     page_parts={
         "suppliers.supplier": (
             PagePart("agreements/_supplier_agreements.html", queries.supplier_agreements),

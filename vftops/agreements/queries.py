@@ -136,6 +136,7 @@ def open_deadlines(stmt: Select, today: date, *, horizon_days: int = HORIZON_DAY
         joinedload(Agreement.supplier),
         joinedload(Agreement.owner),
         selectinload(Agreement.options),
+        selectinload(Agreement.shared_with),
     )
     found = db.session.scalars(stmt.order_by(None)).unique().all()
     handled = _handled([a.id for a in found])
