@@ -5,7 +5,7 @@ World ids (per municipality): agreement (a lease managed there, its notice deadl
 person at the shared supplier)."""
 
 from tests.matrix import Endpoint
-from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
+from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW, DEVIATIONS_REPORT
 from vftops.suppliers.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
 
 _PAGE = "/account"  # every logged-in user opens it: it carries the CSRF token
@@ -210,4 +210,63 @@ AGREEMENT_ENDPOINTS = [
         "PATCH", "/api/v1/service-levels/{service_level}", AGREEMENTS_MANAGE, body={"target": "6"}
     ),
     Endpoint("DELETE", "/api/v1/service-levels/{service_level}", AGREEMENTS_MANAGE),
+    # Deviations: reported by those in the field too.
+    Endpoint("GET", "/agreements/deviations", AGREEMENTS_VIEW),
+    Endpoint("GET", "/agreements/{agreement}/deviations/new", DEVIATIONS_REPORT),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/deviations/new",
+        DEVIATIONS_REPORT,
+        body={"kind": "faulty_batch", "severity": "high", "title": "Feil i parti"},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/deviations/breach",
+        DEVIATIONS_REPORT,
+        body={"ticket_id": "{ticket}", "level_id": "{service_level}"},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/agreements/deviations/{deviation}", (AGREEMENTS_VIEW, DEVIATIONS_REPORT)),
+    Endpoint(
+        "GET", "/agreements/deviations/{deviation}/edit", (AGREEMENTS_MANAGE, DEVIATIONS_REPORT)
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/deviations/{deviation}/edit",
+        (AGREEMENTS_MANAGE, DEVIATIONS_REPORT),
+        body={
+            "kind": "late_delivery",
+            "severity": "medium",
+            "title": "Forsinket",
+            "reported_at": "{agreement_starts}",
+            "reported_how": "E-post",
+            "version": "",
+        },
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/deviations/{deviation}/close",
+        AGREEMENTS_MANAGE,
+        body={"version": ""},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/api/v1/deviations", AGREEMENTS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/deviations",
+        DEVIATIONS_REPORT,
+        body={"agreement_id": "{agreement}", "kind": "other", "title": "Avvik"},
+        scoped=True,
+    ),
+    Endpoint("GET", "/api/v1/deviations/{deviation}", (AGREEMENTS_VIEW, DEVIATIONS_REPORT)),
+    Endpoint(
+        "PATCH",
+        "/api/v1/deviations/{deviation}",
+        (AGREEMENTS_MANAGE, DEVIATIONS_REPORT),
+        body={"reported_how": "Telefon", "reported_at": "{agreement_starts}"},
+    ),
+    Endpoint("POST", "/api/v1/deviations/{deviation}/close", AGREEMENTS_MANAGE),
+    Endpoint("POST", "/api/v1/deviations/{closed_deviation}/reopen", AGREEMENTS_MANAGE),
 ]

@@ -35,6 +35,12 @@ def build(key, m, w, made) -> None:
         None, agreement, product_id=made["product"].id, monthly_rent="149", valid_from=today
     )
     level = agr.add_service_level(None, agreement, metric="fix_time", target="8")
+    deviation = agr.report_deviation(
+        None, agreement, kind="late_delivery", title=f"Forsinket levering {key}"
+    )
+    closed = agr.report_deviation(None, agreement, kind="invoice", title=f"Feil faktura {key}")
+    agr.close_deviation(None, closed)
+    w.deviation, w.closed_deviation = deviation.id, closed.id
     w.contact, w.agreement, w.agreement_option = contact.id, agreement.id, option.id
     w.price_line, w.service_level = line.id, level.id
     w.notice_due = add_months(ends, -6).isoformat()

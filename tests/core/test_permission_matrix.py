@@ -681,13 +681,20 @@ def test_other_municipalitys_objects_answer_404(app, factories):
 
 
 def test_only_catalogue_rows_are_exempt_from_the_scope_walk():
-    """Only rows that belong to no municipality (catalogue, suppliers) skip the 404 walk."""
+    """Only rows that belong to no municipality (catalogue, suppliers and their contacts)
+    skip the 404 walk."""
     exempt = {e.path for e in ENDPOINTS if e.scoped is False}
     assert exempt <= {
         "/api/v1/products/{product}",
         "/api/v1/suppliers/{supplier}",
+        "/api/v1/suppliers/{supplier}/contacts",
+        "/api/v1/suppliers/{supplier}/contacts/{contact}",
         "/products/{product}/edit",
+        "/suppliers/{supplier}",
         "/suppliers/{supplier}/edit",
+        "/suppliers/{supplier}/contacts/new",
+        "/suppliers/{supplier}/contacts/{contact}/edit",
+        "/suppliers/{supplier}/contacts/{contact}/remove",
     }
 
 

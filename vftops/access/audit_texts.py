@@ -101,7 +101,7 @@ TEXTS = AuditTexts(
         "account_source": _l("Accounts"),
         "review_interval_months": _l("Access review every (months)"),
         "shared_with": _l("Also used by"),
-        "description": _l("What it allows"),
+        "system_roles.description": _l("What it allows"),
         "is_privileged": _l("Privileged"),
         "job_functions": _l("Normally needed by"),
         "system_id": _l("System"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import abort
 from flask.views import MethodView
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from vftops.agreements import operations as ops
 from vftops.agreements import queries
-from vftops.agreements.models import Agreement, ExtensionOption, PriceLine, ServiceLevel
-from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
+from vftops.agreements.models import Agreement, Deviation, ExtensionOption, PriceLine, ServiceLevel
+from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW, DEVIATIONS_REPORT
 from vftops.agreements.schemas import (
     AgreementCreateSchema,
     AgreementPageSchema,
@@ -20,6 +21,11 @@ from vftops.agreements.schemas import (
     DeadlineSchema,
     DecisionCreateSchema,
     DecisionSchema,
+    DeviationCreateSchema,
+    DeviationPageSchema,
+    DeviationQuerySchema,
+    DeviationSchema,
+    DeviationUpdateSchema,
     OptionCreateSchema,
     OptionSchema,
     PriceLineCreateSchema,
@@ -32,11 +38,12 @@ from vftops.agreements.schemas import (
     ServiceLevelQuerySchema,
     ServiceLevelSchema,
     ServiceLevelUpdateSchema,
+    VersionOnlySchema,
 )
 from vftops.core.api import ApiBlueprint
 from vftops.core.models import local_today
 from vftops.core.pagination import cursor_page
-from vftops.core.permissions import require
+from vftops.core.permissions import require, require_any
 from vftops.core.scope import get_scoped_or_404, id_or_404, scoped
 from vftops.core.web import actor
 from vftops.extensions import db
@@ -60,7 +67,13 @@ levels_blp = ApiBlueprint(
     url_prefix="/api/v1/service-levels",
     description="What the supplier promised: times to answer and fix, uptime, delivery time",
 )
-blueprints = (agreements_blp, prices_blp, levels_blp)
+deviations_blp = ApiBlueprint(
+    "deviations",
+    __name__,
+    url_prefix="/api/v1/deviations",
+    description="Deviations against agreements: reported, told to the supplier, answered, closed",
+)
+blueprints = (agreements_blp, prices_blp, levels_blp, deviations_blp)
 
 
 def _agreement(agreement_id) -> Agreement:
@@ -312,3 +325,97 @@ class ServiceLevelById(MethodView):
     def delete(self, level_id):
         """Remove a service level."""
         ops.remove_service_level(actor(), _level(level_id))
+
+
+# --- deviations ----------------------------------------------------------------------
+
+
+def _deviation(deviation_id) -> Deviation:
+    deviation = db.session.get(Deviation, id_or_404(deviation_id))
+    if deviation is None:
+        abort(404)
+    _agreement(deviation.agreement_id)
+    return deviation
+
+
+@deviations_blp.route("")
+class Deviations(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @deviations_blp.arguments(DeviationQuerySchema, location="query")
+    @deviations_blp.response(200, DeviationPageSchema)
+    def get(self, args):
+        """Deviations against the agreements you see; filter by agreement and status."""
+        visible = scoped(select(Agreement.id), Agreement, actor())
+        stmt = select(Deviation).where(Deviation.agreement_id.in_(visible))
+        if args["agreement_id"] is not None:
+            stmt = stmt.where(Deviation.agreement_id == args["agreement_id"])
+        if args["status"] is not None:
+            stmt = stmt.where(Deviation.status == args["status"])
+        stmt = stmt.options(selectinload(Deviation.tickets), selectinload(Deviation.devices))
+        return cursor_page(stmt, Deviation.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(DEVIATIONS_REPORT)
+    @deviations_blp.arguments(
+        DeviationCreateSchema,
+        example={
+            "agreement_id": 1,
+            "kind": "late_delivery",
+            "severity": "high",
+            "title": "20 alarmer levert 12 dager for sent",
+        },
+    )
+    @deviations_blp.response(201, DeviationSchema)
+    @deviations_blp.errors(404, 409)
+    def post(self, data):
+        """Report a deviation against an agreement."""
+        agreement = _agreement(data.pop("agreement_id"))
+        return ops.report_deviation(actor(), agreement, **data)
+
+
+@deviations_blp.route("/<int:deviation_id>")
+class DeviationById(MethodView):
+    @require_any(AGREEMENTS_VIEW, DEVIATIONS_REPORT)
+    @deviations_blp.response(200, DeviationSchema)
+    @deviations_blp.errors(404)
+    def get(self, deviation_id):
+        """One deviation."""
+        return _deviation(deviation_id)
+
+    @require_any(AGREEMENTS_MANAGE, DEVIATIONS_REPORT)
+    @deviations_blp.arguments(
+        DeviationUpdateSchema,
+        example={"reported_at": "2026-12-01", "reported_how": "E-post", "version": 1},
+    )
+    @deviations_blp.response(200, DeviationSchema)
+    @deviations_blp.errors(404, 409)
+    def patch(self, data, deviation_id):
+        """Record when and how the supplier was told, and their answer."""
+        deviation = _deviation(deviation_id)
+        expected = data.pop("version", None)
+        return ops.update_deviation(actor(), deviation, expected_version=expected, **data)
+
+
+@deviations_blp.route("/<int:deviation_id>/close")
+class DeviationClose(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @deviations_blp.arguments(VersionOnlySchema)
+    @deviations_blp.response(200, DeviationSchema)
+    @deviations_blp.errors(404, 409)
+    def post(self, data, deviation_id):
+        """Close the deviation (409 when it is closed already)."""
+        return ops.close_deviation(
+            actor(), _deviation(deviation_id), expected_version=data["version"]
+        )
+
+
+@deviations_blp.route("/<int:deviation_id>/reopen")
+class DeviationReopen(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @deviations_blp.arguments(VersionOnlySchema)
+    @deviations_blp.response(200, DeviationSchema)
+    @deviations_blp.errors(404, 409)
+    def post(self, data, deviation_id):
+        """Reopen a closed deviation."""
+        return ops.reopen_deviation(
+            actor(), _deviation(deviation_id), expected_version=data["version"]
+        )

@@ -9,8 +9,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from vftops.agreements.models import (
     DECISION_LABELS,
+    DEVIATION_KIND_LABELS,
     KIND_LABELS,
     METRIC_LABELS,
+    SEVERITY_LABELS,
     STATUS_LABELS,
 )
 from vftops.core.forms import Form, MultiCheckboxField, VersionedForm, choices, int_or_none
@@ -210,3 +212,50 @@ class DecisionForm(Form):
     )
     decided_on = DateField(_l("Decided on"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+class DeviationForm(VersionedForm):
+    kind = SelectField(
+        _l("Kind"), choices=choices((k.value, v) for k, v in DEVIATION_KIND_LABELS.items())
+    )
+    severity = SelectField(
+        _l("Severity"),
+        choices=choices((k.value, v) for k, v in SEVERITY_LABELS.items()),
+        default="medium",
+    )
+    title = StringField(
+        _l("What happened"),
+        validators=[DataRequired(_l("Say in a line what happened.")), Length(max=200)],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=8000)])
+    ticket_ids = StringField(
+        _l("Tickets"),
+        validators=[Optional(), Length(max=400)],
+        description=_l("Ticket numbers, separated by commas."),
+    )
+    reported_at = DateField(_l("Reported to the supplier on"), validators=[Optional()])
+    reported_how = StringField(
+        _l("Reported how"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "E.g. «e-mail to the account manager» or «in the supplier portal, case 4711»."
+        ),
+    )
+    supplier_answer = TextAreaField(
+        _l("The supplier's answer"), validators=[Optional(), Length(max=8000)]
+    )
+    answered_at = DateField(_l("Answered on"), validators=[Optional()])
+
+    def data_for_operation(self) -> dict:
+        raw = [t.strip().lstrip("#") for t in (self.ticket_ids.data or "").split(",")]
+        return {
+            "kind": self.kind.data,
+            "severity": self.severity.data,
+            "title": self.title.data,
+            "description": self.description.data,
+            "ticket_ids": [t if t.isdigit() else -1 for t in raw if t],
+            "reported_at": self.reported_at.data,
+            "reported_how": self.reported_how.data,
+            "supplier_answer": self.supplier_answer.data,
+            "answered_at": self.answered_at.data,
+        }

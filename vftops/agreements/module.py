@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+import vftops.agreements.views_deviations  # noqa: F401  (its pages join views.bp)
 from vftops.agreements import api, demo, digest, queries, views
 from vftops.agreements.audit_texts import TEXTS
 from vftops.agreements.permissions import AGREEMENTS_VIEW, PERMISSIONS
@@ -28,6 +29,7 @@ module = Module(
     page_parts={
         "suppliers.supplier": (
             PagePart("agreements/_supplier_agreements.html", queries.supplier_agreements),
-        )
+        ),
+        "support.ticket": (PagePart("agreements/_ticket_levels.html", queries.ticket_levels),),
     },
 )

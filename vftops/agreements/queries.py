@@ -15,7 +15,7 @@ from vftops.agreements.models import (
     PriceLine,
     ServiceLevel,
 )
-from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
+from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW, DEVIATIONS_REPORT
 from vftops.agreements.terms import Deadline, deadlines_of
 from vftops.core.models import local_day
 from vftops.core.scope import get_scoped_or_404, scoped
@@ -185,4 +185,51 @@ def supplier_agreements(supplier, user) -> list[Agreement] | None:
         .where(Agreement.supplier_id == supplier.id)
         .options(joinedload(Agreement.owner))
         .order_by(Agreement.status, Agreement.title)
+    ).all()
+
+
+def ticket_levels(ticket, user):
+    """A ticket's page: its escalation against the answer and fix times of the supplier's
+    agreements that cover it (None: nothing to show this reader)."""
+    from vftops.agreements.measure import for_ticket
+
+    if ticket.escalated_at is None or ticket.supplier_id is None:
+        return None
+    if not (user.can(AGREEMENTS_VIEW) or user.can(DEVIATIONS_REPORT)):
+        return None
+    candidates = db.session.scalars(
+        scoped(select(Agreement), Agreement, user)
+        .where(
+            Agreement.supplier_id == ticket.supplier_id,
+            Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.NOTICE)),
+            Agreement.id.in_(select(ServiceLevel.agreement_id)),
+        )
+        .options(
+            selectinload(Agreement.shared_with),
+            selectinload(Agreement.products),
+            selectinload(Agreement.systems),
+        )
+    ).all()
+    product_ids = {d.product_id for d in ticket.devices}
+    covering = [
+        a
+        for a in candidates
+        if ticket.municipality_id in a.served_municipality_ids
+        and (
+            (not a.products and not a.systems)
+            or ticket.system_id in {s.id for s in a.systems}
+            or product_ids & {p.id for p in a.products}
+        )
+    ]
+    return for_ticket(ticket, covering) or None
+
+
+def agreement_deviations(agreement: Agreement) -> list:
+    from vftops.agreements.models import Deviation
+
+    return db.session.scalars(
+        select(Deviation)
+        .where(Deviation.agreement_id == agreement.id)
+        .order_by(Deviation.status == "closed", Deviation.created_at.desc())
+        .limit(50)
     ).all()

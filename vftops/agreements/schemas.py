@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from vftops.agreements.models import AgreementKind, AgreementStatus, DeadlineKind, Decision, Metric
+from vftops.agreements.models import (
+    AgreementKind,
+    AgreementStatus,
+    DeadlineKind,
+    Decision,
+    DeviationKind,
+    DeviationStatus,
+    Metric,
+    Severity,
+)
 from vftops.core.api import (
     CursorQuerySchema,
     StrictSchema,
@@ -270,3 +279,60 @@ class DecisionSchema(ma.Schema):
     note = ma.fields.String(allow_none=True)
     decided_by_id = ma.fields.Integer(allow_none=True)
     decided_at = ma.fields.AwareDateTime()
+
+
+class DeviationSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    agreement_id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"enum": [k.value for k in DeviationKind]})
+    severity = ma.fields.String(metadata={"enum": [k.value for k in Severity]})
+    title = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={"enum": [k.value for k in DeviationStatus]})
+    reported_at = ma.fields.Date(allow_none=True)
+    reported_how = ma.fields.String(allow_none=True)
+    supplier_answer = ma.fields.String(allow_none=True)
+    answered_at = ma.fields.Date(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    service_level_id = ma.fields.Integer(allow_none=True)
+    ticket_ids = ma.fields.Function(lambda d: sorted(t.id for t in d.tickets))
+    device_ids = ma.fields.Function(lambda d: sorted(x.id for x in d.devices))
+    reported_by_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    version = ma.fields.Integer()
+
+
+class _DeviationFields(StrictSchema):
+    kind = _one_of(DeviationKind)
+    severity = _one_of(Severity)
+    title = ma.fields.String()
+    description = optional_text()
+    reported_at = ma.fields.Date(allow_none=True)
+    reported_how = optional_text()
+    supplier_answer = optional_text()
+    answered_at = ma.fields.Date(allow_none=True)
+    service_level_id = ma.fields.Integer(allow_none=True)
+    ticket_ids = ma.fields.List(ma.fields.Integer())
+    device_ids = ma.fields.List(ma.fields.Integer())
+
+
+class DeviationCreateSchema(_DeviationFields):
+    agreement_id = ma.fields.Integer(required=True)
+    kind = _one_of(DeviationKind, required=True)
+    title = ma.fields.String(required=True)
+
+
+class DeviationUpdateSchema(_DeviationFields):
+    version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
+
+
+class DeviationQuerySchema(CursorQuerySchema):
+    agreement_id = ma.fields.Integer(load_default=None)
+    status = _one_of(DeviationStatus, load_default=None)
+
+
+class VersionOnlySchema(StrictSchema):
+    version = ma.fields.Integer(load_default=None)
+
+
+DeviationPageSchema = list_envelope(DeviationSchema)

@@ -55,6 +55,12 @@ def _int_arg(name: str) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
+def page_arg() -> int:
+    """The page asked for: a number from 1, anything else the first; never past what an
+    offset can hold."""
+    return min(_int_arg("page") or 1, 10**6)
+
+
 @bp.get("/agreements")
 @require(AGREEMENTS_VIEW)
 def index():
@@ -68,7 +74,7 @@ def index():
         kind=kind if kind in KIND_LABELS else None,
         supplier_id=_int_arg("supplier"),
     )
-    page = capped_page(stmt, page=_int_arg("page") or 1, per_page=PER_PAGE)
+    page = capped_page(stmt, page=page_arg(), per_page=PER_PAGE)
     return render_template(
         "agreements/agreements.html",
         page=page,
@@ -187,6 +193,7 @@ def detail(agreement_id: int):
         decisions=queries.decisions(agreement),
         prices=queries.price_lines(agreement),
         levels=queries.service_levels(agreement),
+        deviations=queries.agreement_deviations(agreement),
         may_change=user.can(AGREEMENTS_MANAGE)
         and agreement.municipality_id in municipality_ids(user),
         option_form=OptionForm(),

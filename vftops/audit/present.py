@@ -129,7 +129,10 @@ def present(events, user) -> list[Line]:
             url = url_for(kind.endpoint, **{kind.arg: object_id})
         changes = []
         for key, change in (event.changes or {}).items():
-            label = str(texts.fields.get(key, key))
+            # A module may name a field for its own objects («agreements.owner_id»).
+            label = str(
+                texts.fields.get(f"{event.object_type}.{key}") or texts.fields.get(key, key)
+            )
             if not isinstance(change, dict):
                 changes.append(
                     Change(label, "", _value(texts, names, event.object_type, key, change))

@@ -147,7 +147,9 @@ class AuditObject:
 class AuditTexts:
     """How a module's audit events read to people: its object kinds (by table name), its
     actions (by code), the fields its changes name, the labels of coded values per field,
-    and which fields hold the id of an object (shown by that object's name)."""
+    and which fields hold the id of an object (shown by that object's name). A field or
+    a coded value may be named for one kind of object only («agreements.owner_id»): the
+    names are shared by every module, so one named like another's says whose it is."""
 
     objects: Mapping[str, AuditObject] = field(default_factory=dict)
     actions: Mapping[str, Any] = field(default_factory=dict)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import joinedload
 
 from vftops.auth.models import User
 from vftops.auth.queries import active_users_with
+from vftops.core import modules
 from vftops.core.errors import DomainError
 from vftops.core.forms import choices
 from vftops.core.inputs import db_int
@@ -589,6 +590,8 @@ def _render_detail(ticket_id: int, status: int = 200, **forms):
         attach_form=forms.get("attach_form") or AttachForm(formdata=None, prefix="attach"),
         inline_types=INLINE_TYPES,
         max_mb=max(1, current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)),
+        # What the modules above add: e.g. the escalation against the supplier's agreement.
+        parts=modules.page_parts("support.ticket", ticket, current_user),
     ), status
 
 

@@ -16,6 +16,13 @@ from vftops.agreements.operations.deadlines import (  # noqa: F401
     decide_deadline,
     end_run_out,
 )
+from vftops.agreements.operations.deviations import (  # noqa: F401
+    DEVIATION_FIELDS,
+    close_deviation,
+    reopen_deviation,
+    report_deviation,
+    update_deviation,
+)
 from vftops.agreements.operations.prices import (  # noqa: F401
     LEVEL_FIELDS,
     PRICE_FIELDS,

@@ -64,6 +64,8 @@ OPTION_FIELDS = ("position", "months", "decide_by", "decision", "decided_on")
 
 def agreement_state(agreement: Agreement) -> dict[str, Any]:
     state = audit.snapshot(agreement, AGREEMENT_FIELDS)
+    # «parent_id» is a unit's parent in the audit log: a framework has its own name.
+    state["framework_id"] = state.pop("parent_id")
     state["shared_with"] = sorted(m.id for m in agreement.shared_with)
     state["product_ids"] = sorted(p.id for p in agreement.products)
     state["system_ids"] = sorted(s.id for s in agreement.systems)
@@ -272,7 +274,7 @@ def update_agreement(actor, agreement: Agreement, *, expected_version=None, **da
     check_version(agreement, expected_version)
     check_manages(actor, agreement)
     before = agreement_state(agreement)
-    merged = {**before, **data}
+    merged = {**audit.snapshot(agreement, AGREEMENT_FIELDS), **data}
     if "shared_with_ids" in data:
         agreement.shared_with = _shared(
             actor, agreement.municipality_id, data["shared_with_ids"], kept=before["shared_with"]
