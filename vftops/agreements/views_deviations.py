@@ -4,6 +4,7 @@ whose escalation broke a service level), followed up with the supplier, closed."
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -125,8 +126,8 @@ def deviation_from_breach(agreement_id: int):
         "%(what)s broken on ticket #%(ticket)d: %(hours)s hours of %(target)s",
         what=level.metric_label,
         ticket=ticket.id,
-        hours=f"{breach.hours:g}",
-        target=f"{float(level.target):g}",
+        hours=format_decimal(breach.hours),
+        target=format_decimal(level.target),
     )
     done = submit(
         VersionedForm(),
