@@ -210,6 +210,8 @@ AGREEMENT_ENDPOINTS = [
         "PATCH", "/api/v1/service-levels/{service_level}", AGREEMENTS_MANAGE, body={"target": "6"}
     ),
     Endpoint("DELETE", "/api/v1/service-levels/{service_level}", AGREEMENTS_MANAGE),
+    Endpoint("GET", "/agreements/{agreement}/evaluation", AGREEMENTS_VIEW),
+    Endpoint("GET", "/api/v1/agreements/{agreement}/evaluation", AGREEMENTS_VIEW),
     # Deviations: reported by those in the field too.
     Endpoint("GET", "/agreements/deviations", AGREEMENTS_VIEW),
     Endpoint("GET", "/agreements/{agreement}/deviations/new", DEVIATIONS_REPORT),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +27,8 @@ from vftops.agreements.schemas import (
     DeviationQuerySchema,
     DeviationSchema,
     DeviationUpdateSchema,
+    EvaluationQuerySchema,
+    EvaluationSchema,
     OptionCreateSchema,
     OptionSchema,
     PriceLineCreateSchema,
@@ -419,3 +422,26 @@ class DeviationReopen(MethodView):
         return ops.reopen_deviation(
             actor(), _deviation(deviation_id), expected_version=data["version"]
         )
+
+
+@agreements_blp.route("/<int:agreement_id>/evaluation")
+class AgreementEvaluation(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @agreements_blp.arguments(EvaluationQuerySchema, location="query")
+    @agreements_blp.response(200, EvaluationSchema)
+    @agreements_blp.errors(404, 422)
+    def get(self, args, agreement_id):
+        """Each service level measured against its target over the period (default: the
+        twelve months up to today), month by month with each case; and the licences or
+        units paid for against those in use."""
+        from vftops.agreements.evaluation import evaluate, year_to
+        from vftops.agreements.measure import Period
+        from vftops.core.errors import ValidationError
+
+        agreement = _agreement(agreement_id)
+        default = year_to(local_today())
+        first, last = args["from_"] or default.first, args["to"] or default.last
+        if last < first or (last - first).days > 5 * 366:
+            message = _l("Give a period from one date to a later one, at most five years.")
+            raise ValidationError(message, fields={"to": [message]})
+        return evaluate(agreement, Period(first, last))

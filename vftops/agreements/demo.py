@@ -6,11 +6,12 @@ prices, and the suppliers' addresses and contacts."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from vftops.agreements import operations as ops
 from vftops.agreements.terms import add_months
-from vftops.core.models import local_today
+from vftops.core.models import local_today, utcnow
 from vftops.extensions import db
 from vftops.suppliers.operations import add_contact, create_supplier, update_supplier
 
@@ -272,6 +273,8 @@ def load(world: dict) -> dict:
             "Revideres ved endring av underleverandører."
         ),
     )
+    if centre_systems:
+        _centre_faults(world, systems["Responssenterløsning"], tunstall)
     db.session.flush()
     return {
         "agreements": {
@@ -282,3 +285,55 @@ def load(world: dict) -> dict:
             "mdm": mdm,
         }
     }
+
+
+def _centre_faults(world: dict, system, supplier) -> None:
+    """A year of the response centre's faults escalated to its supplier: answered within
+    the hour mostly, fixed within the eight business hours promised — but not always, and
+    twice this month."""
+    from vftops.support import operations as sup
+
+    rnd = random.Random(1414)  # noqa: S311 - demo data, not security
+    desk = world["users"]["servicedesk"]
+    stjordal = world["municipalities"]["5035"]
+    now = utcnow().replace(microsecond=0)
+    # (days ago, hours to answer, hours to fix: wall-clock, so business hours are fewer)
+    faults = [(d, rnd.uniform(0.2, 1.4), rnd.uniform(2, 9)) for d in range(330, 20, -28)]
+    faults += [(200, 2.5, 30), (95, 0.5, 52), (12, 0.4, 30), (5, 1.6, 26)]
+    titles = [
+        "Alarmer kommer ikke fram til responssenteret",
+        "Responssenteret ser ikke posisjon fra GPS",
+        "Treg innlogging i responssenterløsningen",
+        "Talefunksjon faller ut",
+    ]
+    for n, (days, answer, fix) in enumerate(sorted(faults, reverse=True)):
+        created = now - timedelta(days=days, hours=rnd.randint(1, 6))
+        # Weekday mornings: the business-hours clock runs.
+        while created.weekday() >= 5:
+            created -= timedelta(days=1)
+        created = created.replace(hour=7, minute=rnd.randint(0, 50))
+        ticket = sup.create_ticket(
+            desk,
+            stjordal.id,
+            title=titles[n % len(titles)],
+            kind="system_fault",
+            channel="phone",
+            reporter_kind="response_centre",
+            system=system,
+            urgency="high",
+            impact="high",
+            at=created,
+        )
+        sup.acknowledge(desk, ticket, at=created + timedelta(minutes=10))
+        escalated = created + timedelta(minutes=30)
+        sup.escalate(desk, ticket, supplier, supplier_ref=f"TUN-{70000 + n}", at=escalated)
+        fixed = min(escalated + timedelta(hours=fix), now - timedelta(hours=1))
+        answered = min(escalated + timedelta(hours=answer), fixed)
+        sup.record_supplier_response(desk, ticket, answered_at=answered, fixed_at=fixed)
+        sup.change_status(
+            desk,
+            ticket,
+            "resolved",
+            note="Leverandøren rettet feilen",
+            at=fixed + timedelta(minutes=20),
+        )

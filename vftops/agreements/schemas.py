@@ -336,3 +336,57 @@ class VersionOnlySchema(StrictSchema):
 
 
 DeviationPageSchema = list_envelope(DeviationSchema)
+
+
+class EvaluationQuerySchema(StrictSchema):
+    from_ = ma.fields.Date(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "First day (default: a year ago)"},
+    )
+    to = ma.fields.Date(load_default=None, metadata={"description": "Last day (default: today)"})
+
+
+class CaseSchema(ma.Schema):
+    ticket_id = ma.fields.Integer(allow_none=True)
+    order_id = ma.fields.Integer(allow_none=True)
+    label = ma.fields.String()
+    started = ma.fields.AwareDateTime()
+    value = ma.fields.Float(
+        metadata={"description": "Hours (answer, fix, downtime) or days (delivery)"}
+    )
+    finished = ma.fields.Boolean()
+    breached = ma.fields.Boolean()
+    reported = ma.fields.Boolean(metadata={"description": "A deviation names it"})
+
+
+class MonthSchema(ma.Schema):
+    month = ma.fields.Function(lambda m: m.first.isoformat()[:7])
+    value = ma.fields.Float(allow_none=True)
+    cases = ma.fields.Integer()
+    breaches = ma.fields.Integer()
+
+
+class TrendSchema(ma.Schema):
+    service_level_id = ma.fields.Function(lambda t: t.level.id)
+    metric = ma.fields.Function(lambda t: t.level.metric)
+    target = ma.fields.Function(lambda t: str(t.level.target))
+    calendar = ma.fields.Function(lambda t: t.level.calendar)
+    value = ma.fields.Function(
+        lambda t: t.overall.value,
+        metadata={"description": "The median (times) or the uptime in per cent"},
+    )
+    met_share = ma.fields.Function(lambda t: t.overall.met_share)
+    met = ma.fields.Function(lambda t: t.overall.met)
+    months = ma.fields.List(ma.fields.Nested(MonthSchema))
+    cases = ma.fields.Function(lambda t: CaseSchema(many=True).dump(t.overall.cases))
+
+
+class EvaluationSchema(ma.Schema):
+    agreement_id = ma.fields.Function(lambda e: e.agreement.id)
+    first = ma.fields.Function(lambda e: e.period.first.isoformat())
+    last = ma.fields.Function(lambda e: e.period.last.isoformat())
+    levels = ma.fields.List(ma.fields.Nested(TrendSchema), attribute="trends")
+    units_paid = ma.fields.Integer(allow_none=True)
+    units_in_use = ma.fields.Integer(allow_none=True)
+    in_use_basis = ma.fields.String(allow_none=True, metadata={"description": "devices or grants"})

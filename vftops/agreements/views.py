@@ -3,6 +3,8 @@ and deadlines, the deadlines page, and the forms that change them."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -402,3 +404,39 @@ def level_remove(agreement_id: int, level_id: int):
     if done.ok:
         flash(_("The service level is removed."), "success")
     return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#levels")
+
+
+def _period_args():
+    """The period asked for (`from`, `to`), else the twelve months up to today; at most
+    five years."""
+    from vftops.agreements.evaluation import year_to
+    from vftops.agreements.measure import Period
+
+    today = local_today()
+    default = year_to(today)
+    try:
+        first = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
+        last = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
+    except ValueError:
+        return default, True
+    first, last = first or default.first, last or default.last
+    if last < first or (last - first).days > 5 * 366 or first.year < 1990 or last.year > 2100:
+        return default, True
+    return Period(first, last), False
+
+
+@bp.get("/agreements/<int:agreement_id>/evaluation")
+@require(AGREEMENTS_VIEW)
+def evaluation(agreement_id: int):
+    from vftops.agreements.evaluation import evaluate
+
+    agreement = queries.agreement_or_404(agreement_id, actor())
+    period, refused = _period_args()
+    if refused:
+        flash(_("Give a period from one date to a later one, at most five years."), "warning")
+    return render_template(
+        "agreements/evaluation.html",
+        agreement=agreement,
+        result=evaluate(agreement, period),
+        period=period,
+    )
