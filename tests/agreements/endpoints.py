@@ -6,6 +6,7 @@ person at the shared supplier)."""
 
 from tests.matrix import Endpoint
 from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW, DEVIATIONS_REPORT
+from vftops.stock.permissions import ORDERS_MANAGE
 from vftops.suppliers.permissions import SUPPLIERS_MANAGE, SUPPLIERS_VIEW
 
 _PAGE = "/account"  # every logged-in user opens it: it carries the CSRF token
@@ -211,6 +212,20 @@ AGREEMENT_ENDPOINTS = [
     ),
     Endpoint("DELETE", "/api/v1/service-levels/{service_level}", AGREEMENTS_MANAGE),
     Endpoint("GET", "/agreements/{agreement}/evaluation", AGREEMENTS_VIEW),
+    Endpoint(
+        "POST",
+        "/agreements/orders/{order}/place",
+        (ORDERS_MANAGE, AGREEMENTS_MANAGE),
+        body={"agreement_id": "{agreement}"},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/orders/{order}/take-off",
+        (ORDERS_MANAGE, AGREEMENTS_MANAGE),
+        body={},
+        form_page=_PAGE,
+    ),
     Endpoint("GET", "/api/v1/agreements/{agreement}/evaluation", AGREEMENTS_VIEW),
     # Deviations: reported by those in the field too.
     Endpoint("GET", "/agreements/deviations", AGREEMENTS_VIEW),

@@ -26,10 +26,13 @@ module = Module(
             order=50,
         ),
     ),
+    # Stock's idle cost takes the rent of the agreement's price line in force.
+    hooks={"stock.monthly_rents": queries.monthly_rents},
     page_parts={
         "suppliers.supplier": (
             PagePart("agreements/_supplier_agreements.html", queries.supplier_agreements),
         ),
         "support.ticket": (PagePart("agreements/_ticket_levels.html", queries.ticket_levels),),
+        "stock.order": (PagePart("agreements/_order_agreement.html", queries.order_agreement),),
     },
 )

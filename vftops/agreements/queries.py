@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -233,3 +234,170 @@ def agreement_deviations(agreement: Agreement) -> list:
         .order_by(Deviation.status == "closed", Deviation.created_at.desc())
         .limit(50)
     ).all()
+
+
+def monthly_rents(day: date) -> dict[tuple[int, int], Decimal]:
+    """{(municipality, product): monthly rent} from the price lines in force on `day` of
+    the agreements running then (the newest line where two agreements price a product):
+    what a leased device lying idle costs (stock's idle cost)."""
+    from vftops.agreements.models import agreement_shares
+
+    rows = db.session.execute(
+        select(
+            Agreement.id,
+            Agreement.municipality_id,
+            PriceLine.product_id,
+            PriceLine.monthly_rent,
+            PriceLine.valid_from,
+        )
+        .join(PriceLine, PriceLine.agreement_id == Agreement.id)
+        .where(
+            Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.NOTICE)),
+            Agreement.starts_on <= day,
+            PriceLine.product_id.is_not(None),
+            PriceLine.monthly_rent.is_not(None),
+            PriceLine.valid_from <= day,
+            (PriceLine.valid_to.is_(None)) | (PriceLine.valid_to >= day),
+        )
+        .order_by(PriceLine.valid_from)
+    ).all()
+    if not rows:
+        return {}
+    shares: dict[int, list[int]] = {}
+    for agreement_id, municipality_id in db.session.execute(
+        select(agreement_shares.c.agreement_id, agreement_shares.c.municipality_id).where(
+            agreement_shares.c.agreement_id.in_({r[0] for r in rows})
+        )
+    ):
+        shares.setdefault(agreement_id, []).append(municipality_id)
+    rents: dict[tuple[int, int], Decimal] = {}
+    for agreement_id, municipality_id, product_id, rent, _from in rows:
+        for m in (municipality_id, *shares.get(agreement_id, ())):
+            rents[(m, product_id)] = rent  # ordered by date: the newest wins
+    return rents
+
+
+@dataclass(frozen=True)
+class PriceFlag:
+    product: str
+    paid: Decimal
+    agreed: Decimal
+
+
+@dataclass
+class CallOffRow:
+    order: object  # stock's PurchaseOrder
+    total: Decimal
+    flags: list[PriceFlag]
+
+
+def _flags(agreement_id: int, orders: list) -> dict[int, list[PriceFlag]]:
+    """Order lines priced above the agreement's unit price in force on the order's day:
+    flagged, not refused (one statement for all)."""
+    product_ids = {line.product_id for o in orders for line in o.lines}
+    if not product_ids:
+        return {}
+    prices = db.session.scalars(
+        select(PriceLine).where(
+            PriceLine.agreement_id == agreement_id,
+            PriceLine.product_id.in_(product_ids),
+            PriceLine.unit_price.is_not(None),
+        )
+    ).all()
+    out: dict[int, list[PriceFlag]] = {}
+    for order in orders:
+        day = local_day(order.created_at)
+        for line in order.lines:
+            if line.unit_price is None:
+                continue
+            agreed = next(
+                (
+                    p.unit_price
+                    for p in prices
+                    if p.product_id == line.product_id
+                    and p.valid_from <= day
+                    and (p.valid_to is None or p.valid_to >= day)
+                ),
+                None,
+            )
+            if agreed is not None and line.unit_price > agreed:
+                out.setdefault(order.id, []).append(
+                    PriceFlag(str(line.product), line.unit_price, agreed)
+                )
+    return out
+
+
+def call_offs(agreement: Agreement) -> tuple[list[CallOffRow], Decimal]:
+    """The orders placed on the agreement, newest first, each with its total and the lines
+    priced above the agreement; and the spend (orders not cancelled)."""
+    from vftops.agreements.models import CallOff
+    from vftops.stock.models import OrderStatus, PurchaseOrder, PurchaseOrderLine
+
+    orders = db.session.scalars(
+        select(PurchaseOrder)
+        .join(CallOff, CallOff.purchase_order_id == PurchaseOrder.id)
+        .where(CallOff.agreement_id == agreement.id)
+        .options(selectinload(PurchaseOrder.lines), joinedload(PurchaseOrder.store))
+        .order_by(PurchaseOrder.created_at.desc())
+        .limit(200)
+    ).all()
+    flags = _flags(agreement.id, orders)
+    rows = [
+        CallOffRow(
+            o,
+            sum(
+                (line.unit_price * line.quantity for line in o.lines if line.unit_price),
+                Decimal(0),
+            ),
+            flags.get(o.id, []),
+        )
+        for o in orders
+    ]
+    spend = db.session.scalar(
+        select(
+            func.coalesce(
+                func.sum(
+                    PurchaseOrderLine.quantity * func.coalesce(PurchaseOrderLine.unit_price, 0)
+                ),
+                0,
+            )
+        )
+        .select_from(CallOff)
+        .join(PurchaseOrder, PurchaseOrder.id == CallOff.purchase_order_id)
+        .join(PurchaseOrderLine, PurchaseOrderLine.order_id == PurchaseOrder.id)
+        .where(CallOff.agreement_id == agreement.id, PurchaseOrder.status != OrderStatus.CANCELLED)
+    )
+    return rows, Decimal(spend or 0)
+
+
+def order_agreement(order, user):
+    """A purchase order's page: the agreement it is called off, with lines priced above
+    it; or the agreements it could be placed on (None: not for this reader)."""
+    from vftops.agreements.models import CallOff
+
+    if not user.can(AGREEMENTS_VIEW):
+        return None
+    link = db.session.get(CallOff, order.id)
+    if link is not None:
+        agreement = db.session.scalars(
+            scoped(select(Agreement), Agreement, user).where(Agreement.id == link.agreement_id)
+        ).first()
+        return {
+            "agreement": agreement,
+            "flags": _flags(link.agreement_id, [order]).get(order.id, []),
+            "choices": [],
+        }
+    choices = [
+        a
+        for a in db.session.scalars(
+            scoped(select(Agreement), Agreement, user)
+            .where(
+                Agreement.supplier_id == order.supplier_id,
+                Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.NOTICE)),
+            )
+            .options(selectinload(Agreement.shared_with))
+            .order_by(Agreement.title)
+        )
+        if order.municipality_id in a.served_municipality_ids
+    ]
+    return {"agreement": None, "flags": [], "choices": choices}

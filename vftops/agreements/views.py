@@ -35,13 +35,14 @@ from vftops.auth.queries import active_colleagues
 from vftops.core.forms import Form
 from vftops.core.models import local_today
 from vftops.core.pagination import capped_page
-from vftops.core.permissions import Role, require
+from vftops.core.permissions import Role, require, require_any
 from vftops.core.scope import get_scoped_or_404, municipality_ids, scoped
 from vftops.core.web import actor, submit
 from vftops.equipment.queries import active_products
 from vftops.extensions import db
 from vftops.org.models import Municipality
 from vftops.org.queries import municipalities_of
+from vftops.stock.permissions import ORDERS_MANAGE
 from vftops.suppliers.queries import active_suppliers
 from vftops.systems.queries import systems_in_use
 
@@ -196,6 +197,7 @@ def detail(agreement_id: int):
         prices=queries.price_lines(agreement),
         levels=queries.service_levels(agreement),
         deviations=queries.agreement_deviations(agreement),
+        call_offs=queries.call_offs(agreement),
         may_change=user.can(AGREEMENTS_MANAGE)
         and agreement.municipality_id in municipality_ids(user),
         option_form=OptionForm(),
@@ -440,3 +442,35 @@ def evaluation(agreement_id: int):
         result=evaluate(agreement, period),
         period=period,
     )
+
+
+# --- call-offs -----------------------------------------------------------------------
+
+
+def _order_or_404(order_id: int):
+    from vftops.stock.models import PurchaseOrder
+
+    return get_scoped_or_404(PurchaseOrder, order_id, actor())
+
+
+@bp.post("/agreements/orders/<int:order_id>/place")
+@require_any(ORDERS_MANAGE, AGREEMENTS_MANAGE)
+def order_place(order_id: int):
+    user = actor()
+    order = _order_or_404(order_id)
+    agreement = queries.agreement_or_404(request.form.get("agreement_id"), user)
+    done = submit(Form(), lambda: ops.place_on_agreement(user, order, agreement))
+    if done.ok:
+        flash(_("The order is a call-off on %(title)s.", title=agreement.title), "success")
+    return redirect(url_for("stock.order_detail", order_id=order.id))
+
+
+@bp.post("/agreements/orders/<int:order_id>/take-off")
+@require_any(ORDERS_MANAGE, AGREEMENTS_MANAGE)
+def order_take_off(order_id: int):
+    user = actor()
+    order = _order_or_404(order_id)
+    done = submit(Form(), lambda: ops.take_off_agreement(user, order))
+    if done.ok:
+        flash(_("The order is taken off the agreement."), "success")
+    return redirect(url_for("stock.order_detail", order_id=order.id))

@@ -11,6 +11,10 @@ from vftops.agreements.operations.agreements import (  # noqa: F401
     remove_option,
     update_agreement,
 )
+from vftops.agreements.operations.calloffs import (  # noqa: F401
+    place_on_agreement,
+    take_off_agreement,
+)
 from vftops.agreements.operations.deadlines import (  # noqa: F401
     DECISION_FIELDS,
     decide_deadline,

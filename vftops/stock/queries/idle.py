@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from vftops.core.models import UTCDateTime, utcnow
+from vftops.core import modules
+from vftops.core.models import UTCDateTime, local_day, utcnow
 from vftops.equipment.models import (
     Device,
     Movement,
@@ -50,7 +51,17 @@ def idle_costs(store_ids, *, now: datetime | None = None) -> list[IdleCost]:
     the idle days of the last 12 months cost, from the ledger."""
     now = now or utcnow()
     since = now - timedelta(days=365)
-    rented = select(Product.id).where(Product.monthly_rent.is_not(None), Product.monthly_rent > 0)
+    # The rent of an agreement's price line in force, where a module above keeps them
+    # (agreements): {(municipality, product): monthly rent}; else the product's own.
+    agreed: dict[tuple[int, int], Decimal] = {}
+    for rents in modules.hooks("stock.monthly_rents"):
+        agreed.update(rents(local_day(now)))
+    rented = select(Product.id).where(
+        or_(
+            and_(Product.monthly_rent.is_not(None), Product.monthly_rent > 0),
+            Product.id.in_({p for _m, p in agreed} or {-1}),
+        )
+    )
     rows: dict[tuple[int, int], IdleCost] = {}
     current = db.session.execute(
         select(Device.store_id, Device.product_id, func.count())
@@ -108,7 +119,9 @@ def idle_costs(store_ids, *, now: datetime | None = None) -> list[IdleCost]:
         rows[(store_id, pid)] = IdleCost(
             store=stores[store_id],
             product=products[pid],
-            monthly_rent=products[pid].monthly_rent or Decimal(0),
+            monthly_rent=agreed.get((stores[store_id].municipality_id, pid))
+            or products[pid].monthly_rent
+            or Decimal(0),
             idle_days_12_months=days.get((store_id, pid), Decimal(0)),
         )
     for store_id, pid, n in current:

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from vftops.core import modules
 from vftops.core.errors import DomainError
 from vftops.core.forms import VersionedForm, choices
 from vftops.core.i18n import format_d
@@ -291,6 +292,8 @@ def order_detail(order_id: int):
         cancel_form=cancel_form,
         mailable=order_mail.can_mail(order),
         mail_tries_left=order_mail.MAX_ATTEMPTS - order.mail_attempts,
+        # What the modules above add: e.g. the agreement the order is a call-off on.
+        parts=modules.page_parts("stock.order", order, current_user),
     )
 
 
