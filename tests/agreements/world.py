@@ -41,6 +41,11 @@ def build(key, m, w, made) -> None:
     closed = agr.report_deviation(None, agreement, kind="invoice", title=f"Feil faktura {key}")
     agr.close_deviation(None, closed)
     w.deviation, w.closed_deviation = deviation.id, closed.id
+    meeting = agr.create_meeting(None, agreement, held_on=today, minutes="Referat")
+    action = agr.add_action(
+        None, meeting, text="Sende plan", owner_name="Leverandøren", due_on=today
+    )
+    w.meeting, w.meeting_action, w.meeting_action_version = meeting.id, action.id, action.version
     w.contact, w.agreement, w.agreement_option = contact.id, agreement.id, option.id
     w.price_line, w.service_level = line.id, level.id
     w.notice_due = add_months(ends, -6).isoformat()

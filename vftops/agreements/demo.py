@@ -275,6 +275,7 @@ def load(world: dict) -> dict:
     )
     if centre_systems:
         _centre_faults(world, systems["Responssenterløsning"], tunstall)
+    _follow_up(world, centre, lease, today)
     db.session.flush()
     return {
         "agreements": {
@@ -337,3 +338,84 @@ def _centre_faults(world: dict, system, supplier) -> None:
             note="Leverandøren rettet feilen",
             at=fixed + timedelta(minutes=20),
         )
+
+
+def _follow_up(world: dict, centre, lease, today) -> None:
+    """Two supplier meetings on the response centre with minutes and actions (one done);
+    a late delivery on the lease, reported and answered, and an open deviation for a fix
+    time broken last month."""
+    users = world["users"]
+    buyer, desk = users["innkjop"], users["servicedesk"]
+    first = ops.create_meeting(
+        buyer,
+        centre,
+        held_on=add_months(today, -5),
+        attendees="Ingrid Innkjøp, Siri Servicedesk (kommunen); Kari Kundeansvarlig (Tunstall)",
+        agenda="1. Tjenestenivå siste kvartal\n2. Avvik\n3. Nye behov: GPS-posisjon i mottaket",
+        minutes=(
+            "Responstiden er innenfor avtalt nivå. Utbedringstiden brutt to ganger; "
+            "Tunstall forklarer med bemanning i ferien.\n"
+            "Kommunen ønsker GPS-posisjon vist i responssenteret; Tunstall kommer med tilbud."
+        ),
+    )
+    done = ops.add_action(
+        buyer,
+        first,
+        text="Tilbud på GPS-visning i responssenteret",
+        owner_name="Kari Kundeansvarlig",
+        due_on=add_months(today, -4),
+    )
+    ops.complete_action(buyer, done)
+    ops.add_action(
+        buyer,
+        first,
+        text="Rutine for varsling av planlagt nedetid",
+        owner_id=desk.id,
+        due_on=add_months(today, -3),
+    )
+    second = ops.create_meeting(
+        buyer,
+        centre,
+        held_on=add_months(today, -2),
+        attendees="Ingrid Innkjøp, Siri Servicedesk; Kari Kundeansvarlig",
+        agenda="1. Tjenestenivå\n2. Oppetid\n3. Oppfølging av tiltak",
+        minutes="Oppetiden under 99,5 % i to måneder. Tunstall sender plan for stabilisering.",
+    )
+    ops.add_action(
+        buyer,
+        second,
+        text="Plan for stabilisering av responssenterløsningen",
+        owner_name="Kari Kundeansvarlig",
+        due_on=today + timedelta(days=14),
+    )
+    late = ops.report_deviation(
+        buyer,
+        lease,
+        kind="late_delivery",
+        severity="medium",
+        title="40 alarmer levert 12 dager etter avtalt dato",
+        description=(
+            "Bestillingen til sentrallageret kom 12 dager for sent; to installasjoner ble utsatt."
+        ),
+    )
+    ops.update_deviation(
+        buyer,
+        late,
+        reported_at=today - timedelta(days=40),
+        reported_how="E-post til kundeansvarlig",
+        supplier_answer="Forsinkelse hos underleverandør. Kompensasjon gis på neste faktura.",
+        answered_at=today - timedelta(days=33),
+    )
+    ops.report_deviation(
+        desk,
+        centre,
+        kind="security",
+        severity="high",
+        title="Leverandøren varslet sikkerhetshull i påloggingen",
+        description=(
+            "Tunstall varslet at en feil i påloggingen kunne gi innsyn i alarmlogg. "
+            "Rettet samme dag."
+        ),
+        reported_at=today - timedelta(days=9),
+        reported_how="Varsel fra leverandøren",
+    )

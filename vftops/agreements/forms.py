@@ -259,3 +259,47 @@ class DeviationForm(VersionedForm):
             "supplier_answer": self.supplier_answer.data,
             "answered_at": self.answered_at.data,
         }
+
+
+class MeetingForm(VersionedForm):
+    held_on = DateField(_l("Date"), validators=[DataRequired(_l("Give the meeting's date."))])
+    period_from = DateField(
+        _l("Report from"),
+        validators=[Optional()],
+        description=_l("Empty: the day after the last meeting (three months back at first)."),
+    )
+    period_to = DateField(_l("Report to"), validators=[Optional()])
+    attendees = TextAreaField(
+        _l("Attendees"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
+    )
+    agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=8000)])
+    minutes = TextAreaField(
+        _l("Minutes"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("What was said and decided: new needs, deviations, changes."),
+        render_kw={"rows": 8},
+    )
+
+    def data_for_operation(self) -> dict:
+        return {
+            "held_on": self.held_on.data,
+            "period_from": self.period_from.data,
+            "period_to": self.period_to.data,
+            "attendees": self.attendees.data,
+            "agenda": self.agenda.data,
+            "minutes": self.minutes.data,
+        }
+
+
+class ActionForm(Form):
+    text = StringField(
+        _l("What is to be done"),
+        validators=[DataRequired(_l("Write what is to be done.")), Length(max=500)],
+    )
+    owner_id = SelectField(_l("Ours to do"), coerce=int_or_none, validate_choice=False)
+    owner_name = StringField(
+        _l("Or the supplier's"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("A name at the supplier, when it is theirs to do."),
+    )
+    due_on = DateField(_l("Due"), validators=[DataRequired(_l("Give the date it is due."))])

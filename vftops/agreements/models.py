@@ -349,6 +349,13 @@ class DeadlineKind(enum.StrEnum):
     END = "end"  # the agreement ends: what comes after?
 
 
+DEADLINE_LABELS = {
+    DeadlineKind.NOTICE: _l("Last day to give notice"),
+    DeadlineKind.OPTION: _l("Last day to decide an option"),
+    DeadlineKind.END: _l("The agreement ends"),
+}
+
+
 class Decision(enum.StrEnum):
     EXTEND = "extend"
     RENEGOTIATE = "renegotiate"

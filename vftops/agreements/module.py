@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
-import vftops.agreements.views_deviations  # noqa: F401  (its pages join views.bp)
+import vftops.agreements.views_deviations
+import vftops.agreements.views_meetings  # noqa: F401  (their pages join views.bp)
 from vftops.agreements import api, demo, digest, queries, views
 from vftops.agreements.audit_texts import TEXTS
 from vftops.agreements.permissions import AGREEMENTS_VIEW, PERMISSIONS

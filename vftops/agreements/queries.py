@@ -401,3 +401,16 @@ def order_agreement(order, user):
         if order.municipality_id in a.served_municipality_ids
     ]
     return {"agreement": None, "flags": [], "choices": choices}
+
+
+def meetings(agreement: Agreement) -> list:
+    from vftops.agreements.models import MeetingAction, SupplierMeeting
+
+    found = db.session.scalars(
+        select(SupplierMeeting)
+        .where(SupplierMeeting.agreement_id == agreement.id)
+        .options(selectinload(SupplierMeeting.actions).joinedload(MeetingAction.owner))
+        .order_by(SupplierMeeting.held_on.desc())
+        .limit(50)
+    ).all()
+    return list(found)

@@ -198,6 +198,7 @@ def detail(agreement_id: int):
         levels=queries.service_levels(agreement),
         deviations=queries.agreement_deviations(agreement),
         call_offs=queries.call_offs(agreement),
+        meetings=queries.meetings(agreement),
         may_change=user.can(AGREEMENTS_MANAGE)
         and agreement.municipality_id in municipality_ids(user),
         option_form=OptionForm(),

@@ -27,6 +27,14 @@ from vftops.agreements.operations.deviations import (  # noqa: F401
     report_deviation,
     update_deviation,
 )
+from vftops.agreements.operations.meetings import (  # noqa: F401
+    ACTION_FIELDS,
+    MEETING_FIELDS,
+    add_action,
+    complete_action,
+    create_meeting,
+    update_meeting,
+)
 from vftops.agreements.operations.prices import (  # noqa: F401
     LEVEL_FIELDS,
     PRICE_FIELDS,
