@@ -260,6 +260,27 @@ AGREEMENT_ENDPOINTS = [
         body={"version": "{meeting_action_version}"},
         form_page=_PAGE,
     ),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/handover",
+        AGREEMENTS_MANAGE,
+        body={"section": "bought", "text": "Signert avtale og bilag"},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/handover/{handover_item}/confirm",
+        AGREEMENTS_VIEW,
+        body={"version": "{handover_version}"},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/handover/{handover_item}/remove",
+        AGREEMENTS_MANAGE,
+        body={},
+        form_page=_PAGE,
+    ),
     # Deviations: reported by those in the field too.
     Endpoint("GET", "/agreements/deviations", AGREEMENTS_VIEW),
     Endpoint("GET", "/agreements/{agreement}/deviations/new", DEVIATIONS_REPORT),

@@ -45,6 +45,8 @@ def build(key, m, w, made) -> None:
     action = agr.add_action(
         None, meeting, text="Sende plan", owner_name="Leverandøren", due_on=today
     )
+    item = agr.add_handover_item(None, agreement, section="open", text="Opplæring av nye teknikere")
+    w.handover_item, w.handover_version = item.id, item.version
     w.meeting, w.meeting_action, w.meeting_action_version = meeting.id, action.id, action.version
     w.contact, w.agreement, w.agreement_option = contact.id, agreement.id, option.id
     w.price_line, w.service_level = line.id, level.id

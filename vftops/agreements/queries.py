@@ -414,3 +414,16 @@ def meetings(agreement: Agreement) -> list:
         .limit(50)
     ).all()
     return list(found)
+
+
+def handover(agreement: Agreement) -> list:
+    from vftops.agreements.models import HandoverItem
+
+    return list(
+        db.session.scalars(
+            select(HandoverItem)
+            .where(HandoverItem.agreement_id == agreement.id)
+            .options(joinedload(HandoverItem.confirmed_by))
+            .order_by(HandoverItem.section, HandoverItem.id)
+        )
+    )

@@ -21,6 +21,7 @@ from vftops.agreements.forms import (
 )
 from vftops.agreements.models import (
     DECISION_LABELS,
+    HANDOVER_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
     Agreement,
@@ -199,6 +200,8 @@ def detail(agreement_id: int):
         deviations=queries.agreement_deviations(agreement),
         call_offs=queries.call_offs(agreement),
         meetings=queries.meetings(agreement),
+        handover=queries.handover(agreement),
+        handover_labels=HANDOVER_LABELS,
         may_change=user.can(AGREEMENTS_MANAGE)
         and agreement.municipality_id in municipality_ids(user),
         option_form=OptionForm(),
@@ -475,3 +478,62 @@ def order_take_off(order_id: int):
     if done.ok:
         flash(_("The order is taken off the agreement."), "success")
     return redirect(url_for("stock.order_detail", order_id=order.id))
+
+
+# --- handover ------------------------------------------------------------------------
+
+
+@bp.post("/agreements/<int:agreement_id>/handover")
+@require(AGREEMENTS_MANAGE)
+def handover_add(agreement_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    form = Form()
+    done = submit(
+        form,
+        lambda: ops.add_handover_item(
+            user, agreement, section=request.form.get("section"), text=request.form.get("text")
+        ),
+    )
+    if done.ok:
+        flash(_("The item is in the handover protocol."), "success")
+    return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#handover")
+
+
+def _handover_item_or_404(agreement: Agreement, item_id: int):
+    from vftops.agreements.models import HandoverItem
+
+    item = db.session.get(HandoverItem, item_id)
+    if item is None or item.agreement_id != agreement.id:
+        abort(404)
+    return item
+
+
+@bp.post("/agreements/<int:agreement_id>/handover/<int:item_id>/confirm")
+@require(AGREEMENTS_VIEW)
+def handover_confirm(agreement_id: int, item_id: int):
+    from vftops.core.forms import VersionedForm
+
+    user = actor()
+    agreement = queries.agreement_or_404(agreement_id, user)
+    item = _handover_item_or_404(agreement, item_id)
+    form = VersionedForm()
+    done = submit(
+        form,
+        lambda: ops.confirm_handover_item(user, item, expected_version=form.expected_version()),
+    )
+    if done.ok:
+        flash(_("Confirmed: you have taken it over."), "success")
+    return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#handover")
+
+
+@bp.post("/agreements/<int:agreement_id>/handover/<int:item_id>/remove")
+@require(AGREEMENTS_MANAGE)
+def handover_remove(agreement_id: int, item_id: int):
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    item = _handover_item_or_404(agreement, item_id)
+    done = submit(Form(), lambda: ops.remove_handover_item(user, item))
+    if done.ok:
+        flash(_("The item is removed from the protocol."), "success")
+    return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#handover")

@@ -27,6 +27,11 @@ from vftops.agreements.operations.deviations import (  # noqa: F401
     report_deviation,
     update_deviation,
 )
+from vftops.agreements.operations.handover import (  # noqa: F401
+    add_handover_item,
+    confirm_handover_item,
+    remove_handover_item,
+)
 from vftops.agreements.operations.meetings import (  # noqa: F401
     ACTION_FIELDS,
     MEETING_FIELDS,
