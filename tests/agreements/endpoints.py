@@ -281,6 +281,30 @@ AGREEMENT_ENDPOINTS = [
         body={},
         form_page=_PAGE,
     ),
+    Endpoint("GET", "/api/v1/supplier-meetings", AGREEMENTS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/supplier-meetings",
+        AGREEMENTS_MANAGE,
+        body={"agreement_id": "{agreement}", "held_on": "{agreement_starts}"},
+        scoped=True,
+    ),
+    Endpoint("GET", "/api/v1/supplier-meetings/{meeting}", AGREEMENTS_VIEW),
+    Endpoint(
+        "PATCH", "/api/v1/supplier-meetings/{meeting}", AGREEMENTS_MANAGE, body={"minutes": "Nytt"}
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/supplier-meetings/{meeting}/actions",
+        AGREEMENTS_MANAGE,
+        body={"text": "Ring", "owner_name": "Kari", "due_on": "{agreement_starts}"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/supplier-meetings/actions/{meeting_action}/done",
+        AGREEMENTS_MANAGE,
+        body={"done": True},
+    ),
     # Deviations: reported by those in the field too.
     Endpoint("GET", "/agreements/deviations", AGREEMENTS_VIEW),
     Endpoint("GET", "/agreements/{agreement}/deviations/new", DEVIATIONS_REPORT),

@@ -10,9 +10,20 @@ from sqlalchemy.orm import selectinload
 
 from vftops.agreements import operations as ops
 from vftops.agreements import queries
-from vftops.agreements.models import Agreement, Deviation, ExtensionOption, PriceLine, ServiceLevel
+from vftops.agreements.models import (
+    Agreement,
+    Deviation,
+    ExtensionOption,
+    MeetingAction,
+    PriceLine,
+    ServiceLevel,
+    SupplierMeeting,
+)
 from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW, DEVIATIONS_REPORT
 from vftops.agreements.schemas import (
+    ActionCreateSchema,
+    ActionDoneSchema,
+    ActionSchema,
     AgreementCreateSchema,
     AgreementPageSchema,
     AgreementQuerySchema,
@@ -29,6 +40,11 @@ from vftops.agreements.schemas import (
     DeviationUpdateSchema,
     EvaluationQuerySchema,
     EvaluationSchema,
+    MeetingCreateSchema,
+    MeetingPageSchema,
+    MeetingQuerySchema,
+    MeetingSchema,
+    MeetingUpdateSchema,
     OptionCreateSchema,
     OptionSchema,
     PriceLineCreateSchema,
@@ -76,7 +92,13 @@ deviations_blp = ApiBlueprint(
     url_prefix="/api/v1/deviations",
     description="Deviations against agreements: reported, told to the supplier, answered, closed",
 )
-blueprints = (agreements_blp, prices_blp, levels_blp, deviations_blp)
+meetings_blp = ApiBlueprint(
+    "supplier_meetings",
+    __name__,
+    url_prefix="/api/v1/supplier-meetings",
+    description="Supplier meetings on an agreement: minutes and actions followed up until done",
+)
+blueprints = (agreements_blp, prices_blp, levels_blp, deviations_blp, meetings_blp)
 
 
 def _agreement(agreement_id) -> Agreement:
@@ -445,3 +467,92 @@ class AgreementEvaluation(MethodView):
             message = _l("Give a period from one date to a later one, at most five years.")
             raise ValidationError(message, fields={"to": [message]})
         return evaluate(agreement, Period(first, last))
+
+
+# --- supplier meetings -----------------------------------------------------------------
+
+
+def _meeting(meeting_id) -> SupplierMeeting:
+    meeting = db.session.get(SupplierMeeting, id_or_404(meeting_id))
+    if meeting is None:
+        abort(404)
+    _agreement(meeting.agreement_id)
+    return meeting
+
+
+@meetings_blp.route("")
+class Meetings(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @meetings_blp.arguments(MeetingQuerySchema, location="query")
+    @meetings_blp.response(200, MeetingPageSchema)
+    def get(self, args):
+        """Supplier meetings on the agreements you see; filter by agreement."""
+        visible = scoped(select(Agreement.id), Agreement, actor())
+        stmt = select(SupplierMeeting).where(SupplierMeeting.agreement_id.in_(visible))
+        if args["agreement_id"] is not None:
+            stmt = stmt.where(SupplierMeeting.agreement_id == args["agreement_id"])
+        stmt = stmt.options(selectinload(SupplierMeeting.actions))
+        return cursor_page(stmt, SupplierMeeting.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(AGREEMENTS_MANAGE)
+    @meetings_blp.arguments(
+        MeetingCreateSchema,
+        example={"agreement_id": 1, "held_on": "2026-12-10", "attendees": "Ingrid; Kari"},
+    )
+    @meetings_blp.response(201, MeetingSchema)
+    @meetings_blp.errors(404, 409)
+    def post(self, data):
+        """Register a meeting; its status report covers the time since the last one."""
+        agreement = _agreement(data.pop("agreement_id"))
+        return ops.create_meeting(actor(), agreement, **data)
+
+
+@meetings_blp.route("/<int:meeting_id>")
+class MeetingById(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @meetings_blp.response(200, MeetingSchema)
+    @meetings_blp.errors(404)
+    def get(self, meeting_id):
+        """One meeting with its actions."""
+        return _meeting(meeting_id)
+
+    @require(AGREEMENTS_MANAGE)
+    @meetings_blp.arguments(MeetingUpdateSchema, example={"minutes": "Referat", "version": 1})
+    @meetings_blp.response(200, MeetingSchema)
+    @meetings_blp.errors(404, 409)
+    def patch(self, data, meeting_id):
+        """Change a meeting: e.g. write its minutes."""
+        meeting = _meeting(meeting_id)
+        expected = data.pop("version", None)
+        return ops.update_meeting(actor(), meeting, expected_version=expected, **data)
+
+
+@meetings_blp.route("/<int:meeting_id>/actions")
+class MeetingActions(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @meetings_blp.arguments(
+        ActionCreateSchema,
+        example={"text": "Send plan", "owner_name": "Kari (Tunstall)", "due_on": "2026-12-20"},
+    )
+    @meetings_blp.response(201, ActionSchema)
+    @meetings_blp.errors(404, 409)
+    def post(self, data, meeting_id):
+        """Add an action: what, who (one of ours by id, or a name at the supplier), by when."""
+        return ops.add_action(actor(), _meeting(meeting_id), **data)
+
+
+@meetings_blp.route("/actions/<int:action_id>/done")
+class ActionDone(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @meetings_blp.arguments(ActionDoneSchema)
+    @meetings_blp.response(200, ActionSchema)
+    @meetings_blp.errors(404, 409)
+    def post(self, data, action_id):
+        """Mark an action done (`done: false` reopens it)."""
+        action = db.session.get(MeetingAction, id_or_404(action_id))
+        if action is None:
+            abort(404)
+        _meeting(action.meeting_id)
+        return ops.complete_action(
+            actor(), action, expected_version=data["version"], done=data["done"]
+        )

@@ -31,7 +31,8 @@ module = Module(
     hooks={"stock.monthly_rents": queries.monthly_rents},
     page_parts={
         "suppliers.supplier": (
-            PagePart("agreements/_supplier_agreements.html", queries.supplier_agreements),
+            PagePart("agreements/_supplier_agreements.html", queries.supplier_agreements, 10),
+            PagePart("agreements/_supplier_overview.html", queries.supplier_overview, 20),
         ),
         "support.ticket": (PagePart("agreements/_ticket_levels.html", queries.ticket_levels),),
         "stock.order": (PagePart("agreements/_order_agreement.html", queries.order_agreement),),

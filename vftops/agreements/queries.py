@@ -427,3 +427,68 @@ def handover(agreement: Agreement) -> list:
             .order_by(HandoverItem.section, HandoverItem.id)
         )
     )
+
+
+@dataclass
+class SupplierOverview:
+    products: list
+    systems: list
+    escalations: list
+    deviations: list
+    meetings: list
+
+
+def supplier_overview(supplier, user) -> SupplierOverview | None:
+    """A supplier's page: what vftops knows of them that the reader may see — their
+    products (the catalogue), the systems they deliver, open escalations to them, and
+    the deviations and meetings of their agreements."""
+    from vftops.agreements.models import Deviation, DeviationStatus, SupplierMeeting
+    from vftops.equipment.models import Product
+    from vftops.support.models import Ticket
+    from vftops.systems.models import ItSystem
+
+    products = db.session.scalars(
+        select(Product)
+        .where(Product.supplier_id == supplier.id, Product.is_active.is_(True))
+        .order_by(Product.manufacturer, Product.model)
+    ).all()
+    systems = db.session.scalars(
+        scoped(select(ItSystem), ItSystem, user)
+        .where(ItSystem.supplier_id == supplier.id)
+        .order_by(ItSystem.name)
+    ).all()
+    escalations = []
+    if user.can("tickets.view"):
+        escalations = db.session.scalars(
+            scoped(select(Ticket), Ticket, user)
+            .where(
+                Ticket.supplier_id == supplier.id,
+                Ticket.escalated_at.is_not(None),
+                Ticket.supplier_fixed_at.is_(None),
+                Ticket.resolved_at.is_(None),
+            )
+            .order_by(Ticket.escalated_at)
+            .limit(50)
+        ).all()
+    deviations, meetings = [], []
+    if user.can(AGREEMENTS_VIEW):
+        visible = scoped(select(Agreement.id), Agreement, user).where(
+            Agreement.supplier_id == supplier.id
+        )
+        deviations = db.session.scalars(
+            select(Deviation)
+            .where(Deviation.agreement_id.in_(visible), Deviation.status != DeviationStatus.CLOSED)
+            .options(joinedload(Deviation.agreement))
+            .order_by(Deviation.created_at.desc())
+            .limit(50)
+        ).all()
+        meetings = db.session.scalars(
+            select(SupplierMeeting)
+            .where(SupplierMeeting.agreement_id.in_(visible))
+            .options(joinedload(SupplierMeeting.agreement))
+            .order_by(SupplierMeeting.held_on.desc())
+            .limit(10)
+        ).all()
+    return SupplierOverview(
+        list(products), list(systems), list(escalations), list(deviations), list(meetings)
+    )

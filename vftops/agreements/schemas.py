@@ -390,3 +390,64 @@ class EvaluationSchema(ma.Schema):
     units_paid = ma.fields.Integer(allow_none=True)
     units_in_use = ma.fields.Integer(allow_none=True)
     in_use_basis = ma.fields.String(allow_none=True, metadata={"description": "devices or grants"})
+
+
+class ActionSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    text = ma.fields.String()
+    owner_id = ma.fields.Integer(allow_none=True)
+    owner_name = ma.fields.String(allow_none=True)
+    due_on = ma.fields.Date()
+    done_at = ma.fields.AwareDateTime(allow_none=True)
+    done_by_id = ma.fields.Integer(allow_none=True)
+    version = ma.fields.Integer()
+
+
+class MeetingSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    agreement_id = ma.fields.Integer()
+    held_on = ma.fields.Date()
+    period_from = ma.fields.Date(metadata={"description": "The status report's first day"})
+    period_to = ma.fields.Date()
+    attendees = ma.fields.String(allow_none=True)
+    agenda = ma.fields.String(allow_none=True)
+    minutes = ma.fields.String(allow_none=True)
+    actions = ma.fields.List(ma.fields.Nested(ActionSchema))
+    version = ma.fields.Integer()
+
+
+class _MeetingFields(StrictSchema):
+    held_on = ma.fields.Date()
+    period_from = ma.fields.Date(allow_none=True)
+    period_to = ma.fields.Date(allow_none=True)
+    attendees = optional_text()
+    agenda = optional_text()
+    minutes = optional_text()
+
+
+class MeetingCreateSchema(_MeetingFields):
+    agreement_id = ma.fields.Integer(required=True)
+    held_on = ma.fields.Date(required=True)
+
+
+class MeetingUpdateSchema(_MeetingFields):
+    version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
+
+
+class MeetingQuerySchema(CursorQuerySchema):
+    agreement_id = ma.fields.Integer(load_default=None)
+
+
+class ActionCreateSchema(StrictSchema):
+    text = ma.fields.String(required=True)
+    owner_id = ma.fields.Integer(allow_none=True)
+    owner_name = optional_text()
+    due_on = ma.fields.Date(required=True)
+
+
+class ActionDoneSchema(StrictSchema):
+    done = ma.fields.Boolean(load_default=True, metadata={"description": "false reopens it"})
+    version = ma.fields.Integer(load_default=None)
+
+
+MeetingPageSchema = list_envelope(MeetingSchema)
