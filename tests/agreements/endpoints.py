@@ -305,6 +305,14 @@ AGREEMENT_ENDPOINTS = [
         AGREEMENTS_MANAGE,
         body={"done": True},
     ),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/documents",
+        AGREEMENTS_MANAGE,
+        body={"file": (b"%PDF-1.4\n%%EOF\n", "bilag.pdf")},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/agreements/{agreement}/documents/{agreement_document}", AGREEMENTS_VIEW),
     # Deviations: reported by those in the field too.
     Endpoint("GET", "/agreements/deviations", AGREEMENTS_VIEW),
     Endpoint("GET", "/agreements/{agreement}/deviations/new", DEVIATIONS_REPORT),

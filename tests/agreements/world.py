@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from vftops.core.models import local_today
 
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
 
 def build(key, m, w, made) -> None:
     from vftops.agreements import operations as agr
@@ -45,6 +47,8 @@ def build(key, m, w, made) -> None:
     action = agr.add_action(
         None, meeting, text="Sende plan", owner_name="Leverandøren", due_on=today
     )
+    document = agr.add_document(None, agreement, "avtale.pdf", PDF)
+    w.agreement_document = document.id
     item = agr.add_handover_item(None, agreement, section="open", text="Opplæring av nye teknikere")
     w.handover_item, w.handover_version = item.id, item.version
     w.meeting, w.meeting_action, w.meeting_action_version = meeting.id, action.id, action.version

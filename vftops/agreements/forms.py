@@ -4,6 +4,7 @@ deadline's decision."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -303,3 +304,7 @@ class ActionForm(Form):
         description=_l("A name at the supplier, when it is theirs to do."),
     )
     due_on = DateField(_l("Due"), validators=[DataRequired(_l("Give the date it is due."))])
+
+
+class DocumentForm(Form):
+    file = FileField(_l("PDF file"), validators=[FileRequired(_l("Choose a file."))])

@@ -492,3 +492,16 @@ def supplier_overview(supplier, user) -> SupplierOverview | None:
     return SupplierOverview(
         list(products), list(systems), list(escalations), list(deviations), list(meetings)
     )
+
+
+def documents(agreement: Agreement) -> list:
+    from vftops.agreements.models import AgreementDocument
+
+    return list(
+        db.session.scalars(
+            select(AgreementDocument)
+            .where(AgreementDocument.agreement_id == agreement.id)
+            .options(joinedload(AgreementDocument.uploaded_by))
+            .order_by(AgreementDocument.uploaded_at.desc())
+        )
+    )

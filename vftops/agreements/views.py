@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -57,6 +67,16 @@ def _int_arg(name: str) -> int | None:
     except ValueError:
         return None
     return value if 0 < value < 2**31 else None
+
+
+def flash_refusal(done, form) -> None:
+    """A form posted from a page it redirects back to: what was refused, beside no field,
+    is flashed (a conflict is flashed already)."""
+    if done.ok or (done.error is not None and done.error.status == 409):
+        return
+    for errors in form.errors.values():
+        for message in errors:
+            flash(str(message), "danger")
 
 
 def page_arg() -> int:
@@ -201,6 +221,7 @@ def detail(agreement_id: int):
         call_offs=queries.call_offs(agreement),
         meetings=queries.meetings(agreement),
         handover=queries.handover(agreement),
+        documents=queries.documents(agreement),
         handover_labels=HANDOVER_LABELS,
         may_change=user.can(AGREEMENTS_MANAGE)
         and agreement.municipality_id in municipality_ids(user),
@@ -248,10 +269,8 @@ def decide(agreement_id: int):
             ),
             "success",
         )
-    elif done.error is None:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+    else:
+        flash_refusal(done, form)
     back = request.form.get("back")
     if back == "deadlines":
         return redirect(url_for("agreement.deadlines"))
@@ -275,10 +294,8 @@ def option_add(agreement_id: int):
     )
     if done.ok:
         flash(_("The option is added."), "success")
-    elif done.error is None:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+    else:
+        flash_refusal(done, form)
     return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#options")
 
 
@@ -497,6 +514,8 @@ def handover_add(agreement_id: int):
     )
     if done.ok:
         flash(_("The item is in the handover protocol."), "success")
+    else:
+        flash_refusal(done, form)
     return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#handover")
 
 
@@ -537,3 +556,57 @@ def handover_remove(agreement_id: int, item_id: int):
     if done.ok:
         flash(_("The item is removed from the protocol."), "success")
     return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#handover")
+
+
+# --- documents -----------------------------------------------------------------------
+
+
+@bp.post("/agreements/<int:agreement_id>/documents")
+@require(AGREEMENTS_MANAGE)
+def document_add(agreement_id: int):
+    from vftops.agreements.forms import DocumentForm
+
+    user = actor()
+    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    form = DocumentForm()
+    upload = form.file.data
+    done = submit(
+        form,
+        lambda: ops.add_document(
+            user,
+            agreement,
+            upload.filename,
+            upload.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1),
+        ),
+    )
+    if done.ok:
+        flash(_("%(name)s is added.", name=done.result.filename), "success")
+    else:
+        flash_refusal(done, form)
+    return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#documents")
+
+
+@bp.get("/agreements/<int:agreement_id>/documents/<int:document_id>")
+@require(AGREEMENTS_VIEW)
+def document(agreement_id: int, document_id: int):
+    """The PDF, only after the agreement has been found in the reader's municipalities."""
+    import io
+
+    from vftops.agreements.models import AgreementDocument
+
+    agreement = queries.agreement_or_404(agreement_id, actor())
+    row = db.session.get(AgreementDocument, document_id)
+    if row is None or row.agreement_id != agreement.id:
+        abort(404)
+    path = ops.path_of(row)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=row.filename,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -14,7 +14,7 @@ from vftops.agreements.forms import NONE, ActionForm, MeetingForm
 from vftops.agreements.models import DEADLINE_LABELS, Agreement, MeetingAction, SupplierMeeting
 from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
 from vftops.agreements.report import headers, rows, status_report
-from vftops.agreements.views import _managed_by_reader, bp
+from vftops.agreements.views import _managed_by_reader, bp, flash_refusal
 from vftops.auth.queries import active_colleagues
 from vftops.core.forms import VersionedForm
 from vftops.core.models import local_today
@@ -140,10 +140,8 @@ def action_add(meeting_id: int):
     )
     if done.ok:
         flash(_("The action is added."), "success")
-    elif done.error is None:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+    else:
+        flash_refusal(done, form)
     return redirect(url_for("agreement.meeting_detail", meeting_id=meeting.id) + "#actions")
 
 
