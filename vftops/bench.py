@@ -44,6 +44,7 @@ def build_dataset(
     products: int = 2000,
     tickets: int = 500_000,
     grants: int = 150_000,
+    agreements: int = 500,
     echo=click.echo,
 ) -> dict:
     """Write the synthetic dataset, each module its part in module order. Returns the
@@ -57,6 +58,7 @@ def build_dataset(
         "products": products,
         "tickets": tickets,
         "grants": grants,
+        "agreements": agreements,
         "now": datetime.now(UTC),
         "echo": echo,
     }
@@ -98,6 +100,7 @@ def run_bench(
     products: int = 2000,
     tickets: int = 500_000,
     grants: int = 150_000,
+    agreements: int = 500,
     echo=click.echo,
     reuse: bool = False,
 ):
@@ -111,6 +114,7 @@ def run_bench(
             products=products,
             tickets=tickets,
             grants=grants,
+            agreements=agreements,
             echo=echo,
         )
     else:

@@ -125,6 +125,9 @@ def demo_command(if_empty: bool) -> None:
 @click.option("--movements", default=3_000_000, show_default=True)
 @click.option("--tickets", default=500_000, show_default=True)
 @click.option("--grants", default=150_000, show_default=True, help="Access grants over 5 years.")
+@click.option(
+    "--agreements", default=500, show_default=True, help="Agreements (100 call-offs each)."
+)
 @click.option("--samples", default=100, show_default=True, help="Requests per measurement.")
 @click.option("--reuse", is_flag=True, help="Measure again the dataset an earlier run built.")
 def bench_command(
@@ -133,6 +136,7 @@ def bench_command(
     movements: int,
     tickets: int,
     grants: int,
+    agreements: int,
     samples: int,
     reuse: bool,
 ) -> None:
@@ -147,7 +151,13 @@ def bench_command(
     click.echo(f"Database: {db.engine.url.render_as_string(hide_password=True)}")
     if not reuse:
         build_dataset(
-            devices, recipients, movements, tickets=tickets, grants=grants, echo=click.echo
+            devices,
+            recipients,
+            movements,
+            tickets=tickets,
+            grants=grants,
+            agreements=agreements,
+            echo=click.echo,
         )
         db.session.remove()
         # Measured as a server worker would answer: in a fresh process, not in the

@@ -36,6 +36,11 @@ NAMES = [
     "authorisation register, first page",
     "reviewer's page, 300 items",
     "access review progress, 120,000 items",
+    "agreement deadlines, 500 agreements",
+    "an agreement's page",
+    "an agreement evaluated over a year",
+    "a supplier meeting's status report",
+    "agreements list",
     "install (API)",
     "return (API)",
     "ticket create (API)",
@@ -60,6 +65,7 @@ def test_bench_builds_a_small_dataset_and_measures_everything(app):
             products=40,
             tickets=2000,
             grants=3000,
+            agreements=10,
             echo=said.append,
         )
         from sqlalchemy import func, select

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 import vftops.agreements.views_deviations
 import vftops.agreements.views_meetings  # noqa: F401  (their pages join views.bp)
-from vftops.agreements import api, demo, digest, queries, views
+from vftops.agreements import api, bench, demo, digest, queries, views
 from vftops.agreements.audit_texts import TEXTS
 from vftops.agreements.permissions import AGREEMENTS_VIEW, PERMISSIONS
 from vftops.core.modules import DigestPart, Link, Module, PagePart, StartPart
@@ -14,6 +14,7 @@ module = Module(
     permissions=PERMISSIONS,
     audit=TEXTS,
     demo=demo.load,
+    bench=bench.PART,
     pages=(views.bp,),
     api=api.blueprints,
     navigation=(Link(_l("Agreements"), "agreement.index", AGREEMENTS_VIEW, order=60),),
