@@ -165,16 +165,37 @@ def test_pages_read_in_a_fixed_number_of_statements(app, client, shop):
                 "/api/v1/price-lines",
                 json={"agreement_id": made["id"], "service": f"Tjeneste {n}", "unit_price": "1"},
             )
-        return made["id"]
+            shop.api.post(
+                "/api/v1/deviations",
+                json={"agreement_id": made["id"], "kind": "other", "title": f"Avvik {n}"},
+            )
+            meeting = shop.api.post(
+                "/api/v1/supplier-meetings",
+                json={"agreement_id": made["id"], "held_on": "2026-11-01"},
+            ).get_json()
+            shop.api.post(
+                f"/api/v1/supplier-meetings/{meeting['id']}/actions",
+                json={"text": f"Tiltak {n}", "owner_name": "Kari", "due_on": "2026-12-01"},
+            )
+        return made["id"], meeting["id"]
 
     login(client, shop.buyer)
 
-    def measure(last):
+    def measure(ids):
+        last, meeting = ids
         counts = {}
-        for url in ("/agreements", "/agreements/deadlines", f"/agreements/{last}", "/"):
+        for url in (
+            "/agreements",
+            "/agreements/deadlines",
+            "/agreements/deviations",
+            f"/agreements/{last}",
+            f"/agreements/meetings/{meeting}",
+            f"/suppliers/{shop.supplier_id}",
+            "/",
+        ):
             with count_statements(app) as statements:
                 assert client.get(url).status_code == 200
-            counts[url.replace(str(last), "{id}")] = len(statements)
+            counts[url.replace(str(last), "{id}").replace(str(meeting), "{m}")] = len(statements)
         return counts
 
     few = measure(add(2))
