@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from vftops.agreements import operations as ops
@@ -67,6 +68,15 @@ def _int_arg(name: str) -> int | None:
     except ValueError:
         return None
     return value if 0 < value < 2**31 else None
+
+
+def decision_options() -> Markup:
+    """The options of a deadline's decision, written once for a page of many deadlines
+    (a form field rendered for each row costs more than the rest of the page)."""
+    return Markup("").join(
+        Markup('<option value="{}">{}</option>').format(value, label)
+        for value, label in [("", _("Choose …")), *DECISION_LABELS.items()]
+    )
 
 
 def flash_refusal(done, form) -> None:
@@ -212,7 +222,7 @@ def detail(agreement_id: int):
         today=today,
         current_end=term_end(agreement, today),
         due=due,
-        decision_form=DecisionForm(),
+        decision_form=decision_options(),
         decision_labels=DECISION_LABELS,
         decisions=queries.decisions(agreement),
         prices=queries.price_lines(agreement),
@@ -238,7 +248,7 @@ def deadlines():
         "agreements/deadlines.html",
         rows=queries.deadlines_for(user, today),
         today=today,
-        decision_form=DecisionForm(),
+        decision_form=decision_options(),
         managed=municipality_ids(user),
     )
 
