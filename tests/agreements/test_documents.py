@@ -11,12 +11,13 @@ from tests.agreements.world import PDF
 from tests.conftest import csrf_from, login
 
 
-def test_a_pdf_is_kept_and_anything_else_refused(app, client, shop, monkeypatch):
+def test_a_pdf_is_kept_and_anything_else_refused(app, client, shop, monkeypatch, tmp_path):
     agreement = shop.api.post("/api/v1/agreements", json=lease(shop)).get_json()
     login(client, shop.buyer)
     page = client.get(f"/agreements/{agreement['id']}")
     token = csrf_from(page.text)
-    folder = app.config["ATTACHMENT_DIR"]
+    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path))
+    folder = tmp_path
 
     def stored():
         import pathlib
