@@ -31,6 +31,7 @@ from vftops.agreements.forms import (
     ServiceLevelForm,
 )
 from vftops.agreements.models import (
+    DEADLINE_LABELS,
     DECISION_LABELS,
     HANDOVER_LABELS,
     KIND_LABELS,
@@ -250,6 +251,8 @@ def deadlines():
         today=today,
         decision_form=decision_options(),
         managed=municipality_ids(user),
+        agreement_kinds=KIND_LABELS,
+        deadline_labels={k: str(v) for k, v in DEADLINE_LABELS.items()},
     )
 
 
