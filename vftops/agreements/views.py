@@ -175,7 +175,7 @@ def new():
     return render_template("agreements/agreement_form.html", form=form, agreement=None), done.status
 
 
-def _managed_by_reader(agreement: Agreement, user) -> Agreement:
+def managed_by_reader(agreement: Agreement, user) -> Agreement:
     """An agreement's forms open for the people of the municipality that manages it: the
     operation would refuse anyone else."""
     if agreement.municipality_id not in municipality_ids(user):
@@ -187,7 +187,7 @@ def _managed_by_reader(agreement: Agreement, user) -> Agreement:
 @require(AGREEMENTS_MANAGE)
 def edit(agreement_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     form = AgreementForm(obj=agreement)
     _form_choices(form, user, agreement)
     if request.method == "GET":
@@ -260,7 +260,7 @@ def deadlines():
 @require(AGREEMENTS_MANAGE)
 def decide(agreement_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     form = DecisionForm()
     done = submit(
         form,
@@ -297,7 +297,7 @@ def decide(agreement_id: int):
 @require(AGREEMENTS_MANAGE)
 def option_add(agreement_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     form = OptionForm()
     done = submit(
         form,
@@ -316,7 +316,7 @@ def option_add(agreement_id: int):
 @require(AGREEMENTS_MANAGE)
 def option_remove(agreement_id: int, option_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     option = db.session.get(ExtensionOption, option_id)
     if option is None or option.agreement_id != agreement.id:
         abort(404)
@@ -340,7 +340,7 @@ def _price_choices(form: PriceLineForm, line: PriceLine | None) -> None:
 @require(AGREEMENTS_MANAGE)
 def price_new(agreement_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     form = PriceLineForm()
     _price_choices(form, None)
     if request.method == "GET":
@@ -358,7 +358,7 @@ def price_new(agreement_id: int):
 @require(AGREEMENTS_MANAGE)
 def price_edit(agreement_id: int, line_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     line = db.session.get(PriceLine, line_id)
     if line is None or line.agreement_id != agreement.id:
         abort(404)
@@ -389,7 +389,7 @@ def _level_choices(form: ServiceLevelForm, agreement: Agreement) -> None:
 @require(AGREEMENTS_MANAGE)
 def level_new(agreement_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     form = ServiceLevelForm()
     _level_choices(form, agreement)
     done = submit(form, lambda: ops.add_service_level(user, agreement, **form.data_for_operation()))
@@ -412,7 +412,7 @@ def _level_or_404(agreement: Agreement, level_id: int) -> ServiceLevel:
 @require(AGREEMENTS_MANAGE)
 def level_edit(agreement_id: int, level_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     level = _level_or_404(agreement, level_id)
     form = ServiceLevelForm(obj=level)
     _level_choices(form, agreement)
@@ -434,7 +434,7 @@ def level_edit(agreement_id: int, level_id: int):
 @require(AGREEMENTS_MANAGE)
 def level_remove(agreement_id: int, level_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     level = _level_or_404(agreement, level_id)
     done = submit(Form(), lambda: ops.remove_service_level(user, level))
     if done.ok:
@@ -517,7 +517,7 @@ def order_take_off(order_id: int):
 @require(AGREEMENTS_MANAGE)
 def handover_add(agreement_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     form = Form()
     done = submit(
         form,
@@ -563,7 +563,7 @@ def handover_confirm(agreement_id: int, item_id: int):
 @require(AGREEMENTS_MANAGE)
 def handover_remove(agreement_id: int, item_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     item = _handover_item_or_404(agreement, item_id)
     done = submit(Form(), lambda: ops.remove_handover_item(user, item))
     if done.ok:
@@ -580,7 +580,7 @@ def document_add(agreement_id: int):
     from vftops.agreements.forms import DocumentForm
 
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     form = DocumentForm()
     upload = form.file.data
     done = submit(

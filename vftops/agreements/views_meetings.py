@@ -14,7 +14,7 @@ from vftops.agreements.forms import NONE, ActionForm, MeetingForm
 from vftops.agreements.models import DEADLINE_LABELS, Agreement, MeetingAction, SupplierMeeting
 from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
 from vftops.agreements.report import headers, rows, status_report
-from vftops.agreements.views import _managed_by_reader, bp, flash_refusal
+from vftops.agreements.views import bp, flash_refusal, managed_by_reader
 from vftops.auth.queries import active_colleagues
 from vftops.core.forms import VersionedForm
 from vftops.core.models import local_today
@@ -51,7 +51,7 @@ def _action_form(agreement: Agreement) -> ActionForm:
 @require(AGREEMENTS_MANAGE)
 def meeting_new(agreement_id: int):
     user = actor()
-    agreement = _managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
     form = MeetingForm()
     done = submit(form, lambda: ops.create_meeting(user, agreement, **form.data_for_operation()))
     if done.ok:
@@ -67,7 +67,7 @@ def meeting_new(agreement_id: int):
 def meeting_edit(meeting_id: int):
     user = actor()
     meeting = _meeting_or_404(meeting_id)
-    _managed_by_reader(meeting.agreement, user)
+    managed_by_reader(meeting.agreement, user)
     form = MeetingForm(obj=meeting)
     done = submit(
         form,
