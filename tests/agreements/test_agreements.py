@@ -241,7 +241,13 @@ def test_the_notice_deadline_follows_the_term_and_is_handled_once(app, shop):
     )
     assert again.status_code == 409
     after = shop.api.get(f"/api/v1/agreements/{agreement['id']}").get_json()
-    assert after["status"] == "notice"
+    assert after["status"] == "notice", after
+    # The term ends 31.12 (notice by 30.6); notice after its last day comes too late for
+    # that term: the agreement has renewed, and ends a year on.
+    notice_by = date.fromisoformat(due[0]["due_on"])
+    term = date(notice_by.year, 12, 31)
+    late = local_today() > notice_by
+    assert after["ends_on"] == (date(term.year + 1, 12, 31) if late else term).isoformat()
     left = [
         r["kind"]
         for r in shop.api.get("/api/v1/agreements/deadlines?days=3650").get_json()
@@ -250,7 +256,9 @@ def test_the_notice_deadline_follows_the_term_and_is_handled_once(app, shop):
     assert left == ["end"]
     with app.app_context():
         rows = queries.open_deadlines(
-            db.select(Agreement).where(Agreement.id == agreement["id"]), today + timedelta(days=1)
+            db.select(Agreement).where(Agreement.id == agreement["id"]),
+            today + timedelta(days=1),
+            horizon_days=3650,
         )
         assert [r.deadline.kind for r in rows] == ["end"]
 

@@ -463,7 +463,7 @@ class AgreementEvaluation(MethodView):
         agreement = _agreement(agreement_id)
         default = year_to(local_today())
         first, last = args["from_"] or default.first, args["to"] or default.last
-        if last < first or (last - first).days > 5 * 366:
+        if last < first or (last - first).days > 5 * 366 or first.year < 1990 or last.year > 2100:
             message = _l("Give a period from one date to a later one, at most five years.")
             raise ValidationError(message, fields={"to": [message]})
         return evaluate(agreement, Period(first, last))

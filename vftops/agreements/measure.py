@@ -301,6 +301,8 @@ def for_ticket(
         )
     }
     for agreement in agreements:
+        if agreement.supplier_id != ticket.supplier_id:
+            continue  # escalated to another supplier: not this agreement's to measure
         for level in agreement_levels(agreement):
             if level.metric not in (Metric.ANSWER_TIME, Metric.FIX_TIME):
                 continue

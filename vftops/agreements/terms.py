@@ -4,7 +4,7 @@ rolls on when nobody gave notice), and the deadlines that follow from them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from vftops.agreements.models import (
     Agreement,
@@ -14,7 +14,15 @@ from vftops.agreements.models import (
 )
 from vftops.support.function_tests import add_months
 
-__all__ = ["Deadline", "add_months", "deadlines_of", "months_between", "term_end"]
+__all__ = [
+    "Deadline",
+    "add_months",
+    "deadlines_of",
+    "extend_term",
+    "months_between",
+    "term_end",
+    "term_months",
+]
 
 # Reminders go out this many days before a deadline (and once it has passed).
 REMIND_DAYS = (90, 30, 7)
@@ -29,10 +37,18 @@ def term_end(agreement: Agreement, today: date) -> date | None:
         return end
     if agreement.status != AgreementStatus.ACTIVE:
         return end
-    step = agreement.renewal_months or _term_months(agreement)
+    step = agreement.renewal_months or term_months(agreement)
+    renewals = 0
     while end < today:
-        end = add_months(end, step)
+        renewals += 1
+        end = extend_term(agreement.ends_on, renewals * step)
     return end
+
+
+def extend_term(end: date, months: int) -> date:
+    """The last day of a term that ran to `end`, `months` longer: counted from the day
+    after, so a term to 30 September runs three months more to 31 December."""
+    return add_months(end + timedelta(days=1), months) - timedelta(days=1)
 
 
 def months_between(start: date, end: date) -> int:
@@ -42,7 +58,7 @@ def months_between(start: date, end: date) -> int:
     return months if add_months(start, months) <= after else months - 1
 
 
-def _term_months(agreement: Agreement) -> int:
+def term_months(agreement: Agreement) -> int:
     return max(1, months_between(agreement.starts_on, agreement.ends_on))
 
 

@@ -26,7 +26,7 @@ from vftops.core.forms import VersionedForm
 from vftops.core.models import local_today
 from vftops.core.pagination import capped_page
 from vftops.core.permissions import require, require_any
-from vftops.core.scope import get_scoped_or_404, scoped
+from vftops.core.scope import get_scoped_or_404, id_or_404, scoped
 from vftops.core.web import actor, submit
 from vftops.extensions import db
 from vftops.support.models import Ticket
@@ -107,13 +107,11 @@ def deviation_from_breach(agreement_id: int):
     user = actor()
     agreement = queries.agreement_or_404(agreement_id, user)
     ticket = get_scoped_or_404(Ticket, request.form.get("ticket_id"), user)
-    level = (
-        db.session.get(ServiceLevel, int(request.form.get("level_id", "0") or 0))
-        if (request.form.get("level_id", "").isdigit())
-        else None
-    )
+    level = db.session.get(ServiceLevel, id_or_404(request.form.get("level_id")))
     if level is None or level.agreement_id != agreement.id:
         abort(404)
+    if ticket.supplier_id != agreement.supplier_id:
+        abort(404)  # escalated to another supplier: not this agreement's breach
     found = [b for b in for_ticket(ticket, [agreement]) if b.level.id == level.id and b.breached]
     if not found:
         flash(_("The escalation is within the service level: no deviation to report."), "warning")

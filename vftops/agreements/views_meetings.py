@@ -126,6 +126,7 @@ def meeting_xlsx(meeting_id: int):
 def action_add(meeting_id: int):
     user = actor()
     meeting = _meeting_or_404(meeting_id)
+    managed_by_reader(meeting.agreement, user)
     form = _action_form(meeting.agreement)
     done = submit(
         form,
@@ -151,6 +152,7 @@ def action_done(action_id: int):
     user = actor()
     action = db.session.get(MeetingAction, action_id) or abort(404)
     meeting = _meeting_or_404(action.meeting_id)
+    managed_by_reader(meeting.agreement, user)
     form = VersionedForm()
     undo = request.form.get("undo") == "1"
     done = submit(

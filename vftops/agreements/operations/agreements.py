@@ -27,7 +27,7 @@ from vftops.agreements.operations.checks import (
     text,
     whole,
 )
-from vftops.agreements.terms import add_months, months_between, term_end
+from vftops.agreements.terms import extend_term, months_between, term_end
 from vftops.core import audit
 from vftops.core.db import check_version, operation, take_write_lock
 from vftops.core.errors import ConflictError, PermissionDeniedError
@@ -311,7 +311,7 @@ def _term_before(agreement: Agreement, option: ExtensionOption) -> date | None:
         if earlier is option or earlier.position >= option.position:
             break
         if earlier.decision is None:
-            end = add_months(end, earlier.months)
+            end = extend_term(end, earlier.months)
     return end
 
 

@@ -17,7 +17,7 @@ from vftops.agreements.models import (
 )
 from vftops.agreements.operations.agreements import check_manages
 from vftops.agreements.operations.checks import choice, day, record, refuse, text
-from vftops.agreements.terms import add_months, deadlines_of, term_end
+from vftops.agreements.terms import deadlines_of, extend_term, term_end, term_months
 from vftops.core import audit
 from vftops.core.db import operation, take_write_lock
 from vftops.core.errors import ConflictError
@@ -93,13 +93,17 @@ def decide_deadline(
                 )
                 raise refuse("decided_on", message)
             end = term_end(agreement, today) or agreement.ends_on
-            agreement.ends_on = add_months(end, option.months)
+            agreement.ends_on = extend_term(end, option.months)
             option.decision, option.decided_on = OptionDecision.EXERCISED, decided_on
         else:
             option.decision, option.decided_on = OptionDecision.DECLINED, decided_on
     elif kind == DeadlineKind.NOTICE and decision in (Decision.END, Decision.TENDER):
-        # Notice given: the agreement runs to the end of its term and stops there.
-        agreement.ends_on = term_end(agreement, today)
+        # Notice given: the agreement runs to the end of its term and stops there. Given
+        # after the last day for it, the term has renewed already: it ends with the next.
+        end = term_end(agreement, today)
+        if decided_on > due_on and agreement.renews_automatically:
+            end = extend_term(end, agreement.renewal_months or term_months(agreement))
+        agreement.ends_on = end
         agreement.status = AgreementStatus.NOTICE
     elif kind == DeadlineKind.NOTICE:
         agreement.ends_on = term_end(agreement, today)  # the term it renews from is kept

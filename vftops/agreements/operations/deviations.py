@@ -16,6 +16,7 @@ from vftops.agreements.models import (
     ServiceLevel,
     Severity,
 )
+from vftops.agreements.operations.agreements import check_manages
 from vftops.agreements.operations.checks import choice, day, ident, record, refuse, text
 from vftops.core import audit
 from vftops.core.db import check_version, operation
@@ -82,7 +83,9 @@ def _devices(actor, agreement: Agreement, value) -> list[Device]:
     wanted = _ids(value, "device_ids", _l("Give a list of device ids."))
     if not wanted:
         return []
-    stmt = select(Device).where(Device.id.in_(wanted))
+    stmt = select(Device).where(
+        Device.id.in_(wanted), Device.municipality_id.in_(agreement.served_municipality_ids)
+    )
     if actor is not None:
         stmt = scoped(stmt, Device, actor)
     found = db.session.scalars(stmt).all()
@@ -206,6 +209,7 @@ def update_deviation(actor, deviation: Deviation, *, expected_version=None, **da
 @operation
 def close_deviation(actor, deviation: Deviation, *, expected_version=None, note=None) -> Deviation:
     check_version(deviation, expected_version)
+    check_manages(actor, deviation.agreement)
     if deviation.status == DeviationStatus.CLOSED:
         raise ConflictError(_l("The deviation is closed already."))
     was = deviation.status
@@ -232,6 +236,7 @@ def close_deviation(actor, deviation: Deviation, *, expected_version=None, note=
 @operation
 def reopen_deviation(actor, deviation: Deviation, *, expected_version=None) -> Deviation:
     check_version(deviation, expected_version)
+    check_manages(actor, deviation.agreement)
     if deviation.status != DeviationStatus.CLOSED:
         raise ConflictError(_l("The deviation is open."))
     deviation.closed_at = None

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from vftops.agreements.models import Agreement, MeetingAction, SupplierMeeting
+from vftops.agreements.operations.agreements import check_manages
 from vftops.agreements.operations.checks import colleague, day, ident, record, refuse, text
 from vftops.agreements.terms import add_months
 from vftops.core import audit
@@ -50,6 +51,7 @@ def _apply(meeting: SupplierMeeting, agreement: Agreement, data: dict[str, Any])
 
 @operation
 def create_meeting(actor, agreement: Agreement, **data) -> SupplierMeeting:
+    check_manages(actor, agreement)
     meeting = SupplierMeeting(agreement_id=agreement.id, agreement=agreement)
     _apply(meeting, agreement, data)
     db.session.add(meeting)
@@ -68,6 +70,7 @@ def create_meeting(actor, agreement: Agreement, **data) -> SupplierMeeting:
 @operation
 def update_meeting(actor, meeting: SupplierMeeting, *, expected_version=None, **data):
     check_version(meeting, expected_version)
+    check_manages(actor, meeting.agreement)
     before = audit.snapshot(meeting, MEETING_FIELDS)
     _apply(meeting, meeting.agreement, {**before, **data})
     changes = audit.diff(before, audit.snapshot(meeting, MEETING_FIELDS))
@@ -93,6 +96,7 @@ def add_action(actor, meeting: SupplierMeeting, **data) -> MeetingAction:
     """Something agreed in the meeting: what, who (one of ours, or a name at the
     supplier) and by when."""
     agreement = meeting.agreement
+    check_manages(actor, agreement)
     what = text(data.get("text"), "text", required=_l("Write what is to be done."), limit=500)
     owner = None
     if ident(data.get("owner_id")) is not None:
@@ -131,6 +135,7 @@ def add_action(actor, meeting: SupplierMeeting, **data) -> MeetingAction:
 @operation
 def complete_action(actor, action: MeetingAction, *, expected_version=None, done: bool = True):
     check_version(action, expected_version)
+    check_manages(actor, action.meeting.agreement)
     if done and action.done_at is not None:
         raise ConflictError(_l("The action is done already."))
     if not done and action.done_at is None:

@@ -250,8 +250,20 @@ def update_service_level(
 
 @operation
 def remove_service_level(actor, level: ServiceLevel) -> None:
+    from vftops.agreements.models import Deviation
+
     agreement = level.agreement
     check_manages(actor, agreement)
+    named = db.session.scalar(
+        select(func.count(Deviation.id)).where(Deviation.service_level_id == level.id)
+    )
+    if named:
+        raise ConflictError(
+            _l(
+                "A deviation names this service level: it stays, so the deviation says "
+                "what was broken. Change its target instead."
+            )
+        )
     record(
         actor,
         "agreement.level_remove",
