@@ -111,7 +111,8 @@ def deviation_from_breach(agreement_id: int):
     if level is None or level.agreement_id != agreement.id:
         abort(404)
     if ticket.supplier_id != agreement.supplier_id:
-        abort(404)  # escalated to another supplier: not this agreement's breach
+        flash(_("The ticket was not escalated to this agreement's supplier."), "warning")
+        return redirect(url_for("support.ticket_detail", ticket_id=ticket.id))
     found = [b for b in for_ticket(ticket, [agreement]) if b.level.id == level.id and b.breached]
     if not found:
         flash(_("The escalation is within the service level: no deviation to report."), "warning")

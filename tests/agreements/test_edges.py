@@ -1,4 +1,6 @@
-"""Review findings: each test fails while the bug it names is there."""
+"""Agreements at their edges: a municipality the agreement only covers, terms ending on a
+month's last day, notice given late, odd input, another supplier's ticket, a service level
+a deviation names."""
 
 from __future__ import annotations
 
