@@ -13,7 +13,9 @@ class Endpoint:
     path: str
     # None: any logged-in user; a tuple: any one of them (a page of `@require_any`).
     permission: Permission | tuple[Permission, ...] | None
-    body: dict | None = None  # form fields (pages) or JSON (API) for a valid request
+    # Form fields (pages) or JSON (API) for a valid request; bytes: an API method that
+    # takes a file as its body (a PDF).
+    body: dict | bytes | None = None
     form_page: str | None = None  # page that carries the CSRF token for a page POST
     # Does another municipality's id in the path (or body) answer 404? None: derived
     # from the path. Catalogue rows (products, suppliers) belong to no municipality.
@@ -28,6 +30,11 @@ class Endpoint:
         if self.permission is None:
             return ()
         return self.permission if isinstance(self.permission, tuple) else (self.permission,)
+
+    @property
+    def fields(self) -> dict:
+        """The body's fields: none for a file sent as the body."""
+        return self.body if isinstance(self.body, dict) else {}
 
     @property
     def is_api(self) -> bool:

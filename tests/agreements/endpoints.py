@@ -313,6 +313,28 @@ AGREEMENT_ENDPOINTS = [
         form_page=_PAGE,
     ),
     Endpoint("GET", "/agreements/{agreement}/documents/{agreement_document}", AGREEMENTS_VIEW),
+    Endpoint(
+        "POST",
+        "/agreements/{agreement}/documents/{agreement_document}/remove",
+        AGREEMENTS_MANAGE,
+        body={},
+        form_page=_PAGE,
+    ),
+    Endpoint("GET", "/api/v1/agreements/{agreement}/documents", AGREEMENTS_VIEW),
+    Endpoint(
+        "POST",
+        "/api/v1/agreements/{agreement}/documents?filename=bilag.pdf",
+        AGREEMENTS_MANAGE,
+        body=b"%PDF-1.4\n%%EOF\n",
+    ),
+    Endpoint(
+        "GET", "/api/v1/agreements/{agreement}/documents/{agreement_document}", AGREEMENTS_VIEW
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/agreements/{agreement}/documents/{agreement_document}",
+        AGREEMENTS_MANAGE,
+    ),
     # Deviations: reported by those in the field too.
     Endpoint("GET", "/agreements/deviations", AGREEMENTS_VIEW),
     Endpoint("GET", "/agreements/{agreement}/deviations/new", DEVIATIONS_REPORT),

@@ -54,3 +54,98 @@ def test_a_pdf_is_kept_and_anything_else_refused(app, client, shop, monkeypatch,
     other = app.test_client()
     login(other, shop.buyer_b)
     assert other.get(f"/agreements/{agreement['id']}/documents/{link}").status_code == 404
+
+
+def _stored(folder) -> list[str]:
+    import pathlib
+
+    return sorted(p.name for p in pathlib.Path(folder).glob("avtale-*"))
+
+
+def test_the_api_adds_lists_reads_and_removes_a_pdf(app, shop, monkeypatch, tmp_path):
+    """A program sends the PDF itself as the body; the list, the bytes and the removal
+    follow the agreement's municipalities, and the audit log keeps the file's SHA-256."""
+    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path))
+    agreement = shop.api.post("/api/v1/agreements", json=lease(shop)).get_json()
+    base = f"/api/v1/agreements/{agreement['id']}/documents"
+    added = shop.api.post(
+        f"{base}?filename=Signert avtale.pdf", data=PDF, content_type="application/pdf"
+    )
+    assert added.status_code == 201, added.get_json()
+    body = added.get_json()
+    assert body["filename"] == "Signert avtale.pdf"
+    assert body["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert body["size"] == len(PDF)
+    listed = shop.api.get(base).get_json()
+    assert [d["filename"] for d in listed] == ["Signert avtale.pdf"]
+    got = shop.api.get(f"{base}/{body['id']}")
+    assert got.data == PDF
+    assert got.headers["Content-Type"] == "application/pdf"
+    # Another municipality sees neither the list nor the file, and cannot remove it.
+    assert shop.api_b.get(base).status_code == 404
+    assert shop.api_b.get(f"{base}/{body['id']}").status_code == 404
+    assert shop.api_b.delete(f"{base}/{body['id']}").status_code == 404
+    assert len(_stored(tmp_path)) == 1
+    assert shop.api.delete(f"{base}/{body['id']}").status_code == 204
+    assert shop.api.get(base).get_json() == []
+    assert _stored(tmp_path) == []
+    assert shop.api.get(f"{base}/{body['id']}").status_code == 404
+    with app.app_context():
+        from sqlalchemy import select
+
+        from vftops.core.audit import AuditEvent
+        from vftops.extensions import db
+
+        removed = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "agreement.document_remove")
+        ).one()
+        assert removed.changes["sha256"]["before"] == hashlib.sha256(PDF).hexdigest()
+
+
+def test_the_api_refuses_what_is_not_a_pdf_and_stores_nothing(app, shop, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", 64 * 1024)
+    agreement = shop.api.post("/api/v1/agreements", json=lease(shop)).get_json()
+    base = f"/api/v1/agreements/{agreement['id']}/documents"
+    html = shop.api.post(base, data=b"<html><script>", content_type="application/pdf")
+    assert html.status_code == 422
+    assert html.get_json()["error"]["fields"]["file"] == [
+        "Bare PDF-filer kan legges til en avtale."
+    ]
+    as_json = shop.api.post(base, json={"file": "x"})
+    assert as_json.status_code == 415
+    assert "application/pdf" in as_json.get_json()["error"]["message"]
+    big = shop.api.post(base, data=PDF + b"0" * (64 * 1024), content_type="application/pdf")
+    assert big.status_code == 413
+    assert "file" in big.get_json()["error"]["fields"]
+    empty = shop.api.post(base, data=b"", content_type="application/pdf")
+    assert empty.status_code == 422
+    assert "file" in empty.get_json()["error"]["fields"]
+    # Only the managing municipality adds documents; a reader of another gets 404.
+    other = shop.api_b.post(base, data=PDF, content_type="application/pdf")
+    assert other.status_code == 404
+    assert _stored(tmp_path) == []
+    assert shop.api.get(base).get_json() == []
+
+
+def test_the_page_removes_a_document_and_its_file(app, client, shop, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path))
+    agreement = shop.api.post("/api/v1/agreements", json=lease(shop)).get_json()
+    shop.api.post(
+        f"/api/v1/agreements/{agreement['id']}/documents?filename=Utkast.pdf",
+        data=PDF,
+        content_type="application/pdf",
+    )
+    login(client, shop.buyer)
+    page = client.get(f"/agreements/{agreement['id']}")
+    assert "Utkast.pdf" in page.text
+    action = page.text.split('action="')[1:]
+    remove = next(
+        a.split('"')[0]
+        for a in action
+        if a.split('"')[0].endswith("/remove") and "/documents/" in a.split('"')[0]
+    )
+    done = client.post(remove, data={"csrf_token": csrf_from(page.text)}, follow_redirects=True)
+    assert "Utkast.pdf er fjernet fra avtalen." in done.text
+    assert "Ingen dokumenter ennå." in done.text
+    assert _stored(tmp_path) == []

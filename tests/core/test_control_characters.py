@@ -72,7 +72,7 @@ def test_nul_in_any_text_field_of_any_write_is_refused_naming_it(app, client, fa
     before = _audit_count(app)
     tried, wrong = 0, []
     for endpoint in WRITES:
-        body, poisoned = _poisoned(endpoint.body, ids)
+        body, poisoned = _poisoned(endpoint.fields, ids)
         if not poisoned:
             continue
         tried += 1
@@ -285,12 +285,12 @@ def test_text_of_a_hundred_thousand_characters_is_refused_everywhere(app, client
     ids = world["a"]
     tried, wrong = 0, []
     for endpoint in WRITES:
-        for key, value in (endpoint.body or {}).items():
+        for key, value in endpoint.fields.items():
             value = _fill(value, ids)
             if not isinstance(value, str) or value.isdigit() or key == "version":
                 continue
             tried += 1
-            body = {k: _fill(v, ids) for k, v in endpoint.body.items()}
+            body = {k: _fill(v, ids) for k, v in endpoint.fields.items()}
             body[key] = LONG
             path = endpoint.path.format(**vars(ids))
             if endpoint.is_api:
@@ -349,14 +349,14 @@ def test_a_file_sent_under_a_text_fields_name_is_not_its_text(app, client, facto
     for endpoint in WRITES:
         if endpoint.is_api:
             continue
-        for key, value in (endpoint.body or {}).items():
+        for key, value in endpoint.fields.items():
             value = _fill(value, ids)
             if not isinstance(value, str) or value.isdigit() or key == "version":
                 continue
             tried += 1
             data = {
                 k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else str(_fill(v, ids))
-                for k, v in endpoint.body.items()
+                for k, v in endpoint.fields.items()
             }
             data[key] = (io.BytesIO(b"a" * 64), "a.txt")
             data["csrf_token"] = csrf_from(client.get("/account").get_data(as_text=True))

@@ -32,7 +32,7 @@ def _id_fields(endpoint) -> list[str]:
     """The body fields that carry an id from a choice list."""
     return [
         key
-        for key, value in (endpoint.body or {}).items()
+        for key, value in endpoint.fields.items()
         if isinstance(value, str) and value.startswith("{") and key.endswith("_id")
     ]
 
@@ -62,7 +62,7 @@ def test_every_page_form_without_a_chosen_item_shows_the_field_in_error(app, cli
         lists = _choice_lists(client, path) & set(_id_fields(endpoint))
         for key in sorted(lists):
             tried += 1
-            body = {k: _fill(v, ids) for k, v in endpoint.body.items()}
+            body = {k: _fill(v, ids) for k, v in endpoint.fields.items()}
             body[key] = ""
             data = {
                 k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else str(v)

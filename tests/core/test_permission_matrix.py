@@ -483,6 +483,14 @@ def _call(client, endpoint: Endpoint, ids: SimpleNamespace, token: str | None = 
     path = endpoint.path.format(**vars(ids))
     if endpoint.is_api:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if isinstance(endpoint.body, bytes):
+            return client.open(
+                path,
+                method=endpoint.method,
+                data=endpoint.body,
+                content_type="application/pdf",
+                headers=headers,
+            )
         body = {k: _fill(v, ids) for k, v in (endpoint.body or {}).items()}
         if endpoint.method == "GET":
             return client.get(path, headers=headers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, current_app, request, send_file
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -38,6 +38,8 @@ from vftops.agreements.schemas import (
     DeviationQuerySchema,
     DeviationSchema,
     DeviationUpdateSchema,
+    DocumentSchema,
+    DocumentUploadQuerySchema,
     EvaluationQuerySchema,
     EvaluationSchema,
     MeetingCreateSchema,
@@ -60,6 +62,7 @@ from vftops.agreements.schemas import (
     VersionOnlySchema,
 )
 from vftops.core.api import ApiBlueprint
+from vftops.core.inputs import accepts_upload
 from vftops.core.models import local_today
 from vftops.core.pagination import cursor_page
 from vftops.core.permissions import require, require_any
@@ -221,6 +224,78 @@ class AgreementDecisions(MethodView):
         """Mark a deadline handled with what was decided: `extend` on an option exercises
         it (the end moves); `end` or `tender` on the notice deadline gives notice."""
         return ops.decide_deadline(actor(), _agreement(agreement_id), **data)
+
+
+@agreements_blp.route("/<int:agreement_id>/documents")
+class AgreementDocuments(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @agreements_blp.response(200, DocumentSchema(many=True))
+    @agreements_blp.errors(404)
+    def get(self, agreement_id):
+        """The agreement's documents, newest first."""
+        return queries.documents(_agreement(agreement_id))
+
+    @accepts_upload("application/pdf", limit_key="ATTACHMENT_MAX_BYTES")
+    @require(AGREEMENTS_MANAGE)
+    @agreements_blp.arguments(DocumentUploadQuerySchema, location="query")
+    @agreements_blp.response(201, DocumentSchema)
+    @agreements_blp.errors(404, 413, 415, 422)
+    @agreements_blp.doc(
+        requestBody={
+            "required": True,
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    )
+    def post(self, args, agreement_id):
+        """Add a PDF: the file itself is the request body (`Content-Type:
+        application/pdf`), checked by its bytes; nothing is stored when it is refused."""
+        agreement = _agreement(agreement_id)
+        limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+        data = request.stream.read(limit + 1)
+        return ops.add_document(actor(), agreement, args["filename"] or "avtale.pdf", data)
+
+
+def _document(agreement_id, document_id):
+    from vftops.agreements.models import AgreementDocument
+
+    agreement = _agreement(agreement_id)
+    row = db.session.get(AgreementDocument, id_or_404(document_id))
+    if row is None or row.agreement_id != agreement.id:
+        abort(404)
+    return row
+
+
+@agreements_blp.route("/<int:agreement_id>/documents/<int:document_id>")
+class AgreementDocumentById(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @agreements_blp.response(
+        200, content_type="application/pdf", description="The PDF as it was stored"
+    )
+    @agreements_blp.errors(404)
+    def get(self, agreement_id, document_id):
+        """The document's bytes."""
+        import io
+
+        row = _document(agreement_id, document_id)
+        path = ops.path_of(row)
+        if not path.is_file():
+            abort(404)
+        response = send_file(
+            io.BytesIO(path.read_bytes()),
+            mimetype="application/pdf",
+            as_attachment=True,
+            download_name=row.filename,
+        )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @require(AGREEMENTS_MANAGE)
+    @agreements_blp.response(204)
+    @agreements_blp.errors(404)
+    def delete(self, agreement_id, document_id):
+        """Take a document off the agreement (audited with its SHA-256)."""
+        ops.remove_document(actor(), _document(agreement_id, document_id))
 
 
 # --- price lines ---------------------------------------------------------------------

@@ -49,6 +49,7 @@ TEXTS = AuditTexts(
         "agreement.handover_confirm": _l("Handover item confirmed"),
         "agreement.handover_remove": _l("Handover item removed"),
         "agreement.document_add": _l("Document added"),
+        "agreement.document_remove": _l("Document removed"),
         "agreement.deviation_report": _l("Deviation reported"),
         "agreement.deviation_update": _l("Deviation changed"),
         "agreement.deviation_close": _l("Deviation closed"),

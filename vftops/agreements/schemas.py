@@ -392,6 +392,23 @@ class EvaluationSchema(ma.Schema):
     in_use_basis = ma.fields.String(allow_none=True, metadata={"description": "devices or grants"})
 
 
+class DocumentSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    filename = ma.fields.String()
+    size = ma.fields.Integer(metadata={"description": "Bytes"})
+    sha256 = ma.fields.String(metadata={"description": "SHA-256 of the file, hex"})
+    uploaded_at = ma.fields.AwareDateTime()
+    uploaded_by_id = ma.fields.Integer(allow_none=True)
+
+
+class DocumentUploadQuerySchema(StrictSchema):
+    filename = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "The file's name as shown on the agreement"},
+    )
+
+
 class ActionSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     text = ma.fields.String()

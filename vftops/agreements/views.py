@@ -599,18 +599,36 @@ def document_add(agreement_id: int):
     return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#documents")
 
 
+def _document_or_404(agreement: Agreement, document_id: int):
+    from vftops.agreements.models import AgreementDocument
+
+    row = db.session.get(AgreementDocument, document_id)
+    if row is None or row.agreement_id != agreement.id:
+        abort(404)
+    return row
+
+
+@bp.post("/agreements/<int:agreement_id>/documents/<int:document_id>/remove")
+@require(AGREEMENTS_MANAGE)
+def document_remove(agreement_id: int, document_id: int):
+    user = actor()
+    agreement = managed_by_reader(queries.agreement_or_404(agreement_id, user), user)
+    row = _document_or_404(agreement, document_id)
+    name = row.filename
+    done = submit(Form(), lambda: ops.remove_document(user, row))
+    if done.ok:
+        flash(_("%(name)s is removed from the agreement.", name=name), "success")
+    return redirect(url_for("agreement.detail", agreement_id=agreement.id) + "#documents")
+
+
 @bp.get("/agreements/<int:agreement_id>/documents/<int:document_id>")
 @require(AGREEMENTS_VIEW)
 def document(agreement_id: int, document_id: int):
     """The PDF, only after the agreement has been found in the reader's municipalities."""
     import io
 
-    from vftops.agreements.models import AgreementDocument
-
     agreement = queries.agreement_or_404(agreement_id, actor())
-    row = db.session.get(AgreementDocument, document_id)
-    if row is None or row.agreement_id != agreement.id:
-        abort(404)
+    row = _document_or_404(agreement, document_id)
     path = ops.path_of(row)
     if not path.is_file():
         abort(404)

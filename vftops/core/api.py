@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http
+
 import marshmallow as ma
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -10,7 +12,7 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 
 from vftops.core.errors import MAX_LISTED, more_message
-from vftops.core.inputs import fits, number_problem
+from vftops.core.inputs import fits, number_problem, upload_of_request
 
 ERROR_CODES = {
     400: "bad_request",
@@ -56,13 +58,9 @@ class VftopsApi(Api):
         pass
 
 
+# The names flask-smorest registers its error responses under (HTTPStatus's own).
 ERROR_RESPONSES = {
-    400: "BAD_REQUEST",
-    401: "UNAUTHORIZED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    409: "CONFLICT",
-    422: "UNPROCESSABLE_ENTITY",
+    code: http.HTTPStatus(code).name for code in (400, 401, 403, 404, 409, 413, 415, 422)
 }
 
 
@@ -230,10 +228,35 @@ def translate_field_message(message: str) -> str:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def _check_upload(types: frozenset[str], limit: int):
+    """A method that takes a file as its body: the file's own limit and types."""
+    request.max_content_length = limit + 1
+    megabytes = max(1, limit // (1024 * 1024))
+    if request.content_length is not None and request.content_length > limit:
+        return json_error(
+            413,
+            _("The file is too large: at most %(mb)d MB.", mb=megabytes),
+            {"file": [_("The file is too large: at most %(mb)d MB.", mb=megabytes)]},
+        )
+    if request.mimetype not in types:
+        message = _("Send the file as %(types)s.", types=", ".join(sorted(types)))
+        return json_error(415, message, {"file": [message]})
+    from flask_login import current_user
+
+    if current_user.is_authenticated and g.get("auth_via") == "session":
+        from vftops.extensions import csrf
+
+        csrf.protect()
+    return None
+
+
 def check_api_request():
     """Runs before every /api/ request: body size, content type, CSRF for cookies."""
     if not request.path.startswith("/api/"):
         return None
+    upload = upload_of_request()
+    if upload is not None:
+        return _check_upload(*upload)
     limit = current_app.config["API_MAX_BODY_BYTES"]
     # A chunked body has no length to check here: it is read up to one byte past the
     # limit, so that `vftops.core.inputs` can tell «too large» (413) from «broken» (400).

@@ -41,6 +41,30 @@ MAX_JSON_DEPTH = 32
 DB_INT_MAX = 2**31 - 1  # an INTEGER column in PostgreSQL: every id and count
 
 
+def accepts_upload(*mimetypes: str, limit_key: str):
+    """Declare that an API method takes one file as its raw request body (not JSON):
+    of one of `mimetypes`, at most `app.config[limit_key]` bytes. The view reads it
+    with `request.get_data()` and checks the bytes themselves."""
+
+    def mark(view):
+        view.vftops_upload = (frozenset(mimetypes), limit_key)
+        return view
+
+    return mark
+
+
+def upload_of_request() -> tuple[frozenset[str], int] | None:
+    """(types, byte limit) when the matched API method takes a raw file, else None."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    target = getattr(view, "view_class", None)
+    if target is not None:
+        view = getattr(target, request.method.lower(), None)
+    mark = getattr(view, "vftops_upload", None)
+    if mark is None:
+        return None
+    return mark[0], int(current_app.config[mark[1]])
+
+
 class BadInput(Exception):
     """Refused before the view: `status` 400/413/422 with a message and fields."""
 
@@ -136,6 +160,8 @@ def _no_constant(name: str):
 
 def _check_json_body() -> None:
     """Read the body within its limit, parse it once, and look at every string."""
+    if upload_of_request() is not None:
+        return  # a file: its view reads it within the upload's own limit
     limit = current_app.config["API_MAX_BODY_BYTES"]
     try:
         data = request.get_data(cache=True)

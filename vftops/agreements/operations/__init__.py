@@ -27,7 +27,11 @@ from vftops.agreements.operations.deviations import (  # noqa: F401
     report_deviation,
     update_deviation,
 )
-from vftops.agreements.operations.documents import add_document, path_of  # noqa: F401
+from vftops.agreements.operations.documents import (  # noqa: F401
+    add_document,
+    path_of,
+    remove_document,
+)
 from vftops.agreements.operations.handover import (  # noqa: F401
     add_handover_item,
     confirm_handover_item,

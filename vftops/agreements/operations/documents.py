@@ -8,10 +8,12 @@ import secrets
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from vftops.agreements.models import Agreement, AgreementDocument
+from vftops.agreements.operations.agreements import check_manages
 from vftops.agreements.operations.checks import record
-from vftops.core.db import operation, undo_on_rollback
+from vftops.core.db import operation, take_write_lock, undo_on_rollback, when_finished
 from vftops.core.errors import TooLargeError, ValidationError
 from vftops.core.models import utcnow
 from vftops.extensions import db
@@ -27,6 +29,7 @@ def add_document(
     actor, agreement: Agreement, filename: str | None, data: bytes
 ) -> AgreementDocument:
     """Check and store one PDF on the agreement; nothing is stored when it is refused."""
+    check_manages(actor, agreement)
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
     if not data:
         message = _l("Choose a file.")
@@ -67,3 +70,29 @@ def add_document(
         },
     )
     return document
+
+
+@operation
+def remove_document(actor, document: AgreementDocument) -> None:
+    """Take a document off the agreement (a wrong file, a draft): the row now, the file
+    once that is committed. The audit log keeps its name and SHA-256."""
+    agreement = document.agreement
+    check_manages(actor, agreement)
+    take_write_lock(Agreement, agreement.id)
+    still = select(AgreementDocument.id).where(AgreementDocument.id == document.id)
+    if db.session.scalar(still) is None:
+        return  # removed by someone else a moment ago: the outcome is the same
+    target = path_of(document)
+    name, digest = document.filename, document.sha256
+    db.session.delete(document)
+    when_finished(committed=lambda: target.unlink(missing_ok=True))
+    record(
+        actor,
+        "agreement.document_remove",
+        agreement,
+        f"Dokument fjernet fra avtale {agreement.title}: {name}",
+        {
+            "document": {"before": name, "after": None},
+            "sha256": {"before": digest, "after": None},
+        },
+    )
