@@ -193,3 +193,39 @@ def test_deviations_of_another_municipality_are_not_found(shop):
     )
     assert wrong.status_code == 422
     assert "ticket_ids" in wrong.get_json()["error"]["fields"]
+
+
+def test_two_clicking_the_same_breach_at_once_register_one_deviation(app, factories, shop):
+    """A technician and the servicedesk both press «report deviation» on the same broken
+    fix time: one deviation; the one who came second is told it is registered already."""
+    from tests.conftest import race_requests
+
+    agreement = _centre(shop)
+    late = _escalated(app, shop, hours_ago=30, fixed_after=6.5)
+    level = _level(shop, agreement)
+    clients = []
+    for role in ("technician", "servicedesk"):
+        client = app.test_client()
+        login(client, factories.user(role, municipalities=[shop.a]))
+        clients.append(client)
+
+    def prepare(_i, client):
+        return csrf_from(client.get(f"/support/{late}").text)
+
+    def act(_i, client, token):
+        return client.post(
+            f"/agreements/{agreement['id']}/deviations/breach",
+            data={"csrf_token": token, "ticket_id": late, "level_id": level},
+            follow_redirects=True,
+        )
+
+    answers = race_requests(clients, act, prepare=prepare)
+    said = sorted(
+        "registered" if "Avviket er registrert." in a.text else "already"
+        for a in answers
+        if "Avviket er registrert." in a.text
+        or "Det er allerede registrert et avvik for dette." in a.text
+    )
+    assert said == ["already", "registered"]
+    listed = shop.api.get(f"/api/v1/deviations?agreement_id={agreement['id']}").get_json()["items"]
+    assert [d["ticket_ids"] for d in listed] == [[late]]

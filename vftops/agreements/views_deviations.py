@@ -130,20 +130,23 @@ def deviation_from_breach(agreement_id: int):
     )
     done = submit(
         VersionedForm(),
-        lambda: ops.report_deviation(
+        lambda: ops.report_breach(
             user,
             agreement,
-            kind="sla_breach",
+            ticket,
+            level,
             severity="medium",
             title=title[:200],
             description=ticket.title,
-            ticket_ids=[ticket.id],
-            service_level_id=level.id,
         ),
     )
     if done.ok:
-        flash(_("The deviation is registered."), "success")
-        return redirect(_after_report(done.result, user))
+        deviation, created = done.result
+        if created:
+            flash(_("The deviation is registered."), "success")
+        else:
+            flash(_("A deviation is registered for this already."), "info")
+        return redirect(_after_report(deviation, user))
     return redirect(url_for("support.ticket_detail", ticket_id=ticket.id))
 
 

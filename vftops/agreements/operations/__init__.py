@@ -22,8 +22,10 @@ from vftops.agreements.operations.deadlines import (  # noqa: F401
 )
 from vftops.agreements.operations.deviations import (  # noqa: F401
     DEVIATION_FIELDS,
+    breach_reported,
     close_deviation,
     reopen_deviation,
+    report_breach,
     report_deviation,
     update_deviation,
 )

@@ -15,11 +15,12 @@ from vftops.agreements.models import (
     DeviationStatus,
     ServiceLevel,
     Severity,
+    deviation_tickets,
 )
 from vftops.agreements.operations.agreements import check_manages
 from vftops.agreements.operations.checks import choice, day, ident, record, refuse, text
 from vftops.core import audit
-from vftops.core.db import check_version, operation
+from vftops.core.db import check_version, operation, take_write_lock
 from vftops.core.errors import ConflictError
 from vftops.core.models import local_today, utcnow
 from vftops.core.scope import scoped
@@ -175,6 +176,41 @@ def report_deviation(actor, agreement: Agreement, **data) -> Deviation:
         | {"deviation_id": {"before": None, "after": deviation.id}},
     )
     return deviation
+
+
+def breach_reported(ticket_id: int, level_id: int) -> Deviation | None:
+    """The deviation registered for this ticket's breach of this service level, if any."""
+    return db.session.scalars(
+        select(Deviation)
+        .join(deviation_tickets, deviation_tickets.c.deviation_id == Deviation.id)
+        .where(
+            deviation_tickets.c.ticket_id == ticket_id,
+            Deviation.service_level_id == level_id,
+        )
+        .limit(1)
+    ).first()
+
+
+@operation
+def report_breach(
+    actor, agreement: Agreement, ticket: Ticket, level: ServiceLevel, **data
+) -> tuple[Deviation, bool]:
+    """The one-click deviation for a ticket's breach of a service level: registered
+    once, however many click at the same moment. Returns the deviation and whether
+    this call registered it."""
+    take_write_lock(ServiceLevel, level.id)  # the second waits, then finds the first
+    existing = breach_reported(ticket.id, level.id)
+    if existing is not None:
+        return existing, False
+    deviation = report_deviation(
+        actor,
+        agreement,
+        kind=DeviationKind.SLA_BREACH,
+        ticket_ids=[ticket.id],
+        service_level_id=level.id,
+        **data,
+    )
+    return deviation, True
 
 
 @operation
