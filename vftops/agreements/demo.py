@@ -258,6 +258,9 @@ def load(world: dict) -> dict:
         valid_from=mdm.starts_on,
     )
 
+    if "MDM" in systems:
+        _mdm_users(world, systems["MDM"], mdm, in_use=97)
+
     # The data processing agreement behind the GPS trackers.
     agreement(
         stjordal,
@@ -286,6 +289,80 @@ def load(world: dict) -> dict:
             "mdm": mdm,
         }
     }
+
+
+def _mdm_users(world: dict, system, mdm, *, in_use: int) -> None:
+    """The MDM licence is paid per user: the home-care staff's work phones are enrolled
+    (each one who has the response-centre app), then the nursing homes' staff, until
+    `in_use` of the 120 licences are taken."""
+    from sqlalchemy import func, select
+
+    from vftops.access import operations as access
+    from vftops.access.models import AccessGrant
+    from vftops.equipment.demo import FIRST, LAST
+    from vftops.systems.operations import create_role
+
+    it = world["users"]["it"]
+    municipalities = {m.id: m for m in world["municipalities"].values()}
+    served = mdm.served_municipality_ids
+    taken = db.session.scalar(
+        select(func.count(AccessGrant.id)).where(
+            AccessGrant.system_id == system.id,
+            AccessGrant.municipality_id.in_(served),
+            AccessGrant.ended_at.is_(None),
+        )
+    )
+    role = create_role(
+        it,
+        system,
+        name="Mobilbruker",
+        description="Tjenestetelefon med fagappene, styrt og låst av MDM",
+    )
+    carers = db.session.scalars(
+        select(AccessGrant)
+        .where(
+            AccessGrant.holder_kind == "person",
+            AccessGrant.ended_at.is_(None),
+            AccessGrant.municipality_id.in_(served),
+            AccessGrant.system_id == world["systems"]["Responssenterløsning"].id,
+        )
+        .order_by(AccessGrant.id)
+    ).all()
+    today = local_today()
+    units = {u.id: u for u in world["units"].values()}
+    holders = [
+        (
+            access.Holder.person(g.person_name, g.person_detail),
+            g.municipality_id,
+            units.get(g.unit_id),
+            g.account_name,
+        )
+        for g in carers
+    ]
+    rnd = random.Random(97)  # noqa: S311 - demo data, not security
+    known = {g.person_name for g in carers}
+    homes = [u for u in units.values() if "sykehjem" in u.name or "senter" in u.name]
+    while len(holders) < in_use - taken:
+        name = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
+        if name in known:
+            continue
+        known.add(name)
+        unit = homes[len(holders) % len(homes)] if homes else None
+        municipality_id = unit.municipality_id if unit is not None else mdm.municipality_id
+        account = name.lower().replace(" ", ".").replace("ø", "o").replace("å", "a")
+        holders.append((access.Holder.person(name), municipality_id, unit, account))
+    for n, (holder, municipality_id, unit, account) in enumerate(holders[: in_use - taken]):
+        access.grant_access(
+            it,
+            system,
+            role,
+            holder,
+            municipality=municipalities[municipality_id],
+            unit=unit,
+            account_name=account,
+            starts_on=today - timedelta(days=30 + n * 3),
+            reason="Tjenestetelefon",
+        )
 
 
 def _centre_faults(world: dict, system, supplier) -> None:
