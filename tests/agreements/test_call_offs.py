@@ -104,3 +104,61 @@ def test_idle_leased_devices_cost_the_agreements_rent(app, client, factories, sh
         [row] = [r for r in idle_costs([store_id]) if r.product.id == shop.product.id]
         assert row.monthly_rent == Decimal("179.00")
         assert row.cost_per_month == Decimal("358.00")
+
+
+def test_delivery_time_is_counted_in_working_days_when_promised_so(app, shop):
+    """Sent a week ago, delivered now: 7 days around the clock, and only the working days
+    after the day it was sent (weekends and Norwegian public holidays left out) for a
+    level promised in business hours: one working day fewer promised is late; eight
+    days around the clock is in time."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    import holidays
+
+    from vftops.agreements import operations as ops
+    from vftops.agreements.models import Agreement
+    from vftops.core.models import utcnow
+    from vftops.extensions import db
+    from vftops.stock import operations as st
+    from vftops.stock.models import PurchaseOrder
+
+    oslo = ZoneInfo("Europe/Oslo")
+    sent = utcnow() - timedelta(days=7)
+    first, today = sent.astimezone(oslo).date(), utcnow().astimezone(oslo).date()
+    days = [first + timedelta(days=n) for n in range(1, (today - first).days + 1)]
+    off = holidays.country_holidays("NO", years={d.year for d in days})
+    working = sum(1 for d in days if d.weekday() < 5 and d not in off)
+    agreement = shop.api.post("/api/v1/agreements", json=lease(shop)).get_json()
+    for calendar, target in (("business", str(working - 1)), ("24x7", "8")):
+        made = shop.api.post(
+            "/api/v1/service-levels",
+            json={
+                "agreement_id": agreement["id"],
+                "metric": "delivery_time",
+                "target": target,
+                "calendar": calendar,
+            },
+        )
+        assert made.status_code == 201, made.get_json()
+    order_id, _store = _order(app, shop, "3490")
+    with app.app_context():
+        order = db.session.get(PurchaseOrder, order_id)
+        st.send_order(None, order, at=sent)
+        ops.place_on_agreement(None, order, db.session.get(Agreement, agreement["id"]))
+        [line] = order.lines
+        st.receive_order(None, order, serials={line.id: ["LEV-1"]})
+        db.session.commit()
+    body = shop.api.get(
+        f"/api/v1/agreements/{agreement['id']}/evaluation?from={first.isoformat()}"
+        f"&to={today.isoformat()}"
+    ).get_json()
+    by_calendar = {}
+    for trend in body["levels"]:
+        level = shop.api.get(f"/api/v1/service-levels/{trend['service_level_id']}").get_json()
+        by_calendar[level["calendar"]] = trend
+    in_working_days, around_the_clock = by_calendar["business"], by_calendar["24x7"]
+    assert [(c["value"], c["breached"]) for c in in_working_days["cases"]] == [
+        (float(working), True)
+    ]
+    assert [(c["value"], c["breached"]) for c in around_the_clock["cases"]] == [(7.0, False)]

@@ -106,6 +106,92 @@ def test_uptime_counts_overlapping_faults_once(app, shop, factories):
     assert "to" in bad.get_json()["error"]["fields"]
 
 
+def test_uptime_promised_in_business_hours_is_not_broken_at_night(app, shop):
+    """A week in November: the system is down all Saturday night and two hours one
+    Tuesday morning before opening and two after. Promised in business hours (08–16 on
+    working days, 40 hours that week), only the two hours after opening count."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from vftops.access import operations as acc
+    from vftops.extensions import db
+    from vftops.org.models import Municipality
+    from vftops.support import operations as sup
+    from vftops.systems.models import ItSystem
+
+    oslo = ZoneInfo("Europe/Oslo")
+    with app.app_context():
+        system = acc.create_system(
+            None,
+            db.session.get(Municipality, shop.a.id),
+            name="Dosettportal",
+            kind="other",
+            admin_kind="supplier",
+            supplier_id=shop.supplier_id,
+            account_source="supplier",
+        )
+        db.session.commit()
+        system_id = system.id
+    agreement = shop.api.post(
+        "/api/v1/agreements",
+        json=lease(shop, kind="service", system_ids=[system_id], units_paid=None),
+    ).get_json()
+    for calendar in ("business", "24x7"):
+        made = shop.api.post(
+            "/api/v1/service-levels",
+            json={
+                "agreement_id": agreement["id"],
+                "metric": "uptime",
+                "target": "99",
+                "system_id": system_id,
+                "calendar": calendar,
+            },
+        )
+        assert made.status_code == 201, made.get_json()
+    with app.app_context():
+        for begin, end in (
+            (
+                datetime(2026, 11, 7, 2, 0, tzinfo=oslo),
+                datetime(2026, 11, 7, 23, 0, tzinfo=oslo),
+            ),  # a Saturday
+            (
+                datetime(2026, 11, 3, 6, 0, tzinfo=oslo),
+                datetime(2026, 11, 3, 10, 0, tzinfo=oslo),
+            ),  # a Tuesday
+        ):
+            at = begin.astimezone(UTC)
+            ticket = sup.create_ticket(
+                None,
+                shop.a.id,
+                title="Portalen svarer ikke",
+                kind="system_fault",
+                channel="phone",
+                reporter_kind="employee",
+                system=db.session.get(ItSystem, system_id),
+                at=at,
+            )
+            sup.change_status(
+                None,
+                ticket,
+                "resolved",
+                note="Oppe igjen",
+                at=end.astimezone(UTC),
+            )
+        db.session.commit()
+    body = shop.api.get(
+        f"/api/v1/agreements/{agreement['id']}/evaluation?from=2026-11-02&to=2026-11-08"
+    ).get_json()
+    by_calendar = {}
+    for trend in body["levels"]:
+        level = shop.api.get(f"/api/v1/service-levels/{trend['service_level_id']}").get_json()
+        by_calendar[level["calendar"]] = trend
+    business, always = by_calendar["business"], by_calendar["24x7"]
+    assert business["value"] == 95.0  # 2 of 40 hours
+    assert sorted(c["value"] for c in business["cases"]) == [0.0, 2.0]
+    assert always["value"] == round(100 * (1 - 25 / 168), 2)  # 25 of 168 hours
+    assert sorted(c["value"] for c in always["cases"]) == [4.0, 21.0]
+
+
 def _oslo_midnight(day):
     from datetime import UTC, datetime, time
     from zoneinfo import ZoneInfo

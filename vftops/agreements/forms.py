@@ -182,6 +182,10 @@ class ServiceLevelForm(VersionedForm):
         choices=choices(
             [("24x7", _l("Around the clock (24/7)")), ("business", _l("In business hours"))]
         ),
+        description=_l(
+            "In business hours: hours and uptime within the opening hours of working days; "
+            "a delivery time in working days."
+        ),
     )
     system_id = SelectField(_l("System (for uptime)"), coerce=int_or_none, validate_choice=False)
     penalty = TextAreaField(

@@ -5,9 +5,10 @@ level of the agreement:
   municipalities it covers (and, when the agreement names products or systems, tickets
   about those), from escalation to the supplier's answer or fix, counted in the level's
   calendar (around the clock, or the business hours of the SLA calendar);
-- uptime of a system: the hours its system-fault tickets were open in the period;
+- uptime of a system: the share of the period's time (in the level's calendar) when none
+  of its system-fault tickets was open;
 - delivery time: days from a purchase order called off the agreement being sent to its
-  first delivery.
+  first delivery (working days, for a level in business hours).
 
 Each escalation or order over the target is a breach, from which a deviation may be
 reported with one click."""
@@ -37,7 +38,7 @@ from vftops.extensions import db
 from vftops.stock.models import OrderReceipt, PurchaseOrder
 from vftops.support.models import Ticket, TicketKind, ticket_devices
 from vftops.support.operations import business_hours
-from vftops.support.sla import minutes_between
+from vftops.support.sla import Calendar, is_working_day, minutes_between
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -187,30 +188,32 @@ def _uptime(level: ServiceLevel, period: Period, now: datetime) -> Measured:
         .order_by(Ticket.created_at)
     ).all()
     measured = Measured(level, period)
-    # Down while any fault ticket is open: overlapping tickets count once.
+    # Down while any fault ticket is open: overlapping tickets count once. Counted in the
+    # level's calendar: a promise of business hours is not broken at night.
+    hours = business_hours()
+
+    def minutes(begin: datetime, finish: datetime) -> int:
+        return minutes_between(begin, finish, level.calendar, hours)
+
     spans = sorted(
         (max(created, period.start), min(resolved or now, period.end))
         for _i, _t, created, resolved in rows
     )
-    down = timedelta()
-    current = None
+    merged: list[list[datetime]] = []
     for begin, finish in spans:
         if finish <= begin:
             continue
-        if current is None or begin > current[1]:
-            if current is not None:
-                down += current[1] - current[0]
-            current = [begin, finish]
+        if not merged or begin > merged[-1][1]:
+            merged.append([begin, finish])
         else:
-            current[1] = max(current[1], finish)
-    if current is not None:
-        down += current[1] - current[0]
-    total = min(period.end, now) - period.start
-    if total.total_seconds() > 0:
+            merged[-1][1] = max(merged[-1][1], finish)
+    down = sum(minutes(begin, finish) for begin, finish in merged)
+    total = minutes(period.start, min(period.end, now))
+    if total > 0:
         measured.value = round(100 * (1 - down / total), 2)
     reported = _reported([r.id for r in rows])
     for ticket_id, title, created, resolved in rows:
-        hours_down = ((resolved or now) - created).total_seconds() / 3600
+        hours_down = minutes(created, resolved or now) / 60
         measured.cases.append(
             Case(
                 ticket_id,
@@ -224,6 +227,20 @@ def _uptime(level: ServiceLevel, period: Period, now: datetime) -> Measured:
             )
         )
     return measured
+
+
+def _days(sent: datetime, received: datetime, calendar: str) -> float:
+    """Days from sending to delivery: around the clock, or working days (virkedager)
+    after the day it was sent up to the day it came, for a level in business hours."""
+    if calendar != Calendar.BUSINESS:
+        return (received - sent).total_seconds() / 86400
+    day = sent.astimezone(OSLO).date()
+    last = received.astimezone(OSLO).date()
+    days = 0
+    while day < last:
+        day += timedelta(days=1)
+        days += is_working_day(day)
+    return float(days)
 
 
 def _deliveries(level: ServiceLevel, period: Period, now: datetime) -> Measured:
@@ -247,7 +264,7 @@ def _deliveries(level: ServiceLevel, period: Period, now: datetime) -> Measured:
     target = float(level.target)
     measured = Measured(level, period)
     for order_id, number, sent, received in rows:
-        taken = ((received or now) - sent).total_seconds() / 86400
+        taken = _days(sent, received or now, level.calendar)
         breached = taken > target
         if received is None and not breached:
             continue
