@@ -106,7 +106,7 @@ def test_idle_leased_devices_cost_the_agreements_rent(app, client, factories, sh
         assert row.cost_per_month == Decimal("358.00")
 
 
-def test_delivery_time_is_counted_in_working_days_when_promised_so(app, shop):
+def test_delivery_time_is_counted_in_working_days_when_promised_so(app, client, shop):
     """Sent a week ago, delivered now: 7 days around the clock, and only the working days
     after the day it was sent (weekends and Norwegian public holidays left out) for a
     level promised in business hours: one working day fewer promised is late; eight
@@ -162,3 +162,9 @@ def test_delivery_time_is_counted_in_working_days_when_promised_so(app, shop):
         (float(working), True)
     ]
     assert [(c["value"], c["breached"]) for c in around_the_clock["cases"]] == [(7.0, False)]
+    login(client, shop.buyer)
+    page = client.get(
+        f"/agreements/{agreement['id']}/evaluation?from={first.isoformat()}&to={today.isoformat()}"
+    ).text
+    assert f"{working - 1} virkedag" in page
+    assert "8 dager" in page
