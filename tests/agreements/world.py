@@ -57,3 +57,25 @@ def build(key, m, w, made) -> None:
     w.notice_due = add_months(ends, -6).isoformat()
     w.option_decide_by = (ends - timedelta(days=30)).isoformat()
     w.agreement_starts = agreement.starts_on.isoformat()
+    # A framework with two mini-competitions: one open (bids until today), one whose
+    # last day to bid has passed, with a bid to award.
+    framework = agr.create_agreement(
+        None,
+        m,
+        title=f"Rammeavtale alarmer {key}",
+        kind="framework",
+        supplier_id=supplier.id,
+        owner_id=made["user"].id,
+        starts_on=add_months(today, -12),
+        ends_on=add_months(today, 24),
+    )
+    open_one = agr.create_competition(
+        None, framework, title=f"Alarmer {key}", criteria="Pris", answer_by=today
+    )
+    due = agr.create_competition(
+        None, framework, title=f"Sensorer {key}", criteria="Pris", answer_by=today
+    )
+    bid = agr.add_bid(None, due, agreement_id=framework.id, price="1000")
+    due.answer_by = today - timedelta(days=1)  # the day to bid has passed since
+    w.framework, w.competition, w.competition_due = framework.id, open_one.id, due.id
+    w.competition_bid, w.today = bid.id, today.isoformat()

@@ -15,6 +15,7 @@ from vftops.agreements.models import (
     Deviation,
     ExtensionOption,
     MeetingAction,
+    MiniCompetition,
     PriceLine,
     ServiceLevel,
     SupplierMeeting,
@@ -29,6 +30,15 @@ from vftops.agreements.schemas import (
     AgreementQuerySchema,
     AgreementSchema,
     AgreementUpdateSchema,
+    AwardSchema,
+    BidCreateSchema,
+    BidSchema,
+    CancelSchema,
+    CompetitionCreateSchema,
+    CompetitionPageSchema,
+    CompetitionQuerySchema,
+    CompetitionSchema,
+    CompetitionUpdateSchema,
     DeadlineQuerySchema,
     DeadlineSchema,
     DecisionCreateSchema,
@@ -101,7 +111,20 @@ meetings_blp = ApiBlueprint(
     url_prefix="/api/v1/supplier-meetings",
     description="Supplier meetings on an agreement: minutes and actions followed up until done",
 )
-blueprints = (agreements_blp, prices_blp, levels_blp, deviations_blp, meetings_blp)
+competitions_blp = ApiBlueprint(
+    "mini_competitions",
+    __name__,
+    url_prefix="/api/v1/mini-competitions",
+    description="Mini-competitions among framework suppliers: bids, award and why",
+)
+blueprints = (
+    agreements_blp,
+    prices_blp,
+    levels_blp,
+    deviations_blp,
+    meetings_blp,
+    competitions_blp,
+)
 
 
 def _agreement(agreement_id) -> Agreement:
@@ -630,4 +653,110 @@ class ActionDone(MethodView):
         _meeting(action.meeting_id)
         return ops.complete_action(
             actor(), action, expected_version=data["version"], done=data["done"]
+        )
+
+
+# --- mini-competitions -------------------------------------------------------------
+
+
+def _competition(competition_id) -> MiniCompetition:
+    return get_scoped_or_404(MiniCompetition, competition_id, actor())
+
+
+@competitions_blp.route("")
+class Competitions(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @competitions_blp.arguments(CompetitionQuerySchema, location="query")
+    @competitions_blp.response(200, CompetitionPageSchema)
+    def get(self, args):
+        """Mini-competitions held by your municipalities; filter by framework or status."""
+        stmt = scoped(select(MiniCompetition), MiniCompetition, actor())
+        if args["framework_id"] is not None:
+            stmt = stmt.where(MiniCompetition.framework_id == args["framework_id"])
+        if args["status"] is not None:
+            stmt = stmt.where(MiniCompetition.status == args["status"])
+        stmt = stmt.options(selectinload(MiniCompetition.bids))
+        return cursor_page(stmt, MiniCompetition.id, limit=args["limit"], cursor=args["cursor"])
+
+    @require(AGREEMENTS_MANAGE)
+    @competitions_blp.arguments(
+        CompetitionCreateSchema,
+        example={
+            "framework_id": 1,
+            "title": "40 GPS-klokker",
+            "criteria": "Pris 60 %, leveringstid 40 %",
+            "answer_by": "2026-12-20",
+        },
+    )
+    @competitions_blp.response(201, CompetitionSchema)
+    @competitions_blp.errors(404, 409, 422)
+    def post(self, data):
+        """Open a mini-competition under a framework agreement you see."""
+        framework = _agreement(data.pop("framework_id"))
+        return ops.create_competition(actor(), framework, **data)
+
+
+@competitions_blp.route("/<int:competition_id>")
+class CompetitionById(MethodView):
+    @require(AGREEMENTS_VIEW)
+    @competitions_blp.response(200, CompetitionSchema)
+    @competitions_blp.errors(404)
+    def get(self, competition_id):
+        """One mini-competition with its bids."""
+        return _competition(competition_id)
+
+    @require(AGREEMENTS_MANAGE)
+    @competitions_blp.arguments(CompetitionUpdateSchema, example={"answer_by": "2026-12-22"})
+    @competitions_blp.response(200, CompetitionSchema)
+    @competitions_blp.errors(404, 409, 422)
+    def patch(self, data, competition_id):
+        """Change it while it is open."""
+        competition = _competition(competition_id)
+        expected = data.pop("version", None)
+        return ops.update_competition(actor(), competition, expected_version=expected, **data)
+
+
+@competitions_blp.route("/<int:competition_id>/bids")
+class CompetitionBids(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @competitions_blp.arguments(
+        BidCreateSchema, example={"agreement_id": 2, "price": "158000", "score": 87.5}
+    )
+    @competitions_blp.response(201, BidSchema)
+    @competitions_blp.errors(404, 409, 422)
+    def post(self, data, competition_id):
+        """Register a supplier's bid, under its framework agreement, by the last day."""
+        return ops.add_bid(actor(), _competition(competition_id), **data)
+
+
+@competitions_blp.route("/<int:competition_id>/award")
+class CompetitionAward(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @competitions_blp.arguments(AwardSchema, example={"bid_id": 3, "reason": "Best score"})
+    @competitions_blp.response(200, CompetitionSchema)
+    @competitions_blp.errors(404, 409, 422)
+    def post(self, data, competition_id):
+        """Award it to one bid, after the last day to bid, with why it won."""
+        return ops.award(
+            actor(),
+            _competition(competition_id),
+            bid_id=data["bid_id"],
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+
+
+@competitions_blp.route("/<int:competition_id>/cancel")
+class CompetitionCancel(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @competitions_blp.arguments(CancelSchema, example={"reason": "Behovet falt bort"})
+    @competitions_blp.response(200, CompetitionSchema)
+    @competitions_blp.errors(404, 409, 422)
+    def post(self, data, competition_id):
+        """Cancel it, with why."""
+        return ops.cancel_competition(
+            actor(),
+            _competition(competition_id),
+            reason=data["reason"],
+            expected_version=data.get("version"),
         )

@@ -119,6 +119,23 @@ def load(world: dict) -> dict:
         valid_from=framework.starts_on,
     )
 
+    # The same tender gave a parallel framework with Careium: larger purchases are
+    # competed between the two (fornyet konkurranse).
+    parallel = agreement(
+        stjordal,
+        title="Rammeavtale trygghetsalarmer – Careium",
+        reference="2022/0412-B",
+        kind="framework",
+        supplier_id=careium.id,
+        owner_id=buyer.id,
+        procurement_id=buyer.id,
+        starts_on=framework.starts_on,
+        ends_on=frame_end,
+        shared_with_ids=[meraker.id],
+        notes="Parallell rammeavtale. Kjøp over 500 000 kr konkurranseutsettes mellom de to.",
+    )
+    _competitions(world, framework, parallel, today)
+
     # The lease of 450 alarms, called off the framework: it renews by itself for a year
     # unless notice is given three months before its end, which is in 100 days.
     lease_end = today + timedelta(days=100)
@@ -289,6 +306,52 @@ def load(world: dict) -> dict:
             "mdm": mdm,
         }
     }
+
+
+def _competitions(world: dict, framework, parallel, today) -> None:
+    """A mini-competition between the two alarm frameworks, awarded last month with why;
+    and one open now, with Careium's bid in and Tunstall's awaited."""
+    buyer = world["users"]["innkjop"]
+    done = ops.create_competition(
+        buyer,
+        framework,
+        title="120 trygghetsalarmer til omsorgsboligene",
+        need="120 alarmer med fallsensor, installert i Kvislamarka omsorgsboliger innen mars.",
+        criteria="Pris 50 %, leveringstid 20 %, kvalitet og brukervennlighet 30 %",
+        answer_by=today,
+    )
+    won = ops.add_bid(
+        buyer, done, agreement_id=framework.id, price="418800", score="86.5", received_on=today
+    )
+    ops.add_bid(
+        buyer,
+        done,
+        agreement_id=parallel.id,
+        price="402000",
+        score="79",
+        received_on=today,
+        notes="Leveringstid 8 uker.",
+    )
+    done.answer_by = today - timedelta(days=40)  # held last month
+    for bid in done.bids:
+        bid.received_on = done.answer_by - timedelta(days=2)
+    ops.award(
+        buyer,
+        done,
+        bid_id=won.id,
+        reason=(
+            "Høyest samlet poengsum (86,5 mot 79): leveringstid 3 mot 8 uker og bedre "
+            "brukertest; prisen 4 % høyere."
+        ),
+    )
+    running = ops.create_competition(
+        buyer,
+        framework,
+        title="40 GPS-alarmer til hjemmetjenesten",
+        criteria="Pris 60 %, batteritid 40 %",
+        answer_by=today + timedelta(days=9),
+    )
+    ops.add_bid(buyer, running, agreement_id=parallel.id, price="96000", score=None)
 
 
 def _mdm_users(world: dict, system, mdm, *, in_use: int) -> None:

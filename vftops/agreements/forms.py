@@ -312,3 +312,76 @@ class ActionForm(Form):
 
 class DocumentForm(Form):
     file = FileField(_l("PDF file"), validators=[FileRequired(_l("Choose a file."))])
+
+
+class CompetitionForm(VersionedForm):
+    title = StringField(
+        _l("What is bought"),
+        validators=[DataRequired(_l("Say what is bought.")), Length(max=200)],
+        description=_l("E.g. 40 GPS trackers for the home services in Meråker."),
+    )
+    municipality_id = SelectField(_l("Held by"), coerce=int_or_none, validate_choice=False)
+    need = TextAreaField(
+        _l("The need"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Quantities, delivery, what the invitation describes."),
+    )
+    criteria = TextAreaField(
+        _l("Award criteria"),
+        validators=[
+            DataRequired(_l("Write the award criteria and their weights, as the invitation says.")),
+            Length(max=5000),
+        ],
+        description=_l("E.g. price 60 %, delivery time 20 %, quality 20 %."),
+        render_kw={"rows": 3},
+    )
+    answer_by = DateField(
+        _l("Last day to bid"), validators=[DataRequired(_l("Give the last day to bid."))]
+    )
+
+    def data_for_operation(self) -> dict:
+        return {
+            "title": self.title.data,
+            "municipality_id": self.municipality_id.data,
+            "need": self.need.data,
+            "criteria": self.criteria.data,
+            "answer_by": self.answer_by.data,
+        }
+
+
+class BidForm(Form):
+    agreement_id = SelectField(_l("Supplier"), coerce=int_or_none, validate_choice=False)
+    price = StringField(
+        _l("Price (kr)"),
+        validators=[DataRequired(_l("Give the bid's price in kroner."))],
+        render_kw=AMOUNT,
+        description=_l("The total the bid would cost, as the criteria compare it."),
+    )
+    score = StringField(
+        _l("Score (0–100)"),
+        validators=[Optional()],
+        render_kw=AMOUNT,
+        description=_l("The evaluation's result by the award criteria."),
+    )
+    received_on = DateField(_l("Received"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+
+class AwardForm(VersionedForm):
+    bid_id = SelectField(_l("Winning bid"), coerce=int_or_none, validate_choice=False)
+    reason = TextAreaField(
+        _l("Why it won"),
+        validators=[
+            DataRequired(_l("Write why this bid won, by the award criteria.")),
+            Length(max=5000),
+        ],
+        render_kw={"rows": 3},
+    )
+
+
+class CancelCompetitionForm(VersionedForm):
+    reason = TextAreaField(
+        _l("Why it is cancelled"),
+        validators=[DataRequired(_l("Write why it is cancelled.")), Length(max=5000)],
+        render_kw={"rows": 2},
+    )

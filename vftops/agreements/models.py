@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -607,6 +608,108 @@ class HandoverItem(TimestampMixin, VersionedMixin, db.Model):
         return HANDOVER_LABELS.get(self.section, self.section)
 
 
+class CompetitionStatus(enum.StrEnum):
+    OPEN = "open"  # invited, bids coming in or being evaluated
+    AWARDED = "awarded"
+    CANCELLED = "cancelled"
+
+
+COMPETITION_STATUS_LABELS = {
+    CompetitionStatus.OPEN: _l("Open"),
+    CompetitionStatus.AWARDED: _l("Awarded"),
+    CompetitionStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+class MiniCompetition(TimestampMixin, VersionedMixin, db.Model):
+    """Fornyet konkurranse: a purchase under framework agreements competed among their
+    suppliers — what is bought, the award criteria, the last day to bid, the bids, and
+    who won and why. The order that follows is a call-off on the winner's agreement."""
+
+    __tablename__ = "mini_competitions"
+    __table_args__ = (
+        CheckConstraint(
+            "(status = 'awarded') = (awarded_at IS NOT NULL)", name="awarded_when_awarded"
+        ),
+        Index("ix_mini_competitions_framework", "framework_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The municipality that holds it: one the framework covers.
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id"), nullable=False, index=True
+    )
+    # The framework it is held under (the first named; each bid names its own).
+    framework_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), nullable=False
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    need: Mapped[str | None] = mapped_column(Text, nullable=True)
+    criteria: Mapped[str] = mapped_column(Text, nullable=False)
+    answer_by: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=CompetitionStatus.OPEN)
+    # Why the winner won (or why it was cancelled).
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    municipality: Mapped[Municipality] = relationship()
+    framework: Mapped[Agreement] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+    bids: Mapped[list[CompetitionBid]] = relationship(
+        back_populates="competition", order_by="(CompetitionBid.price, CompetitionBid.id)"
+    )
+
+    @classmethod
+    def scope_clause(cls, municipality_ids):
+        return cls.municipality_id.in_(municipality_ids)
+
+    @property
+    def status_label(self):
+        return COMPETITION_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def winner(self) -> CompetitionBid | None:
+        return next((b for b in self.bids if b.won), None)
+
+
+class CompetitionBid(TimestampMixin, VersionedMixin, db.Model):
+    """A supplier's answer in a mini-competition, under its own framework agreement."""
+
+    __tablename__ = "competition_bids"
+    __table_args__ = (
+        UniqueConstraint("competition_id", "agreement_id"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="score_range"),
+        # One winner: the database refuses a second, whatever two people click.
+        Index(
+            "uq_competition_bids_one_winner",
+            "competition_id",
+            unique=True,
+            sqlite_where=text("won"),
+            postgresql_where=text("won"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("mini_competitions.id", ondelete="CASCADE"), nullable=False
+    )
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id"), nullable=False, index=True
+    )
+    price: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 1), nullable=True)
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    won: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+
+    competition: Mapped[MiniCompetition] = relationship(back_populates="bids")
+    agreement: Mapped[Agreement] = relationship()
+
+
 class CallOff(db.Model):
     """Avrop: a purchase order placed on an agreement. The order is stock's; the link
     is the agreement's, so stock knows nothing of agreements."""
@@ -619,6 +722,11 @@ class CallOff(db.Model):
     agreement_id: Mapped[int] = mapped_column(
         ForeignKey("agreements.id", ondelete="CASCADE"), nullable=False, index=True
     )
+    # The mini-competition the order follows, when it was competed.
+    competition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mini_competitions.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
     agreement: Mapped[Agreement] = relationship()
     order: Mapped[PurchaseOrder] = relationship()
+    competition: Mapped[MiniCompetition | None] = relationship()

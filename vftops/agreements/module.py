@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+import vftops.agreements.views_competitions
 import vftops.agreements.views_deviations
 import vftops.agreements.views_meetings  # noqa: F401  (their pages join views.bp)
 from vftops.agreements import api, bench, demo, digest, queries, views

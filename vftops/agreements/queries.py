@@ -386,6 +386,7 @@ def order_agreement(order, user):
             "agreement": agreement,
             "flags": _flags(link.agreement_id, [order]).get(order.id, []),
             "choices": [],
+            "competition": link.competition if agreement is not None else None,
         }
     choices = [
         a
@@ -400,7 +401,61 @@ def order_agreement(order, user):
         )
         if order.municipality_id in a.served_municipality_ids
     ]
-    return {"agreement": None, "flags": [], "choices": choices}
+    return {
+        "agreement": None,
+        "flags": [],
+        "choices": choices,
+        "competitions": won_for_order(order, {a.id for a in choices}),
+    }
+
+
+def won_for_order(order, agreement_ids: set[int]) -> list:
+    """Awarded mini-competitions of the order's municipality won under one of these
+    agreements: the order may say it follows one."""
+    from vftops.agreements.models import CompetitionBid, CompetitionStatus, MiniCompetition
+
+    if not agreement_ids:
+        return []
+    return list(
+        db.session.execute(
+            select(MiniCompetition, CompetitionBid.agreement_id)
+            .join(CompetitionBid, CompetitionBid.competition_id == MiniCompetition.id)
+            .where(
+                MiniCompetition.municipality_id == order.municipality_id,
+                MiniCompetition.status == CompetitionStatus.AWARDED,
+                CompetitionBid.won.is_(True),
+                CompetitionBid.agreement_id.in_(agreement_ids),
+            )
+            .order_by(MiniCompetition.awarded_at.desc())
+            .limit(50)
+        )
+    )
+
+
+def competitions_for(agreement: Agreement, user) -> list:
+    """The mini-competitions held under this framework, or where it bid, in the reader's
+    municipalities: newest first, with their bids and winners."""
+    from vftops.agreements.models import CompetitionBid, MiniCompetition
+
+    bid_here = select(CompetitionBid.competition_id).where(
+        CompetitionBid.agreement_id == agreement.id
+    )
+    return list(
+        db.session.scalars(
+            scoped(select(MiniCompetition), MiniCompetition, user)
+            .where(
+                (MiniCompetition.framework_id == agreement.id) | MiniCompetition.id.in_(bid_here)
+            )
+            .options(
+                selectinload(MiniCompetition.bids)
+                .joinedload(CompetitionBid.agreement)
+                .joinedload(Agreement.supplier),
+                joinedload(MiniCompetition.municipality),
+            )
+            .order_by(MiniCompetition.answer_by.desc(), MiniCompetition.id.desc())
+            .limit(50)
+        )
+    )
 
 
 def meetings(agreement: Agreement) -> list:

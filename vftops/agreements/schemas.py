@@ -9,6 +9,7 @@ import marshmallow as ma
 from vftops.agreements.models import (
     AgreementKind,
     AgreementStatus,
+    CompetitionStatus,
     DeadlineKind,
     Decision,
     DeviationKind,
@@ -468,3 +469,81 @@ class ActionDoneSchema(StrictSchema):
 
 
 MeetingPageSchema = list_envelope(MeetingSchema)
+
+
+class BidSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    agreement_id = ma.fields.Integer(metadata={"description": "The framework it bids under"})
+    supplier = ma.fields.Function(lambda b: b.agreement.supplier.name)
+    price = _kroner("Price")
+    score = ma.fields.Decimal(as_string=True, allow_none=True)
+    received_on = ma.fields.Date()
+    notes = ma.fields.String(allow_none=True)
+    won = ma.fields.Boolean()
+
+
+class CompetitionSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    municipality_id = ma.fields.Integer(metadata={"description": "The municipality holding it"})
+    framework_id = ma.fields.Integer()
+    title = ma.fields.String()
+    need = ma.fields.String(allow_none=True)
+    criteria = ma.fields.String()
+    answer_by = ma.fields.Date(metadata={"description": "The last day to bid"})
+    status = ma.fields.String(metadata={"enum": [s.value for s in CompetitionStatus]})
+    reason = ma.fields.String(allow_none=True, metadata={"description": "Why it was decided"})
+    awarded_at = ma.fields.AwareDateTime(allow_none=True)
+    decided_by_id = ma.fields.Integer(allow_none=True)
+    bids = ma.fields.List(ma.fields.Nested(BidSchema))
+    version = ma.fields.Integer()
+
+
+CompetitionPageSchema = list_envelope(CompetitionSchema)
+
+
+class _CompetitionFields(StrictSchema):
+    title = optional_text()
+    need = optional_text()
+    criteria = optional_text()
+    answer_by = ma.fields.Date()
+
+
+class CompetitionCreateSchema(_CompetitionFields):
+    framework_id = ma.fields.Integer(required=True)
+    municipality_id = ma.fields.Integer(
+        load_default=None,
+        metadata={"description": "Held by (one of yours the framework covers); default yours"},
+    )
+    title = optional_text(required=True)
+    criteria = optional_text(required=True)
+    answer_by = ma.fields.Date(required=True)
+
+
+class CompetitionUpdateSchema(_CompetitionFields):
+    version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
+
+
+class CompetitionQuerySchema(CursorQuerySchema):
+    framework_id = ma.fields.Integer(load_default=None)
+    status = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf([s.value for s in CompetitionStatus])
+    )
+
+
+class BidCreateSchema(StrictSchema):
+    agreement_id = ma.fields.Integer(required=True)
+    price = _kroner_input("Price")
+    score = TypedNumber(allow_none=True, metadata={"type": "number", "description": "0–100"})
+    received_on = ma.fields.Date(allow_none=True)
+    notes = optional_text()
+
+
+class AwardSchema(StrictSchema):
+    bid_id = ma.fields.Integer(required=True)
+    reason = optional_text(required=True)
+    version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})
+
+
+class CancelSchema(StrictSchema):
+    reason = optional_text(required=True)
+    version = ma.fields.Integer(metadata={"description": "The version you read; 409 if stale"})

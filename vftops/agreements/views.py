@@ -233,6 +233,10 @@ def detail(agreement_id: int):
         meetings=queries.meetings(agreement),
         handover=queries.handover(agreement),
         documents=queries.documents(agreement),
+        competitions=queries.competitions_for(agreement, user),
+        may_compete=user.can(AGREEMENTS_MANAGE)
+        and agreement.kind == "framework"
+        and agreement.status in ("active", "notice"),
         handover_labels=HANDOVER_LABELS,
         may_change=user.can(AGREEMENTS_MANAGE)
         and agreement.municipality_id in municipality_ids(user),
@@ -493,7 +497,12 @@ def order_place(order_id: int):
     user = actor()
     order = _order_or_404(order_id)
     agreement = queries.agreement_or_404(request.form.get("agreement_id"), user)
-    done = submit(Form(), lambda: ops.place_on_agreement(user, order, agreement))
+    competition = None
+    if request.form.get("competition_id"):
+        from vftops.agreements.models import MiniCompetition
+
+        competition = get_scoped_or_404(MiniCompetition, request.form["competition_id"], user)
+    done = submit(Form(), lambda: ops.place_on_agreement(user, order, agreement, competition))
     if done.ok:
         flash(_("The order is a call-off on %(title)s.", title=agreement.title), "success")
     return redirect(url_for("stock.order_detail", order_id=order.id))

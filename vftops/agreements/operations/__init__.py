@@ -15,6 +15,16 @@ from vftops.agreements.operations.calloffs import (  # noqa: F401
     place_on_agreement,
     take_off_agreement,
 )
+from vftops.agreements.operations.competitions import (  # noqa: F401
+    BID_FIELDS,
+    COMPETITION_FIELDS,
+    add_bid,
+    award,
+    bidders,
+    cancel_competition,
+    create_competition,
+    update_competition,
+)
 from vftops.agreements.operations.deadlines import (  # noqa: F401
     DECISION_FIELDS,
     decide_deadline,
