@@ -151,8 +151,25 @@ def test_the_start_page_and_the_suppliers_page_show_agreements_to_those_who_foll
 
 
 def test_pages_read_in_a_fixed_number_of_statements(app, client, shop):
+    from vftops.core.models import local_today
+    from vftops.extensions import db
+    from vftops.suppliers.operations import create_supplier
+
+    frameworks = []
+
     def add(count):
         for n in range(count):
+            with app.app_context():
+                supplier = create_supplier(None, name=f"Leverandør {len(frameworks):03d}").id
+                db.session.commit()
+            frameworks.append(
+                shop.api.post(
+                    "/api/v1/agreements",
+                    json=lease(
+                        shop, title=f"Ramme {n:03d}", kind="framework", supplier_id=supplier
+                    ),
+                ).get_json()["id"]
+            )
             made = shop.api.post(
                 "/api/v1/agreements",
                 json=lease(shop, title=f"Avtale {n:03d}", product_ids=[shop.product.id]),
@@ -177,12 +194,29 @@ def test_pages_read_in_a_fixed_number_of_statements(app, client, shop):
                 f"/api/v1/supplier-meetings/{meeting['id']}/actions",
                 json={"text": f"Tiltak {n}", "owner_name": "Kari", "due_on": "2026-12-01"},
             )
-        return made["id"], meeting["id"]
+        # A mini-competition with a bid from every framework so far; each framework has
+        # bid in one more.
+        competition = shop.api.post(
+            "/api/v1/mini-competitions",
+            json={
+                "framework_id": frameworks[-1],
+                "title": f"Konkurranse {len(frameworks)}",
+                "criteria": "Pris",
+                "answer_by": local_today().isoformat(),
+            },
+        ).get_json()
+        for n, framework in enumerate(frameworks):
+            bid = shop.api.post(
+                f"/api/v1/mini-competitions/{competition['id']}/bids",
+                json={"agreement_id": framework, "price": str(1000 + n)},
+            )
+            assert bid.status_code == 201, bid.get_json()
+        return made["id"], meeting["id"], competition["id"], frameworks[0]
 
     login(client, shop.buyer)
 
     def measure(ids):
-        last, meeting = ids
+        last, meeting, competition, framework = ids
         counts = {}
         for name, url in (
             ("list", "/agreements"),
@@ -191,6 +225,8 @@ def test_pages_read_in_a_fixed_number_of_statements(app, client, shop):
             ("agreement", f"/agreements/{last}"),
             ("meeting", f"/agreements/meetings/{meeting}"),
             ("supplier", f"/suppliers/{shop.supplier_id}"),
+            ("competition", f"/agreements/competitions/{competition}"),
+            ("framework", f"/agreements/{framework}"),
             ("start", "/"),
         ):
             with count_statements(app) as statements:
