@@ -344,6 +344,7 @@ def _competitions(world: dict, framework, parallel, today) -> None:
             "brukertest; prisen 4 % høyere."
         ),
     )
+    done.awarded_at = utcnow() - timedelta(days=36)
     running = ops.create_competition(
         buyer,
         framework,

@@ -363,7 +363,9 @@ class BidForm(Form):
         render_kw=AMOUNT,
         description=_l("The evaluation's result by the award criteria."),
     )
-    received_on = DateField(_l("Received"), validators=[Optional()])
+    received_on = DateField(
+        _l("Received"), validators=[Optional()], description=_l("Empty: today.")
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
