@@ -104,7 +104,7 @@ class AgreementDigestData:
 
 def collect(day: date, now: datetime) -> AgreementDigestData:
     """The deadlines that remind today, per person to tell: a fixed number of queries."""
-    rows = open_deadlines(select(Agreement), day, horizon_days=max(REMIND_DAYS))
+    rows = open_deadlines(select(Agreement), day, horizon_days=max(REMIND_DAYS), shares=True)
     rows_of: dict[int, list[DueRow]] = defaultdict(list)
     for row in rows:
         if not reminds(row.days_left):

@@ -128,17 +128,22 @@ def _handled(agreement_ids: list[int]) -> set[tuple[int, str, date]]:
     return {(a, k, d) for a, k, d in rows}
 
 
-def open_deadlines(stmt: Select, today: date, *, horizon_days: int = HORIZON_DAYS) -> list[DueRow]:
+def open_deadlines(
+    stmt: Select, today: date, *, horizon_days: int = HORIZON_DAYS, shares: bool = False
+) -> list[DueRow]:
     """The deadlines not yet handled of the agreements `stmt` selects, due within the
-    horizon or passed: overdue first, then by date. Three statements, however many."""
-    stmt = stmt.where(
-        Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.NOTICE))
-    ).options(
+    horizon or passed: overdue first, then by date. Three statements, however many
+    (four with `shares`: the municipalities each agreement covers, for the digest)."""
+    options = [
         joinedload(Agreement.supplier),
         joinedload(Agreement.owner),
         selectinload(Agreement.options),
-        selectinload(Agreement.shared_with),
-    )
+    ]
+    if shares:
+        options.append(selectinload(Agreement.shared_with))
+    stmt = stmt.where(
+        Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.NOTICE))
+    ).options(*options)
     found = db.session.scalars(stmt.order_by(None)).unique().all()
     handled = _handled([a.id for a in found])
     last = today + timedelta(days=horizon_days)

@@ -244,6 +244,22 @@ def detail(agreement_id: int):
     )
 
 
+def decision_page() -> dict:
+    """What every decision form of a long page shares, worked out once and not once a
+    row: the labels, the CSRF token and the form's address on either side of the id."""
+    from flask_wtf.csrf import generate_csrf
+
+    before, after = url_for("agreement.decide", agreement_id=0).rsplit("/0/", 1)
+    return {
+        "decided": _("Decided"),
+        "note": _("Note"),
+        "handled": _("Mark handled"),
+        "csrf": generate_csrf(),
+        "action_base": f"{before}/",
+        "action_end": f"/{after}",
+    }
+
+
 @bp.get("/agreements/deadlines")
 @require(AGREEMENTS_VIEW)
 def deadlines():
@@ -254,6 +270,7 @@ def deadlines():
         rows=queries.deadlines_for(user, today),
         today=today,
         decision_form=decision_options(),
+        decision_page=decision_page(),
         managed=municipality_ids(user),
         agreement_kinds=KIND_LABELS,
         deadline_labels={k: str(v) for k, v in DEADLINE_LABELS.items()},
