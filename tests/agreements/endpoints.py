@@ -362,6 +362,13 @@ AGREEMENT_ENDPOINTS = [
     ),
     Endpoint(
         "POST",
+        "/agreements/competitions/{competition_due}/bids/{competition_bid}/remove",
+        AGREEMENTS_MANAGE,
+        body={},
+        form_page=_PAGE,
+    ),
+    Endpoint(
+        "POST",
         "/agreements/competitions/{competition_due}/award",
         AGREEMENTS_MANAGE,
         body={"bid_id": "{competition_bid}", "reason": "Eneste tilbud", "version": ""},
@@ -399,6 +406,11 @@ AGREEMENT_ENDPOINTS = [
         "/api/v1/mini-competitions/{competition}/bids",
         AGREEMENTS_MANAGE,
         body={"agreement_id": "{framework}", "price": "990"},
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/mini-competitions/{competition_due}/bids/{competition_bid}",
+        AGREEMENTS_MANAGE,
     ),
     Endpoint(
         "POST",

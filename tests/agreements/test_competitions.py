@@ -85,6 +85,13 @@ def test_a_purchase_is_competed_awarded_with_why_and_called_off(app, client, sho
     twice = shop.api.post(f"{base}/bids", json={"agreement_id": tunstall["id"], "price": "1"})
     assert twice.status_code == 409
     assert "Tunstall Norge AS har allerede" in twice.get_json()["error"]["message"]
+    # A wrong price is taken out and registered again.
+    assert shop.api.delete(f"{base}/bids/{first.get_json()['id']}").status_code == 204
+    assert [b["supplier"] for b in shop.api.get(base).get_json()["bids"]] == ["Careium AS"]
+    first = shop.api.post(
+        f"{base}/bids", json={"agreement_id": tunstall["id"], "price": "158000", "score": 87.5}
+    )
+    assert first.status_code == 201
     lease_agreement = shop.api.post("/api/v1/agreements", json=lease(shop)).get_json()
     not_framework = shop.api.post(
         f"{base}/bids", json={"agreement_id": lease_agreement["id"], "price": "1"}
@@ -132,6 +139,8 @@ def test_a_purchase_is_competed_awarded_with_why_and_called_off(app, client, sho
         f"{base}/award", json={"bid_id": second.get_json()["id"], "reason": "Likevel"}
     )
     assert again.status_code == 409
+    # Once awarded, the bids stand.
+    assert shop.api.delete(f"{base}/bids/{second.get_json()['id']}").status_code == 409
     # Another municipality does not see it.
     assert shop.api_b.get(base).status_code == 404
     assert shop.api_b.get("/api/v1/mini-competitions").get_json()["items"] == []

@@ -729,6 +729,20 @@ class CompetitionBids(MethodView):
         return ops.add_bid(actor(), _competition(competition_id), **data)
 
 
+@competitions_blp.route("/<int:competition_id>/bids/<int:bid_id>")
+class CompetitionBidById(MethodView):
+    @require(AGREEMENTS_MANAGE)
+    @competitions_blp.response(204)
+    @competitions_blp.errors(404, 409)
+    def delete(self, competition_id, bid_id):
+        """Take a bid out while the competition is open (register it again to change it)."""
+        competition = _competition(competition_id)
+        bid = next((b for b in competition.bids if b.id == bid_id), None)
+        if bid is None:
+            abort(404)
+        ops.remove_bid(actor(), bid)
+
+
 @competitions_blp.route("/<int:competition_id>/award")
 class CompetitionAward(MethodView):
     @require(AGREEMENTS_MANAGE)

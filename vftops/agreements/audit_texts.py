@@ -57,6 +57,7 @@ TEXTS = AuditTexts(
         "agreement.competition_open": _l("Mini-competition opened"),
         "agreement.competition_update": _l("Mini-competition changed"),
         "agreement.bid_add": _l("Bid registered"),
+        "agreement.bid_remove": _l("Bid removed"),
         "agreement.competition_award": _l("Mini-competition awarded"),
         "agreement.competition_cancel": _l("Mini-competition cancelled"),
     },

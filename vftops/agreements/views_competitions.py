@@ -4,7 +4,7 @@ bid has passed."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -26,6 +26,7 @@ from vftops.agreements.models import (
 )
 from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
 from vftops.agreements.views import bp, flash_refusal
+from vftops.core.forms import Form
 from vftops.core.models import local_today
 from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
@@ -180,6 +181,21 @@ def competition_bid(competition_id: int):
         )
     else:
         flash_refusal(done, form)
+    return redirect(
+        url_for("agreement.competition_detail", competition_id=competition.id) + "#bids"
+    )
+
+
+@bp.post("/agreements/competitions/<int:competition_id>/bids/<int:bid_id>/remove")
+@require(AGREEMENTS_MANAGE)
+def competition_bid_remove(competition_id: int, bid_id: int):
+    user = actor()
+    competition = _competition_or_404(competition_id)
+    bid = next((b for b in competition.bids if b.id == bid_id), None) or abort(404)
+    supplier = bid.agreement.supplier.name
+    done = submit(Form(), lambda: ops.remove_bid(user, bid))
+    if done.ok:
+        flash(_("The bid from %(supplier)s is removed.", supplier=supplier), "success")
     return redirect(
         url_for("agreement.competition_detail", competition_id=competition.id) + "#bids"
     )

@@ -23,6 +23,7 @@ from vftops.agreements.operations.competitions import (  # noqa: F401
     bidders,
     cancel_competition,
     create_competition,
+    remove_bid,
     update_competition,
 )
 from vftops.agreements.operations.deadlines import (  # noqa: F401

@@ -226,7 +226,7 @@ def add_bid(actor, competition: MiniCompetition, **data) -> CompetitionBid:
     if taken is not None:
         raise ConflictError(
             _l("%(supplier)s has a bid registered already.", supplier=agreement.supplier.name),
-            fields={"agreement_id": [_l("Change that bid instead.")]},
+            fields={"agreement_id": [_l("Remove that bid first to register it again.")]},
         )
     bid = CompetitionBid(
         competition=competition,
@@ -249,6 +249,27 @@ def add_bid(actor, competition: MiniCompetition, **data) -> CompetitionBid:
         | {"bidder": {"before": None, "after": agreement.supplier.name}},
     )
     return bid
+
+
+@operation
+def remove_bid(actor, bid: CompetitionBid) -> None:
+    """Take a bid out while the competition is open (registered by mistake, or with a
+    wrong price: register it again). The audit log keeps what it said."""
+    competition = bid.competition
+    _holds(actor, competition)
+    take_write_lock(MiniCompetition, competition.id)
+    db.session.refresh(competition)
+    _open(competition)
+    supplier = bid.agreement.supplier.name
+    state = audit.snapshot(bid, BID_FIELDS)
+    db.session.delete(bid)
+    _record(
+        actor,
+        "agreement.bid_remove",
+        competition,
+        f"Tilbud fra {supplier} tatt ut av {competition.title}",
+        audit.diff(state, dict.fromkeys(state)) | {"bidder": {"before": supplier, "after": None}},
+    )
 
 
 @operation
