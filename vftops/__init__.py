@@ -76,7 +76,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         # some forty times in a benchmark run, pausing a request for up to 95 ms each
         # time. A larger youngest generation collects a request's garbage while it is
         # young, and full collections become rare (see README, Performance).
-        gc.set_threshold(*app.config["GC_THRESHOLDS"])
+        if app.config["GC_THRESHOLDS"]:
+            gc.set_threshold(*app.config["GC_THRESHOLDS"])
     return app
 
 

@@ -278,3 +278,76 @@ def test_two_awarding_at_once_leave_one_winner(app, factories, shop):
     assert [b["won"] for b in final["bids"]].count(True) == 1
     winner = next(a for a in answers if a.status_code == 200).get_json()
     assert final["reason"] == winner["reason"]
+
+
+def test_a_bid_sent_while_it_is_awarded_is_refused_not_slipped_in(app, shop):
+    """The holder awards while a colleague registers a late-found bid from the page they
+    opened before: the award wins, the bid is refused (409), and the awarded
+    competition holds only the bids it was decided on."""
+    import time
+
+    from tests.conftest import race
+    from vftops.agreements import operations as ops
+    from vftops.agreements.models import MiniCompetition
+    from vftops.core.errors import ConflictError
+    from vftops.extensions import db
+
+    tunstall, careium = _frameworks(app, shop)
+    competition = shop.api.post(
+        "/api/v1/mini-competitions",
+        json={
+            "framework_id": tunstall["id"],
+            "title": "Dørsensorer",
+            "criteria": "Pris",
+            "answer_by": local_today().isoformat(),
+        },
+    ).get_json()
+    base = f"/api/v1/mini-competitions/{competition['id']}"
+    bid = shop.api.post(f"{base}/bids", json={"agreement_id": tunstall["id"], "price": "100"})
+    _bid_day_passes(app, competition["id"])
+
+    def prepare(_i):
+        found = db.session.get(MiniCompetition, competition["id"])
+        assert found.status == "open"  # what each of them saw
+        return found
+
+    def act(i, seen):
+        if i == 0:
+            return ops.award(None, seen, bid_id=bid.get_json()["id"], reason="Eneste tilbud")
+        time.sleep(0.5)  # the award is in first
+        return ops.add_bid(
+            None,
+            seen,
+            agreement_id=careium["id"],
+            price="90",
+            received_on=(local_today() - timedelta(days=1)).isoformat(),
+        )
+
+    outcomes = race(app, act, prepare=prepare)
+    assert isinstance(outcomes[1], ConflictError)
+    final = shop.api.get(base).get_json()
+    assert final["status"] == "awarded"
+    assert [b["supplier"] for b in final["bids"]] == ["Tunstall Norge AS"]
+
+
+def test_the_last_day_to_bid_is_not_moved_into_the_past(app, shop):
+    tunstall, _careium = _frameworks(app, shop)
+    competition = shop.api.post(
+        "/api/v1/mini-competitions",
+        json={
+            "framework_id": tunstall["id"],
+            "title": "Komfyrvakter",
+            "criteria": "Pris",
+            "answer_by": (local_today() + timedelta(days=5)).isoformat(),
+        },
+    ).get_json()
+    moved = shop.api.patch(
+        f"/api/v1/mini-competitions/{competition['id']}", json={"answer_by": "2000-01-01"}
+    )
+    assert moved.status_code == 422
+    assert "answer_by" in _fields(moved)
+    kept = shop.api.patch(
+        f"/api/v1/mini-competitions/{competition['id']}", json={"need": "Tolv komfyrvakter"}
+    )
+    assert kept.status_code == 200
+    assert kept.get_json()["answer_by"] == competition["answer_by"]

@@ -6,12 +6,13 @@ from flask import abort, current_app, request, send_file
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from vftops.agreements import operations as ops
 from vftops.agreements import queries
 from vftops.agreements.models import (
     Agreement,
+    CompetitionBid,
     Deviation,
     ExtensionOption,
     MeetingAction,
@@ -659,8 +660,25 @@ class ActionDone(MethodView):
 # --- mini-competitions -------------------------------------------------------------
 
 
+def _bids_with_suppliers():
+    return (
+        selectinload(MiniCompetition.bids)
+        .joinedload(CompetitionBid.agreement)
+        .joinedload(Agreement.supplier)
+    )
+
+
 def _competition(competition_id) -> MiniCompetition:
-    return get_scoped_or_404(MiniCompetition, competition_id, actor())
+    return get_scoped_or_404(
+        MiniCompetition,
+        competition_id,
+        actor(),
+        options=(
+            joinedload(MiniCompetition.framework),
+            joinedload(MiniCompetition.municipality),
+            _bids_with_suppliers(),
+        ),
+    )
 
 
 @competitions_blp.route("")
@@ -675,7 +693,7 @@ class Competitions(MethodView):
             stmt = stmt.where(MiniCompetition.framework_id == args["framework_id"])
         if args["status"] is not None:
             stmt = stmt.where(MiniCompetition.status == args["status"])
-        stmt = stmt.options(selectinload(MiniCompetition.bids))
+        stmt = stmt.options(_bids_with_suppliers())
         return cursor_page(stmt, MiniCompetition.id, limit=args["limit"], cursor=args["cursor"])
 
     @require(AGREEMENTS_MANAGE)

@@ -87,6 +87,9 @@ def competition_new(agreement_id: int):
 def competition_edit(competition_id: int):
     user = actor()
     competition = _competition_or_404(competition_id)
+    if competition.status != CompetitionStatus.OPEN:
+        flash(_("The competition is decided: it is not changed any more."), "info")
+        return redirect(url_for("agreement.competition_detail", competition_id=competition.id))
     form = CompetitionForm(obj=competition)
     _holders(form, competition.framework, user)
     done = submit(
@@ -141,12 +144,13 @@ def competition_detail(competition_id: int):
         .limit(100)
     ).all()
     may_run = user.can(AGREEMENTS_MANAGE) and competition.municipality_id in municipality_ids(user)
+    is_open = competition.status == CompetitionStatus.OPEN
     return render_template(
         "agreements/competition_detail.html",
         competition=competition,
-        bid_form=_bid_form(competition) if may_run else None,
-        award_form=_award_form(competition) if may_run else None,
-        cancel_form=CancelCompetitionForm(obj=competition) if may_run else None,
+        bid_form=_bid_form(competition) if may_run and is_open else None,
+        award_form=_award_form(competition) if may_run and is_open else None,
+        cancel_form=CancelCompetitionForm(obj=competition) if may_run and is_open else None,
         may_run=may_run,
         orders=orders,
         today=local_today(),
@@ -193,9 +197,12 @@ def competition_bid_remove(competition_id: int, bid_id: int):
     competition = _competition_or_404(competition_id)
     bid = next((b for b in competition.bids if b.id == bid_id), None) or abort(404)
     supplier = bid.agreement.supplier.name
-    done = submit(Form(), lambda: ops.remove_bid(user, bid))
+    form = Form()
+    done = submit(form, lambda: ops.remove_bid(user, bid))
     if done.ok:
         flash(_("The bid from %(supplier)s is removed.", supplier=supplier), "success")
+    else:
+        flash_refusal(done, form)
     return redirect(
         url_for("agreement.competition_detail", competition_id=competition.id) + "#bids"
     )

@@ -47,6 +47,16 @@ def place_on_agreement(
     existing = db.session.get(CallOff, order.id)
     if existing is not None:
         if existing.agreement_id == agreement.id:
+            wanted = competition.id if competition is not None else existing.competition_id
+            if wanted != existing.competition_id:  # it names the competition it followed
+                record(
+                    actor,
+                    "agreement.call_off",
+                    agreement,
+                    f"Bestilling {order.number} avropt etter fornyet konkurranse",
+                    {"competition_id": {"before": existing.competition_id, "after": wanted}},
+                )
+                existing.competition_id = wanted
             return existing
         raise ConflictError(
             _l("The order is a call-off on %(title)s already.", title=existing.agreement.title),

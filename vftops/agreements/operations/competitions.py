@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from vftops.agreements.models import (
     Agreement,
@@ -67,6 +68,14 @@ def _open(competition: MiniCompetition) -> None:
                 status=str(competition.status_label).lower(),
             )
         )
+
+
+def _fresh(competition: MiniCompetition) -> None:
+    """Lock the competition and read it again: a bid, a change, an award or a removal
+    waits for the one before it and sees what it did (an award, a bid)."""
+    take_write_lock(MiniCompetition, competition.id)
+    db.session.refresh(competition)
+    db.session.expire(competition, ["bids"])
 
 
 def _apply(competition: MiniCompetition, data: dict[str, Any]) -> None:
@@ -130,11 +139,14 @@ def create_competition(actor, framework: Agreement, **data) -> MiniCompetition:
 
 @operation
 def update_competition(actor, competition: MiniCompetition, *, expected_version=None, **data):
-    check_version(competition, expected_version)
     _holds(actor, competition)
+    _fresh(competition)
+    check_version(competition, expected_version)
     _open(competition)
     before = audit.snapshot(competition, COMPETITION_FIELDS)
     _apply(competition, {**before, **data})
+    if competition.answer_by != before["answer_by"] and competition.answer_by < local_today():
+        raise refuse("answer_by", _l("The last day to bid cannot have passed already."))
     late = [b for b in competition.bids if b.received_on > competition.answer_by]
     if late:
         raise refuse(
@@ -174,6 +186,7 @@ def bidders(competition: MiniCompetition) -> list[Agreement]:
                 (Agreement.municipality_id == competition.municipality_id)
                 | Agreement.id.in_(covered),
             )
+            .options(joinedload(Agreement.supplier))
             .order_by(Agreement.title, Agreement.id)
         )
     )
@@ -194,6 +207,7 @@ def add_bid(actor, competition: MiniCompetition, **data) -> CompetitionBid:
     """Register a supplier's bid, received by the last day to bid (a late bid is not
     taken into the competition)."""
     _holds(actor, competition)
+    _fresh(competition)
     _open(competition)
     wanted = ident(data.get("agreement_id"))
     allowed = {a.id: a for a in bidders(competition)}
@@ -218,10 +232,13 @@ def add_bid(actor, competition: MiniCompetition, **data) -> CompetitionBid:
     if received > local_today():
         raise refuse("received_on", _l("A bid cannot be received in the future."))
     taken = db.session.scalar(
-        select(CompetitionBid.id).where(
+        select(CompetitionBid.id)
+        .join(Agreement, Agreement.id == CompetitionBid.agreement_id)
+        .where(
             CompetitionBid.competition_id == competition.id,
-            CompetitionBid.agreement_id == agreement.id,
+            Agreement.supplier_id == agreement.supplier_id,
         )
+        .limit(1)
     )
     if taken is not None:
         raise ConflictError(
@@ -257,8 +274,7 @@ def remove_bid(actor, bid: CompetitionBid) -> None:
     wrong price: register it again). The audit log keeps what it said."""
     competition = bid.competition
     _holds(actor, competition)
-    take_write_lock(MiniCompetition, competition.id)
-    db.session.refresh(competition)
+    _fresh(competition)
     _open(competition)
     supplier = bid.agreement.supplier.name
     state = audit.snapshot(bid, BID_FIELDS)
@@ -277,8 +293,7 @@ def award(actor, competition: MiniCompetition, *, bid_id, reason, expected_versi
     """The winner, after the last day to bid, with why it won. Two people awarding at
     once: one wins, the other is told (409)."""
     _holds(actor, competition)
-    take_write_lock(MiniCompetition, competition.id)  # the second waits for the first
-    db.session.refresh(competition)
+    _fresh(competition)  # the second of two awarding waits for the first
     check_version(competition, expected_version)
     _open(competition)
     if local_today() <= competition.answer_by:
@@ -320,8 +335,9 @@ def award(actor, competition: MiniCompetition, *, bid_id, reason, expected_versi
 
 @operation
 def cancel_competition(actor, competition: MiniCompetition, *, reason, expected_version=None):
-    check_version(competition, expected_version)
     _holds(actor, competition)
+    _fresh(competition)
+    check_version(competition, expected_version)
     _open(competition)
     why = text(reason, "reason", required=_l("Write why it is cancelled."), limit=5000)
     competition.status = CompetitionStatus.CANCELLED
