@@ -149,3 +149,54 @@ def test_the_page_removes_a_document_and_its_file(app, client, shop, monkeypatch
     assert "Utkast.pdf er fjernet fra avtalen." in done.text
     assert "Ingen dokumenter ennå." in done.text
     assert _stored(tmp_path) == []
+
+
+def test_a_name_with_a_line_break_or_a_direction_override_is_cleaned(
+    app, shop, monkeypatch, tmp_path
+):
+    """A name goes into the download's header: a line break would break it (500), a
+    right-to-left override would show «gpj.exe» as «exe.jpg». Both are made spaces or
+    dropped, and the file downloads under the cleaned name."""
+    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path))
+    agreement = shop.api.post("/api/v1/agreements", json=lease(shop)).get_json()
+    base = f"/api/v1/agreements/{agreement['id']}/documents"
+    added = shop.api.post(
+        f"{base}?filename=Bilag%0D%0A2%E2%80%AE.pdf", data=PDF, content_type="application/pdf"
+    )
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["filename"] == "Bilag 2.pdf"
+    got = shop.api.get(f"{base}/{added.get_json()['id']}")
+    assert got.status_code == 200
+    assert got.data == PDF
+    assert "Bilag 2.pdf" in got.headers["Content-Disposition"]
+
+
+def test_a_pdf_handed_over_in_pieces_is_stored_whole(app, shop, monkeypatch, tmp_path):
+    """A server may pass the body on in small reads: the whole file is stored, not the
+    first piece."""
+    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path))
+    agreement = shop.api.post("/api/v1/agreements", json=lease(shop)).get_json()
+    body = PDF + b"%" + b"x" * 100_000 + b"\n%%EOF\n"
+
+    class Trickle(io.BytesIO):
+        """Hands the body over 4 KB at a time, however much is asked for."""
+
+        def read(self, size=-1):
+            return super().read(4096 if size is None or size < 0 else min(size, 4096))
+
+        def readinto(self, buffer):
+            piece = self.read(len(buffer))
+            buffer[: len(piece)] = piece
+            return len(piece)
+
+        read1 = read
+
+    added = shop.api.post(
+        f"/api/v1/agreements/{agreement['id']}/documents?filename=stor.pdf",
+        input_stream=Trickle(body),
+        content_type="application/pdf",
+        headers={"Content-Length": str(len(body))},
+    )
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["size"] == len(body)
+    assert added.get_json()["sha256"] == hashlib.sha256(body).hexdigest()

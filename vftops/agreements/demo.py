@@ -363,6 +363,7 @@ def _mdm_users(world: dict, system, mdm, *, in_use: int) -> None:
 
     from vftops.access import operations as access
     from vftops.access.models import AccessGrant
+    from vftops.access.queries import active_on
     from vftops.equipment.demo import FIRST, LAST
     from vftops.systems.operations import create_role
 
@@ -373,7 +374,7 @@ def _mdm_users(world: dict, system, mdm, *, in_use: int) -> None:
         select(func.count(AccessGrant.id)).where(
             AccessGrant.system_id == system.id,
             AccessGrant.municipality_id.in_(served),
-            AccessGrant.ended_at.is_(None),
+            active_on(local_today()),  # as the evaluation counts them
         )
     )
     role = create_role(
@@ -406,7 +407,8 @@ def _mdm_users(world: dict, system, mdm, *, in_use: int) -> None:
     rnd = random.Random(97)  # noqa: S311 - demo data, not security
     known = {g.person_name for g in carers}
     homes = [u for u in units.values() if "sykehjem" in u.name or "senter" in u.name]
-    while len(holders) < in_use - taken:
+    wanted = max(0, in_use - taken)
+    while len(holders) < wanted:
         name = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
         if name in known:
             continue
@@ -415,7 +417,7 @@ def _mdm_users(world: dict, system, mdm, *, in_use: int) -> None:
         municipality_id = unit.municipality_id if unit is not None else mdm.municipality_id
         account = name.lower().replace(" ", ".").replace("ø", "o").replace("å", "a")
         holders.append((access.Holder.person(name), municipality_id, unit, account))
-    for n, (holder, municipality_id, unit, account) in enumerate(holders[: in_use - taken]):
+    for n, (holder, municipality_id, unit, account) in enumerate(holders[:wanted]):
         access.grant_access(
             it,
             system,

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from vftops.core.errors import MAX_LISTED, more_message
-from vftops.core.inputs import fits, number_problem, upload_of_request
+from vftops.core.inputs import fits, number_problem, read_upload, upload_of_request
 
 ERROR_CODES = {
     400: "bad_request",
@@ -241,6 +242,13 @@ def _check_upload(types: frozenset[str], limit: int):
     if request.mimetype not in types:
         message = _("Send the file as %(types)s.", types=", ".join(sorted(types)))
         return json_error(415, message, {"file": [message]})
+    # Read the whole body now, before the caller's token is looked up: on SQLite that
+    # lookup opens the write transaction, and a slow upload must not hold it.
+    try:
+        g.upload = read_upload(limit)
+    except RequestEntityTooLarge:
+        message = _("The file is too large: at most %(mb)d MB.", mb=megabytes)
+        return json_error(413, message, {"file": [message]})
     from flask_login import current_user
 
     if current_user.is_authenticated and g.get("auth_via") == "session":

@@ -43,14 +43,28 @@ DB_INT_MAX = 2**31 - 1  # an INTEGER column in PostgreSQL: every id and count
 
 def accepts_upload(*mimetypes: str, limit_key: str):
     """Declare that an API method takes one file as its raw request body (not JSON):
-    of one of `mimetypes`, at most `app.config[limit_key]` bytes. The view reads it
-    with `request.get_data()` and checks the bytes themselves."""
+    of one of `mimetypes`, at most `app.config[limit_key]` bytes. The request checks
+    read it (`vftops.core.api`) and the view finds it in `g.upload` (one byte past the
+    limit when it is too large) and checks the bytes themselves."""
 
     def mark(view):
         view.vftops_upload = (frozenset(mimetypes), limit_key)
         return view
 
     return mark
+
+
+def read_upload(limit: int) -> bytes:
+    """The request body, read to its end or to one byte past `limit`: a stream may hand
+    it over in pieces (one read is not the whole file)."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = request.stream.read(min(64 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def upload_of_request() -> tuple[frozenset[str], int] | None:

@@ -8,6 +8,7 @@ a view that has checked the ticket is in the user's scope.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -47,11 +48,18 @@ EXTENSIONS = {content_type: extension for _sig, content_type, extension in SIGNA
 }
 
 
+_UNSHOWN = re.compile("[\t\n\r\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def file_name(filename: str | None, content_type: str) -> str:
     """The uploader's name with the extension of what the file really is: a JPEG sent
     as «x.html» is kept and served as «x.jpg», never as something a browser would run."""
     extension = EXTENSIONS.get(content_type, "bin")
-    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    # A name goes into the download's Content-Disposition header: no line breaks or
+    # tabs (a header cannot hold them), no direction overrides (a «gpj.exe» that reads
+    # as «exe.jpg»).
+    name = " ".join(_UNSHOWN.sub(" ", filename or "").split())
+    name = os.path.basename(name.replace("\\", "/")).strip()
     stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = stem.strip(". ")[:190] or "vedlegg"
     return f"{stem}.{extension}"

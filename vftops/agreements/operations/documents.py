@@ -56,9 +56,9 @@ def add_document(
     directory = storage_dir()
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / document.stored_name
+    undo_on_rollback(lambda: target.unlink(missing_ok=True))  # a half-written file too
     with open(target, "xb") as out:  # written last: nothing is left when a step fails
         out.write(data)
-    undo_on_rollback(lambda: target.unlink(missing_ok=True))
     record(
         actor,
         "agreement.document_add",
