@@ -84,3 +84,61 @@ def test_procurement_extends_a_lease_and_holds_the_supplier_meeting(new_page, li
     expect(page.get_by_text(nb("The action is added."))).to_be_visible()
     expect(page.get_by_test_id("actions")).to_contain_text("Plan for stabilisering innen jul")
     expect(page.get_by_test_id("status-report")).to_contain_text("Plan for stabilisering innen jul")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.browser
+def test_procurement_registers_a_bid_in_a_mini_competition_on_a_phone(new_page, live_server):
+    """On the framework for alarms, the open mini-competition has Careium's bid; the buyer
+    registers Tunstall's from a phone, sees both side by side, and that the award waits
+    for the last day to bid. Last month's competition shows who won and why."""
+    page = new_page(viewport=PHONE)
+    log_in(page, "innkjop")
+    page.wait_for_url(f"{live_server}/")
+    page.goto("/agreements?q=Rammeavtale")
+    page.get_by_role("link", name="Rammeavtale trygghetsalarmer", exact=True).click()
+    competitions = page.get_by_test_id("competitions")
+    expect(competitions).to_contain_text("120 trygghetsalarmer til omsorgsboligene")
+    competitions.get_by_role("link", name="40 GPS-alarmer til hjemmetjenesten").click()
+    expect(page.get_by_test_id("competition-status")).to_have_text(nb("Open"))
+
+    page.get_by_label(nb("Supplier")).select_option(
+        label="Tunstall Norge AS – Rammeavtale trygghetsalarmer"
+    )
+    page.get_by_label(nb("Price (kr)")).fill("99 500")
+    page.get_by_label(nb("Score (0–100)")).fill("88,5")
+    page.get_by_label(nb("Notes")).fill("Batteritid 72 timer")
+    page.get_by_role("button", name=nb("Register the bid")).click()
+    expect(
+        page.get_by_text(
+            nb("The bid from %(supplier)s is registered.", supplier="Tunstall Norge AS")
+        )
+    ).to_be_visible()
+    bids = page.get_by_test_id("bids")
+    expect(bids.locator("tbody tr")).to_have_count(2)
+    expect(bids.locator("tr", has_text="Tunstall Norge AS")).to_contain_text("99\xa0500,00\xa0kr")
+    expect(
+        page.get_by_text(nb("Every supplier on the framework agreements has a bid registered."))
+    ).to_be_visible()
+    last_day = datetime.now(ZoneInfo("Europe/Oslo")).date() + timedelta(days=9)
+    expect(page.locator("#award")).to_contain_text(
+        nb(
+            "Suppliers may bid until %(date)s: award it after that day.",
+            date=f"{last_day:%d.%m.%Y}",
+        )
+    )
+    # Nothing on the page is wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.go_back()
+    page.go_back()
+    page.get_by_test_id("competitions").get_by_role(
+        "link", name="120 trygghetsalarmer til omsorgsboligene"
+    ).click()
+    expect(page.get_by_test_id("competition-status")).to_have_text(nb("Awarded"))
+    winner = page.get_by_test_id("bids").locator("tr", has_text=nb("Winner"))
+    expect(winner).to_contain_text("Tunstall Norge AS")
+    expect(page.get_by_test_id("competition-reason")).to_contain_text("Høyest samlet poengsum")
+    expect(page.get_by_role("button", name=nb("Award"))).to_have_count(0)
