@@ -102,6 +102,14 @@ def test_a_purchase_is_competed_awarded_with_why_and_called_off(app, client, sho
     assert early.status_code == 422
     assert "bid_id" in _fields(early)
     _bid_day_passes(app, competition["id"])
+    # The award form chooses nothing by itself and shows the prices as kroner.
+    login(client, shop.buyer)
+    award_form = client.get(f"/agreements/competitions/{competition['id']}").text.split(
+        'id="award-heading"'
+    )[1]
+    options = award_form.split('name="bid_id"')[1].split("</select>")[0]
+    assert 'selected value="">' in options.split("<option")[1]
+    assert "Tunstall Norge AS: 158\xa0000,00\xa0kr" in options
     from vftops.extensions import db
     from vftops.suppliers.operations import create_supplier
 
@@ -147,7 +155,6 @@ def test_a_purchase_is_competed_awarded_with_why_and_called_off(app, client, sho
 
     # The order follows on the winner's agreement and names the competition.
     order_id, _store = _order(app, shop, "3490")
-    login(client, shop.buyer)
     page = client.get(f"/stock/orders/{order_id}")
     part = page.text.split('data-testid="order-agreement"')[1].split("</section>")[0]
     assert "40 trygghetsalarmer til sone nord" in part

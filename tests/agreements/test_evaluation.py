@@ -41,23 +41,10 @@ def test_fix_times_are_measured_against_the_target(app, shop):
 
 
 def test_uptime_counts_overlapping_faults_once(app, shop, factories):
-    from vftops.access import operations as acc
     from vftops.extensions import db
-    from vftops.org.models import Municipality
     from vftops.support import operations as sup
 
-    with app.app_context():
-        system = acc.create_system(
-            None,
-            db.session.get(Municipality, shop.a.id),
-            name="Responssenterløsning",
-            kind="response_centre",
-            admin_kind="supplier",
-            supplier_id=shop.supplier_id,
-            account_source="supplier",
-        )
-        db.session.commit()
-        system_id = system.id
+    system_id = _supplier_system(app, shop, "Responssenterløsning", "response_centre")
     agreement = shop.api.post(
         "/api/v1/agreements",
         json=lease(shop, kind="service", system_ids=[system_id], units_paid=None),
@@ -113,25 +100,12 @@ def test_uptime_promised_in_business_hours_is_not_broken_at_night(app, shop):
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from vftops.access import operations as acc
     from vftops.extensions import db
-    from vftops.org.models import Municipality
     from vftops.support import operations as sup
     from vftops.systems.models import ItSystem
 
     oslo = ZoneInfo("Europe/Oslo")
-    with app.app_context():
-        system = acc.create_system(
-            None,
-            db.session.get(Municipality, shop.a.id),
-            name="Dosettportal",
-            kind="other",
-            admin_kind="supplier",
-            supplier_id=shop.supplier_id,
-            account_source="supplier",
-        )
-        db.session.commit()
-        system_id = system.id
+    system_id = _supplier_system(app, shop, "Dosettportal", "other")
     agreement = shop.api.post(
         "/api/v1/agreements",
         json=lease(shop, kind="service", system_ids=[system_id], units_paid=None),
@@ -233,3 +207,23 @@ def test_licences_paid_for_are_set_against_the_accounts_in_use(app, shop):
     ).get_json()
     body = shop.api.get(f"/api/v1/agreements/{agreement['id']}/evaluation").get_json()
     assert (body["units_paid"], body["units_in_use"], body["in_use_basis"]) == (5, 3, "grants")
+
+
+def _supplier_system(app, shop, name: str, kind: str) -> int:
+    """A system of Bodø run by the agreement's supplier."""
+    from vftops.access import operations as acc
+    from vftops.extensions import db
+    from vftops.org.models import Municipality
+
+    with app.app_context():
+        system = acc.create_system(
+            None,
+            db.session.get(Municipality, shop.a.id),
+            name=name,
+            kind=kind,
+            admin_kind="supplier",
+            supplier_id=shop.supplier_id,
+            account_source="supplier",
+        )
+        db.session.commit()
+        return system.id

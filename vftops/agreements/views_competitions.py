@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from vftops.agreements import operations as ops
 from vftops.agreements import queries
 from vftops.agreements.forms import (
+    NONE,
     AwardForm,
     BidForm,
     CancelCompetitionForm,
@@ -27,6 +28,7 @@ from vftops.agreements.models import (
 from vftops.agreements.permissions import AGREEMENTS_MANAGE, AGREEMENTS_VIEW
 from vftops.agreements.views import bp, flash_refusal
 from vftops.core.forms import Form
+from vftops.core.i18n import format_kr
 from vftops.core.models import local_today
 from vftops.core.permissions import require
 from vftops.core.scope import get_scoped_or_404, municipality_ids
@@ -125,9 +127,10 @@ def _bid_form(competition: MiniCompetition) -> BidForm:
 
 def _award_form(competition: MiniCompetition) -> AwardForm:
     form = AwardForm(obj=competition if competition.status == CompetitionStatus.OPEN else None)
+    # Nothing chosen until the buyer chooses: the cheapest bid is not the winner by itself.
     form.bid_id.choices = [
-        (b.id, f"{b.agreement.supplier.name}: {b.price:,.2f} kr".replace(",", " "))
-        for b in competition.bids
+        NONE,
+        *[(b.id, f"{b.agreement.supplier.name}: {format_kr(b.price)}") for b in competition.bids],
     ]
     return form
 
